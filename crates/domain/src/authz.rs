@@ -1,0 +1,230 @@
+//! Authorization, decided in one place from the principal's kind, role and org-unit scope.
+//!
+//! Every protected operation names a [`Permission`]; [`allows`] is the single table that says
+//! who holds it. Data-level limits come from [`Scope`]: a town clerk sees the town and its
+//! villages, a reviewer their own department, the bureau and the supervisors everything.
+//! Holding a [`Capability`] is the only way to call an operation that needs one, so code
+//! without the right cannot even reach it.
+
+use crate::account::{AccountKind, Role};
+use crate::org::path_within;
+
+/// Who is asking.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Principal {
+    Anonymous,
+    Citizen {
+        account_id: String,
+    },
+    Enterprise {
+        account_id: String,
+    },
+    Staff {
+        account_id: String,
+        role: Role,
+        /// The path of the staff member's org unit.
+        org_path: String,
+    },
+}
+
+impl Principal {
+    pub fn account_id(&self) -> Option<&str> {
+        match self {
+            Self::Anonymous => None,
+            Self::Citizen { account_id }
+            | Self::Enterprise { account_id }
+            | Self::Staff { account_id, .. } => Some(account_id),
+        }
+    }
+
+    pub fn kind(&self) -> Option<AccountKind> {
+        match self {
+            Self::Anonymous => None,
+            Self::Citizen { .. } => Some(AccountKind::Citizen),
+            Self::Enterprise { .. } => Some(AccountKind::Enterprise),
+            Self::Staff { .. } => Some(AccountKind::Staff),
+        }
+    }
+
+    pub fn role(&self) -> Option<Role> {
+        match self {
+            Self::Staff { role, .. } => Some(*role),
+            _ => None,
+        }
+    }
+
+    /// The org-unit scope whose data this principal may see.
+    pub fn scope(&self) -> Scope {
+        match self {
+            Self::Staff { role, org_path, .. } => match role {
+                Role::BureauAdmin | Role::LegalReviewer | Role::Supervisor => Scope::All,
+                Role::WindowClerk | Role::Reviewer => Scope::Within(org_path.clone()),
+            },
+            _ => Scope::Nothing,
+        }
+    }
+
+    /// Hands out the capability for `permission`, or says why not.
+    pub fn capability(&self, permission: Permission) -> Result<Capability, Denied> {
+        if allows(self, permission) {
+            Ok(Capability {
+                permission,
+                scope: self.scope(),
+                actor: self.account_id().unwrap_or("anonymous").to_owned(),
+            })
+        } else if matches!(self, Self::Anonymous) {
+            Err(Denied::NotLoggedIn)
+        } else {
+            Err(Denied::Forbidden)
+        }
+    }
+}
+
+/// The data a principal may see, as org-unit paths.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    All,
+    /// This unit and everything below it.
+    Within(String),
+    Nothing,
+}
+
+impl Scope {
+    pub fn covers(&self, org_path: &str) -> bool {
+        match self {
+            Scope::All => true,
+            Scope::Within(root) => path_within(org_path, root),
+            Scope::Nothing => false,
+        }
+    }
+
+    /// The path prefix to filter by, or `None` for no filter.
+    pub fn root(&self) -> Option<&str> {
+        match self {
+            Scope::Within(root) => Some(root),
+            Scope::All | Scope::Nothing => None,
+        }
+    }
+}
+
+/// Every protected operation of the platform.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Permission {
+    /// See and manage one's own applicant account.
+    ApplicantSelfService,
+    /// The staff workbench: one's role, unit and scope.
+    StaffWorkbench,
+    /// See the org units, halls, windows and staff within one's scope.
+    ViewOrgScope,
+    /// Look a person up and open their personal data (audited).
+    ViewPersonalData,
+    /// Read the audit trail.
+    ViewAuditTrail,
+    /// Create staff accounts and revoke sessions of others.
+    ManageStaff,
+}
+
+impl Permission {
+    pub const ALL: [Permission; 6] = [
+        Self::ApplicantSelfService,
+        Self::StaffWorkbench,
+        Self::ViewOrgScope,
+        Self::ViewPersonalData,
+        Self::ViewAuditTrail,
+        Self::ManageStaff,
+    ];
+}
+
+/// The one table of who may do what.
+pub fn allows(principal: &Principal, permission: Permission) -> bool {
+    use Permission as P;
+    use Role as R;
+    match principal {
+        Principal::Anonymous => false,
+        Principal::Citizen { .. } | Principal::Enterprise { .. } => {
+            matches!(permission, P::ApplicantSelfService)
+        }
+        Principal::Staff { role, .. } => match permission {
+            P::ApplicantSelfService => false,
+            P::StaffWorkbench | P::ViewOrgScope => true,
+            P::ViewPersonalData => matches!(role, R::WindowClerk | R::Reviewer | R::BureauAdmin),
+            P::ViewAuditTrail => matches!(role, R::BureauAdmin | R::Supervisor),
+            P::ManageStaff => matches!(role, R::BureauAdmin),
+        },
+    }
+}
+
+/// Proof that the bearer passed the check for one permission; operations that need it take
+/// one as an argument.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Capability {
+    permission: Permission,
+    scope: Scope,
+    actor: String,
+}
+
+impl Capability {
+    pub fn permission(&self) -> Permission {
+        self.permission
+    }
+
+    pub fn scope(&self) -> &Scope {
+        &self.scope
+    }
+
+    pub fn actor(&self) -> &str {
+        &self.actor
+    }
+}
+
+/// Why a principal was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Denied {
+    #[error("请先登录")]
+    NotLoggedIn,
+    #[error("您没有权限进行此操作")]
+    Forbidden,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn staff(role: Role, path: &str) -> Principal {
+        Principal::Staff {
+            account_id: "s".into(),
+            role,
+            org_path: path.into(),
+        }
+    }
+
+    #[test]
+    fn scopes_follow_roles() {
+        let town_clerk = staff(Role::WindowClerk, "640303/T640303003000");
+        assert!(town_clerk.scope().covers("640303/T640303003000/V640303003001"));
+        assert!(!town_clerk.scope().covers("640303/T640303004000"));
+        let admin = staff(Role::BureauAdmin, "640303/D-SPJ");
+        assert!(admin.scope().covers("640303/T640303004000"));
+        assert_eq!(Principal::Anonymous.scope(), Scope::Nothing);
+    }
+
+    #[test]
+    fn capabilities_only_for_holders() {
+        let citizen = Principal::Citizen {
+            account_id: "c".into(),
+        };
+        assert!(citizen.capability(Permission::ApplicantSelfService).is_ok());
+        assert_eq!(
+            citizen.capability(Permission::StaffWorkbench),
+            Err(Denied::Forbidden)
+        );
+        assert_eq!(
+            Principal::Anonymous.capability(Permission::ApplicantSelfService),
+            Err(Denied::NotLoggedIn)
+        );
+        let sup = staff(Role::Supervisor, "640303/D-DCS");
+        assert!(sup.capability(Permission::ViewAuditTrail).is_ok());
+        assert!(sup.capability(Permission::ManageStaff).is_err());
+        assert!(sup.capability(Permission::ViewPersonalData).is_err());
+    }
+}
