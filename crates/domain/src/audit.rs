@@ -102,36 +102,70 @@ pub enum ChainBreak {
     Missing { seq: i64 },
 }
 
-/// Checks rows given in `seq` order; `head` is the recorded (last seq, last hash), which
-/// catches rows cut off the end. Returns how many rows were checked.
+/// Checks rows one at a time, in `seq` order, so a caller can stream a long trail in pages.
+#[derive(Debug, Clone)]
+pub struct ChainVerifier {
+    checked: i64,
+    prev_hash: String,
+}
+
+impl Default for ChainVerifier {
+    fn default() -> Self {
+        Self {
+            checked: 0,
+            prev_hash: GENESIS_HASH.to_owned(),
+        }
+    }
+}
+
+impl ChainVerifier {
+    /// The `seq` of the last row accepted; the next page starts after it.
+    pub fn checked(&self) -> i64 {
+        self.checked
+    }
+
+    pub fn push(&mut self, row: &AuditEntry) -> Result<(), ChainBreak> {
+        let expected = self.checked + 1;
+        if row.seq != expected {
+            return Err(ChainBreak::Missing { seq: expected });
+        }
+        let event = AuditEvent::new(&row.actor, &row.action, &row.target, &row.detail);
+        let hash = chain_hash(&self.prev_hash, row.seq, &row.at, &event);
+        if row.prev_hash != self.prev_hash || row.hash != hash {
+            return Err(ChainBreak::Altered { seq: row.seq });
+        }
+        self.prev_hash = hash;
+        self.checked = row.seq;
+        Ok(())
+    }
+
+    /// Compares the end of the rows with the recorded head (last seq, last hash), which
+    /// catches rows cut off the end. Returns how many rows were checked.
+    pub fn finish(self, head: Option<(i64, &str)>) -> Result<i64, ChainBreak> {
+        if let Some((head_seq, head_hash)) = head {
+            if head_seq > self.checked {
+                return Err(ChainBreak::Missing {
+                    seq: self.checked + 1,
+                });
+            }
+            if head_seq == self.checked && self.checked > 0 && head_hash != self.prev_hash {
+                return Err(ChainBreak::Altered { seq: self.checked });
+            }
+        }
+        Ok(self.checked)
+    }
+}
+
+/// Checks rows given in `seq` order against the recorded head.
 pub fn verify_chain<'a>(
     rows: impl IntoIterator<Item = &'a AuditEntry>,
     head: Option<(i64, &str)>,
 ) -> Result<i64, ChainBreak> {
-    let mut expected_seq = 1;
-    let mut prev_hash = GENESIS_HASH.to_owned();
+    let mut v = ChainVerifier::default();
     for row in rows {
-        if row.seq != expected_seq {
-            return Err(ChainBreak::Missing { seq: expected_seq });
-        }
-        let event = AuditEvent::new(&row.actor, &row.action, &row.target, &row.detail);
-        let hash = chain_hash(&prev_hash, row.seq, &row.at, &event);
-        if row.prev_hash != prev_hash || row.hash != hash {
-            return Err(ChainBreak::Altered { seq: row.seq });
-        }
-        prev_hash = hash;
-        expected_seq += 1;
+        v.push(row)?;
     }
-    let checked = expected_seq - 1;
-    if let Some((head_seq, head_hash)) = head {
-        if head_seq > checked {
-            return Err(ChainBreak::Missing { seq: checked + 1 });
-        }
-        if head_seq == checked && checked > 0 && head_hash != prev_hash {
-            return Err(ChainBreak::Altered { seq: checked });
-        }
-    }
-    Ok(checked)
+    v.finish(head)
 }
 
 #[cfg(test)]

@@ -201,7 +201,11 @@ mod tests {
     #[test]
     fn scopes_follow_roles() {
         let town_clerk = staff(Role::WindowClerk, "640303/T640303003000");
-        assert!(town_clerk.scope().covers("640303/T640303003000/V640303003001"));
+        assert!(
+            town_clerk
+                .scope()
+                .covers("640303/T640303003000/V640303003001")
+        );
         assert!(!town_clerk.scope().covers("640303/T640303004000"));
         let admin = staff(Role::BureauAdmin, "640303/D-SPJ");
         assert!(admin.scope().covers("640303/T640303004000"));

@@ -194,7 +194,11 @@ impl FieldRule for PhoneError {
 
 impl Phone {
     pub fn parse(input: &str) -> Result<Self, PhoneError> {
-        let s: String = input.trim().chars().filter(|c| *c != ' ' && *c != '-').collect();
+        let s: String = input
+            .trim()
+            .chars()
+            .filter(|c| *c != ' ' && *c != '-')
+            .collect();
         let b = s.as_bytes();
         if b.len() == 11 && b.iter().all(u8::is_ascii_digit) && b[0] == b'1' && b[1] >= b'3' {
             Ok(Phone(s))
@@ -308,7 +312,10 @@ mod tests {
             ResidentId::parse("110105194912310021"),
             Err(ResidentIdError::CheckDigit)
         );
-        assert_eq!(ResidentId::parse("1101051949"), Err(ResidentIdError::Length));
+        assert_eq!(
+            ResidentId::parse("1101051949"),
+            Err(ResidentIdError::Length)
+        );
         assert_eq!(
             ResidentId::parse("11010519491231X02X"),
             Err(ResidentIdError::Characters)

@@ -10,6 +10,7 @@ pub mod authz;
 pub mod codes;
 pub mod mask;
 pub mod org;
+pub mod password;
 pub mod throttle;
 pub mod validation;
 

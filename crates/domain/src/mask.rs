@@ -19,7 +19,11 @@ pub fn mask_name(name: &str) -> String {
     match n {
         0 => String::new(),
         1 => "*".to_owned(),
-        _ => name.chars().take(1).chain("*".repeat(n - 1).chars()).collect(),
+        _ => name
+            .chars()
+            .take(1)
+            .chain("*".repeat(n - 1).chars())
+            .collect(),
     }
 }
 

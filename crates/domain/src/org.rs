@@ -325,10 +325,7 @@ pub fn parse_weekdays(s: &str) -> Option<Vec<u8>> {
 
 /// Formats ISO weekdays back into the compact form `parse_weekdays` reads.
 pub fn format_weekdays(days: &[u8]) -> String {
-    days.iter()
-        .map(u8::to_string)
-        .collect::<Vec<_>>()
-        .join(",")
+    days.iter().map(u8::to_string).collect::<Vec<_>>().join(",")
 }
 
 #[cfg(test)]

@@ -40,7 +40,12 @@ pub enum Decision {
 }
 
 impl ThrottlePolicy {
-    pub fn decide(&self, failures: Option<FailureCount>, limit: u32, now: DateTime<Utc>) -> Decision {
+    pub fn decide(
+        &self,
+        failures: Option<FailureCount>,
+        limit: u32,
+        now: DateTime<Utc>,
+    ) -> Decision {
         match failures {
             Some(f) if f.window_start + self.window > now && f.count >= limit => Decision::Locked {
                 retry_after: f.window_start + self.window - now,
@@ -50,7 +55,11 @@ impl ThrottlePolicy {
     }
 
     /// The count after one more failure at `now`: a stale window starts afresh.
-    pub fn record_failure(&self, failures: Option<FailureCount>, now: DateTime<Utc>) -> FailureCount {
+    pub fn record_failure(
+        &self,
+        failures: Option<FailureCount>,
+        now: DateTime<Utc>,
+    ) -> FailureCount {
         match failures {
             Some(f) if f.window_start + self.window > now => FailureCount {
                 count: f.count + 1,
@@ -79,7 +88,10 @@ mod tests {
             assert_eq!(p.decide(f, p.per_account, t0), Decision::Allow);
             f = Some(p.record_failure(f, t0));
         }
-        assert!(matches!(p.decide(f, p.per_account, t0), Decision::Locked { .. }));
+        assert!(matches!(
+            p.decide(f, p.per_account, t0),
+            Decision::Locked { .. }
+        ));
         let later = t0 + Duration::minutes(16);
         assert_eq!(p.decide(f, p.per_account, later), Decision::Allow);
         assert_eq!(p.record_failure(f, later).count, 1);

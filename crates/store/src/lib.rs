@@ -1,1 +1,247 @@
+//! Tongban's persistence: one repository API over SQLite and PostgreSQL.
+//!
+//! Storage persists; the domain decides. This crate speaks the domain's words
+//! (`create_account`, `append_audit`) and never lets driver types out. Both backends run the
+//! same query text through sqlx's `Any` driver (`$1` placeholders, `RETURNING`, integers and
+//! 0/1 booleans only); only the migrations differ per dialect.
+//!
+//! Every write that changes state appends its audit row in the same transaction, so the trail
+//! and the data cannot disagree.
+//!
+//! **Invariant:** on SQLite all writes go through a single-connection writer pool, so our own
+//! process never sees `SQLITE_BUSY`; reads use a separate pool and run beside it under WAL.
 
+mod accounts;
+mod audit;
+mod error;
+mod org;
+mod sessions;
+mod throttle;
+
+pub mod demo;
+
+use std::future::Future;
+use std::path::Path;
+use std::pin::Pin;
+use std::str::FromStr;
+use std::time::Duration;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::pool::PoolConnectionMetadata;
+use sqlx::{AnyPool, Executor};
+
+pub use accounts::{Account, NewAccount, PersonSummary, StaffMember};
+pub use audit::AuditReport;
+pub use error::StoreError;
+pub use org::{Hall, NewHall, NewOrgUnit, NewWindow, Window};
+pub use sessions::{NewSession, Session, SessionKind};
+
+/// Which database the store runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The handle every other crate uses to reach the database. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Store {
+    reader: AnyPool,
+    writer: AnyPool,
+    backend: Backend,
+}
+
+static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// The SQLite URL for a database file under `data_dir`.
+pub fn sqlite_url_in(data_dir: &Path) -> String {
+    format!(
+        "sqlite://{}?mode=rwc",
+        data_dir.join("tongban.db").display()
+    )
+}
+
+impl Store {
+    /// Connects to `url` (`sqlite://…` or `postgres://…`). Does not migrate.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Backend::Postgres
+        } else {
+            return Err(StoreError::Config(format!(
+                "不支持的数据库地址“{url}”：请使用 sqlite://… 或 postgres://…"
+            )));
+        };
+        let options = AnyConnectOptions::from_str(url)?;
+        let store = match backend {
+            Backend::Sqlite => {
+                let writer = AnyPoolOptions::new()
+                    .max_connections(1)
+                    .after_connect(sqlite_pragmas)
+                    .connect_with(options.clone())
+                    .await?;
+                let reader = AnyPoolOptions::new()
+                    .max_connections(4)
+                    .min_connections(0)
+                    .idle_timeout(Duration::from_secs(60))
+                    .after_connect(sqlite_pragmas)
+                    .connect_with(options)
+                    .await?;
+                Store {
+                    reader,
+                    writer,
+                    backend,
+                }
+            }
+            Backend::Postgres => {
+                let pool = AnyPoolOptions::new()
+                    .max_connections(8)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect_with(options)
+                    .await?;
+                Store {
+                    reader: pool.clone(),
+                    writer: pool,
+                    backend,
+                }
+            }
+        };
+        Ok(store)
+    }
+
+    /// Connects and brings the schema up to date.
+    pub async fn open(url: &str) -> Result<Self, StoreError> {
+        let store = Self::connect(url).await?;
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Applies pending migrations. Safe to run from several instances at once on PostgreSQL
+    /// (sqlx takes an advisory lock).
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        match self.backend {
+            Backend::Sqlite => SQLITE_MIGRATOR.run(&self.writer).await?,
+            Backend::Postgres => POSTGRES_MIGRATOR.run(&self.writer).await?,
+        }
+        Ok(())
+    }
+
+    /// Answers when the database does: for `/readyz`.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.reader).await?;
+        Ok(())
+    }
+
+    /// True when no organisation has been loaded yet: a fresh database.
+    pub async fn is_empty(&self) -> Result<bool, StoreError> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM org_units")
+            .fetch_one(&self.reader)
+            .await?;
+        Ok(n == 0)
+    }
+
+    /// A consistent copy of a SQLite database to `path` while the platform keeps running.
+    pub async fn backup_sqlite(&self, path: &Path) -> Result<(), StoreError> {
+        if self.backend != Backend::Sqlite {
+            return Err(StoreError::Config(
+                "在线备份仅适用于 SQLite；PostgreSQL 请使用 pg_dump".into(),
+            ));
+        }
+        if path.exists() {
+            return Err(StoreError::Config(format!(
+                "备份文件 {} 已存在，不会覆盖",
+                path.display()
+            )));
+        }
+        sqlx::query("VACUUM INTO $1")
+            .bind(path.display().to_string())
+            .execute(&self.writer)
+            .await?;
+        Ok(())
+    }
+
+    /// Closes both pools, flushing SQLite's WAL.
+    pub async fn close(&self) {
+        self.reader.close().await;
+        self.writer.close().await;
+    }
+}
+
+/// WAL lets readers run beside the writer; synchronous=FULL makes every acknowledged commit
+/// survive power loss; foreign keys are off in SQLite unless asked for.
+fn sqlite_pragmas(
+    conn: &mut sqlx::AnyConnection,
+    _meta: PoolConnectionMetadata,
+) -> Pin<Box<dyn Future<Output = Result<(), sqlx::Error>> + Send + '_>> {
+    Box::pin(async move {
+        conn.execute(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+             PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+        )
+        .await?;
+        Ok(())
+    })
+}
+
+/// Checks that `path` is a healthy SQLite database, then replaces the database at
+/// `target_url` with it. The platform must not be running.
+pub async fn restore_sqlite(backup: &Path, target_db: &Path) -> Result<(), StoreError> {
+    sqlx::any::install_default_drivers();
+    let url = format!("sqlite://{}?mode=ro", backup.display());
+    let options = AnyConnectOptions::from_str(&url)?;
+    let pool = AnyPoolOptions::new()
+        .max_connections(1)
+        .connect_with(options)
+        .await?;
+    let check: String = sqlx::query_scalar("PRAGMA integrity_check")
+        .fetch_one(&pool)
+        .await?;
+    let migrated: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations")
+        .fetch_one(&pool)
+        .await?;
+    pool.close().await;
+    if check != "ok" || migrated == 0 {
+        return Err(StoreError::Config(format!(
+            "{} 不是完整的通办数据库备份（完整性检查：{check}）",
+            backup.display()
+        )));
+    }
+    for suffix in ["-wal", "-shm"] {
+        let side = target_db.with_file_name(format!(
+            "{}{suffix}",
+            target_db
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or("tongban.db")
+        ));
+        if side.exists() {
+            std::fs::remove_file(&side).map_err(|e| StoreError::Config(e.to_string()))?;
+        }
+    }
+    std::fs::copy(backup, target_db).map_err(|e| StoreError::Config(e.to_string()))?;
+    Ok(())
+}
+
+/// Times are stored as RFC 3339 UTC text with microseconds, so text order is time order.
+pub(crate) fn ts(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+pub(crate) fn parse_ts(s: &str) -> Result<DateTime<Utc>, StoreError> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| StoreError::Corrupt(format!("时间格式错误 {s}: {e}")))
+}
+
+/// A new sortable identifier.
+pub(crate) fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}

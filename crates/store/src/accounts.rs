@@ -1,0 +1,267 @@
+//! Storage of accounts: citizens, enterprises and staff.
+
+use chrono::{DateTime, Utc};
+use sqlx::any::AnyRow;
+use sqlx::{AssertSqlSafe, Row};
+use tongban_domain::account::{AccountKind, Role};
+use tongban_domain::audit::AuditEvent;
+
+use crate::{Store, StoreError, audit, new_id, parse_ts, ts};
+
+/// An account to create. `login` is the resident ID number, the credit code or the staff
+/// user name, already validated by the domain.
+#[derive(Debug, Clone)]
+pub struct NewAccount {
+    pub kind: AccountKind,
+    pub login: String,
+    pub name: String,
+    pub phone: Option<String>,
+    pub legal_representative: Option<String>,
+    pub org_unit_code: Option<String>,
+    pub role: Option<Role>,
+    pub password_hash: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Account {
+    pub id: String,
+    pub kind: AccountKind,
+    pub login: String,
+    pub name: String,
+    pub phone: Option<String>,
+    pub legal_representative: Option<String>,
+    pub org_unit_id: Option<String>,
+    pub org_name: Option<String>,
+    pub org_path: Option<String>,
+    pub role: Option<Role>,
+    pub password_hash: String,
+    pub disabled: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A person or enterprise as a staff lookup lists them (the web layer masks the numbers).
+#[derive(Debug, Clone)]
+pub struct PersonSummary {
+    pub id: String,
+    pub kind: AccountKind,
+    pub login: String,
+    pub name: String,
+    pub phone: Option<String>,
+}
+
+/// A staff member as the organisation pages list them.
+#[derive(Debug, Clone)]
+pub struct StaffMember {
+    pub id: String,
+    pub login: String,
+    pub name: String,
+    pub role: Role,
+    pub org_name: String,
+    pub org_path: String,
+}
+
+const ACCOUNT_SELECT: &str = "SELECT a.id, a.kind, a.login, a.name, a.phone, a.legal_representative, \
+     a.org_unit_id, o.name AS org_name, o.path AS org_path, a.role, a.password_hash, a.disabled, \
+     a.created_at FROM accounts a LEFT JOIN org_units o ON o.id = a.org_unit_id";
+
+fn account_from(row: &AnyRow) -> Result<Account, StoreError> {
+    let kind: String = row.try_get("kind")?;
+    let role: Option<String> = row.try_get("role")?;
+    let disabled: i64 = row.try_get("disabled")?;
+    Ok(Account {
+        id: row.try_get("id")?,
+        kind: AccountKind::parse(&kind)
+            .ok_or_else(|| StoreError::Corrupt(format!("未知账户类型 {kind}")))?,
+        login: row.try_get("login")?,
+        name: row.try_get("name")?,
+        phone: row.try_get("phone")?,
+        legal_representative: row.try_get("legal_representative")?,
+        org_unit_id: row.try_get("org_unit_id")?,
+        org_name: row.try_get("org_name")?,
+        org_path: row.try_get("org_path")?,
+        role: match role {
+            Some(r) => {
+                Some(Role::parse(&r).ok_or_else(|| StoreError::Corrupt(format!("未知角色 {r}")))?)
+            }
+            None => None,
+        },
+        password_hash: row.try_get("password_hash")?,
+        disabled: disabled != 0,
+        created_at: parse_ts(&row.try_get::<String, _>("created_at")?)?,
+    })
+}
+
+impl Store {
+    /// Creates an account and its audit row. A taken login is `StoreError::Conflict`.
+    pub async fn create_account(
+        &self,
+        now: DateTime<Utc>,
+        actor: &str,
+        new: &NewAccount,
+    ) -> Result<Account, StoreError> {
+        let mut tx = self.writer.begin().await?;
+        let org_id: Option<String> = match &new.org_unit_code {
+            Some(code) => Some(
+                sqlx::query_scalar("SELECT id FROM org_units WHERE code = $1")
+                    .bind(code)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .ok_or_else(|| StoreError::Config(format!("机构 {code} 不存在")))?,
+            ),
+            None => None,
+        };
+        let taken: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM accounts WHERE login = $1")
+            .bind(&new.login)
+            .fetch_one(&mut *tx)
+            .await?;
+        if taken > 0 {
+            return Err(StoreError::Conflict("login".into()));
+        }
+        let id = new_id();
+        sqlx::query(
+            "INSERT INTO accounts (id, kind, login, name, phone, legal_representative, \
+             org_unit_id, role, password_hash, disabled, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 0, $10)",
+        )
+        .bind(&id)
+        .bind(new.kind.as_str())
+        .bind(&new.login)
+        .bind(&new.name)
+        .bind(&new.phone)
+        .bind(&new.legal_representative)
+        .bind(&org_id)
+        .bind(new.role.map(Role::as_str))
+        .bind(&new.password_hash)
+        .bind(ts(now))
+        .execute(&mut *tx)
+        .await?;
+        let action = match new.kind {
+            AccountKind::Staff => "account.create_staff",
+            _ => "account.register",
+        };
+        audit::append(
+            &mut tx,
+            now,
+            AuditEvent::new(
+                if actor.is_empty() { id.as_str() } else { actor },
+                action,
+                format!("account:{id}"),
+                new.kind.as_str(),
+            ),
+        )
+        .await?;
+        let row = sqlx::query(AssertSqlSafe(format!("{ACCOUNT_SELECT} WHERE a.id = $1")))
+            .bind(&id)
+            .fetch_one(&mut *tx)
+            .await?;
+        let account = account_from(&row)?;
+        tx.commit().await?;
+        Ok(account)
+    }
+
+    pub async fn account_by_login(&self, login: &str) -> Result<Account, StoreError> {
+        let row = sqlx::query(AssertSqlSafe(format!(
+            "{ACCOUNT_SELECT} WHERE a.login = $1"
+        )))
+        .bind(login)
+        .fetch_one(&self.reader)
+        .await?;
+        account_from(&row)
+    }
+
+    pub async fn account(&self, id: &str) -> Result<Account, StoreError> {
+        let row = sqlx::query(AssertSqlSafe(format!("{ACCOUNT_SELECT} WHERE a.id = $1")))
+            .bind(id)
+            .fetch_one(&self.reader)
+            .await?;
+        account_from(&row)
+    }
+
+    /// Opens a person's or enterprise's full record for a staff member and records that
+    /// they did, in one transaction: no unaudited view is possible through this API.
+    pub async fn open_personal_record(
+        &self,
+        now: DateTime<Utc>,
+        viewer: &str,
+        id: &str,
+    ) -> Result<Account, StoreError> {
+        let mut tx = self.writer.begin().await?;
+        let row = sqlx::query(AssertSqlSafe(format!(
+            "{ACCOUNT_SELECT} WHERE a.id = $1 AND a.kind <> 'staff'"
+        )))
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await?;
+        let account = account_from(&row)?;
+        audit::append(
+            &mut tx,
+            now,
+            AuditEvent::new(viewer, "personal_data.view", format!("account:{id}"), ""),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(account)
+    }
+
+    /// Citizens and enterprises whose number equals `query` or whose name contains it.
+    pub async fn find_people(
+        &self,
+        query: &str,
+        limit: i64,
+    ) -> Result<Vec<PersonSummary>, StoreError> {
+        let q = query.trim();
+        let rows = sqlx::query(
+            "SELECT id, kind, login, name, phone FROM accounts \
+             WHERE kind <> 'staff' AND (login = $1 OR name LIKE $2) ORDER BY name, id LIMIT $3",
+        )
+        .bind(q.to_ascii_uppercase())
+        .bind(format!("%{}%", q.replace(['%', '_'], "")))
+        .bind(limit)
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let kind: String = row.try_get("kind")?;
+                Ok(PersonSummary {
+                    id: row.try_get("id")?,
+                    kind: AccountKind::parse(&kind)
+                        .ok_or_else(|| StoreError::Corrupt(format!("未知账户类型 {kind}")))?,
+                    login: row.try_get("login")?,
+                    name: row.try_get("name")?,
+                    phone: row.try_get("phone")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Staff whose unit lies within `scope_root` (all staff when `None`).
+    pub async fn list_staff(
+        &self,
+        scope_root: Option<&str>,
+    ) -> Result<Vec<StaffMember>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT a.id, a.login, a.name, a.role, o.name AS org_name, o.path AS org_path \
+             FROM accounts a JOIN org_units o ON o.id = a.org_unit_id \
+             WHERE a.kind = 'staff' AND ($1 = '' OR o.path = $1 OR o.path LIKE $2) \
+             ORDER BY o.path, a.login",
+        )
+        .bind(scope_root.unwrap_or(""))
+        .bind(format!("{}/%", scope_root.unwrap_or("")))
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let role: String = row.try_get("role")?;
+                Ok(StaffMember {
+                    id: row.try_get("id")?,
+                    login: row.try_get("login")?,
+                    name: row.try_get("name")?,
+                    role: Role::parse(&role)
+                        .ok_or_else(|| StoreError::Corrupt(format!("未知角色 {role}")))?,
+                    org_name: row.try_get("org_name")?,
+                    org_path: row.try_get("org_path")?,
+                })
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,466 @@
+//! The storage contract suite. Every test runs on SQLite, and again on PostgreSQL when
+//! `TONGBAN_TEST_DATABASE_URL` names a server (each test in a fresh database it creates and
+//! drops). On CI a missing URL is an error, so the PostgreSQL half cannot silently vanish.
+
+use std::str::FromStr;
+
+use chrono::{DateTime, Duration, Utc};
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, AssertSqlSafe};
+use tongban_domain::account::{AccountKind, Role};
+use tongban_domain::audit::{AuditEvent, ChainBreak};
+use tongban_domain::codes::Password;
+use tongban_domain::org::HallKind;
+use tongban_domain::throttle::FailureCount;
+use tongban_store::{NewAccount, NewSession, SessionKind, Store, StoreError, demo};
+
+/// A database for one test: the store, a raw pool for tampering, and how to clean up.
+struct Fixture {
+    store: Store,
+    raw: AnyPool,
+    url: String,
+    cleanup: Option<(String, String)>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl Fixture {
+    async fn sqlite() -> Fixture {
+        let dir = tempfile::tempdir().unwrap();
+        let url = tongban_store::sqlite_url_in(dir.path());
+        Self::open(url, None, Some(dir)).await
+    }
+
+    async fn postgres() -> Option<Fixture> {
+        let Ok(admin_url) = std::env::var("TONGBAN_TEST_DATABASE_URL") else {
+            assert!(
+                std::env::var("CI").is_err(),
+                "CI must set TONGBAN_TEST_DATABASE_URL so the PostgreSQL suite runs"
+            );
+            eprintln!("TONGBAN_TEST_DATABASE_URL not set: PostgreSQL half skipped");
+            return None;
+        };
+        sqlx::any::install_default_drivers();
+        let name = format!("tongban_test_{}", uuid_simple());
+        let admin = AnyPoolOptions::new()
+            .max_connections(1)
+            .connect_with(AnyConnectOptions::from_str(&admin_url).unwrap())
+            .await
+            .expect("connect to TONGBAN_TEST_DATABASE_URL");
+        sqlx::query(AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&admin)
+            .await
+            .unwrap();
+        admin.close().await;
+        let url = replace_db_name(&admin_url, &name);
+        Some(Self::open(url, Some((admin_url, name)), None).await)
+    }
+
+    async fn open(
+        url: String,
+        cleanup: Option<(String, String)>,
+        dir: Option<tempfile::TempDir>,
+    ) -> Fixture {
+        let store = Store::open(&url).await.expect("open and migrate");
+        let raw = AnyPoolOptions::new()
+            .max_connections(1)
+            .connect_with(AnyConnectOptions::from_str(&url).unwrap())
+            .await
+            .unwrap();
+        Fixture {
+            store,
+            raw,
+            url,
+            cleanup,
+            _dir: dir,
+        }
+    }
+
+    async fn finish(self) {
+        self.store.close().await;
+        self.raw.close().await;
+        if let Some((admin_url, name)) = self.cleanup {
+            let admin = AnyPoolOptions::new()
+                .max_connections(1)
+                .connect_with(AnyConnectOptions::from_str(&admin_url).unwrap())
+                .await
+                .unwrap();
+            sqlx::query(AssertSqlSafe(format!("DROP DATABASE {name} WITH (FORCE)")))
+                .execute(&admin)
+                .await
+                .unwrap();
+            admin.close().await;
+        }
+    }
+}
+
+fn uuid_simple() -> String {
+    use std::time::{SystemTime, UNIX_EPOCH};
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    format!("{nanos:x}_{}", std::process::id())
+}
+
+fn replace_db_name(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let cut = base
+        .rfind('/')
+        .filter(|i| base[..*i].contains("//") && *i > base.find("//").unwrap() + 1);
+    let mut out = match cut {
+        Some(i) => format!("{}/{name}", &base[..i]),
+        None => format!("{base}/{name}"),
+    };
+    if let Some(q) = query {
+        out.push('?');
+        out.push_str(q);
+    }
+    out
+}
+
+fn now() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2026-11-27T09:00:00Z")
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+/// A fast hash: these tests are about storage, not Argon2's cost.
+fn test_hash(p: &Password) -> String {
+    format!("plain:{}", p.expose())
+}
+
+macro_rules! contract {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let f = super::Fixture::sqlite().await;
+                    super::$name(&f).await;
+                    f.finish().await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    if let Some(f) = super::Fixture::postgres().await {
+                        super::$name(&f).await;
+                        f.finish().await;
+                    }
+                }
+            )*
+        }
+    };
+}
+
+contract!(
+    demo_loads_the_three_levels,
+    migrations_are_idempotent,
+    duplicate_login_is_a_conflict,
+    sessions_expire_and_revoke,
+    audit_chain_detects_altered_and_missing_rows,
+    concurrent_audit_appends_keep_one_chain,
+    login_failures_round_trip,
+    scopes_filter_units_staff_and_halls,
+    personal_record_views_are_audited,
+);
+
+async fn demo_loads_the_three_levels(f: &Fixture) {
+    assert!(f.store.is_empty().await.unwrap());
+    demo::load(&f.store, now(), &test_hash).await.unwrap();
+    assert!(!f.store.is_empty().await.unwrap());
+    let units = f.store.list_org_units(None).await.unwrap();
+    assert_eq!(units.len(), 1 + demo::DEPARTMENTS.len() + 7 + 74);
+    let dahe = f.store.org_unit_by_code("640303200000").await.unwrap();
+    assert_eq!(dahe.name, "大河乡");
+    assert_eq!(dahe.path, "640303/640303200000");
+    let halls = f.store.list_halls(&[], None).await.unwrap();
+    assert_eq!(halls.len(), 1 + 7 + 74);
+    let centre = &halls[0];
+    assert_eq!(centre.kind, HallKind::DistrictCentre);
+    assert_eq!(centre.windows.len(), 9);
+    assert!(centre.hours.len() >= 4);
+    let admin = f.store.account_by_login("admin").await.unwrap();
+    assert_eq!(admin.role, Some(Role::BureauAdmin));
+    assert_eq!(admin.org_name.as_deref(), Some("红寺堡区审批服务管理局"));
+    assert_eq!(f.store.verify_audit().await.unwrap().first_break, None);
+}
+
+async fn migrations_are_idempotent(f: &Fixture) {
+    f.store.migrate().await.unwrap();
+    let again = Store::open(&f.url).await.unwrap();
+    again.migrate().await.unwrap();
+    again.close().await;
+}
+
+fn citizen(login: &str) -> NewAccount {
+    NewAccount {
+        kind: AccountKind::Citizen,
+        login: login.into(),
+        name: "马秀兰".into(),
+        phone: Some("13909531234".into()),
+        legal_representative: None,
+        org_unit_code: None,
+        role: None,
+        password_hash: "x".into(),
+    }
+}
+
+async fn duplicate_login_is_a_conflict(f: &Fixture) {
+    let a = f
+        .store
+        .create_account(now(), "", &citizen("11010519491231002X"))
+        .await
+        .unwrap();
+    assert_eq!(a.kind, AccountKind::Citizen);
+    assert_eq!(a.created_at, now());
+    let again = f
+        .store
+        .create_account(now(), "", &citizen("11010519491231002X"))
+        .await;
+    assert!(matches!(again, Err(StoreError::Conflict(_))), "{again:?}");
+    let rows = f
+        .store
+        .recent_audit(10, Some(&format!("account:{}", a.id)))
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].action, "account.register");
+}
+
+async fn sessions_expire_and_revoke(f: &Fixture) {
+    let a = f
+        .store
+        .create_account(now(), "", &citizen("11010519491231002X"))
+        .await
+        .unwrap();
+    let s = f
+        .store
+        .create_session(
+            now(),
+            &NewSession {
+                token_hash: "h1".into(),
+                account_id: a.id.clone(),
+                kind: SessionKind::Web,
+                label: "Firefox".into(),
+                address: "127.0.0.1".into(),
+                expires_at: now() + Duration::hours(1),
+            },
+        )
+        .await
+        .unwrap();
+    let (live, acct) = f.store.live_session(now(), "h1").await.unwrap();
+    assert_eq!(live.id, s.id);
+    assert_eq!(acct.id, a.id);
+    assert!(matches!(
+        f.store.live_session(now() + Duration::hours(2), "h1").await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(f.store.sessions_of(now(), &a.id).await.unwrap().len(), 1);
+    assert!(matches!(
+        f.store.revoke_session(now(), "someone-else", &s.id).await,
+        Err(StoreError::NotFound)
+    ));
+    f.store.revoke_session(now(), &a.id, &s.id).await.unwrap();
+    assert!(matches!(
+        f.store.live_session(now(), "h1").await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(f.store.sessions_of(now(), &a.id).await.unwrap().is_empty());
+}
+
+async fn audit_chain_detects_altered_and_missing_rows(f: &Fixture) {
+    for i in 0..5 {
+        f.store
+            .append_audit(
+                now(),
+                AuditEvent::new("t", "test.event", format!("x:{i}"), "d"),
+            )
+            .await
+            .unwrap();
+    }
+    let report = f.store.verify_audit().await.unwrap();
+    assert_eq!((report.rows_checked, report.first_break), (5, None));
+
+    sqlx::query("UPDATE audit_log SET detail = 'changed' WHERE seq = 3")
+        .execute(&f.raw)
+        .await
+        .unwrap();
+    let report = f.store.verify_audit().await.unwrap();
+    assert_eq!(report.first_break, Some(ChainBreak::Altered { seq: 3 }));
+    assert_eq!(report.rows_checked, 2);
+
+    sqlx::query("UPDATE audit_log SET detail = 'd' WHERE seq = 3")
+        .execute(&f.raw)
+        .await
+        .unwrap();
+    sqlx::query("DELETE FROM audit_log WHERE seq = 5")
+        .execute(&f.raw)
+        .await
+        .unwrap();
+    let report = f.store.verify_audit().await.unwrap();
+    assert_eq!(report.first_break, Some(ChainBreak::Missing { seq: 5 }));
+
+    sqlx::query("DELETE FROM audit_log WHERE seq = 2")
+        .execute(&f.raw)
+        .await
+        .unwrap();
+    let report = f.store.verify_audit().await.unwrap();
+    assert_eq!(report.first_break, Some(ChainBreak::Missing { seq: 2 }));
+}
+
+async fn concurrent_audit_appends_keep_one_chain(f: &Fixture) {
+    let mut tasks = Vec::new();
+    for i in 0..40 {
+        let store = f.store.clone();
+        tasks.push(tokio::spawn(async move {
+            store
+                .append_audit(
+                    now(),
+                    AuditEvent::new("t", "test.concurrent", format!("x:{i}"), ""),
+                )
+                .await
+                .unwrap()
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let report = f.store.verify_audit().await.unwrap();
+    assert_eq!((report.rows_checked, report.first_break), (40, None));
+}
+
+async fn login_failures_round_trip(f: &Fixture) {
+    assert_eq!(f.store.login_failures("acct:a").await.unwrap(), None);
+    let fc = FailureCount {
+        count: 3,
+        window_start: now(),
+    };
+    f.store.set_login_failures("acct:a", fc).await.unwrap();
+    f.store
+        .set_login_failures("acct:a", FailureCount { count: 4, ..fc })
+        .await
+        .unwrap();
+    assert_eq!(
+        f.store
+            .login_failures("acct:a")
+            .await
+            .unwrap()
+            .map(|f| f.count),
+        Some(4)
+    );
+    assert_eq!(
+        f.store
+            .prune_login_failures(now() + Duration::hours(1))
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(f.store.login_failures("acct:a").await.unwrap(), None);
+    f.store.set_login_failures("addr:x", fc).await.unwrap();
+    f.store.clear_login_failures("addr:x").await.unwrap();
+    assert_eq!(f.store.login_failures("addr:x").await.unwrap(), None);
+}
+
+async fn scopes_filter_units_staff_and_halls(f: &Fixture) {
+    demo::load(&f.store, now(), &test_hash).await.unwrap();
+    let dahe = f.store.org_unit_by_code("640303200000").await.unwrap();
+    let units = f.store.list_org_units(Some(&dahe.path)).await.unwrap();
+    assert_eq!(units.len(), 1 + 13);
+    assert!(units.iter().all(|u| dahe.contains_path(&u.path)));
+    let staff = f.store.list_staff(Some(&dahe.path)).await.unwrap();
+    assert_eq!(
+        staff.iter().map(|s| s.login.as_str()).collect::<Vec<_>>(),
+        ["clerk_dahe"]
+    );
+    assert_eq!(f.store.list_staff(None).await.unwrap().len(), 7);
+    let halls = f.store.list_halls(&[], Some(&dahe.path)).await.unwrap();
+    assert_eq!(halls.len(), 1 + 13);
+    let town_halls = f
+        .store
+        .list_halls(&[HallKind::TownCentre], None)
+        .await
+        .unwrap();
+    assert_eq!(town_halls.len(), 7);
+}
+
+async fn personal_record_views_are_audited(f: &Fixture) {
+    demo::load(&f.store, now(), &test_hash).await.unwrap();
+    let found = f.store.find_people("马秀", 10).await.unwrap();
+    assert_eq!(found.len(), 1);
+    let by_number = f.store.find_people("64030319580312024x", 10).await.unwrap();
+    assert_eq!(by_number.len(), 1);
+    assert!(
+        f.store.find_people("admin", 10).await.unwrap().is_empty(),
+        "staff are not people"
+    );
+    let admin = f.store.account_by_login("admin").await.unwrap();
+    let record = f
+        .store
+        .open_personal_record(now(), &admin.id, &found[0].id)
+        .await
+        .unwrap();
+    assert_eq!(record.phone.as_deref(), Some("13909531234"));
+    let trail = f
+        .store
+        .recent_audit(5, Some(&format!("account:{}", found[0].id)))
+        .await
+        .unwrap();
+    assert_eq!(trail[0].action, "personal_data.view");
+    assert_eq!(trail[0].actor, admin.id);
+    assert!(matches!(
+        f.store
+            .open_personal_record(now(), &admin.id, &admin.id)
+            .await,
+        Err(StoreError::NotFound)
+    ));
+}
+
+#[tokio::test]
+async fn sqlite_backup_and_restore() {
+    let f = Fixture::sqlite().await;
+    demo::load(&f.store, now(), &test_hash).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let backup = dir.path().join("backup.db");
+    f.store.backup_sqlite(&backup).await.unwrap();
+    assert!(matches!(
+        f.store.backup_sqlite(&backup).await,
+        Err(StoreError::Config(_))
+    ));
+    let target_dir = tempfile::tempdir().unwrap();
+    let target = target_dir.path().join("tongban.db");
+    tongban_store::restore_sqlite(&backup, &target)
+        .await
+        .unwrap();
+    let restored = Store::open(&tongban_store::sqlite_url_in(target_dir.path()))
+        .await
+        .unwrap();
+    assert_eq!(
+        restored.account_by_login("admin").await.unwrap().name,
+        "马海燕"
+    );
+    assert_eq!(restored.verify_audit().await.unwrap().first_break, None);
+    restored.close().await;
+    let junk = dir.path().join("junk.db");
+    std::fs::write(&junk, b"not a database").unwrap();
+    assert!(tongban_store::restore_sqlite(&junk, &target).await.is_err());
+    f.finish().await;
+}
+
+#[test]
+fn database_name_replacement() {
+    assert_eq!(
+        replace_db_name("postgres://u@h:5432/test", "x"),
+        "postgres://u@h:5432/x"
+    );
+    assert_eq!(
+        replace_db_name("postgres://u@h/test?sslmode=disable", "x"),
+        "postgres://u@h/x?sslmode=disable"
+    );
+    assert_eq!(replace_db_name("postgres://u@h", "x"), "postgres://u@h/x");
+}
