@@ -236,21 +236,21 @@ pub fn halls(units: &[NewOrgUnit]) -> Vec<NewHall> {
                 (12, 0),
                 (14, 30),
                 Staggered,
-                "午间错时服务，综合受理窗口轮岗",
+                "午间不断档，综合受理窗口轮岗",
             ),
             period(
                 WEEKDAYS,
                 (18, 0),
                 (19, 0),
                 Extended,
-                "延时服务：已在办理中的业务当场办结",
+                "已在办理中的业务当场办结",
             ),
             period(
                 &[6],
                 (9, 0),
                 (12, 0),
                 Staggered,
-                "周六错时服务（综合受理、帮办代办）",
+                "周六上午（综合受理、帮办代办窗口）",
             ),
         ],
         windows: vec![
@@ -277,7 +277,7 @@ pub fn halls(units: &[NewOrgUnit]) -> Vec<NewHall> {
                 hours: vec![
                     period(WEEKDAYS, (9, 0), (12, 0), Regular, "上午"),
                     period(WEEKDAYS, (14, 30), (18, 0), Regular, "下午"),
-                    period(&[6], (9, 0), (12, 0), Staggered, "周六错时服务"),
+                    period(&[6], (9, 0), (12, 0), Staggered, "周六上午"),
                 ],
                 windows: vec![
                     window("01", WindowKind::Comprehensive),

@@ -287,7 +287,7 @@ impl Store {
             });
         }
         // Two queries for all hours and windows rather than two per hall.
-        let hours = sqlx::query("SELECT hall_id, weekdays, opens, closes, kind, note FROM hall_hours ORDER BY hall_id, opens")
+        let hours = sqlx::query("SELECT hall_id, weekdays, opens, closes, kind, note FROM hall_hours ORDER BY hall_id, weekdays, opens")
             .fetch_all(&self.reader)
             .await?;
         for row in hours {

@@ -1,0 +1,288 @@
+//! The subcommands. Each opens the store from the global settings, does one thing, and
+//! reports in plain words.
+
+use std::io::BufRead;
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use rand::RngCore;
+use tongban_domain::account::{AccountKind, Role};
+use tongban_domain::codes::{Password, Username};
+use tongban_domain::validation::required_text;
+use tongban_store::{NewAccount, NewSession, SessionKind, Store, demo};
+use tongban_web::{AppState, Clock, SystemClock, WebConfig};
+
+use crate::{Global, ServeArgs};
+
+async fn open(global: &Global) -> anyhow::Result<Store> {
+    let url = global.database_url()?;
+    Store::open(&url)
+        .await
+        .with_context(|| format!("无法打开数据库 {}", redact(&url)))
+}
+
+/// Hides a password in a database URL before it is printed or logged.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let creds = &url[scheme + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+fn hash_with_random_salt(p: &Password) -> String {
+    let mut salt = [0u8; 16];
+    rand::rng().fill_bytes(&mut salt);
+    tongban_domain::password::hash_password(p, &salt)
+}
+
+async fn load_demo(store: &Store) -> anyhow::Result<()> {
+    demo::load(store, SystemClock.now(), &hash_with_random_salt)
+        .await
+        .context("演示数据加载失败")?;
+    tracing::info!(
+        "演示数据已加载：组织机构、服务大厅与演示账户（密码 {}）",
+        demo::DEMO_PASSWORD
+    );
+    Ok(())
+}
+
+pub async fn serve(global: &Global, args: ServeArgs) -> anyhow::Result<()> {
+    let store = open(global).await?;
+    if !args.no_demo && store.is_empty().await? {
+        load_demo(&store).await?;
+    }
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("无法监听 {}", args.listen))?;
+    let addr = listener.local_addr()?;
+    let state = AppState::new(
+        store.clone(),
+        WebConfig {
+            secure_cookies: args.secure_cookies,
+            ..WebConfig::default()
+        },
+    );
+    let pruner = tokio::spawn(prune_login_failures(store.clone(), state.clock.clone()));
+    tracing::info!("通办已启动：http://{addr}/");
+    println!("通办已启动：http://{addr}/  （Ctrl+C 停止）");
+    tongban_web::serve(listener, state, shutdown_signal()).await?;
+    pruner.abort();
+    store.close().await;
+    tracing::info!("通办已停止");
+    Ok(())
+}
+
+/// Hourly clean-up of expired login-failure windows; harmless to run on every instance.
+async fn prune_login_failures(store: Store, clock: Arc<dyn Clock>) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+    loop {
+        tick.tick().await;
+        let cutoff = clock.now() - chrono::Duration::hours(1);
+        if let Err(e) = store.prune_login_failures(cutoff).await {
+            tracing::warn!(error = %e, "pruning login failures failed");
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}
+
+pub async fn migrate(global: &Global) -> anyhow::Result<()> {
+    open(global).await?;
+    println!("数据库已是最新结构。");
+    Ok(())
+}
+
+pub async fn demo(global: &Global) -> anyhow::Result<()> {
+    let store = open(global).await?;
+    if !store.is_empty().await? {
+        bail!("数据库中已有组织机构数据，未加载演示数据（演示数据只加载到空数据库）");
+    }
+    load_demo(&store).await?;
+    println!("演示数据已加载。演示账户密码：{}", demo::DEMO_PASSWORD);
+    store.close().await;
+    Ok(())
+}
+
+pub async fn user_add(
+    global: &Global,
+    username: &str,
+    name: &str,
+    org: &str,
+    role: &str,
+) -> anyhow::Result<()> {
+    let username = Username::parse(username).map_err(|e| anyhow::anyhow!("用户名：{e}"))?;
+    let name = required_text(name, 40).map_err(|e| anyhow::anyhow!("姓名：{e}"))?;
+    let role = Role::parse(role).with_context(|| {
+        format!(
+            "角色“{role}”不存在；可选：{}",
+            Role::ALL
+                .iter()
+                .map(|r| r.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    })?;
+    eprintln!("请输入新账户的密码（一行，至少 8 位，含字母和数字）：");
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    let password = Password::parse(line.trim_end_matches(['\r', '\n']))
+        .map_err(|e| anyhow::anyhow!("密码：{e}"))?;
+    let store = open(global).await?;
+    let account = store
+        .create_account(
+            SystemClock.now(),
+            "cli",
+            &NewAccount {
+                kind: AccountKind::Staff,
+                login: username.as_str().to_owned(),
+                name,
+                phone: None,
+                legal_representative: None,
+                org_unit_code: Some(org.to_owned()),
+                role: Some(role),
+                password_hash: hash_with_random_salt(&password),
+            },
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("创建失败：{e}"))?;
+    println!(
+        "已创建工作人员 {}（{}，{}）",
+        account.login,
+        role.label(),
+        account.org_name.unwrap_or_default()
+    );
+    store.close().await;
+    Ok(())
+}
+
+pub async fn token_add(global: &Global, user: &str, label: &str) -> anyhow::Result<()> {
+    let store = open(global).await?;
+    let account = store
+        .account_by_login(user)
+        .await
+        .with_context(|| format!("账户 {user} 不存在"))?;
+    let token = tongban_web::new_token();
+    let now = SystemClock.now();
+    let session = store
+        .create_session(
+            now,
+            &NewSession {
+                token_hash: tongban_web::token_hash(&token),
+                account_id: account.id,
+                kind: SessionKind::Api,
+                label: label.to_owned(),
+                address: "cli".into(),
+                expires_at: now + chrono::Duration::days(365),
+            },
+        )
+        .await?;
+    println!(
+        "接口令牌（只显示这一次，请妥善保存）：\n{token}\n有效期至 {}",
+        session.expires_at.to_rfc3339()
+    );
+    store.close().await;
+    Ok(())
+}
+
+pub async fn backup(global: &Global, file: &Path) -> anyhow::Result<()> {
+    let url = global.database_url()?;
+    if !url.starts_with("sqlite:") {
+        println!(
+            "PostgreSQL 请使用 pg_dump 备份：\n  pg_dump --format=custom --file={} '{}'",
+            file.display(),
+            redact(&url)
+        );
+        return Ok(());
+    }
+    let store = open(global).await?;
+    store.backup_sqlite(file).await.context("备份失败")?;
+    store.close().await;
+    println!("已备份到 {}", file.display());
+    Ok(())
+}
+
+pub async fn restore(global: &Global, file: &Path) -> anyhow::Result<()> {
+    let url = global.database_url()?;
+    if !url.starts_with("sqlite:") {
+        println!(
+            "PostgreSQL 请使用 pg_restore 恢复（先停止平台）：\n  pg_restore --clean --if-exists --dbname='{}' {}",
+            redact(&url),
+            file.display()
+        );
+        return Ok(());
+    }
+    let target = match &global.database {
+        Some(u) => Path::new(
+            u.trim_start_matches("sqlite://")
+                .trim_start_matches("sqlite:")
+                .split('?')
+                .next()
+                .unwrap_or_default(),
+        )
+        .to_path_buf(),
+        None => global.data_dir.join("tongban.db"),
+    };
+    tongban_store::restore_sqlite(file, &target)
+        .await
+        .context("恢复失败")?;
+    println!("已从 {} 恢复到 {}", file.display(), target.display());
+    Ok(())
+}
+
+pub async fn audit_verify(global: &Global) -> anyhow::Result<()> {
+    let store = open(global).await?;
+    let report = store.verify_audit().await?;
+    store.close().await;
+    match report.first_break {
+        None => {
+            println!(
+                "审计日志完整：共核验 {} 条记录，哈希链无误。",
+                report.rows_checked
+            );
+            Ok(())
+        }
+        Some(b) => {
+            println!(
+                "审计日志异常：{b}（此前 {} 条记录无误）",
+                report.rows_checked
+            );
+            std::process::exit(1);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_hidden_in_urls() {
+        assert_eq!(redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");
+        assert_eq!(redact("postgres://u@h/db"), "postgres://u@h/db");
+        assert_eq!(redact("sqlite://./x.db"), "sqlite://./x.db");
+    }
+}

@@ -1,0 +1,369 @@
+//! The JSON API under `/api/v1`, for the mobile app and integrating systems. Errors are
+//! RFC 9457 problem+json (see `error.rs`); the OpenAPI document is generated from these
+//! handlers' annotations and served at `/api/openapi.json`.
+
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, Request, State};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use tongban_domain::account::{Registration, RegistrationInput};
+use tongban_domain::mask::{mask_id_number, mask_phone};
+use tongban_domain::org::{HallKind, OrgUnit};
+use tongban_store::{Account, SessionKind};
+use utoipa::{OpenApi, ToSchema};
+
+use crate::auth::{self, Current, client_address};
+use crate::{AppState, WebError};
+
+/// `Json<T>` whose rejections are problem+json in Chinese.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = WebError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(v)) => Ok(ApiJson(v)),
+            Err(JsonRejection::MissingJsonContentType(_)) => Err(WebError::BadRequest(
+                "请求须为 JSON（Content-Type: application/json）".into(),
+            )),
+            Err(JsonRejection::JsonSyntaxError(_)) => {
+                Err(WebError::BadRequest("JSON 格式错误".into()))
+            }
+            Err(JsonRejection::JsonDataError(e)) => Err(WebError::BadRequest(format!(
+                "JSON 字段类型不正确：{}",
+                e.body_text()
+            ))),
+            Err(e) => Err(WebError::BadRequest(format!(
+                "请求无法读取：{}",
+                e.body_text()
+            ))),
+        }
+    }
+}
+
+/// A registration: `kind` is `citizen` or `enterprise`.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct RegisterBody {
+    /// `citizen` or `enterprise`.
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    name: String,
+    /// Citizens: 18-character resident ID number (GB 11643).
+    #[serde(default)]
+    id_number: String,
+    /// Enterprises: 18-character unified social credit code (GB 32100).
+    #[serde(default)]
+    credit_code: String,
+    /// Enterprises: the legal representative's name.
+    #[serde(default)]
+    legal_representative: String,
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    password: String,
+}
+
+/// An account as the API shows it; numbers are masked.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AccountView {
+    id: String,
+    /// `citizen`, `enterprise` or `staff`.
+    kind: String,
+    name: String,
+    /// Masked ID number or credit code; the user name for staff.
+    login: String,
+    phone: Option<String>,
+    role: Option<String>,
+    org_unit: Option<String>,
+}
+
+impl From<&Account> for AccountView {
+    fn from(a: &Account) -> Self {
+        AccountView {
+            id: a.id.clone(),
+            kind: a.kind.as_str().to_owned(),
+            name: a.name.clone(),
+            login: match a.kind {
+                tongban_domain::account::AccountKind::Staff => a.login.clone(),
+                _ => mask_id_number(&a.login),
+            },
+            phone: a.phone.as_deref().map(mask_phone),
+            role: a.role.map(|r| r.as_str().to_owned()),
+            org_unit: a.org_name.clone(),
+        }
+    }
+}
+
+/// Register a citizen or an enterprise.
+#[utoipa::path(post, path = "/api/v1/accounts", request_body = RegisterBody, tag = "accounts",
+    responses(
+        (status = 201, description = "账户已创建", body = AccountView),
+        (status = 422, description = "字段校验失败，errors 列出每个字段", content_type = "application/problem+json"),
+        (status = 409, description = "证件号码已注册", content_type = "application/problem+json"),
+    ))]
+pub async fn register_account(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<RegisterBody>,
+) -> Result<Response, WebError> {
+    let reg = Registration::parse(&RegistrationInput {
+        kind: body.kind,
+        name: body.name,
+        id_number: body.id_number,
+        credit_code: body.credit_code,
+        legal_representative: body.legal_representative,
+        phone: body.phone,
+        password: body.password,
+    })?;
+    let account = auth::register(&state, reg).await?;
+    Ok((StatusCode::CREATED, Json(AccountView::from(&account))).into_response())
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct SessionBody {
+    /// ID number, credit code or staff user name.
+    #[serde(default)]
+    login: String,
+    #[serde(default)]
+    password: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SessionCreated {
+    /// Send as `Authorization: Bearer <token>`.
+    token: String,
+    token_type: &'static str,
+    /// RFC 3339 UTC.
+    expires_at: String,
+    account: AccountView,
+}
+
+/// Log in and get a bearer token.
+#[utoipa::path(post, path = "/api/v1/sessions", request_body = SessionBody, tag = "sessions",
+    responses(
+        (status = 201, description = "已登录", body = SessionCreated),
+        (status = 401, description = "账号或密码不正确", content_type = "application/problem+json"),
+        (status = 429, description = "失败次数过多，稍后再试", content_type = "application/problem+json"),
+    ))]
+pub async fn create_session(
+    State(state): State<AppState>,
+    parts: Parts,
+    ApiJson(body): ApiJson<SessionBody>,
+) -> Result<Response, WebError> {
+    let mut errors = tongban_domain::ValidationErrors::new();
+    if body.login.trim().is_empty() {
+        errors.add("login", "required", "请输入账号");
+    }
+    if body.password.is_empty() {
+        errors.add("password", "required", "请输入密码");
+    }
+    errors.into_result()?;
+    let (token, session, account) = auth::log_in(
+        &state,
+        &body.login,
+        &body.password,
+        &client_address(&parts),
+        SessionKind::Bearer,
+        "移动端/接口",
+    )
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(SessionCreated {
+            token,
+            token_type: "Bearer",
+            expires_at: session.expires_at.to_rfc3339(),
+            account: AccountView::from(&account),
+        }),
+    )
+        .into_response())
+}
+
+/// Revoke the bearer token used for this request.
+#[utoipa::path(delete, path = "/api/v1/sessions/current", tag = "sessions",
+    responses((status = 204, description = "已注销"), (status = 401, description = "未登录")))]
+pub async fn delete_current_session(
+    State(state): State<AppState>,
+    current: Current,
+) -> Result<StatusCode, WebError> {
+    let account = current.account()?;
+    let session = current.session.as_ref().ok_or(WebError::Unauthorized)?;
+    state
+        .store
+        .revoke_session(state.clock.now(), &account.id, &session.id)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The account behind the token.
+#[utoipa::path(get, path = "/api/v1/me", tag = "accounts",
+    responses((status = 200, body = AccountView), (status = 401, description = "未登录")))]
+pub async fn me(current: Current) -> Result<Json<AccountView>, WebError> {
+    Ok(Json(AccountView::from(current.account()?)))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrgUnitView {
+    code: String,
+    name: String,
+    /// `government`, `department`, `town` or `village`.
+    kind: String,
+    /// `district`, `town` or `village`.
+    level: String,
+    parent_code: Option<String>,
+    credit_code: Option<String>,
+}
+
+/// The three-level organisation.
+#[utoipa::path(get, path = "/api/v1/org-units", tag = "organisation",
+    responses((status = 200, body = Vec<OrgUnitView>)))]
+pub async fn list_org_units(
+    State(state): State<AppState>,
+) -> Result<Json<Vec<OrgUnitView>>, WebError> {
+    let units = state.store.list_org_units(None).await?;
+    let code_of = |id: &Option<String>| -> Option<String> {
+        id.as_ref()
+            .and_then(|id| units.iter().find(|u| &u.id == id))
+            .map(|u: &OrgUnit| u.code.clone())
+    };
+    Ok(Json(
+        units
+            .iter()
+            .map(|u| OrgUnitView {
+                code: u.code.clone(),
+                name: u.name.clone(),
+                kind: u.kind.as_str().to_owned(),
+                level: u.level().as_str().to_owned(),
+                parent_code: code_of(&u.parent_id),
+                credit_code: u.credit_code.clone(),
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HoursView {
+    /// ISO weekdays, 1 = Monday.
+    weekdays: Vec<u8>,
+    opens: String,
+    closes: String,
+    /// `regular`, `extended` (延时) or `staggered` (错时).
+    kind: String,
+    note: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WindowView {
+    number: String,
+    name: String,
+    /// `comprehensive`, `escalation`, `assistance` or `enterprise`.
+    kind: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HallView {
+    name: String,
+    /// `district_centre`, `town_centre` or `village_point`.
+    kind: String,
+    org_unit: String,
+    address: String,
+    phone: String,
+    hours: Vec<HoursView>,
+    windows: Vec<WindowView>,
+}
+
+/// Service halls with opening hours and windows.
+#[utoipa::path(get, path = "/api/v1/halls", tag = "organisation",
+    responses((status = 200, body = Vec<HallView>)))]
+pub async fn list_halls(State(state): State<AppState>) -> Result<Json<Vec<HallView>>, WebError> {
+    let halls = state.store.list_halls(&[] as &[HallKind], None).await?;
+    Ok(Json(
+        halls
+            .into_iter()
+            .map(|h| HallView {
+                name: h.name,
+                kind: h.kind.as_str().to_owned(),
+                org_unit: h.org_name,
+                address: h.address,
+                phone: h.phone,
+                hours: h
+                    .hours
+                    .into_iter()
+                    .map(|(p, note)| HoursView {
+                        opens: p.opens.format("%H:%M").to_string(),
+                        closes: p.closes.format("%H:%M").to_string(),
+                        kind: p.kind.as_str().to_owned(),
+                        weekdays: p.weekdays,
+                        note,
+                    })
+                    .collect(),
+                windows: h
+                    .windows
+                    .into_iter()
+                    .map(|w| WindowView {
+                        number: w.number,
+                        name: w.name,
+                        kind: w.kind.as_str().to_owned(),
+                    })
+                    .collect(),
+            })
+            .collect(),
+    ))
+}
+
+/// Liveness: the process answers.
+pub async fn healthz() -> &'static str {
+    "ok"
+}
+
+/// Readiness: the database answers.
+pub async fn readyz(State(state): State<AppState>) -> Result<&'static str, WebError> {
+    state.store.ping().await.map_err(|e| {
+        tracing::warn!(error = %e, "database not ready");
+        WebError::Unavailable
+    })?;
+    Ok("ready")
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "通办 Tongban API", description = "红寺堡区一体化政务服务平台接口。错误为 RFC 9457 application/problem+json，含稳定的 code 与中文 detail。"),
+    paths(register_account, create_session, delete_current_session, me, list_org_units, list_halls),
+    components(schemas(RegisterBody, AccountView, SessionBody, SessionCreated, OrgUnitView, HallView, HoursView, WindowView)),
+    modifiers(&BearerAuth),
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        if let Some(components) = openapi.components.as_mut() {
+            components.add_security_scheme(
+                "bearer",
+                SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+            );
+        }
+    }
+}
+
+/// The OpenAPI document as JSON text.
+pub fn openapi_json() -> String {
+    ApiDoc::openapi()
+        .to_pretty_json()
+        .unwrap_or_else(|_| "{}".into())
+}
+
+pub async fn openapi() -> Response {
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        openapi_json(),
+    )
+        .into_response()
+}

@@ -1,0 +1,241 @@
+//! What every HTML page shares: the layout context (who is logged in, navigation by role,
+//! large-type mode, the CSRF token) and the rendering of errors as Chinese pages.
+
+use askama::Template;
+use axum::extract::{FromRequestParts, Request};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Response};
+use axum_extra::extract::cookie::CookieJar;
+use tongban_domain::account::Role;
+use tongban_domain::authz::{Permission, Principal, allows};
+
+use crate::WebError;
+use crate::auth::Current;
+use crate::csrf::{CSRF_COOKIE, CsrfToken};
+use crate::error::Problem;
+
+pub const ELDER_COOKIE: &str = "tb_elder";
+
+/// One navigation link.
+#[derive(Debug, Clone)]
+pub struct NavItem {
+    pub href: &'static str,
+    pub label: &'static str,
+    pub current: bool,
+}
+
+/// The layout's context, extracted from every page request.
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    pub path: String,
+    pub csrf: String,
+    /// 长辈版: large type, high contrast.
+    pub elder: bool,
+    pub user_name: Option<String>,
+    pub role_label: Option<&'static str>,
+    pub nav: Vec<NavItem>,
+}
+
+impl Ctx {
+    pub fn logged_in(&self) -> bool {
+        self.user_name.is_some()
+    }
+}
+
+fn nav_for(principal: &Principal, path: &str) -> Vec<NavItem> {
+    let mut items: Vec<(&'static str, &'static str)> = vec![("/", "首页"), ("/halls", "服务大厅")];
+    items.push(("/org", "组织机构"));
+    if allows(principal, Permission::ApplicantSelfService) {
+        items.push(("/me", "我的账户"));
+    }
+    if allows(principal, Permission::StaffWorkbench) {
+        items.push(("/staff", "工作台"));
+        items.push(("/staff/org", "本单位"));
+    }
+    if allows(principal, Permission::ViewPersonalData) {
+        items.push(("/staff/people", "办事人查询"));
+    }
+    if allows(principal, Permission::ViewAuditTrail) {
+        items.push(("/admin/audit", "审计日志"));
+    }
+    if allows(principal, Permission::ManageStaff) {
+        items.push(("/admin/staff/new", "新增工作人员"));
+    }
+    items
+        .into_iter()
+        .map(|(href, label)| NavItem {
+            href,
+            label,
+            current: if href == "/" {
+                path == "/"
+            } else {
+                path == href
+            },
+        })
+        .collect()
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Ctx {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let current = Current::from_request_parts(parts, state).await?;
+        let jar = CookieJar::from_headers(&parts.headers);
+        let path = parts.uri.path().to_owned();
+        Ok(Ctx {
+            // Error pages rendered outside the CSRF layer fall back to the cookie's token.
+            csrf: parts
+                .extensions
+                .get::<CsrfToken>()
+                .map(|t| t.0.clone())
+                .or_else(|| jar.get(CSRF_COOKIE).map(|c| c.value().to_owned()))
+                .unwrap_or_default(),
+            elder: jar.get(ELDER_COOKIE).is_some_and(|c| c.value() == "1"),
+            user_name: current.account.as_ref().map(|a| a.name.clone()),
+            role_label: current.principal.role().map(Role::label),
+            nav: nav_for(&current.principal, &path),
+            path,
+        })
+    }
+}
+
+/// Renders a template into an HTML response.
+pub fn render(t: &impl Template) -> Result<Response, WebError> {
+    Ok(Html(t.render()?).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    ctx: Ctx,
+    title: &'a str,
+    detail: &'a str,
+    status: u16,
+    login_link: bool,
+}
+
+/// Middleware for the page routes: an error response carrying a [`Problem`] is rendered
+/// again as a Chinese page inside the layout, with the same status.
+pub async fn html_errors(req: Request, next: Next) -> Response {
+    let path = req.uri().path();
+    if path.starts_with("/api/") || path == "/healthz" || path == "/readyz" {
+        return next.run(req).await;
+    }
+    let (mut parts, body) = req.into_parts();
+    let ctx = Ctx::from_request_parts(&mut parts, &())
+        .await
+        .unwrap_or_else(|never| match never {});
+    let res = next.run(Request::from_parts(parts, body)).await;
+    let Some(problem) = res.extensions().get::<Problem>().cloned() else {
+        return res;
+    };
+    let status = res.status();
+    let page = ErrorPage {
+        title: &problem.title,
+        detail: &problem.detail,
+        status: problem.status,
+        login_link: status == StatusCode::UNAUTHORIZED && !ctx.logged_in(),
+        ctx,
+    };
+    match page.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "error page failed to render");
+            res
+        }
+    }
+}
+
+/// The page for a path that matches no route.
+pub async fn not_found() -> WebError {
+    WebError::NotFound
+}
+
+/// A time as people in the district read it (Asia/Shanghai has no daylight saving).
+pub fn local_time(t: chrono::DateTime<chrono::Utc>) -> String {
+    let offset = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset");
+    t.with_timezone(&offset)
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
+}
+
+/// One input of a form, with what the person typed and the error to show beside it.
+#[derive(Debug, Clone)]
+pub struct FormField {
+    pub name: &'static str,
+    pub label: &'static str,
+    pub input_type: &'static str,
+    pub value: String,
+    pub error: Option<String>,
+    pub hint: Option<&'static str>,
+    pub required: bool,
+    pub autocomplete: Option<&'static str>,
+    pub inputmode: Option<&'static str>,
+}
+
+impl FormField {
+    pub fn new(name: &'static str, label: &'static str) -> Self {
+        FormField {
+            name,
+            label,
+            input_type: "text",
+            value: String::new(),
+            error: None,
+            hint: None,
+            required: true,
+            autocomplete: None,
+            inputmode: None,
+        }
+    }
+
+    pub fn kind(mut self, input_type: &'static str) -> Self {
+        self.input_type = input_type;
+        self
+    }
+
+    pub fn hint(mut self, hint: &'static str) -> Self {
+        self.hint = Some(hint);
+        self
+    }
+
+    pub fn autocomplete(mut self, ac: &'static str) -> Self {
+        self.autocomplete = Some(ac);
+        self
+    }
+
+    pub fn inputmode(mut self, mode: &'static str) -> Self {
+        self.inputmode = Some(mode);
+        self
+    }
+
+    /// Fills in the submitted value (never for passwords) and this field's error.
+    pub fn with(mut self, value: &str, errors: &tongban_domain::ValidationErrors) -> Self {
+        if self.input_type != "password" {
+            self.value = value.to_owned();
+        }
+        self.error = errors.message_for(self.name).map(str::to_owned);
+        self
+    }
+
+    pub fn described_by(&self) -> String {
+        let mut ids = Vec::new();
+        if self.hint.is_some() {
+            ids.push(format!("{}-hint", self.name));
+        }
+        if self.error.is_some() {
+            ids.push(format!("{}-error", self.name));
+        }
+        ids.join(" ")
+    }
+}
+
+/// The fields that carry an error, for the summary at the top of a form.
+pub fn with_errors(fields: &[FormField]) -> Vec<FormField> {
+    fields
+        .iter()
+        .filter(|f| f.error.is_some())
+        .cloned()
+        .collect()
+}

@@ -1,0 +1,6 @@
+//! HTML pages, one module per audience. Handlers are thin: extract, authorize through the
+//! route table or a capability, call the store, render a template.
+
+pub mod account;
+pub mod public;
+pub mod staff;

@@ -1,0 +1,124 @@
+//! Public pages: the home page, the service halls and the organisation.
+
+use askama::Template;
+use axum::extract::State;
+use axum::response::Response;
+use tongban_domain::org::{HallKind, OrgKind, OrgUnit};
+use tongban_store::Hall;
+
+use crate::page::{Ctx, render};
+use crate::{AppState, WebError};
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    ctx: Ctx,
+    departments: usize,
+    towns: usize,
+    villages: usize,
+    centre: Option<Hall>,
+}
+
+pub async fn home(State(state): State<AppState>, ctx: Ctx) -> Result<Response, WebError> {
+    let units = state.store.list_org_units(None).await?;
+    let count = |k: OrgKind| units.iter().filter(|u| u.kind == k).count();
+    let centre = state
+        .store
+        .list_halls(&[HallKind::DistrictCentre], None)
+        .await?
+        .into_iter()
+        .next();
+    render(&HomePage {
+        departments: count(OrgKind::Department),
+        towns: count(OrgKind::Town),
+        villages: count(OrgKind::Village),
+        centre,
+        ctx,
+    })
+}
+
+/// A town's people's service centre with its villages' proxy points.
+struct TownHalls {
+    centre: Hall,
+    points: Vec<Hall>,
+}
+
+#[derive(Template)]
+#[template(path = "halls.html")]
+struct HallsPage {
+    ctx: Ctx,
+    district: Vec<Hall>,
+    towns: Vec<TownHalls>,
+}
+
+pub async fn halls(State(state): State<AppState>, ctx: Ctx) -> Result<Response, WebError> {
+    let all = state.store.list_halls(&[], None).await?;
+    let (district, rest): (Vec<Hall>, Vec<Hall>) = all
+        .into_iter()
+        .partition(|h| h.kind == HallKind::DistrictCentre);
+    let (centres, points): (Vec<Hall>, Vec<Hall>) = rest
+        .into_iter()
+        .partition(|h| h.kind == HallKind::TownCentre);
+    let towns = centres
+        .into_iter()
+        .map(|centre| {
+            let prefix = format!("{}/", centre.org_path);
+            let points = points
+                .iter()
+                .filter(|p| p.org_path.starts_with(&prefix))
+                .cloned()
+                .collect();
+            TownHalls { centre, points }
+        })
+        .collect();
+    render(&HallsPage {
+        ctx,
+        district,
+        towns,
+    })
+}
+
+struct TownUnits {
+    town: OrgUnit,
+    villages: Vec<OrgUnit>,
+}
+
+#[derive(Template)]
+#[template(path = "org.html")]
+struct OrgPage {
+    ctx: Ctx,
+    root: Option<OrgUnit>,
+    departments: Vec<OrgUnit>,
+    towns: Vec<TownUnits>,
+}
+
+pub async fn org(State(state): State<AppState>, ctx: Ctx) -> Result<Response, WebError> {
+    let units = state.store.list_org_units(None).await?;
+    let root = units
+        .iter()
+        .find(|u| u.kind == OrgKind::Government)
+        .cloned();
+    let departments = units
+        .iter()
+        .filter(|u| u.kind == OrgKind::Department)
+        .cloned()
+        .collect();
+    let towns = units
+        .iter()
+        .filter(|u| u.kind == OrgKind::Town)
+        .map(|t| TownUnits {
+            villages: units
+                .iter()
+                .filter(|v| v.parent_id.as_deref() == Some(t.id.as_str()))
+                .cloned()
+                .collect(),
+            town: t.clone(),
+        })
+        .collect();
+    render(&OrgPage {
+        ctx,
+        root,
+        departments,
+        towns,
+    })
+}

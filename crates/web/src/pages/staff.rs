@@ -1,0 +1,382 @@
+//! Staff pages: the workbench, the org units in one's scope, looking people up (audited),
+//! the audit trail and creating staff accounts.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use tongban_domain::ValidationErrors;
+use tongban_domain::account::{AccountKind, Role};
+use tongban_domain::authz::{Permission, Scope};
+use tongban_domain::codes::{Password, Username};
+use tongban_domain::mask::{mask_id_number, mask_name, mask_phone};
+use tongban_domain::org::OrgUnit;
+use tongban_domain::validation::required_text;
+use tongban_store::{Hall, NewAccount, StaffMember, StoreError};
+
+use crate::auth::{Current, hash_password};
+use crate::page::{Ctx, FormField, local_time, render, with_errors};
+use crate::{AppState, WebError};
+
+fn scope_label(scope: &Scope, org_name: &str) -> String {
+    match scope {
+        Scope::All => "全区".to_owned(),
+        Scope::Within(_) => format!("{org_name}及其下属单位"),
+        Scope::Nothing => "无".to_owned(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "staff/workbench.html")]
+struct WorkbenchPage {
+    ctx: Ctx,
+    name: String,
+    role: &'static str,
+    org_name: String,
+    scope: String,
+    can_lookup: bool,
+    can_audit: bool,
+    can_manage: bool,
+}
+
+pub async fn workbench(ctx: Ctx, current: Current) -> Result<Response, WebError> {
+    let cap = current.principal.capability(Permission::StaffWorkbench)?;
+    let account = current.account()?;
+    let org_name = account.org_name.clone().unwrap_or_default();
+    let p = &current.principal;
+    render(&WorkbenchPage {
+        name: account.name.clone(),
+        role: account.role.map(Role::label).unwrap_or_default(),
+        scope: scope_label(cap.scope(), &org_name),
+        org_name,
+        can_lookup: p.capability(Permission::ViewPersonalData).is_ok(),
+        can_audit: p.capability(Permission::ViewAuditTrail).is_ok(),
+        can_manage: p.capability(Permission::ManageStaff).is_ok(),
+        ctx,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "staff/org.html")]
+struct OrgScopePage {
+    ctx: Ctx,
+    scope: String,
+    units: Vec<OrgUnit>,
+    staff: Vec<StaffMember>,
+    halls: Vec<Hall>,
+}
+
+pub async fn org_scope(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    current: Current,
+) -> Result<Response, WebError> {
+    let cap = current.principal.capability(Permission::ViewOrgScope)?;
+    let account = current.account()?;
+    let root = cap.scope().root();
+    let units = state.store.list_org_units(root).await?;
+    let staff = state.store.list_staff(root).await?;
+    let halls = state.store.list_halls(&[], root).await?;
+    render(&OrgScopePage {
+        scope: scope_label(cap.scope(), account.org_name.as_deref().unwrap_or_default()),
+        units,
+        staff,
+        halls,
+        ctx,
+    })
+}
+
+struct PersonRow {
+    id: String,
+    kind: &'static str,
+    name: String,
+    number: String,
+    phone: String,
+}
+
+#[derive(Template)]
+#[template(path = "staff/people.html")]
+struct PeoplePage {
+    ctx: Ctx,
+    q: String,
+    searched: bool,
+    error: Option<String>,
+    people: Vec<PersonRow>,
+}
+
+#[derive(Deserialize)]
+pub struct PeopleQuery {
+    #[serde(default)]
+    q: String,
+}
+
+pub async fn find_people(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    current: Current,
+    Query(query): Query<PeopleQuery>,
+) -> Result<Response, WebError> {
+    current.principal.capability(Permission::ViewPersonalData)?;
+    let q = query.q.trim().to_owned();
+    let (people, error) = if q.is_empty() {
+        (Vec::new(), None)
+    } else if q.chars().count() < 2 {
+        (
+            Vec::new(),
+            Some("请至少输入两个字，或完整的证件号码".to_owned()),
+        )
+    } else {
+        let found = state.store.find_people(&q, 50).await?;
+        let rows = found
+            .into_iter()
+            .map(|p| PersonRow {
+                kind: p.kind.label(),
+                name: mask_name(&p.name),
+                number: mask_id_number(&p.login),
+                phone: p.phone.as_deref().map(mask_phone).unwrap_or_default(),
+                id: p.id,
+            })
+            .collect();
+        (rows, None)
+    };
+    render(&PeoplePage {
+        searched: !q.is_empty(),
+        q,
+        error,
+        people,
+        ctx,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "staff/person.html")]
+struct PersonPage {
+    ctx: Ctx,
+    kind: &'static str,
+    name: String,
+    number: String,
+    phone: String,
+    legal_representative: Option<String>,
+    registered: String,
+}
+
+pub async fn person_record(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    current: Current,
+    Path(id): Path<String>,
+) -> Result<Response, WebError> {
+    let cap = current.principal.capability(Permission::ViewPersonalData)?;
+    let account = state
+        .store
+        .open_personal_record(state.clock.now(), cap.actor(), &id)
+        .await?;
+    tracing::info!(viewer = %cap.actor(), target = %account.id, "personal record opened");
+    render(&PersonPage {
+        kind: account.kind.label(),
+        name: account.name,
+        number: account.login,
+        phone: account.phone.unwrap_or_default(),
+        legal_representative: account.legal_representative,
+        registered: local_time(account.created_at),
+        ctx,
+    })
+}
+
+struct AuditRow {
+    seq: i64,
+    at: String,
+    actor: String,
+    action: String,
+    target: String,
+    detail: String,
+}
+
+#[derive(Template)]
+#[template(path = "staff/audit.html")]
+struct AuditPage {
+    ctx: Ctx,
+    rows: Vec<AuditRow>,
+    chain_ok: bool,
+    chain_message: String,
+}
+
+pub async fn audit_trail(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    current: Current,
+) -> Result<Response, WebError> {
+    current.principal.capability(Permission::ViewAuditTrail)?;
+    let report = state.store.verify_audit().await?;
+    let rows = state
+        .store
+        .recent_audit(100, None)
+        .await?
+        .into_iter()
+        .map(|e| AuditRow {
+            seq: e.seq,
+            at: chrono::DateTime::parse_from_rfc3339(&e.at)
+                .map(|t| local_time(t.with_timezone(&chrono::Utc)))
+                .unwrap_or(e.at),
+            actor: e.actor,
+            action: e.action,
+            target: e.target,
+            detail: e.detail,
+        })
+        .collect();
+    let (chain_ok, chain_message) = match &report.first_break {
+        None => (
+            true,
+            format!("哈希链完整，共 {} 条记录", report.rows_checked),
+        ),
+        Some(b) => (false, b.to_string()),
+    };
+    render(&AuditPage {
+        ctx,
+        rows,
+        chain_ok,
+        chain_message,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "staff/new_staff.html")]
+struct NewStaffPage {
+    ctx: Ctx,
+    fields: Vec<FormField>,
+    fields_with_errors: Vec<FormField>,
+    form_error: Option<String>,
+    units: Vec<OrgUnit>,
+    org_code: String,
+    org_error: Option<String>,
+    role: String,
+    role_error: Option<String>,
+    roles: Vec<(&'static str, &'static str)>,
+    created: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct NewStaffForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    org_code: String,
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    password: String,
+}
+
+#[derive(Deserialize)]
+pub struct CreatedQuery {
+    created: Option<String>,
+}
+
+fn staff_fields(form: &NewStaffForm, errors: &ValidationErrors) -> Vec<FormField> {
+    vec![
+        FormField::new("username", "用户名")
+            .hint("3 至 32 位小写字母、数字、下划线、点或连字符，用于登录")
+            .autocomplete("off")
+            .with(&form.username, errors),
+        FormField::new("name", "姓名").with(&form.name, errors),
+        FormField::new("password", "初始密码")
+            .kind("password")
+            .hint("至少 8 位，须同时包含字母和数字")
+            .autocomplete("new-password")
+            .with("", errors),
+    ]
+}
+
+async fn staff_page(
+    state: &AppState,
+    ctx: Ctx,
+    form: &NewStaffForm,
+    errors: &ValidationErrors,
+    created: Option<String>,
+) -> Result<Response, WebError> {
+    let fields = staff_fields(form, errors);
+    render(&NewStaffPage {
+        ctx,
+        fields_with_errors: with_errors(&fields),
+        fields,
+        form_error: None,
+        units: state.store.list_org_units(None).await?,
+        org_code: form.org_code.clone(),
+        org_error: errors.message_for("org_code").map(str::to_owned),
+        role: form.role.clone(),
+        role_error: errors.message_for("role").map(str::to_owned),
+        roles: Role::ALL.iter().map(|r| (r.as_str(), r.label())).collect(),
+        created,
+    })
+}
+
+pub async fn new_staff_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    current: Current,
+    Query(q): Query<CreatedQuery>,
+) -> Result<Response, WebError> {
+    current.principal.capability(Permission::ManageStaff)?;
+    staff_page(
+        &state,
+        ctx,
+        &NewStaffForm::default(),
+        &ValidationErrors::new(),
+        q.created,
+    )
+    .await
+}
+
+pub async fn create_staff(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    current: Current,
+    Form(form): Form<NewStaffForm>,
+) -> Result<Response, WebError> {
+    let cap = current.principal.capability(Permission::ManageStaff)?;
+    let mut errors = ValidationErrors::new();
+    let username = errors.check("username", Username::parse(&form.username));
+    let name = errors.check("name", required_text(&form.name, 40));
+    let password = errors.check("password", Password::parse(&form.password));
+    let role = Role::parse(&form.role);
+    if role.is_none() {
+        errors.add("role", "required", "请选择角色");
+    }
+    if form.org_code.is_empty() {
+        errors.add("org_code", "required", "请选择所属单位");
+    }
+    if let (Some(username), Some(name), Some(password), Some(role), true) =
+        (username, name, password, role, errors.is_empty())
+    {
+        let new = NewAccount {
+            kind: AccountKind::Staff,
+            login: username.as_str().to_owned(),
+            name,
+            phone: None,
+            legal_representative: None,
+            org_unit_code: Some(form.org_code.clone()),
+            role: Some(role),
+            password_hash: hash_password(password).await?,
+        };
+        match state
+            .store
+            .create_account(state.clock.now(), cap.actor(), &new)
+            .await
+        {
+            Ok(a) => {
+                return Ok(
+                    Redirect::to(&format!("/admin/staff/new?created={}", a.login)).into_response(),
+                );
+            }
+            Err(StoreError::Conflict(_)) => errors.add("username", "taken", "该用户名已被使用"),
+            Err(StoreError::Config(_)) => errors.add("org_code", "unknown", "所选单位不存在"),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let mut res = staff_page(&state, ctx, &form, &errors, None).await?;
+    *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    Ok(res)
+}

@@ -1,0 +1,315 @@
+//! The route table: every route with the access it requires, in one list. The router is
+//! built from it, and the authorization test walks it for every role.
+
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, Method, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{MethodRouter, delete, get, post};
+use tongban_domain::authz::{Permission, allows};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::auth::Current;
+use crate::{AppState, WebError, api, assets, auth, csrf, page, pages};
+
+/// What a route requires of the principal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    Public,
+    /// Any logged-in account.
+    LoggedIn,
+    Permission(Permission),
+}
+
+impl Access {
+    pub fn admits(self, current: &Current) -> bool {
+        match self {
+            Access::Public => true,
+            Access::LoggedIn => current.account.is_some(),
+            Access::Permission(p) => allows(&current.principal, p),
+        }
+    }
+}
+
+/// One row of the route table.
+#[derive(Debug, Clone)]
+pub struct RouteSpec {
+    pub method: Method,
+    pub path: &'static str,
+    /// A concrete path to request in tests.
+    pub sample: &'static str,
+    pub access: Access,
+}
+
+impl RouteSpec {
+    pub fn is_api(&self) -> bool {
+        self.path.starts_with("/api/")
+    }
+}
+
+const SAMPLE_ID: &str = "00000000-0000-7000-8000-000000000000";
+
+fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
+    use Access::{LoggedIn, Public};
+    use Permission as P;
+    let r = |method: Method, path: &'static str, sample: &'static str, access: Access, mr| {
+        (
+            RouteSpec {
+                method,
+                path,
+                sample,
+                access,
+            },
+            mr,
+        )
+    };
+    let _ = SAMPLE_ID;
+    vec![
+        // Public pages.
+        r(Method::GET, "/", "/", Public, get(pages::public::home)),
+        r(
+            Method::GET,
+            "/halls",
+            "/halls",
+            Public,
+            get(pages::public::halls),
+        ),
+        r(Method::GET, "/org", "/org", Public, get(pages::public::org)),
+        r(
+            Method::GET,
+            "/login",
+            "/login",
+            Public,
+            get(pages::account::login_form),
+        ),
+        r(
+            Method::POST,
+            "/login",
+            "/login",
+            Public,
+            post(pages::account::login),
+        ),
+        r(
+            Method::GET,
+            "/register",
+            "/register",
+            Public,
+            get(pages::account::register_form),
+        ),
+        r(
+            Method::POST,
+            "/register",
+            "/register",
+            Public,
+            post(pages::account::register),
+        ),
+        r(
+            Method::POST,
+            "/preferences/elder",
+            "/preferences/elder",
+            Public,
+            post(pages::account::toggle_elder),
+        ),
+        // Any account.
+        r(
+            Method::POST,
+            "/logout",
+            "/logout",
+            LoggedIn,
+            post(pages::account::logout),
+        ),
+        r(Method::GET, "/me", "/me", LoggedIn, get(pages::account::me)),
+        r(
+            Method::POST,
+            "/me/sessions/{id}/revoke",
+            "/me/sessions/00000000-0000-7000-8000-000000000000/revoke",
+            LoggedIn,
+            post(pages::account::revoke_session),
+        ),
+        // Staff.
+        r(
+            Method::GET,
+            "/staff",
+            "/staff",
+            Access::Permission(P::StaffWorkbench),
+            get(pages::staff::workbench),
+        ),
+        r(
+            Method::GET,
+            "/staff/org",
+            "/staff/org",
+            Access::Permission(P::ViewOrgScope),
+            get(pages::staff::org_scope),
+        ),
+        r(
+            Method::GET,
+            "/staff/people",
+            "/staff/people",
+            Access::Permission(P::ViewPersonalData),
+            get(pages::staff::find_people),
+        ),
+        r(
+            Method::GET,
+            "/staff/people/{id}",
+            "/staff/people/00000000-0000-7000-8000-000000000000",
+            Access::Permission(P::ViewPersonalData),
+            get(pages::staff::person_record),
+        ),
+        r(
+            Method::GET,
+            "/admin/audit",
+            "/admin/audit",
+            Access::Permission(P::ViewAuditTrail),
+            get(pages::staff::audit_trail),
+        ),
+        r(
+            Method::GET,
+            "/admin/staff/new",
+            "/admin/staff/new",
+            Access::Permission(P::ManageStaff),
+            get(pages::staff::new_staff_form),
+        ),
+        r(
+            Method::POST,
+            "/admin/staff/new",
+            "/admin/staff/new",
+            Access::Permission(P::ManageStaff),
+            post(pages::staff::create_staff),
+        ),
+        // JSON API.
+        r(
+            Method::POST,
+            "/api/v1/accounts",
+            "/api/v1/accounts",
+            Public,
+            post(api::register_account),
+        ),
+        r(
+            Method::POST,
+            "/api/v1/sessions",
+            "/api/v1/sessions",
+            Public,
+            post(api::create_session),
+        ),
+        r(
+            Method::DELETE,
+            "/api/v1/sessions/current",
+            "/api/v1/sessions/current",
+            LoggedIn,
+            delete(api::delete_current_session),
+        ),
+        r(
+            Method::GET,
+            "/api/v1/me",
+            "/api/v1/me",
+            LoggedIn,
+            get(api::me),
+        ),
+        r(
+            Method::GET,
+            "/api/v1/org-units",
+            "/api/v1/org-units",
+            Public,
+            get(api::list_org_units),
+        ),
+        r(
+            Method::GET,
+            "/api/v1/halls",
+            "/api/v1/halls",
+            Public,
+            get(api::list_halls),
+        ),
+        r(
+            Method::GET,
+            "/api/openapi.json",
+            "/api/openapi.json",
+            Public,
+            get(api::openapi),
+        ),
+        // Probes and assets.
+        r(
+            Method::GET,
+            "/healthz",
+            "/healthz",
+            Public,
+            get(api::healthz),
+        ),
+        r(Method::GET, "/readyz", "/readyz", Public, get(api::readyz)),
+        r(
+            Method::GET,
+            "/static/app.css",
+            "/static/app.css",
+            Public,
+            get(assets::app_css),
+        ),
+    ]
+}
+
+/// Every route and its access rule.
+pub fn route_specs() -> Vec<RouteSpec> {
+    table().into_iter().map(|(spec, _)| spec).collect()
+}
+
+async fn guard(
+    State(spec): State<RouteSpec>,
+    current: Current,
+    req: Request,
+    next: Next,
+) -> Response {
+    if spec.access.admits(&current) {
+        return next.run(req).await;
+    }
+    if current.account.is_some() {
+        return WebError::Forbidden.into_response();
+    }
+    if spec.is_api() || spec.method != Method::GET {
+        return WebError::Unauthorized.into_response();
+    }
+    // A person who followed a link to a protected page logs in and comes straight back.
+    let next_path = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str())
+        .unwrap_or("/");
+    Redirect::to(&format!(
+        "/login?next={}",
+        serde_urlencoded::to_string([("", next_path)])
+            .map(|s| s.trim_start_matches('=').to_owned())
+            .unwrap_or_default()
+    ))
+    .into_response()
+}
+
+pub fn router(state: AppState) -> Router {
+    let mut router: Router<AppState> = Router::new();
+    for (spec, method_router) in table() {
+        let path = spec.path;
+        let guarded = method_router.route_layer(middleware::from_fn_with_state(spec, guard));
+        router = router.route(path, guarded);
+    }
+    router
+        .fallback(page::not_found)
+        .layer(middleware::from_fn(csrf::protect))
+        .layer(middleware::from_fn(page::html_errors))
+        .layer(middleware::from_fn_with_state(state.clone(), auth::resolve_session))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("default-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'"),
+        ))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
