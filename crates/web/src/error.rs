@@ -139,10 +139,10 @@ impl IntoResponse for WebError {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
         );
-        if let WebError::TooManyAttempts { minutes } = self {
-            if let Ok(v) = HeaderValue::from_str(&(minutes * 60).to_string()) {
-                res.headers_mut().insert(header::RETRY_AFTER, v);
-            }
+        if let WebError::TooManyAttempts { minutes } = self
+            && let Ok(v) = HeaderValue::from_str(&(minutes * 60).to_string())
+        {
+            res.headers_mut().insert(header::RETRY_AFTER, v);
         }
         res.extensions_mut().insert(problem);
         res

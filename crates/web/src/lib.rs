@@ -31,20 +31,11 @@ pub use error::WebError;
 pub use routes::{Access, RouteSpec, route_specs};
 
 /// Settings the web layer needs from the binary's configuration.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct WebConfig {
     /// Mark cookies `Secure` (behind HTTPS).
     pub secure_cookies: bool,
     pub throttle: ThrottlePolicy,
-}
-
-impl Default for WebConfig {
-    fn default() -> Self {
-        Self {
-            secure_cookies: false,
-            throttle: ThrottlePolicy::default(),
-        }
-    }
 }
 
 /// What every handler can reach.

@@ -1,0 +1,414 @@
+//! The browser suite: the real `tongban` binary on SQLite with the demonstration data,
+//! driven through Debian's headless Chromium by chromedriver. Every page visited is audited
+//! with axe-core for WCAG 2.1 A and AA; any violation fails the test.
+//!
+//! These tests need Chromium, chromedriver and axe-core (`.ci/run` installs them), so they
+//! are ignored by a plain `cargo test`; run them with
+//! `cargo test -p tongban --test browser -- --ignored`.
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{Value, json};
+
+const PASSWORD: &str = "Hongsibu2026";
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A child process that is killed when the test ends, pass or fail.
+struct Proc(Child);
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+async fn wait_for(url: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        if reqwest::get(url)
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{url} did not come up");
+}
+
+struct Browser {
+    base: String,
+    client: Client,
+    axe: String,
+    _server: Proc,
+    _driver: Proc,
+    _dir: tempfile::TempDir,
+}
+
+fn axe_source() -> String {
+    let path = std::env::var("AXE_CORE_JS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("../../.ci/node_modules/axe-core/axe.min.js")
+        });
+    std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "axe-core not found at {} ({e}); run .ci/run or set AXE_CORE_JS",
+            path.display()
+        )
+    })
+}
+
+impl Browser {
+    async fn start() -> Browser {
+        let dir = tempfile::tempdir().unwrap();
+        let port = free_port();
+        let server = Proc(
+            Command::new(env!("CARGO_BIN_EXE_tongban"))
+                .arg("--data-dir")
+                .arg(dir.path())
+                .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+                .env_remove("TONGBAN_DATABASE")
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("start tongban"),
+        );
+        let base = format!("http://127.0.0.1:{port}");
+        wait_for(&format!("{base}/readyz")).await;
+
+        let driver_port = free_port();
+        let driver = Proc(
+            Command::new(std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into()))
+                .arg(format!("--port={driver_port}"))
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("start chromedriver (Debian package chromium-driver)"),
+        );
+        wait_for(&format!("http://127.0.0.1:{driver_port}/status")).await;
+        let profile = dir.path().join("chromium-profile");
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "goog:chromeOptions".into(),
+            json!({
+                "binary": std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
+                "args": [
+                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                    "--no-first-run", "--window-size=1280,900", "--lang=zh-CN",
+                    format!("--user-data-dir={}", profile.display()),
+                ]
+            }),
+        );
+        let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{driver_port}"))
+            .await
+            .expect("connect to chromedriver");
+        Browser {
+            base,
+            client,
+            axe: axe_source(),
+            _server: server,
+            _driver: driver,
+            _dir: dir,
+        }
+    }
+
+    async fn open(&self, path: &str) {
+        self.client
+            .goto(&format!("{}{path}", self.base))
+            .await
+            .unwrap();
+        self.audit(path).await;
+    }
+
+    /// Runs axe-core on the current page and fails on any WCAG 2.1 A/AA violation.
+    async fn audit(&self, label: &str) {
+        self.client.execute(&self.axe, vec![]).await.unwrap();
+        let result = self
+            .client
+            .execute_async(
+                r#"const done = arguments[arguments.length - 1];
+                   axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })
+                      .then(r => done(r.violations.map(v => ({ id: v.id, help: v.help, nodes: v.nodes.map(n => n.html).slice(0, 3) }))))
+                      .catch(e => done([{ id: 'axe-error', help: String(e), nodes: [] }]));"#,
+                vec![],
+            )
+            .await
+            .unwrap();
+        let violations = result.as_array().cloned().unwrap_or_default();
+        assert!(
+            violations.is_empty(),
+            "accessibility violations on {label}: {}",
+            serde_json::to_string_pretty(&Value::Array(violations)).unwrap()
+        );
+    }
+
+    async fn text_of(&self, css: &str) -> String {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
+    async fn fill(&self, name: &str, value: &str) {
+        let field = self
+            .client
+            .find(Locator::Css(&format!("[name='{name}']")))
+            .await
+            .unwrap();
+        field.clear().await.unwrap();
+        field.send_keys(value).await.unwrap();
+    }
+
+    async fn log_in(&self, login: &str) {
+        self.open("/login").await;
+        self.fill("login", login).await;
+        self.fill("password", PASSWORD).await;
+        self.click_and_wait("[data-test='login-submit']").await;
+    }
+
+    async fn log_out(&self) {
+        self.click_and_wait("[data-test='logout']").await;
+    }
+
+    /// Clicks and waits until the browser has loaded the next document, so assertions never
+    /// race the navigation.
+    async fn click_and_wait(&self, css: &str) {
+        self.client
+            .execute("window.__tongbanOldPage = true;", vec![])
+            .await
+            .unwrap();
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let fresh = self
+                .client
+                .execute(
+                    "return window.__tongbanOldPage !== true && document.readyState === 'complete';",
+                    vec![],
+                )
+                .await
+                .ok()
+                .and_then(|v| v.as_bool())
+                .unwrap_or(false);
+            if fresh {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no new page after clicking {css}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    async fn path(&self) -> String {
+        self.client.current_url().await.unwrap().path().to_owned()
+    }
+}
+
+#[tokio::test]
+#[ignore = "needs Chromium, chromedriver and axe-core; run by .ci/run"]
+async fn every_demo_role_logs_in_and_every_page_passes_axe() {
+    let b = Browser::start().await;
+    for path in [
+        "/",
+        "/halls",
+        "/org",
+        "/register",
+        "/register?kind=enterprise",
+    ] {
+        b.open(path).await;
+    }
+    let roles: [(&str, &str, &str, &[&str]); 9] = [
+        ("64030319580312024X", "马秀兰", "/me", &[]),
+        (
+            "91640303MA76F0LX2Y",
+            "宁夏罗山红葡萄酒业有限公司",
+            "/me",
+            &[],
+        ),
+        (
+            "admin",
+            "马海燕",
+            "/staff",
+            &[
+                "/staff/org",
+                "/staff/people?q=马秀兰",
+                "/admin/audit",
+                "/admin/staff/new",
+            ],
+        ),
+        ("legal", "杨立新", "/staff", &["/staff/org"]),
+        ("clerk", "李婷", "/staff", &["/staff/people?q=马秀兰"]),
+        ("clerk_dahe", "周小梅", "/staff", &["/staff/org"]),
+        ("reviewer", "王强", "/staff", &["/staff/org"]),
+        ("reviewer_rsj", "张宏", "/staff", &[]),
+        ("supervisor", "田志刚", "/staff", &["/admin/audit"]),
+    ];
+    for (login, name, home, extra) in roles {
+        b.log_in(login).await;
+        assert_eq!(b.path().await, home, "{login} lands on {home}");
+        b.audit(home).await;
+        assert!(
+            b.text_of("[data-test='current-user']").await.contains(name),
+            "{login}"
+        );
+        for path in extra {
+            b.open(path).await;
+        }
+        if login == "clerk" {
+            // Open a person's record from the masked list: the detail page is audited too.
+            b.click_and_wait("[data-test='people'] a").await;
+            b.audit("person record").await;
+            assert!(
+                b.text_of("[data-test='person']")
+                    .await
+                    .contains("64030319580312024X")
+            );
+        }
+        b.open("/me").await;
+        b.log_out().await;
+        assert_eq!(b.path().await, "/");
+    }
+    b.client.close().await.unwrap();
+}
+
+#[tokio::test]
+#[ignore = "needs Chromium, chromedriver and axe-core; run by .ci/run"]
+async fn wrong_id_number_shows_the_chinese_error_beside_the_field() {
+    let b = Browser::start().await;
+    b.open("/register").await;
+    b.fill("name", "张三").await;
+    b.fill("id_number", "110105194912310021").await;
+    b.fill("phone", "13800001234").await;
+    b.fill("password", "Zhangsan2026").await;
+    b.click_and_wait("[data-test='register-submit']").await;
+    let error = b.text_of("[data-test='error-id_number']").await;
+    assert!(error.contains("身份证号码校验位不正确"), "{error}");
+    let input = b.client.find(Locator::Id("id_number")).await.unwrap();
+    assert_eq!(
+        input.attr("aria-invalid").await.unwrap().as_deref(),
+        Some("true")
+    );
+    let described = input
+        .attr("aria-describedby")
+        .await
+        .unwrap()
+        .unwrap_or_default();
+    assert!(
+        described.contains("id_number-error"),
+        "the error is announced with the field"
+    );
+    assert!(
+        b.text_of("[data-test='error-summary']")
+            .await
+            .contains("身份证号码")
+    );
+    b.audit("register with errors").await;
+
+    b.fill("id_number", "11010519491231002X").await;
+    b.fill("password", "Zhangsan2026").await;
+    b.click_and_wait("[data-test='register-submit']").await;
+    assert_eq!(b.path().await, "/login");
+    b.client.close().await.unwrap();
+}
+
+#[tokio::test]
+#[ignore = "needs Chromium, chromedriver and axe-core; run by .ci/run"]
+async fn large_type_mode_on_a_small_phone() {
+    let b = Browser::start().await;
+    b.client.set_window_size(360, 800).await.unwrap();
+    for path in ["/", "/halls", "/login", "/register"] {
+        b.open(path).await;
+        let overflow = b
+            .client
+            .execute(
+                "return document.documentElement.scrollWidth - window.innerWidth;",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert!(
+            overflow.as_i64().unwrap_or(0) <= 0,
+            "{path} scrolls sideways at 360 px: {overflow}"
+        );
+    }
+    b.open("/halls").await;
+    b.click_and_wait("[data-test='elder-toggle']").await;
+    assert_eq!(b.path().await, "/halls");
+    let class = b
+        .client
+        .find(Locator::Css("html"))
+        .await
+        .unwrap()
+        .attr("class")
+        .await
+        .unwrap();
+    assert_eq!(class.as_deref(), Some("elder"));
+    let size = b
+        .client
+        .execute(
+            "return parseFloat(getComputedStyle(document.body).fontSize);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(
+        size.as_f64().unwrap() >= 22.0,
+        "large type is at least 22 px: {size}"
+    );
+    b.audit("halls in large type").await;
+    b.open("/").await;
+    let class = b
+        .client
+        .find(Locator::Css("html"))
+        .await
+        .unwrap()
+        .attr("class")
+        .await
+        .unwrap();
+    assert_eq!(
+        class.as_deref(),
+        Some("elder"),
+        "the choice is kept across pages"
+    );
+    let overflow = b
+        .client
+        .execute(
+            "return document.documentElement.scrollWidth - window.innerWidth;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(
+        overflow.as_i64().unwrap_or(0) <= 0,
+        "large type still fits 360 px"
+    );
+    b.client.close().await.unwrap();
+}

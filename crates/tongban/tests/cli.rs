@@ -1,0 +1,128 @@
+//! The binary's maintenance commands, run as a person would run them.
+
+use std::process::Command;
+use std::str::FromStr;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+
+fn tongban(data_dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_tongban"))
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(args)
+        .env_remove("TONGBAN_DATABASE")
+        .output()
+        .expect("run tongban")
+}
+
+#[tokio::test]
+async fn audit_verify_finds_a_row_changed_in_the_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = tongban(dir.path(), &["demo"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = tongban(dir.path(), &["audit", "verify"]);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("审计日志完整"));
+
+    sqlx::any::install_default_drivers();
+    let url = format!("sqlite://{}", dir.path().join("tongban.db").display());
+    let pool = AnyPoolOptions::new()
+        .max_connections(1)
+        .connect_with(AnyConnectOptions::from_str(&url).unwrap())
+        .await
+        .unwrap();
+    sqlx::query("UPDATE audit_log SET actor = 'mallory' WHERE seq = 4")
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+
+    let out = tongban(dir.path(), &["audit", "verify"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("第 4 条审计记录被篡改"), "{stdout}");
+}
+
+#[test]
+fn demo_refuses_a_loaded_database_and_backup_restores() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(tongban(dir.path(), &["demo"]).status.success());
+    let again = tongban(dir.path(), &["demo"]);
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("未加载演示数据"));
+
+    let backup = dir.path().join("backup.db");
+    let out = tongban(dir.path(), &["backup", backup.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let other = tempfile::tempdir().unwrap();
+    let out = tongban(other.path(), &["restore", backup.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = tongban(other.path(), &["audit", "verify"]);
+    assert!(out.status.success());
+}
+
+#[test]
+fn user_add_validates_and_creates() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(tongban(dir.path(), &["demo"]).status.success());
+    let run = |role: &str, password: &str| {
+        use std::io::Write;
+        let mut child = Command::new(env!("CARGO_BIN_EXE_tongban"))
+            .arg("--data-dir")
+            .arg(dir.path())
+            .args([
+                "user",
+                "add",
+                "--username",
+                "clerk_taiyang",
+                "--name",
+                "杨光",
+                "--org",
+                "640303101000",
+                "--role",
+                role,
+            ])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let bad = run("janitor", "Taiyang2026");
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("角色“janitor”不存在"));
+    let ok = run("window_clerk", "Taiyang2026");
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    assert!(String::from_utf8_lossy(&ok.stdout).contains("太阳山镇"));
+}
+
+#[test]
+fn help_is_readable() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = tongban(dir.path(), &["--help"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    for cmd in [
+        "serve", "migrate", "demo", "user", "backup", "restore", "audit",
+    ] {
+        assert!(text.contains(cmd), "{cmd} missing from --help");
+    }
+    assert!(text.contains("红寺堡区"));
+}
