@@ -144,10 +144,11 @@ fn main() -> anyhow::Result<()> {
         .with_env_filter(tracing_subscriber::EnvFilter::try_new(&cli.global.log)?)
         .with_target(false)
         .init();
-    // Two cores run the whole district: two workers, and blocking work (Argon2) beside them.
+    // Two cores run the whole district: two workers, and at most two blocking threads for
+    // Argon2, which also caps the memory the allocator keeps per hashing thread.
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
-        .max_blocking_threads(8)
+        .max_blocking_threads(2)
         .enable_all()
         .build()?;
     runtime.block_on(async move {
