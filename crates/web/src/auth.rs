@@ -17,7 +17,9 @@ use chrono::Duration;
 use rand::RngCore;
 use sm3::{Digest, Sm3};
 use tongban_domain::account::AccountKind;
+use tongban_domain::audit::AuditEvent;
 use tongban_domain::authz::Principal;
+use tongban_domain::mask::mask_id_number;
 use tongban_domain::password::{decoy_hash, verify_password};
 use tongban_domain::throttle::Decision;
 use tongban_store::{Account, NewSession, Session, SessionKind, StoreError};
@@ -225,6 +227,19 @@ pub async fn log_in(
             Ok((token, session, account))
         }
         _ => {
+            // Failed logins are security events: on the trail, with the login masked.
+            state
+                .store
+                .append_audit(
+                    now,
+                    AuditEvent::new(
+                        "anonymous",
+                        "session.login_failed",
+                        format!("login:{}", mask_id_number(&login)),
+                        address,
+                    ),
+                )
+                .await?;
             for key in [&account_key, &address_key] {
                 let failures = state.store.login_failures(key).await?;
                 state

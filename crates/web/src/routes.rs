@@ -148,7 +148,14 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             "/staff/people",
             "/staff/people",
             Access::Permission(P::ViewPersonalData),
-            get(pages::staff::find_people),
+            get(pages::staff::people_form),
+        ),
+        r(
+            Method::POST,
+            "/staff/people",
+            "/staff/people",
+            Access::Permission(P::ViewPersonalData),
+            post(pages::staff::find_people),
         ),
         r(
             Method::GET,

@@ -510,7 +510,13 @@ async fn opening_personal_data_is_audited_and_lists_are_masked() {
     let app = TestApp::new().await;
     let clerk = app.token("clerk").await;
     let get = |path: String| app.client.get(app.url(&path)).bearer_auth(&clerk).send();
-    let html = get("/staff/people?q=马秀兰".into())
+    let csrf = app.csrf().await;
+    let html = app
+        .client
+        .post(app.url("/staff/people"))
+        .bearer_auth(&clerk)
+        .form(&[("q", "马秀兰"), ("csrf", csrf.as_str())])
+        .send()
         .await
         .unwrap()
         .text()

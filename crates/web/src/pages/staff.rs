@@ -106,19 +106,32 @@ struct PeoplePage {
 }
 
 #[derive(Deserialize)]
-pub struct PeopleQuery {
+pub struct PeopleForm {
     #[serde(default)]
     q: String,
 }
 
+/// The empty search form.
+pub async fn people_form(ctx: Ctx, current: Current) -> Result<Response, WebError> {
+    current.principal.capability(Permission::ViewPersonalData)?;
+    render(&PeoplePage {
+        q: String::new(),
+        searched: false,
+        error: None,
+        people: Vec::new(),
+        ctx,
+    })
+}
+
+/// Searches by POST so that ID numbers never appear in URLs, browser history or access logs.
 pub async fn find_people(
     State(state): State<AppState>,
     ctx: Ctx,
     current: Current,
-    Query(query): Query<PeopleQuery>,
+    Form(form): Form<PeopleForm>,
 ) -> Result<Response, WebError> {
     current.principal.capability(Permission::ViewPersonalData)?;
-    let q = query.q.trim().to_owned();
+    let q = form.q.trim().to_owned();
     let (people, error) = if q.is_empty() {
         (Vec::new(), None)
     } else if q.chars().count() < 2 {
