@@ -227,6 +227,22 @@ impl Browser {
         }
     }
 
+    /// Fails when the page scrolls sideways at the current window width.
+    async fn assert_fits_width(&self, label: &str) {
+        let overflow = self
+            .client
+            .execute(
+                "return document.documentElement.scrollWidth - window.innerWidth;",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert!(
+            overflow.as_i64().unwrap_or(0) <= 0,
+            "{label} scrolls sideways: {overflow}"
+        );
+    }
+
     async fn path(&self) -> String {
         self.client.current_url().await.unwrap().path().to_owned()
     }
@@ -354,18 +370,7 @@ async fn large_type_mode_on_a_small_phone() {
     b.client.set_window_size(360, 800).await.unwrap();
     for path in ["/", "/halls", "/login", "/register"] {
         b.open(path).await;
-        let overflow = b
-            .client
-            .execute(
-                "return document.documentElement.scrollWidth - window.innerWidth;",
-                vec![],
-            )
-            .await
-            .unwrap();
-        assert!(
-            overflow.as_i64().unwrap_or(0) <= 0,
-            "{path} scrolls sideways at 360 px: {overflow}"
-        );
+        b.assert_fits_width(path).await;
     }
     b.open("/halls").await;
     b.click_and_wait("[data-test='elder-toggle']").await;
@@ -406,17 +411,10 @@ async fn large_type_mode_on_a_small_phone() {
         Some("elder"),
         "the choice is kept across pages"
     );
-    let overflow = b
-        .client
-        .execute(
-            "return document.documentElement.scrollWidth - window.innerWidth;",
-            vec![],
-        )
-        .await
-        .unwrap();
-    assert!(
-        overflow.as_i64().unwrap_or(0) <= 0,
-        "large type still fits 360 px"
-    );
+    b.assert_fits_width("home in large type").await;
+    for path in ["/halls", "/org", "/register"] {
+        b.open(path).await;
+        b.assert_fits_width(path).await;
+    }
     b.client.close().await.unwrap();
 }

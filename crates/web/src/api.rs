@@ -46,27 +46,42 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     }
 }
 
-/// A registration: `kind` is `citizen` or `enterprise`.
+/// A registration: `kind` is `citizen` or `enterprise`. The registration page posts the same
+/// fields as a form.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct RegisterBody {
     /// `citizen` or `enterprise`.
     #[serde(default)]
-    kind: String,
+    pub kind: String,
     #[serde(default)]
-    name: String,
+    pub name: String,
     /// Citizens: 18-character resident ID number (GB 11643).
     #[serde(default)]
-    id_number: String,
+    pub id_number: String,
     /// Enterprises: 18-character unified social credit code (GB 32100).
     #[serde(default)]
-    credit_code: String,
+    pub credit_code: String,
     /// Enterprises: the legal representative's name.
     #[serde(default)]
-    legal_representative: String,
+    pub legal_representative: String,
     #[serde(default)]
-    phone: String,
+    pub phone: String,
     #[serde(default)]
-    password: String,
+    pub password: String,
+}
+
+impl From<RegisterBody> for RegistrationInput {
+    fn from(b: RegisterBody) -> Self {
+        RegistrationInput {
+            kind: b.kind,
+            name: b.name,
+            id_number: b.id_number,
+            credit_code: b.credit_code,
+            legal_representative: b.legal_representative,
+            phone: b.phone,
+            password: b.password,
+        }
+    }
 }
 
 /// An account as the API shows it; numbers are masked.
@@ -111,15 +126,7 @@ pub async fn register_account(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<RegisterBody>,
 ) -> Result<Response, WebError> {
-    let reg = Registration::parse(&RegistrationInput {
-        kind: body.kind,
-        name: body.name,
-        id_number: body.id_number,
-        credit_code: body.credit_code,
-        legal_representative: body.legal_representative,
-        phone: body.phone,
-        password: body.password,
-    })?;
+    let reg = Registration::parse(&RegistrationInput::from(body))?;
     let account = auth::register(&state, reg).await?;
     Ok((StatusCode::CREATED, Json(AccountView::from(&account))).into_response())
 }

@@ -13,6 +13,7 @@ use tongban_domain::account::{AccountKind, Registration, RegistrationInput};
 use tongban_domain::mask::{mask_id_number, mask_phone};
 use tongban_store::{Session, SessionKind};
 
+use crate::api::RegisterBody;
 use crate::auth::{self, Current, clear_session_cookie, client_address, session_cookie};
 use crate::page::{Ctx, ELDER_COOKIE, FormField, local_time, render, with_errors};
 use crate::{AppState, WebError};
@@ -239,38 +240,15 @@ pub async fn register_form(ctx: Ctx, Query(q): Query<KindQuery>) -> Result<Respo
     })
 }
 
-#[derive(Deserialize)]
-pub struct RegisterForm {
-    #[serde(default)]
-    kind: String,
-    #[serde(default)]
-    name: String,
-    #[serde(default)]
-    id_number: String,
-    #[serde(default)]
-    credit_code: String,
-    #[serde(default)]
-    legal_representative: String,
-    #[serde(default)]
-    phone: String,
-    #[serde(default)]
-    password: String,
-}
-
 pub async fn register(
     State(state): State<AppState>,
     ctx: Ctx,
-    Form(form): Form<RegisterForm>,
+    Form(form): Form<RegisterBody>,
 ) -> Result<Response, WebError> {
     let kind = kind_of(Some(&form.kind));
     let input = RegistrationInput {
         kind: kind.to_owned(),
-        name: form.name,
-        id_number: form.id_number,
-        credit_code: form.credit_code,
-        legal_representative: form.legal_representative,
-        phone: form.phone,
-        password: form.password,
+        ..RegistrationInput::from(form)
     };
     let errors = match Registration::parse(&input) {
         Ok(reg) => {
