@@ -122,16 +122,31 @@ pub enum Permission {
     ViewAuditTrail,
     /// Create staff accounts and revoke sessions of others.
     ManageStaff,
+    /// See catalog work: entries, drafts, versions and their history.
+    ViewCatalogWork,
+    /// Claim catalog entries and draft or adjust implementation lists (own department).
+    DraftItems,
+    /// Legality review of submitted versions (Justice Bureau).
+    ReviewItems,
+    /// Publish reviewed versions (Approval Services Bureau).
+    PublishItems,
+    /// Import the upper-level catalog.
+    ImportCatalog,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 6] = [
+    pub const ALL: [Permission; 11] = [
         Self::ApplicantSelfService,
         Self::StaffWorkbench,
         Self::ViewOrgScope,
         Self::ViewPersonalData,
         Self::ViewAuditTrail,
         Self::ManageStaff,
+        Self::ViewCatalogWork,
+        Self::DraftItems,
+        Self::ReviewItems,
+        Self::PublishItems,
+        Self::ImportCatalog,
     ];
 }
 
@@ -149,7 +164,10 @@ pub fn allows(principal: &Principal, permission: Permission) -> bool {
             P::StaffWorkbench | P::ViewOrgScope => true,
             P::ViewPersonalData => matches!(role, R::WindowClerk | R::Reviewer | R::BureauAdmin),
             P::ViewAuditTrail => matches!(role, R::BureauAdmin | R::Supervisor),
-            P::ManageStaff => matches!(role, R::BureauAdmin),
+            P::ManageStaff | P::PublishItems | P::ImportCatalog => matches!(role, R::BureauAdmin),
+            P::ViewCatalogWork => true,
+            P::DraftItems => matches!(role, R::Reviewer | R::BureauAdmin),
+            P::ReviewItems => matches!(role, R::LegalReviewer),
         },
     }
 }

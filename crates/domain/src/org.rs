@@ -9,7 +9,7 @@ use chrono::{Datelike, NaiveDateTime, NaiveTime};
 use serde::Serialize;
 
 /// Where in the three-level network a unit sits.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OrgLevel {
     /// 红寺堡区 and its departments.
