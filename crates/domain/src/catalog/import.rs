@@ -143,11 +143,7 @@ pub fn parse_catalog_records(records: &[Vec<String>]) -> Result<Vec<CatalogEntry
                 kind,
                 legal_basis: get(row, "legal_basis"),
                 group: get(row, "group"),
-                source_department: if portal {
-                    get(row, "department")
-                } else {
-                    get(row, "department")
-                },
+                source_department: get(row, "department"),
             }),
             _ => errors.push(RowError {
                 line,
