@@ -346,6 +346,7 @@ pub async fn load(
             )
             .await?;
     }
+    crate::demo_catalog::load_catalog(store, now).await?;
     Ok(())
 }
 

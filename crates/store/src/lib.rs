@@ -13,12 +13,14 @@
 
 mod accounts;
 mod audit;
+mod catalog;
 mod error;
 mod org;
 mod sessions;
 mod throttle;
 
 pub mod demo;
+pub mod demo_catalog;
 
 use std::future::Future;
 use std::path::Path;
@@ -33,6 +35,7 @@ use sqlx::{AnyPool, Executor};
 
 pub use accounts::{Account, NewAccount, PersonSummary, StaffMember};
 pub use audit::AuditReport;
+pub use catalog::{ImportSummary, ItemVersion, PublishedItem};
 pub use error::StoreError;
 pub use org::{Hall, NewHall, NewOrgUnit, NewWindow, Window};
 pub use sessions::{NewSession, Session, SessionKind};

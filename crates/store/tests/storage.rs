@@ -168,6 +168,8 @@ contract!(
     login_failures_round_trip,
     scopes_filter_units_staff_and_halls,
     personal_record_views_are_audited,
+    catalog_versions_move_through_review_and_publication,
+    catalog_import_upserts_and_lists_entries,
 );
 
 async fn demo_loads_the_three_levels(f: &Fixture) {
@@ -463,4 +465,196 @@ fn database_name_replacement() {
         "postgres://u@h/x?sslmode=disable"
     );
     assert_eq!(replace_db_name("postgres://u@h", "x"), "postgres://u@h/x");
+}
+
+mod catalog {
+    use super::*;
+    use tongban_domain::catalog::{VersionStatus, diff};
+    use tongban_store::demo_catalog;
+
+    async fn demo_item(f: &Fixture) -> tongban_domain::catalog::ServiceItem {
+        let entries =
+            tongban_domain::catalog::parse_catalog_csv(demo_catalog::UPPER_CATALOG_CSV).unwrap();
+        f.store.import_catalog(now(), "t", &entries).await.unwrap();
+        f.store
+            .add_org_units(now(), "t", &demo::org_units().unwrap())
+            .await
+            .unwrap();
+        let units = f.store.list_org_units(None).await.unwrap();
+        let credit_of = |code: &str| {
+            units
+                .iter()
+                .find(|u| u.code == code)
+                .and_then(|u| u.credit_code.clone().map(|c| (c, u.name.clone())))
+        };
+        demo_catalog::item_from_block(demo_catalog::demo_blocks()[0], &entries, &credit_of).unwrap()
+    }
+
+    pub(super) async fn versions_move_through_review_and_publication(f: &Fixture) {
+        demo::load(&f.store, now(), &test_hash).await.unwrap();
+        let published = f.store.published_items().await.unwrap();
+        assert!(published.len() >= 60, "{}", published.len());
+        let gen_before = f.store.catalog_generation().await.unwrap();
+
+        // An adjustment of a published item: a new version that goes through review again.
+        let mut item = published[0].item.clone();
+        let v1 = f
+            .store
+            .item_history(&item.implementation_code)
+            .await
+            .unwrap();
+        assert_eq!(v1.len(), 1);
+        assert_eq!(v1[0].status, VersionStatus::Published);
+        item.promised_limit.days = item.promised_limit.days.saturating_sub(1).max(1);
+        let v2 = f
+            .store
+            .create_draft(now(), "t", &item, "压缩承诺时限")
+            .await
+            .unwrap();
+        assert_eq!(v2.version, 2);
+        assert!(
+            matches!(
+                f.store.create_draft(now(), "t", &item, "again").await,
+                Err(StoreError::Conflict(_))
+            ),
+            "one open version per item"
+        );
+        f.store
+            .transition_version(
+                now(),
+                "t",
+                &v2.id,
+                VersionStatus::Draft,
+                VersionStatus::InReview,
+                "",
+            )
+            .await
+            .unwrap();
+        // A stale transition (someone else moved it) is refused by the status guard.
+        assert!(matches!(
+            f.store
+                .transition_version(
+                    now(),
+                    "t",
+                    &v2.id,
+                    VersionStatus::Draft,
+                    VersionStatus::InReview,
+                    ""
+                )
+                .await,
+            Err(StoreError::Conflict(_))
+        ));
+        f.store
+            .transition_version(
+                now(),
+                "t",
+                &v2.id,
+                VersionStatus::InReview,
+                VersionStatus::Approved,
+                "",
+            )
+            .await
+            .unwrap();
+        f.store
+            .transition_version(
+                now(),
+                "t",
+                &v2.id,
+                VersionStatus::Approved,
+                VersionStatus::Published,
+                "",
+            )
+            .await
+            .unwrap();
+        let history = f
+            .store
+            .item_history(&item.implementation_code)
+            .await
+            .unwrap();
+        assert_eq!(
+            history
+                .iter()
+                .map(|v| (v.version, v.status))
+                .collect::<Vec<_>>(),
+            [
+                (2, VersionStatus::Published),
+                (1, VersionStatus::Superseded)
+            ]
+        );
+        assert_eq!(history[0].adjustment_reason, "压缩承诺时限");
+        assert_eq!(diff(&history[1].item, &history[0].item).len(), 1);
+        let now_published = f
+            .store
+            .published_item(&item.implementation_code)
+            .await
+            .unwrap();
+        assert_eq!(now_published.version, 2);
+        assert_eq!(now_published.item, item);
+        assert_eq!(f.store.catalog_generation().await.unwrap(), gen_before + 1);
+        assert_eq!(f.store.verify_audit().await.unwrap().first_break, None);
+    }
+
+    pub(super) async fn import_upserts_and_lists_entries(f: &Fixture) {
+        let item = demo_item(f).await;
+        let (entries, total) = f.store.catalog_entries("食品", 5, 0).await.unwrap();
+        assert!(total >= 5 && entries.len() == 5);
+        assert!(entries.iter().all(|e| e.name.contains("食品")));
+        let entry = f.store.catalog_entry(&item.catalog_code).await.unwrap();
+        assert_eq!(entry.name, item.name);
+        let mut changed = entry.clone();
+        changed.legal_basis = "《某条例》".into();
+        let summary = f
+            .store
+            .import_catalog(now(), "t", &[changed])
+            .await
+            .unwrap();
+        assert_eq!((summary.inserted, summary.updated), (0, 1));
+        assert_eq!(
+            f.store
+                .catalog_entry(&item.catalog_code)
+                .await
+                .unwrap()
+                .legal_basis,
+            "《某条例》"
+        );
+
+        let v = f.store.create_draft(now(), "t", &item, "").await.unwrap();
+        let mut edited = item.clone();
+        edited.conditions = "修改后的受理条件".into();
+        f.store
+            .update_draft(now(), "t", &v.id, VersionStatus::Draft, &edited)
+            .await
+            .unwrap();
+        assert_eq!(
+            f.store.item_version(&v.id).await.unwrap().item.conditions,
+            "修改后的受理条件"
+        );
+        assert!(matches!(
+            f.store
+                .update_draft(now(), "t", &v.id, VersionStatus::Returned, &edited)
+                .await,
+            Err(StoreError::Conflict(_))
+        ));
+        let drafts = f
+            .store
+            .versions_in(&[VersionStatus::Draft], Some("640303/D-SJJ"))
+            .await
+            .unwrap();
+        assert_eq!(drafts.len(), 1);
+        assert!(
+            f.store
+                .versions_in(&[VersionStatus::Draft], Some("640303/D-RSJ"))
+                .await
+                .unwrap()
+                .is_empty()
+        );
+    }
+}
+
+async fn catalog_versions_move_through_review_and_publication(f: &Fixture) {
+    catalog::versions_move_through_review_and_publication(f).await;
+}
+
+async fn catalog_import_upserts_and_lists_entries(f: &Fixture) {
+    catalog::import_upserts_and_lists_entries(f).await;
 }
