@@ -68,12 +68,16 @@ pub async fn serve(global: &Global, args: ServeArgs) -> anyhow::Result<()> {
             secure_cookies: args.secure_cookies,
             ..WebConfig::default()
         },
-    );
+    )
+    .await
+    .context("服务事项目录索引建立失败")?;
     let pruner = tokio::spawn(prune_login_failures(store.clone(), state.clock.clone()));
+    let follower = tokio::spawn(follow_publications(state.clone()));
     tracing::info!("通办已启动：http://{addr}/");
     println!("通办已启动：http://{addr}/  （Ctrl+C 停止）");
     tongban_web::serve(listener, state, shutdown_signal()).await?;
     pruner.abort();
+    follower.abort();
     store.close().await;
     tracing::info!("通办已停止");
     Ok(())
@@ -87,6 +91,18 @@ async fn prune_login_failures(store: Store, clock: Arc<dyn Clock>) {
         let cutoff = clock.now() - chrono::Duration::hours(1);
         if let Err(e) = store.prune_login_failures(cutoff).await {
             tracing::warn!(error = %e, "pruning login failures failed");
+        }
+    }
+}
+
+/// Picks up items published through other instances, so every instance's search answers
+/// the same within a few seconds.
+async fn follow_publications(state: AppState) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(5));
+    loop {
+        tick.tick().await;
+        if let Err(e) = state.catalog.refresh(&state.store).await {
+            tracing::warn!(error = %e, "catalog index refresh failed");
         }
     }
 }

@@ -9,6 +9,7 @@
 mod api;
 mod assets;
 mod auth;
+mod catalog_index;
 mod clock;
 mod csrf;
 mod error;
@@ -26,6 +27,7 @@ use tongban_store::Store;
 
 pub use api::openapi_json;
 pub use auth::{new_token, token_hash};
+pub use catalog_index::CatalogHandle;
 pub use clock::{Clock, SystemClock};
 pub use error::WebError;
 pub use routes::{Access, RouteSpec, route_specs};
@@ -44,15 +46,20 @@ pub struct AppState {
     pub store: Store,
     pub clock: Arc<dyn Clock>,
     pub config: Arc<WebConfig>,
+    pub catalog: CatalogHandle,
 }
 
 impl AppState {
-    pub fn new(store: Store, config: WebConfig) -> Self {
-        Self {
+    /// State over `store`, with the published catalog indexed.
+    pub async fn new(store: Store, config: WebConfig) -> Result<Self, WebError> {
+        let catalog = CatalogHandle::empty();
+        catalog.refresh(&store).await?;
+        Ok(Self {
             store,
             clock: Arc::new(SystemClock),
             config: Arc::new(config),
-        }
+            catalog,
+        })
     }
 }
 

@@ -45,14 +45,22 @@ impl Ctx {
 }
 
 fn nav_for(principal: &Principal, path: &str) -> Vec<NavItem> {
-    let mut items: Vec<(&'static str, &'static str)> = vec![("/", "首页"), ("/halls", "服务大厅")];
-    items.push(("/org", "组织机构"));
+    let mut items: Vec<(&'static str, &'static str)> = vec![
+        ("/", "首页"),
+        ("/guide", "办事指南"),
+        ("/lists", "事项清单"),
+        ("/halls", "服务大厅"),
+        ("/org", "组织机构"),
+    ];
     if allows(principal, Permission::ApplicantSelfService) {
         items.push(("/me", "我的账户"));
     }
     if allows(principal, Permission::StaffWorkbench) {
         items.push(("/staff", "工作台"));
         items.push(("/staff/org", "本单位"));
+    }
+    if allows(principal, Permission::ViewCatalogWork) {
+        items.push(("/catalog", "目录管理"));
     }
     if allows(principal, Permission::ViewPersonalData) {
         items.push(("/staff/people", "办事人查询"));

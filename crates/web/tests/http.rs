@@ -35,7 +35,9 @@ impl TestApp {
         .unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr: SocketAddr = listener.local_addr().unwrap();
-        let state = AppState::new(store.clone(), WebConfig::default());
+        let state = AppState::new(store.clone(), WebConfig::default())
+            .await
+            .unwrap();
         tokio::spawn(tongban_web::serve(listener, state, std::future::pending()));
         TestApp {
             base: format!("http://{addr}"),

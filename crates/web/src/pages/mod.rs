@@ -2,5 +2,8 @@
 //! route table or a capability, call the store, render a template.
 
 pub mod account;
+pub mod catalog;
+pub mod guide;
+pub mod lists;
 pub mod public;
 pub mod staff;
