@@ -224,6 +224,74 @@ pub async fn token_add(global: &Global, user: &str, label: &str) -> anyhow::Resu
     Ok(())
 }
 
+/// Reads spreadsheet rows as text records, the first row being the header.
+fn xlsx_records(path: &Path) -> anyhow::Result<Vec<Vec<String>>> {
+    use calamine::{Reader, open_workbook_auto};
+    let mut book =
+        open_workbook_auto(path).with_context(|| format!("无法打开 {}", path.display()))?;
+    let sheet = book
+        .sheet_names()
+        .first()
+        .cloned()
+        .context("工作簿中没有工作表")?;
+    let range = book.worksheet_range(&sheet)?;
+    Ok(range
+        .rows()
+        .map(|row| row.iter().map(|c| c.to_string()).collect())
+        .collect())
+}
+
+pub async fn import(global: &Global, file: &Path) -> anyhow::Result<()> {
+    use tongban_domain::catalog::{
+        ImportError, parse_catalog_csv, parse_catalog_json, parse_catalog_records,
+    };
+    let ext = file
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    eprintln!("[1/3] 读取 {} …", file.display());
+    let parsed = match ext.as_str() {
+        "csv" => parse_catalog_csv(
+            &std::fs::read_to_string(file)
+                .with_context(|| format!("无法读取 {}", file.display()))?,
+        ),
+        "json" => parse_catalog_json(
+            &std::fs::read_to_string(file)
+                .with_context(|| format!("无法读取 {}", file.display()))?,
+        ),
+        "xlsx" | "xls" | "ods" => parse_catalog_records(&xlsx_records(file)?),
+        other => bail!("不支持的文件类型“{other}”：请使用 .csv、.xlsx 或 .json"),
+    };
+    eprintln!("[2/3] 逐行校验 …");
+    let entries = match parsed {
+        Ok(e) => e,
+        Err(ImportError::Rows(rows)) => {
+            for r in rows.iter().take(50) {
+                eprintln!("  第 {} 行：{}", r.line, r.reason);
+            }
+            if rows.len() > 50 {
+                eprintln!("  ……另有 {} 行有误", rows.len() - 50);
+            }
+            bail!("{} 行数据有误，未导入任何数据", rows.len());
+        }
+        Err(e) => bail!("{e}"),
+    };
+    eprintln!("[3/3] 写入 {} 项 …", entries.len());
+    let store = open(global).await?;
+    let summary = store
+        .import_catalog(SystemClock.now(), "cli", &entries)
+        .await?;
+    store.close().await;
+    println!(
+        "导入完成：共 {} 项，新增 {} 项，更新 {} 项。",
+        entries.len(),
+        summary.inserted,
+        summary.updated
+    );
+    Ok(())
+}
+
 pub async fn backup(global: &Global, file: &Path) -> anyhow::Result<()> {
     let url = global.database_url()?;
     if !url.starts_with("sqlite:") {

@@ -80,6 +80,10 @@ enum Command {
     /// Replace the SQLite database with the backup in FILE (stop the platform first). For
     /// PostgreSQL, prints the pg_restore command to use. 从备份恢复。
     Restore { file: PathBuf },
+    /// Import the upper-level catalog (基本目录) from a CSV, XLSX or JSON file. Every row is
+    /// checked first; if any row is bad, each is reported with its line and nothing is
+    /// imported. 导入上级政务服务事项基本目录。
+    Import { file: PathBuf },
     /// Audit trail commands. 审计日志。
     #[command(subcommand)]
     Audit(AuditCommand),
@@ -165,6 +169,7 @@ fn main() -> anyhow::Result<()> {
             Command::Token(TokenCommand::Add { user, label }) => {
                 commands::token_add(&cli.global, &user, &label).await
             }
+            Command::Import { file } => commands::import(&cli.global, &file).await,
             Command::Backup { file } => commands::backup(&cli.global, &file).await,
             Command::Restore { file } => commands::restore(&cli.global, &file).await,
             Command::Audit(AuditCommand::Verify) => commands::audit_verify(&cli.global).await,

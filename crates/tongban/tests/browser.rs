@@ -418,3 +418,69 @@ async fn large_type_mode_on_a_small_phone() {
     }
     b.client.close().await.unwrap();
 }
+
+#[tokio::test]
+#[ignore = "needs Chromium, chromedriver and axe-core; run by .ci/run"]
+async fn find_a_guide_by_pinyin_initials_and_get_the_tailored_materials() {
+    let b = Browser::start().await;
+    b.open("/guide").await;
+    b.fill("q", "jzz").await;
+    b.click_and_wait("[data-test='guide-search-submit']").await;
+    b.audit("guide search results").await;
+    let results = b.text_of("[data-test='guide-results']").await;
+    assert!(results.contains("居住证办理"), "{results}");
+    b.click_and_wait("[data-test='guide-results'] a").await;
+    b.audit("guide").await;
+    assert_eq!(b.text_of("[data-test='guide-title']").await, "居住证办理");
+    b.click_and_wait("[data-test='situation-link']").await;
+    b.audit("situation guide").await;
+    b.client
+        .find(Locator::Css("label[for='situation-3']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.click_and_wait("[data-test='situation-submit']").await;
+    b.audit("tailored materials").await;
+    let materials = b.text_of("[data-test='tailored-materials']").await;
+    assert!(materials.contains("在校就读证明"), "{materials}");
+    assert!(
+        !materials.contains("房屋产权证明"),
+        "only the chosen situation's materials"
+    );
+    for path in ["/lists", "/lists/deficiency-acceptance"] {
+        b.open(path).await;
+    }
+    b.client.close().await.unwrap();
+}
+
+#[tokio::test]
+#[ignore = "needs Chromium, chromedriver and axe-core; run by .ci/run"]
+async fn catalog_work_pages_pass_axe() {
+    let b = Browser::start().await;
+    b.log_in("reviewer").await;
+    b.open("/catalog").await;
+    b.open("/catalog/entries?q=食品小作坊").await;
+    b.client
+        .find(Locator::Css("[data-test='entries'] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !b.path().await.starts_with("/catalog/versions/") {
+        assert!(Instant::now() < deadline, "no draft page");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    b.audit("draft version").await;
+    assert!(
+        b.text_of("[data-test='problems']")
+            .await
+            .contains("受理条件")
+    );
+    b.click_and_wait("[data-test='edit-version']").await;
+    b.audit("edit version").await;
+    b.client.close().await.unwrap();
+}

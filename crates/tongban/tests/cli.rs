@@ -126,3 +126,65 @@ fn help_is_readable() {
     }
     assert!(text.contains("红寺堡区"));
 }
+
+#[test]
+fn import_reports_bad_rows_and_imports_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(tongban(dir.path(), &["migrate"]).status.success());
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(
+        &bad,
+        "catalog_code,name,kind,legal_basis\n000117051000,食品经营许可,行政许可,\nSHORT,某事项,01,\n000117052000,,99,\n",
+    )
+    .unwrap();
+    let out = tongban(dir.path(), &["import", bad.to_str().unwrap()]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("第 3 行") && err.contains("第 4 行"), "{err}");
+    assert!(err.contains("未导入任何数据"));
+
+    let good = dir.path().join("good.json");
+    std::fs::write(
+        &good,
+        r#"[{"catalog_code":"000117051000","name":"食品经营许可","kind":"01"},{"catalog_code":"000117052000","name":"公共场所卫生许可","kind":"行政许可"}]"#,
+    )
+    .unwrap();
+    let out = tongban(dir.path(), &["import", good.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("新增 2 项"));
+    let again = tongban(dir.path(), &["import", good.to_str().unwrap()]);
+    assert!(String::from_utf8_lossy(&again.stdout).contains("更新 2 项"));
+
+    let real = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../data/guangan_district_service_items.csv"
+    );
+    let out = tongban(dir.path(), &["import", real]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("共 1135 项"));
+}
+
+#[test]
+fn import_reads_spreadsheets() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("catalog.xlsx");
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (c, h) in ["catalog_code", "name", "kind"].iter().enumerate() {
+        sheet.write_string(0, c as u16, *h).unwrap();
+    }
+    for (c, v) in ["000117051000", "食品经营许可", "01"].iter().enumerate() {
+        sheet.write_string(1, c as u16, *v).unwrap();
+    }
+    book.save(&path).unwrap();
+    let out = tongban(dir.path(), &["import", path.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("新增 1 项"));
+}
