@@ -7,6 +7,7 @@
 pub mod account;
 pub mod audit;
 pub mod authz;
+pub mod calendar;
 pub mod catalog;
 pub mod codes;
 pub mod mask;

@@ -429,6 +429,62 @@ pub async fn get_item(
     Ok(Json(item.as_ref().clone()))
 }
 
+#[derive(Debug, Deserialize)]
+pub struct AddWorkingDaysQuery {
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    days: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WorkingDate {
+    /// YYYY-MM-DD.
+    date: String,
+    /// False when the State Council arrangement for the due date's year is not yet entered,
+    /// so only weekends were skipped.
+    arrangement_known: bool,
+}
+
+/// The date N working days after `from` on the statutory-holiday calendar (day 1 is the
+/// first working day after `from`; 0 is `from` itself).
+#[utoipa::path(get, path = "/api/v1/calendar/add-working-days", tag = "calendar",
+    params(
+        ("from" = String, Query, description = "起算日 YYYY-MM-DD"),
+        ("days" = u32, Query, description = "工作日数，0 至 3650"),
+    ),
+    responses(
+        (status = 200, body = WorkingDate),
+        (status = 422, description = "参数有误", content_type = "application/problem+json"),
+    ))]
+pub async fn add_working_days(
+    State(state): State<AppState>,
+    axum::extract::Query(q): axum::extract::Query<AddWorkingDaysQuery>,
+) -> Result<Json<WorkingDate>, WebError> {
+    let mut errors = tongban_domain::ValidationErrors::new();
+    let from = chrono::NaiveDate::parse_from_str(q.from.trim(), "%Y-%m-%d").ok();
+    if from.is_none() {
+        errors.add(
+            "from",
+            "format",
+            "起算日格式应为 YYYY-MM-DD，例如 2026-11-27",
+        );
+    }
+    let days = q.days.trim().parse::<u32>().ok().filter(|d| *d <= 3650);
+    if days.is_none() {
+        errors.add("days", "range", "工作日数应为 0 至 3650 之间的整数");
+    }
+    errors.into_result()?;
+    let (Some(from), Some(days)) = (from, days) else {
+        return Err(WebError::BadRequest("参数有误".into()));
+    };
+    let due = state.calendar.add_working_days(from, days);
+    Ok(Json(WorkingDate {
+        date: due.format("%Y-%m-%d").to_string(),
+        arrangement_known: state.calendar.covers(chrono::Datelike::year(&due)),
+    }))
+}
+
 /// Liveness: the process answers.
 pub async fn healthz() -> &'static str {
     "ok"
@@ -446,8 +502,8 @@ pub async fn readyz(State(state): State<AppState>) -> Result<&'static str, WebEr
 #[derive(OpenApi)]
 #[openapi(
     info(title = "通办 Tongban API", description = "红寺堡区一体化政务服务平台接口。错误为 RFC 9457 application/problem+json，含稳定的 code 与中文 detail。"),
-    paths(register_account, create_session, delete_current_session, me, list_org_units, list_halls, list_items, get_item),
-    components(schemas(RegisterBody, AccountView, SessionBody, SessionCreated, OrgUnitView, HallView, HoursView, WindowView, ItemSummary, ItemsPage)),
+    paths(register_account, create_session, delete_current_session, me, list_org_units, list_halls, list_items, get_item, add_working_days),
+    components(schemas(RegisterBody, AccountView, SessionBody, SessionCreated, OrgUnitView, HallView, HoursView, WindowView, ItemSummary, ItemsPage, WorkingDate)),
     modifiers(&BearerAuth),
 )]
 struct ApiDoc;

@@ -47,6 +47,8 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub config: Arc<WebConfig>,
     pub catalog: CatalogHandle,
+    /// Working days and holidays, for every time limit.
+    pub calendar: Arc<tongban_domain::calendar::WorkCalendar>,
 }
 
 impl AppState {
@@ -59,6 +61,7 @@ impl AppState {
             clock: Arc::new(SystemClock),
             config: Arc::new(config),
             catalog,
+            calendar: Arc::new(tongban_domain::calendar::shipped_calendar()),
         })
     }
 }

@@ -329,6 +329,13 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         // JSON API.
         r(
             Method::GET,
+            "/api/v1/calendar/add-working-days",
+            "/api/v1/calendar/add-working-days?from=2026-09-30&days=3",
+            Public,
+            get(api::add_working_days),
+        ),
+        r(
+            Method::GET,
             "/api/v1/items",
             "/api/v1/items",
             Public,

@@ -1102,3 +1102,33 @@ async fn an_item_goes_from_the_upper_catalog_to_the_public_guide() {
         "{diff}"
     );
 }
+
+#[tokio::test]
+async fn working_days_skip_holidays_and_count_swapped_days() {
+    let app = TestApp::new().await;
+    let get = |q: &'static str| app.get(q);
+    // 2024 National Day: 10-01..07 off, Saturday 10-12 worked.
+    let res: Value = get("/api/v1/calendar/add-working-days?from=2024-09-30&days=5")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(res["date"], "2024-10-12");
+    assert_eq!(res["arrangement_known"], true);
+    let res: Value = get("/api/v1/calendar/add-working-days?from=2026-11-27&days=1")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(res["date"], "2026-11-30", "Friday + 1 is Monday");
+    let bad = get("/api/v1/calendar/add-working-days?from=2026-13-01&days=-1").await;
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let p = problem(bad).await;
+    let fields: Vec<&str> = p["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["from", "days"]);
+}
