@@ -8,6 +8,7 @@ pub mod account;
 pub mod audit;
 pub mod authz;
 pub mod calendar;
+pub mod case;
 pub mod catalog;
 pub mod codes;
 pub mod mask;
