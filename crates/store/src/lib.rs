@@ -13,6 +13,7 @@
 
 mod accounts;
 mod audit;
+mod cases;
 mod catalog;
 mod error;
 mod org;
@@ -35,6 +36,7 @@ use sqlx::{AnyPool, Executor};
 
 pub use accounts::{Account, NewAccount, PersonSummary, StaffMember};
 pub use audit::AuditReport;
+pub use cases::{CaseEvent, CaseRecord, MaterialRecord, NewCase, NewMaterial};
 pub use catalog::{ImportSummary, ItemVersion, PublishedItem};
 pub use error::StoreError;
 pub use org::{Hall, NewHall, NewOrgUnit, NewWindow, Window};

@@ -170,6 +170,8 @@ contract!(
     personal_record_views_are_audited,
     catalog_versions_move_through_review_and_publication,
     catalog_import_upserts_and_lists_entries,
+    cases_are_numbered_per_day_and_submitted_once,
+    concurrent_submissions_get_distinct_numbers,
 );
 
 async fn demo_loads_the_three_levels(f: &Fixture) {
@@ -657,4 +659,130 @@ async fn catalog_versions_move_through_review_and_publication(f: &Fixture) {
 
 async fn catalog_import_upserts_and_lists_entries(f: &Fixture) {
     catalog::import_upserts_and_lists_entries(f).await;
+}
+
+mod cases {
+    use super::*;
+    use tongban_domain::case::sha256_hex;
+    use tongban_store::{NewCase, NewMaterial};
+
+    pub(super) fn new_case(
+        applicant: &str,
+        version_id: &str,
+        code: &str,
+        key: Option<&str>,
+        pdf: &[u8],
+    ) -> NewCase {
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 27).unwrap();
+        NewCase {
+            implementation_code: code.into(),
+            item_version_id: version_id.into(),
+            item_name: "测试事项".into(),
+            org_code: "D-SJJ".into(),
+            applicant_id: applicant.into(),
+            situation: String::new(),
+            form: "{}".into(),
+            status: "submitted".into(),
+            channel: "online".into(),
+            first_responder: None,
+            idempotency_key: key.map(Into::into),
+            submitted_on: day,
+            statutory_due: day,
+            promised_due: day,
+            materials: vec![NewMaterial {
+                name: "申请书".into(),
+                filename: "申请书.pdf".into(),
+                content_type: "application/pdf".into(),
+                sha256: sha256_hex(pdf),
+                content: pdf.to_vec(),
+            }],
+        }
+    }
+
+    pub(super) async fn fixture_ids(f: &Fixture) -> (String, String, String) {
+        demo::load(&f.store, now(), &test_hash).await.unwrap();
+        let applicant = f
+            .store
+            .account_by_login(demo::DEMO_ACCOUNTS[7].login)
+            .await
+            .unwrap()
+            .id;
+        let item = &f.store.published_items().await.unwrap()[0];
+        (
+            applicant,
+            item.version_id.clone(),
+            item.item.implementation_code.clone(),
+        )
+    }
+}
+
+async fn cases_are_numbered_per_day_and_submitted_once(f: &Fixture) {
+    let (applicant, version, code) = cases::fixture_ids(f).await;
+    let pdf = b"%PDF-1.7 test".to_vec();
+    let (a, created) = f
+        .store
+        .submit_case(
+            now(),
+            &cases::new_case(&applicant, &version, &code, Some("k1"), &pdf),
+        )
+        .await
+        .unwrap();
+    assert!(created);
+    assert_eq!(a.case_no.len(), 43);
+    assert!(a.case_no.ends_with("202611270001"));
+    let (again, created) = f
+        .store
+        .submit_case(
+            now(),
+            &cases::new_case(&applicant, &version, &code, Some("k1"), &pdf),
+        )
+        .await
+        .unwrap();
+    assert!(!created, "a retry with the same key returns the same case");
+    assert_eq!(again.case_no, a.case_no);
+    let (b, _) = f
+        .store
+        .submit_case(
+            now(),
+            &cases::new_case(&applicant, &version, &code, Some("k2"), &pdf),
+        )
+        .await
+        .unwrap();
+    assert!(b.case_no.ends_with("202611270002"));
+    let materials = f.store.case_materials(&a.id).await.unwrap();
+    assert_eq!(materials.len(), 1);
+    assert_eq!(
+        f.store.blob(&materials[0].sha256).await.unwrap(),
+        pdf,
+        "the same file is stored once"
+    );
+    let events = f.store.case_events(&a.id).await.unwrap();
+    assert_eq!(events[0].action, "submit");
+    assert_eq!(f.store.case_by_no(&a.case_no).await.unwrap().id, a.id);
+}
+
+async fn concurrent_submissions_get_distinct_numbers(f: &Fixture) {
+    let (applicant, version, code) = cases::fixture_ids(f).await;
+    let mut tasks = Vec::new();
+    for i in 0..24 {
+        let store = f.store.clone();
+        let case = cases::new_case(
+            &applicant,
+            &version,
+            &code,
+            Some(&format!("c{i}")),
+            format!("%PDF-{i}").as_bytes(),
+        );
+        tasks.push(tokio::spawn(async move {
+            store.submit_case(now(), &case).await.unwrap().0.case_no
+        }));
+    }
+    let mut numbers = Vec::new();
+    for t in tasks {
+        numbers.push(t.await.unwrap());
+    }
+    numbers.sort();
+    numbers.dedup();
+    assert_eq!(numbers.len(), 24);
+    assert!(numbers.last().unwrap().ends_with("0024"));
 }

@@ -1,0 +1,327 @@
+//! Storage of cases. A submission, its materials, its first timeline entry and its audit
+//! row are written in one transaction: a case that was acknowledged is whole on disk, and a
+//! case that was not is not there at all.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+use tongban_domain::audit::AuditEvent;
+use tongban_domain::case::case_number;
+
+use crate::{Store, StoreError, audit, new_id, parse_ts, ts};
+
+/// A material as submitted, already checked by the domain.
+#[derive(Debug, Clone)]
+pub struct NewMaterial {
+    pub name: String,
+    pub filename: String,
+    pub content_type: String,
+    pub sha256: String,
+    pub content: Vec<u8>,
+}
+
+/// An application to record.
+#[derive(Debug, Clone)]
+pub struct NewCase {
+    pub implementation_code: String,
+    pub item_version_id: String,
+    pub item_name: String,
+    /// The handling unit's code.
+    pub org_code: String,
+    pub applicant_id: String,
+    pub situation: String,
+    /// The item's form fields as JSON.
+    pub form: String,
+    pub status: String,
+    /// `online` or `window`.
+    pub channel: String,
+    pub first_responder: Option<String>,
+    pub idempotency_key: Option<String>,
+    pub submitted_on: NaiveDate,
+    pub statutory_due: NaiveDate,
+    pub promised_due: NaiveDate,
+    pub materials: Vec<NewMaterial>,
+}
+
+#[derive(Debug, Clone)]
+pub struct CaseRecord {
+    pub id: String,
+    pub case_no: String,
+    pub implementation_code: String,
+    pub item_name: String,
+    pub org_unit_id: String,
+    pub org_name: String,
+    pub org_path: String,
+    pub applicant_id: String,
+    pub situation: String,
+    pub form: String,
+    pub status: String,
+    pub channel: String,
+    pub submitted_at: DateTime<Utc>,
+    pub statutory_due: String,
+    pub promised_due: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct CaseEvent {
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub action: String,
+    pub status_after: String,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct MaterialRecord {
+    pub name: String,
+    pub filename: String,
+    pub content_type: String,
+    pub sha256: String,
+    pub size: i64,
+}
+
+const CASE_SELECT: &str = "SELECT c.id, c.case_no, c.implementation_code, c.item_name, \
+     c.org_unit_id, o.name AS org_name, o.path AS org_path, c.applicant_id, c.situation, c.form, \
+     c.status, c.channel, c.submitted_at, c.statutory_due, c.promised_due \
+     FROM cases c JOIN org_units o ON o.id = c.org_unit_id";
+
+fn case_from(row: &AnyRow) -> Result<CaseRecord, StoreError> {
+    Ok(CaseRecord {
+        id: row.try_get("id")?,
+        case_no: row.try_get("case_no")?,
+        implementation_code: row.try_get("implementation_code")?,
+        item_name: row.try_get("item_name")?,
+        org_unit_id: row.try_get("org_unit_id")?,
+        org_name: row.try_get("org_name")?,
+        org_path: row.try_get("org_path")?,
+        applicant_id: row.try_get("applicant_id")?,
+        situation: row.try_get("situation")?,
+        form: row.try_get("form")?,
+        status: row.try_get("status")?,
+        channel: row.try_get("channel")?,
+        submitted_at: parse_ts(&row.try_get::<String, _>("submitted_at")?)?,
+        statutory_due: row.try_get("statutory_due")?,
+        promised_due: row.try_get("promised_due")?,
+    })
+}
+
+impl Store {
+    /// Records a submission whole, or returns the case already recorded under the same
+    /// applicant and idempotency key (`false` = not newly created).
+    pub async fn submit_case(
+        &self,
+        now: DateTime<Utc>,
+        new: &NewCase,
+    ) -> Result<(CaseRecord, bool), StoreError> {
+        if let Some(key) = &new.idempotency_key
+            && let Some(existing) = self.case_by_idempotency(&new.applicant_id, key).await?
+        {
+            return Ok((existing, false));
+        }
+        match self.insert_case(now, new).await {
+            // Two retries racing with one key: the loser returns the winner's case.
+            Err(StoreError::Conflict(_)) if new.idempotency_key.is_some() => {
+                let key = new.idempotency_key.as_deref().unwrap_or_default();
+                self.case_by_idempotency(&new.applicant_id, key)
+                    .await?
+                    .map(|c| (c, false))
+                    .ok_or(StoreError::NotFound)
+            }
+            other => other.map(|c| (c, true)),
+        }
+    }
+
+    async fn insert_case(
+        &self,
+        now: DateTime<Utc>,
+        new: &NewCase,
+    ) -> Result<CaseRecord, StoreError> {
+        let mut tx = self.writer.begin().await?;
+        let org: String = sqlx::query_scalar("SELECT id FROM org_units WHERE code = $1")
+            .bind(&new.org_code)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(|| StoreError::Config(format!("机构 {} 不存在", new.org_code)))?;
+        let prefix = format!(
+            "{}{}",
+            new.implementation_code,
+            new.submitted_on.format("%Y%m%d")
+        );
+        let seq: i64 = sqlx::query_scalar(
+            "INSERT INTO case_counters (prefix, seq) VALUES ($1, 1) \
+             ON CONFLICT (prefix) DO UPDATE SET seq = case_counters.seq + 1 RETURNING seq",
+        )
+        .bind(&prefix)
+        .fetch_one(&mut *tx)
+        .await?;
+        let case_no = case_number(
+            &new.implementation_code,
+            new.submitted_on,
+            u32::try_from(seq).unwrap_or(u32::MAX),
+        );
+        let id = new_id();
+        sqlx::query(
+            "INSERT INTO cases (id, case_no, implementation_code, item_version_id, item_name, \
+             org_unit_id, applicant_id, situation, form, status, channel, first_responder, \
+             idempotency_key, submitted_at, statutory_due, promised_due, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $14)",
+        )
+        .bind(&id)
+        .bind(&case_no)
+        .bind(&new.implementation_code)
+        .bind(&new.item_version_id)
+        .bind(&new.item_name)
+        .bind(&org)
+        .bind(&new.applicant_id)
+        .bind(&new.situation)
+        .bind(&new.form)
+        .bind(&new.status)
+        .bind(&new.channel)
+        .bind(&new.first_responder)
+        .bind(&new.idempotency_key)
+        .bind(ts(now))
+        .bind(new.statutory_due.format("%Y-%m-%d").to_string())
+        .bind(new.promised_due.format("%Y-%m-%d").to_string())
+        .execute(&mut *tx)
+        .await?;
+        for m in &new.materials {
+            sqlx::query(
+                "INSERT INTO blobs (sha256, content, size) VALUES ($1, $2, $3) \
+                 ON CONFLICT (sha256) DO NOTHING",
+            )
+            .bind(&m.sha256)
+            .bind(&m.content)
+            .bind(m.content.len() as i64)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(
+                "INSERT INTO case_materials (id, case_id, name, filename, content_type, sha256, \
+                 size, added_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(new_id())
+            .bind(&id)
+            .bind(&m.name)
+            .bind(&m.filename)
+            .bind(&m.content_type)
+            .bind(&m.sha256)
+            .bind(m.content.len() as i64)
+            .bind(ts(now))
+            .execute(&mut *tx)
+            .await?;
+        }
+        sqlx::query(
+            "INSERT INTO case_events (id, case_id, at, actor, action, status_after, detail) \
+             VALUES ($1, $2, $3, $4, 'submit', $5, $6)",
+        )
+        .bind(new_id())
+        .bind(&id)
+        .bind(ts(now))
+        .bind(&new.applicant_id)
+        .bind(&new.status)
+        .bind(format!(
+            "{} 份材料，渠道 {}",
+            new.materials.len(),
+            new.channel
+        ))
+        .execute(&mut *tx)
+        .await?;
+        audit::append(
+            &mut tx,
+            now,
+            AuditEvent::new(
+                &new.applicant_id,
+                "case.submit",
+                format!("case:{case_no}"),
+                &new.channel,
+            ),
+        )
+        .await?;
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{CASE_SELECT} WHERE c.id = $1"
+        )))
+        .bind(&id)
+        .fetch_one(&mut *tx)
+        .await?;
+        let record = case_from(&row)?;
+        tx.commit().await?;
+        Ok(record)
+    }
+
+    async fn case_by_idempotency(
+        &self,
+        applicant_id: &str,
+        key: &str,
+    ) -> Result<Option<CaseRecord>, StoreError> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{CASE_SELECT} WHERE c.applicant_id = $1 AND c.idempotency_key = $2"
+        )))
+        .bind(applicant_id)
+        .bind(key)
+        .fetch_optional(&self.writer)
+        .await?;
+        row.as_ref().map(case_from).transpose()
+    }
+
+    pub async fn case_by_no(&self, case_no: &str) -> Result<CaseRecord, StoreError> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{CASE_SELECT} WHERE c.case_no = $1"
+        )))
+        .bind(case_no)
+        .fetch_one(&self.reader)
+        .await?;
+        case_from(&row)
+    }
+
+    /// The case's timeline, oldest first.
+    pub async fn case_events(&self, case_id: &str) -> Result<Vec<CaseEvent>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT at, actor, action, status_after, detail FROM case_events WHERE case_id = $1 \
+             ORDER BY at, id",
+        )
+        .bind(case_id)
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(CaseEvent {
+                    at: parse_ts(&r.try_get::<String, _>("at")?)?,
+                    actor: r.try_get("actor")?,
+                    action: r.try_get("action")?,
+                    status_after: r.try_get("status_after")?,
+                    detail: r.try_get("detail")?,
+                })
+            })
+            .collect()
+    }
+
+    pub async fn case_materials(&self, case_id: &str) -> Result<Vec<MaterialRecord>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT name, filename, content_type, sha256, size FROM case_materials \
+             WHERE case_id = $1 ORDER BY added_at, id",
+        )
+        .bind(case_id)
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(MaterialRecord {
+                    name: r.try_get("name")?,
+                    filename: r.try_get("filename")?,
+                    content_type: r.try_get("content_type")?,
+                    sha256: r.try_get("sha256")?,
+                    size: r.try_get("size")?,
+                })
+            })
+            .collect()
+    }
+
+    /// A stored material's bytes, by digest.
+    pub async fn blob(&self, sha256: &str) -> Result<Vec<u8>, StoreError> {
+        Ok(
+            sqlx::query_scalar("SELECT content FROM blobs WHERE sha256 = $1")
+                .bind(sha256)
+                .fetch_one(&self.reader)
+                .await?,
+        )
+    }
+}
