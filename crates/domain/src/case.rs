@@ -52,6 +52,26 @@ impl CaseStatus {
         Self::Revoked,
     ];
 
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Submitted => "submitted",
+            Self::AwaitingSupplement => "awaiting_supplement",
+            Self::Accepted => "accepted",
+            Self::InReview => "in_review",
+            Self::SpecialProcedure => "special_procedure",
+            Self::Decided => "decided",
+            Self::Concluded => "concluded",
+            Self::Delivered => "delivered",
+            Self::Refused => "refused",
+            Self::Withdrawn => "withdrawn",
+            Self::Revoked => "revoked",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Self::Submitted => "已提交，待受理",

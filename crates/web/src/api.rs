@@ -485,6 +485,299 @@ pub async fn add_working_days(
     }))
 }
 
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct MaterialUpload {
+    /// The material's name as the item lists it, e.g. 营业执照.
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    filename: String,
+    /// The file, base64-encoded: PDF, JPEG, PNG or OFD, at most 10 MB.
+    #[serde(default)]
+    content_base64: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CaseBody {
+    #[serde(default)]
+    implementation_code: String,
+    /// One of the item's 办事情形, when it has any.
+    #[serde(default)]
+    situation: String,
+    /// The item's form fields.
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    form: serde_json::Map<String, serde_json::Value>,
+    #[serde(default)]
+    materials: Vec<MaterialUpload>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CaseCreated {
+    /// 43-character case number.
+    case_no: String,
+    status: String,
+    /// YYYY-MM-DD, counted in working days from the submission day; recounted on acceptance.
+    statutory_due: String,
+    promised_due: String,
+}
+
+fn due(
+    cal: &tongban_domain::calendar::WorkCalendar,
+    from: chrono::NaiveDate,
+    limit: &tongban_domain::catalog::TimeLimit,
+) -> chrono::NaiveDate {
+    match limit.unit {
+        tongban_domain::catalog::TimeUnit::WorkingDays => cal.add_working_days(from, limit.days),
+        tongban_domain::catalog::TimeUnit::NaturalDays => {
+            from + chrono::Days::new(u64::from(limit.days))
+        }
+    }
+}
+
+/// Apply for a published item (一网通办). Send an `Idempotency-Key` header: a retry with the
+/// same key returns the case already recorded instead of a second one.
+#[utoipa::path(post, path = "/api/v1/cases", request_body = CaseBody, tag = "cases",
+    params(("Idempotency-Key" = Option<String>, Header, description = "同一申请重试时保持不变")),
+    responses(
+        (status = 201, description = "已提交", body = CaseCreated),
+        (status = 200, description = "同一 Idempotency-Key 已提交过，返回原办件", body = CaseCreated),
+        (status = 422, description = "字段校验失败", content_type = "application/problem+json"),
+    ))]
+pub async fn submit_case(
+    State(state): State<AppState>,
+    current: Current,
+    headers: axum::http::HeaderMap,
+    ApiJson(body): ApiJson<CaseBody>,
+) -> Result<Response, WebError> {
+    use base64::Engine;
+    use tongban_domain::case::{CaseStatus, sha256_hex, sniff_upload};
+    use tongban_domain::validation::required_text;
+    let cap = current
+        .principal
+        .capability(tongban_domain::authz::Permission::ApplicantSelfService)?;
+    let account = current.account()?;
+    let mut errors = tongban_domain::ValidationErrors::new();
+    let key = headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+        .map(str::to_owned);
+    if key.as_ref().is_some_and(|k| k.len() > 100) {
+        errors.add(
+            "Idempotency-Key",
+            "too_long",
+            "Idempotency-Key 不能超过 100 个字符",
+        );
+    }
+    let item = state.catalog.get().get(body.implementation_code.trim());
+    match &item {
+        None => errors.add(
+            "implementation_code",
+            "not_published",
+            "事项不存在或尚未发布",
+        ),
+        Some(item) => {
+            let person = account.kind == tongban_domain::account::AccountKind::Citizen;
+            let serves = item.audiences.iter().any(|a| a.is_legal_person() != person);
+            if !serves {
+                errors.add(
+                    "implementation_code",
+                    "audience",
+                    if person {
+                        "本事项不面向个人办理"
+                    } else {
+                        "本事项不面向企业和组织办理"
+                    },
+                );
+            }
+            if !item.situations.is_empty()
+                && !item.situations.iter().any(|s| s.name == body.situation)
+            {
+                errors.add(
+                    "situation",
+                    "unknown_situation",
+                    "请选择本事项的一种办事情形",
+                );
+            }
+        }
+    }
+    let form = serde_json::to_string(&body.form).unwrap_or_else(|_| "{}".into());
+    if form.len() > 64 * 1024 {
+        errors.add("form", "too_large", "表单内容过多");
+    }
+    if body.materials.len() > 30 {
+        errors.add("materials", "too_many", "一次最多上传 30 份材料");
+    }
+    let mut materials = Vec::new();
+    for (i, m) in body.materials.iter().enumerate() {
+        let name = errors.check(&format!("materials[{i}].name"), required_text(&m.name, 100));
+        let filename = errors.check(
+            &format!("materials[{i}].filename"),
+            required_text(&m.filename, 200),
+        );
+        let field = format!("materials[{i}].content_base64");
+        let bytes = match base64::engine::general_purpose::STANDARD.decode(m.content_base64.trim())
+        {
+            Ok(b) => Some(b),
+            Err(_) => {
+                errors.add(&field, "base64", "文件内容不是有效的 Base64 编码");
+                None
+            }
+        };
+        // The content is checked even when the name is wrong, so every problem is listed.
+        let kind = bytes
+            .as_ref()
+            .and_then(|b| errors.check(&field, sniff_upload(b, &m.filename)));
+        if let (Some(name), Some(filename), Some(bytes), Some(kind)) = (name, filename, bytes, kind)
+        {
+            materials.push(tongban_store::NewMaterial {
+                name,
+                filename,
+                content_type: kind.content_type().to_owned(),
+                sha256: sha256_hex(&bytes),
+                content: bytes,
+            });
+        }
+    }
+    errors.into_result()?;
+    let item = item.ok_or(WebError::NotFound)?;
+    let version = state
+        .store
+        .published_item(&item.implementation_code)
+        .await?;
+    let now = state.clock.now();
+    let today = now
+        .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8"))
+        .date_naive();
+    let new = tongban_store::NewCase {
+        implementation_code: item.implementation_code.clone(),
+        item_version_id: version.version_id,
+        item_name: item.name.clone(),
+        org_code: item.org_code.clone(),
+        applicant_id: account.id.clone(),
+        situation: body.situation.trim().to_owned(),
+        form,
+        status: CaseStatus::Submitted.as_str().to_owned(),
+        channel: "online".into(),
+        first_responder: None,
+        idempotency_key: key,
+        submitted_on: today,
+        statutory_due: due(&state.calendar, today, &item.statutory_limit),
+        promised_due: due(&state.calendar, today, &item.promised_limit),
+        materials,
+    };
+    let (case, created) = state.store.submit_case(now, &new).await?;
+    tracing::info!(case.no = %case.case_no, actor = %cap.actor(), created, "case submitted");
+    Ok((
+        if created {
+            StatusCode::CREATED
+        } else {
+            StatusCode::OK
+        },
+        Json(CaseCreated {
+            case_no: case.case_no,
+            status: case.status,
+            statutory_due: case.statutory_due,
+            promised_due: case.promised_due,
+        }),
+    )
+        .into_response())
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CaseEventView {
+    at: String,
+    action: String,
+    status: String,
+    detail: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CaseMaterialView {
+    name: String,
+    filename: String,
+    content_type: String,
+    sha256: String,
+    size: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CaseView {
+    case_no: String,
+    status: String,
+    status_label: String,
+    implementation_code: String,
+    item_name: String,
+    department: String,
+    situation: String,
+    channel: String,
+    submitted_at: String,
+    statutory_due: String,
+    promised_due: String,
+    events: Vec<CaseEventView>,
+    materials: Vec<CaseMaterialView>,
+}
+
+/// A case, for its applicant or for staff whose scope covers the handling department.
+#[utoipa::path(get, path = "/api/v1/cases/{case_no}", tag = "cases",
+    params(("case_no" = String, Path, description = "43 位办件编号")),
+    responses((status = 200, body = CaseView), (status = 404, description = "不存在或无权查看")))]
+pub async fn get_case(
+    State(state): State<AppState>,
+    current: Current,
+    axum::extract::Path(case_no): axum::extract::Path<String>,
+) -> Result<Json<CaseView>, WebError> {
+    let account = current.account()?;
+    let case = state.store.case_by_no(&case_no).await?;
+    let staff_may = current
+        .principal
+        .capability(tongban_domain::authz::Permission::StaffWorkbench)
+        .is_ok_and(|c| c.scope().covers(&case.org_path));
+    if case.applicant_id != account.id && !staff_may {
+        return Err(WebError::NotFound);
+    }
+    let events = state.store.case_events(&case.id).await?;
+    let materials = state.store.case_materials(&case.id).await?;
+    let label = tongban_domain::case::CaseStatus::parse(&case.status)
+        .map(|s| s.label())
+        .unwrap_or_default()
+        .to_owned();
+    Ok(Json(CaseView {
+        status_label: label,
+        events: events
+            .into_iter()
+            .map(|e| CaseEventView {
+                at: e.at.to_rfc3339(),
+                action: e.action,
+                status: e.status_after,
+                detail: e.detail,
+            })
+            .collect(),
+        materials: materials
+            .into_iter()
+            .map(|m| CaseMaterialView {
+                name: m.name,
+                filename: m.filename,
+                content_type: m.content_type,
+                sha256: m.sha256,
+                size: m.size,
+            })
+            .collect(),
+        case_no: case.case_no,
+        status: case.status,
+        implementation_code: case.implementation_code,
+        item_name: case.item_name,
+        department: case.org_name,
+        situation: case.situation,
+        channel: case.channel,
+        submitted_at: case.submitted_at.to_rfc3339(),
+        statutory_due: case.statutory_due,
+        promised_due: case.promised_due,
+    }))
+}
+
 /// Liveness: the process answers.
 pub async fn healthz() -> &'static str {
     "ok"
@@ -502,8 +795,8 @@ pub async fn readyz(State(state): State<AppState>) -> Result<&'static str, WebEr
 #[derive(OpenApi)]
 #[openapi(
     info(title = "通办 Tongban API", description = "红寺堡区一体化政务服务平台接口。错误为 RFC 9457 application/problem+json，含稳定的 code 与中文 detail。"),
-    paths(register_account, create_session, delete_current_session, me, list_org_units, list_halls, list_items, get_item, add_working_days),
-    components(schemas(RegisterBody, AccountView, SessionBody, SessionCreated, OrgUnitView, HallView, HoursView, WindowView, ItemSummary, ItemsPage, WorkingDate)),
+    paths(register_account, create_session, delete_current_session, me, list_org_units, list_halls, list_items, get_item, add_working_days, submit_case, get_case),
+    components(schemas(RegisterBody, AccountView, SessionBody, SessionCreated, OrgUnitView, HallView, HoursView, WindowView, ItemSummary, ItemsPage, WorkingDate, CaseBody, MaterialUpload, CaseCreated, CaseView, CaseEventView, CaseMaterialView)),
     modifiers(&BearerAuth),
 )]
 struct ApiDoc;

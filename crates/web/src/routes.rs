@@ -328,6 +328,22 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         ),
         // JSON API.
         r(
+            Method::POST,
+            "/api/v1/cases",
+            "/api/v1/cases",
+            Access::Permission(P::ApplicantSelfService),
+            // Materials travel base64-encoded inside the body: 10 MB a file, about 36 MB in
+            // all, so one request cannot hold more memory than a small box can spare.
+            post(api::submit_case).layer(axum::extract::DefaultBodyLimit::max(48 * 1024 * 1024)),
+        ),
+        r(
+            Method::GET,
+            "/api/v1/cases/{case_no}",
+            "/api/v1/cases/0000000000000000000000000000000202611270001",
+            LoggedIn,
+            get(api::get_case),
+        ),
+        r(
             Method::GET,
             "/api/v1/calendar/add-working-days",
             "/api/v1/calendar/add-working-days?from=2026-09-30&days=3",

@@ -1132,3 +1132,140 @@ async fn working_days_skip_holidays_and_count_swapped_days() {
         .collect();
     assert_eq!(fields, ["from", "days"]);
 }
+
+fn b64(bytes: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+#[tokio::test]
+async fn cases_are_submitted_once_validated_and_shown_to_their_applicant_only() {
+    let app = TestApp::new().await;
+    let citizen = app.token(CITIZEN).await;
+    let item = find_item(&app, "居住证办理").await;
+    let code = item["implementation_code"].as_str().unwrap();
+    let body = json!({
+        "implementation_code": code,
+        "situation": "合法稳定住所",
+        "form": {"address": "红寺堡镇"},
+        "materials": [
+            {"name": "居民身份证", "filename": "id.jpg", "content_base64": b64(&[0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3])},
+            {"name": "房屋产权证明或租赁合同", "filename": "lease.pdf", "content_base64": b64(b"%PDF-1.7 lease")}
+        ]
+    });
+    let post = |key: &'static str| {
+        app.client
+            .post(app.url("/api/v1/cases"))
+            .bearer_auth(&citizen)
+            .header("Idempotency-Key", key)
+            .json(&body)
+            .send()
+    };
+    let res = post("apply-1").await.unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let created: Value = res.json().await.unwrap();
+    let case_no = created["case_no"].as_str().unwrap().to_owned();
+    assert_eq!(case_no.len(), 43);
+    assert!(case_no.starts_with(code));
+    assert_eq!(created["status"], "submitted");
+    assert!(created["promised_due"].as_str().unwrap() > "2026-01-01");
+
+    let again = post("apply-1").await.unwrap();
+    assert_eq!(
+        again.status(),
+        StatusCode::OK,
+        "a retry returns the same case"
+    );
+    assert_eq!(
+        again.json::<Value>().await.unwrap()["case_no"],
+        case_no.as_str()
+    );
+
+    let view: Value = app
+        .client
+        .get(app.url(&format!("/api/v1/cases/{case_no}")))
+        .bearer_auth(&citizen)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(view["status_label"], "已提交，待受理");
+    assert_eq!(view["materials"].as_array().unwrap().len(), 2);
+    assert_eq!(view["materials"][1]["content_type"], "application/pdf");
+    assert_eq!(view["events"][0]["action"], "submit");
+
+    // Another applicant, and staff of another department, do not see it.
+    let enterprise = app.token(ENTERPRISE).await;
+    let other = app
+        .client
+        .get(app.url(&format!("/api/v1/cases/{case_no}")))
+        .bearer_auth(&enterprise)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(other.status(), StatusCode::NOT_FOUND);
+    let rsj = app.token("reviewer_rsj").await;
+    let staff = app
+        .client
+        .get(app.url(&format!("/api/v1/cases/{case_no}")))
+        .bearer_auth(&rsj)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(staff.status(), StatusCode::NOT_FOUND);
+    let admin = app.token("admin").await;
+    let staff = app
+        .client
+        .get(app.url(&format!("/api/v1/cases/{case_no}")))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(staff.status(), StatusCode::OK);
+
+    // Bad input: every problem named by field.
+    let bad = app
+        .client
+        .post(app.url("/api/v1/cases"))
+        .bearer_auth(&citizen)
+        .json(&json!({
+            "implementation_code": code,
+            "situation": "不存在的情形",
+            "materials": [
+                {"name": "", "filename": "a.exe", "content_base64": b64(b"MZ\x90\x00")},
+                {"name": "x", "filename": "b.pdf", "content_base64": "***"}
+            ]
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let p = problem(bad).await;
+    let fields: Vec<&str> = p["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            "situation",
+            "materials[0].name",
+            "materials[0].content_base64",
+            "materials[1].content_base64"
+        ]
+    );
+    // An enterprise cannot apply for an item that serves persons only.
+    let res = app
+        .client
+        .post(app.url("/api/v1/cases"))
+        .bearer_auth(&enterprise)
+        .json(&json!({"implementation_code": code, "situation": "合法稳定住所"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(problem(res).await["errors"][0]["code"], "audience");
+}
