@@ -132,10 +132,15 @@ pub enum Permission {
     PublishItems,
     /// Import the upper-level catalog.
     ImportCatalog,
+    /// Intake at any comprehensive window (无差别受理): accept, refuse, one-time notice,
+    /// deliver.
+    HandleIntake,
+    /// Review and decide cases of one's own department.
+    ReviewCases,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 11] = [
+    pub const ALL: [Permission; 13] = [
         Self::ApplicantSelfService,
         Self::StaffWorkbench,
         Self::ViewOrgScope,
@@ -147,6 +152,8 @@ impl Permission {
         Self::ReviewItems,
         Self::PublishItems,
         Self::ImportCatalog,
+        Self::HandleIntake,
+        Self::ReviewCases,
     ];
 }
 
@@ -168,6 +175,8 @@ pub fn allows(principal: &Principal, permission: Permission) -> bool {
             P::ViewCatalogWork => true,
             P::DraftItems => matches!(role, R::Reviewer | R::BureauAdmin),
             P::ReviewItems => matches!(role, R::LegalReviewer),
+            P::HandleIntake => matches!(role, R::WindowClerk | R::BureauAdmin),
+            P::ReviewCases => matches!(role, R::Reviewer),
         },
     }
 }

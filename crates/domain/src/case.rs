@@ -114,7 +114,7 @@ pub enum CaseActor {
 }
 
 /// What someone does to a case.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(tag = "action", rename_all = "snake_case")]
 pub enum CaseAction {
     Accept,

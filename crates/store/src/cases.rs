@@ -262,6 +262,90 @@ impl Store {
         row.as_ref().map(case_from).transpose()
     }
 
+    /// Records a transition the domain allowed (`from` → `to`), guarded by the status so two
+    /// people cannot both move one case; new due dates replace the old ones when given.
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one row of the timeline, field by field"
+    )]
+    pub async fn record_case_action(
+        &self,
+        now: DateTime<Utc>,
+        actor: &str,
+        case_id: &str,
+        from: &str,
+        to: &str,
+        action: &str,
+        detail: &str,
+        dues: Option<(NaiveDate, NaiveDate)>,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.writer.begin().await?;
+        let case_no: String = sqlx::query_scalar("SELECT case_no FROM cases WHERE id = $1")
+            .bind(case_id)
+            .fetch_one(&mut *tx)
+            .await?;
+        let n = sqlx::query(
+            "UPDATE cases SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4",
+        )
+        .bind(to)
+        .bind(ts(now))
+        .bind(case_id)
+        .bind(from)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if n == 0 {
+            return Err(StoreError::Conflict("status_changed".into()));
+        }
+        if let Some((statutory, promised)) = dues {
+            sqlx::query("UPDATE cases SET statutory_due = $1, promised_due = $2 WHERE id = $3")
+                .bind(statutory.format("%Y-%m-%d").to_string())
+                .bind(promised.format("%Y-%m-%d").to_string())
+                .bind(case_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        sqlx::query(
+            "INSERT INTO case_events (id, case_id, at, actor, action, status_after, detail) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(new_id())
+        .bind(case_id)
+        .bind(ts(now))
+        .bind(actor)
+        .bind(action)
+        .bind(to)
+        .bind(detail)
+        .execute(&mut *tx)
+        .await?;
+        audit::append(
+            &mut tx,
+            now,
+            AuditEvent::new(
+                actor,
+                format!("case.{action}"),
+                format!("case:{case_no}"),
+                to,
+            ),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The implementation list the case was submitted under.
+    pub async fn item_version_for_case(
+        &self,
+        case_id: &str,
+    ) -> Result<tongban_domain::catalog::ServiceItem, StoreError> {
+        let version_id: String =
+            sqlx::query_scalar("SELECT item_version_id FROM cases WHERE id = $1")
+                .bind(case_id)
+                .fetch_one(&self.reader)
+                .await?;
+        Ok(self.item_version(&version_id).await?.item)
+    }
+
     pub async fn case_by_no(&self, case_no: &str) -> Result<CaseRecord, StoreError> {
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
             "{CASE_SELECT} WHERE c.case_no = $1"

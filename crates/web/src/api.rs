@@ -731,10 +731,16 @@ pub async fn get_case(
 ) -> Result<Json<CaseView>, WebError> {
     let account = current.account()?;
     let case = state.store.case_by_no(&case_no).await?;
+    // Window clerks take any item at any comprehensive window (无差别受理), so they see any
+    // case; other staff see their scope's.
     let staff_may = current
         .principal
-        .capability(tongban_domain::authz::Permission::StaffWorkbench)
-        .is_ok_and(|c| c.scope().covers(&case.org_path));
+        .capability(tongban_domain::authz::Permission::HandleIntake)
+        .is_ok()
+        || current
+            .principal
+            .capability(tongban_domain::authz::Permission::StaffWorkbench)
+            .is_ok_and(|c| c.scope().covers(&case.org_path));
     if case.applicant_id != account.id && !staff_may {
         return Err(WebError::NotFound);
     }
@@ -778,6 +784,114 @@ pub async fn get_case(
     }))
 }
 
+/// Take an action on a case: `{"action": "accept"}`, `{"action": "issue_notice", "items":
+/// […]}`, `{"action": "refuse", "reason": …}`, `{"action": "supply"}`, `{"action":
+/// "start_review"}`, `{"action": "decide", "approve": true}`, `{"action": "conclude"}`,
+/// `{"action": "deliver"}`, `{"action": "withdraw", "reason": …}` and the others of the
+/// case state machine. Who may take which action follows the permission table: applicants
+/// their own cases, window clerks intake anywhere, reviewers their department's cases.
+#[utoipa::path(post, path = "/api/v1/cases/{case_no}/actions", tag = "cases",
+    params(("case_no" = String, Path, description = "43 位办件编号")),
+    request_body(content = Object, description = "{\"action\": …} 及其参数"),
+    responses(
+        (status = 200, body = CaseView),
+        (status = 409, description = "当前状态不能进行该操作", content_type = "application/problem+json"),
+    ))]
+pub async fn act_on_case(
+    State(state): State<AppState>,
+    current: Current,
+    axum::extract::Path(case_no): axum::extract::Path<String>,
+    ApiJson(action): ApiJson<tongban_domain::case::CaseAction>,
+) -> Result<Json<CaseView>, WebError> {
+    use tongban_domain::authz::Permission;
+    use tongban_domain::case::{CaseActor, CaseStatus, transition};
+    let account = current.account()?;
+    let case = state.store.case_by_no(&case_no).await?;
+    let allowed = match action.actor() {
+        CaseActor::Applicant => {
+            current
+                .principal
+                .capability(Permission::ApplicantSelfService)
+                .is_ok()
+                && case.applicant_id == account.id
+        }
+        CaseActor::Clerk => current
+            .principal
+            .capability(Permission::HandleIntake)
+            .is_ok(),
+        CaseActor::Reviewer => current
+            .principal
+            .capability(Permission::ReviewCases)
+            .is_ok_and(|c| c.scope().covers(&case.org_path)),
+    };
+    if !allowed {
+        let visible = case.applicant_id == account.id
+            || current
+                .principal
+                .capability(Permission::StaffWorkbench)
+                .is_ok_and(|c| c.scope().covers(&case.org_path));
+        return Err(if visible {
+            WebError::Forbidden
+        } else {
+            WebError::NotFound
+        });
+    }
+    let from = CaseStatus::parse(&case.status).ok_or_else(|| {
+        WebError::internal(tongban_store::StoreError::Corrupt(case.status.clone()))
+    })?;
+    let to = transition(from, &action).map_err(|e| WebError::Conflict {
+        code: "case_transition",
+        detail: e.to_string(),
+    })?;
+    // Acceptance starts the clock: the due dates are counted from the day of acceptance.
+    let dues = if matches!(
+        action,
+        tongban_domain::case::CaseAction::Accept
+            | tongban_domain::case::CaseAction::AcceptWithDeficiency { .. }
+    ) {
+        let version = state.store.item_version_for_case(&case.id).await?;
+        let today = state
+            .clock
+            .now()
+            .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8"))
+            .date_naive();
+        Some((
+            due(&state.calendar, today, &version.statutory_limit),
+            due(&state.calendar, today, &version.promised_limit),
+        ))
+    } else {
+        None
+    };
+    let detail = serde_json::to_string(&action).unwrap_or_default();
+    let action_name = serde_json::to_value(&action)
+        .ok()
+        .and_then(|v| v.get("action").and_then(|a| a.as_str()).map(str::to_owned))
+        .unwrap_or_default();
+    match state
+        .store
+        .record_case_action(
+            state.clock.now(),
+            &account.id,
+            &case.id,
+            from.as_str(),
+            to.as_str(),
+            &action_name,
+            &detail,
+            dues,
+        )
+        .await
+    {
+        Err(tongban_store::StoreError::Conflict(_)) => {
+            return Err(WebError::Conflict {
+                code: "case_transition",
+                detail: "该办件刚被他人处理，请刷新后再试".into(),
+            });
+        }
+        other => other?,
+    }
+    get_case(State(state), current, axum::extract::Path(case_no)).await
+}
+
 /// Liveness: the process answers.
 pub async fn healthz() -> &'static str {
     "ok"
@@ -795,7 +909,7 @@ pub async fn readyz(State(state): State<AppState>) -> Result<&'static str, WebEr
 #[derive(OpenApi)]
 #[openapi(
     info(title = "通办 Tongban API", description = "红寺堡区一体化政务服务平台接口。错误为 RFC 9457 application/problem+json，含稳定的 code 与中文 detail。"),
-    paths(register_account, create_session, delete_current_session, me, list_org_units, list_halls, list_items, get_item, add_working_days, submit_case, get_case),
+    paths(register_account, create_session, delete_current_session, me, list_org_units, list_halls, list_items, get_item, add_working_days, submit_case, get_case, act_on_case),
     components(schemas(RegisterBody, AccountView, SessionBody, SessionCreated, OrgUnitView, HallView, HoursView, WindowView, ItemSummary, ItemsPage, WorkingDate, CaseBody, MaterialUpload, CaseCreated, CaseView, CaseEventView, CaseMaterialView)),
     modifiers(&BearerAuth),
 )]

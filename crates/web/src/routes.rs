@@ -337,6 +337,13 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             post(api::submit_case).layer(axum::extract::DefaultBodyLimit::max(48 * 1024 * 1024)),
         ),
         r(
+            Method::POST,
+            "/api/v1/cases/{case_no}/actions",
+            "/api/v1/cases/0000000000000000000000000000000202611270001/actions",
+            LoggedIn,
+            post(api::act_on_case),
+        ),
+        r(
             Method::GET,
             "/api/v1/cases/{case_no}",
             "/api/v1/cases/0000000000000000000000000000000202611270001",

@@ -1269,3 +1269,116 @@ async fn cases_are_submitted_once_validated_and_shown_to_their_applicant_only() 
         .unwrap();
     assert_eq!(problem(res).await["errors"][0]["code"], "audience");
 }
+
+#[tokio::test]
+async fn a_case_goes_from_notice_to_delivery_through_the_api() {
+    let app = TestApp::new().await;
+    let citizen = app.token(CITIZEN).await;
+    let clerk = app.token("clerk_dahe").await; // any comprehensive window accepts any item
+    let reviewer = app.token("reviewer").await; // 市场监管分局
+    let other_reviewer = app.token("reviewer_rsj").await;
+    let item = find_item(&app, "食品小经营店备案发放").await;
+    let code = item["implementation_code"].as_str().unwrap();
+    let created: Value = app
+        .client
+        .post(app.url("/api/v1/cases"))
+        .bearer_auth(&citizen)
+        .json(&json!({"implementation_code": code, "situation": "新办", "materials": [
+            {"name": "食品小经营店备案申请表", "filename": "form.pdf", "content_base64": b64(b"%PDF-1.4 form")}
+        ]}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let no = created["case_no"].as_str().unwrap().to_owned();
+    let act = |token: &String, body: Value| {
+        app.client
+            .post(app.url(&format!("/api/v1/cases/{no}/actions")))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+    };
+    // The applicant cannot accept their own case; a reviewer of another department cannot
+    // even see it; an empty notice is refused.
+    assert_eq!(
+        act(&citizen, json!({"action": "accept"}))
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        act(&other_reviewer, json!({"action": "start_review"}))
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    let res = act(&clerk, json!({"action": "issue_notice", "items": []}))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    assert!(
+        problem(res).await["detail"]
+            .as_str()
+            .unwrap()
+            .contains("一次性告知须列明")
+    );
+
+    let steps: [(&String, Value, &str); 8] = [
+        (
+            &clerk,
+            json!({"action": "issue_notice", "items": ["经营场所平面图"]}),
+            "awaiting_supplement",
+        ),
+        (&citizen, json!({"action": "supply"}), "submitted"),
+        (&clerk, json!({"action": "accept"}), "accepted"),
+        (&reviewer, json!({"action": "start_review"}), "in_review"),
+        (
+            &reviewer,
+            json!({"action": "start_special_procedure"}),
+            "special_procedure",
+        ),
+        (
+            &reviewer,
+            json!({"action": "end_special_procedure"}),
+            "in_review",
+        ),
+        (
+            &reviewer,
+            json!({"action": "decide", "approve": true}),
+            "decided",
+        ),
+        (&reviewer, json!({"action": "conclude"}), "concluded"),
+    ];
+    for (token, body, expected) in steps {
+        let res = act(token, body.clone()).await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "{body}");
+        let view: Value = res.json().await.unwrap();
+        assert_eq!(view["status"], expected, "{body}");
+    }
+    // Withdrawing a decided case is not a transition.
+    let res = act(&citizen, json!({"action": "withdraw", "reason": "不办了"}))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    let view: Value = act(&clerk, json!({"action": "deliver"}))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(view["status_label"], "已送达");
+    let actions: Vec<&str> = view["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions.first(), Some(&"submit"));
+    assert_eq!(actions.last(), Some(&"deliver"));
+    assert_eq!(actions.len(), 10);
+    assert_eq!(app.store.verify_audit().await.unwrap().first_break, None);
+}
