@@ -169,21 +169,22 @@ impl GuideItemPage {
     }
 }
 
+fn guide_page(state: &AppState, ctx: Ctx, code: &str, print: bool) -> Result<Response, WebError> {
+    let item = published(state, code)?;
+    render(&GuideItemPage {
+        lists: ItemList::ALL.into_iter().filter(|l| l.includes(&item)).collect(),
+        item,
+        print,
+        ctx,
+    })
+}
+
 pub async fn guide_item(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(code): Path<String>,
 ) -> Result<Response, WebError> {
-    let item = published(&state, &code)?;
-    render(&GuideItemPage {
-        lists: ItemList::ALL
-            .into_iter()
-            .filter(|l| l.includes(&item))
-            .collect(),
-        item,
-        print: false,
-        ctx,
-    })
+    guide_page(&state, ctx, &code, false)
 }
 
 /// The same guide laid out for paper: no navigation, every element, the QR code.
@@ -192,16 +193,7 @@ pub async fn guide_print(
     ctx: Ctx,
     Path(code): Path<String>,
 ) -> Result<Response, WebError> {
-    let item = published(&state, &code)?;
-    render(&GuideItemPage {
-        lists: ItemList::ALL
-            .into_iter()
-            .filter(|l| l.includes(&item))
-            .collect(),
-        item,
-        print: true,
-        ctx,
-    })
+    guide_page(&state, ctx, &code, true)
 }
 
 #[derive(Deserialize)]
