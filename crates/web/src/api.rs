@@ -522,19 +522,6 @@ pub struct CaseCreated {
     promised_due: String,
 }
 
-fn due(
-    cal: &tongban_domain::calendar::WorkCalendar,
-    from: chrono::NaiveDate,
-    limit: &tongban_domain::catalog::TimeLimit,
-) -> chrono::NaiveDate {
-    match limit.unit {
-        tongban_domain::catalog::TimeUnit::WorkingDays => cal.add_working_days(from, limit.days),
-        tongban_domain::catalog::TimeUnit::NaturalDays => {
-            from + chrono::Days::new(u64::from(limit.days))
-        }
-    }
-}
-
 /// Apply for a published item (一网通办). Send an `Idempotency-Key` header: a retry with the
 /// same key returns the case already recorded instead of a second one.
 #[utoipa::path(post, path = "/api/v1/cases", request_body = CaseBody, tag = "cases",
@@ -551,12 +538,6 @@ pub async fn submit_case(
     ApiJson(body): ApiJson<CaseBody>,
 ) -> Result<Response, WebError> {
     use base64::Engine;
-    use tongban_domain::case::{CaseStatus, sha256_hex, sniff_upload};
-    use tongban_domain::validation::required_text;
-    let cap = current
-        .principal
-        .capability(tongban_domain::authz::Permission::ApplicantSelfService)?;
-    let account = current.account()?;
     let mut errors = tongban_domain::ValidationErrors::new();
     let key = headers
         .get("idempotency-key")
@@ -564,112 +545,46 @@ pub async fn submit_case(
         .map(str::trim)
         .filter(|k| !k.is_empty())
         .map(str::to_owned);
-    if key.as_ref().is_some_and(|k| k.len() > 100) {
-        errors.add(
-            "Idempotency-Key",
-            "too_long",
-            "Idempotency-Key 不能超过 100 个字符",
-        );
-    }
-    let item = state.catalog.get().get(body.implementation_code.trim());
-    match &item {
-        None => errors.add(
-            "implementation_code",
-            "not_published",
-            "事项不存在或尚未发布",
-        ),
-        Some(item) => {
-            let person = account.kind == tongban_domain::account::AccountKind::Citizen;
-            let serves = item.audiences.iter().any(|a| a.is_legal_person() != person);
-            if !serves {
-                errors.add(
-                    "implementation_code",
-                    "audience",
-                    if person {
-                        "本事项不面向个人办理"
-                    } else {
-                        "本事项不面向企业和组织办理"
-                    },
-                );
+    let uploads = body
+        .materials
+        .into_iter()
+        .enumerate()
+        .map(|(i, m)| {
+            let bytes =
+                match base64::engine::general_purpose::STANDARD.decode(m.content_base64.trim()) {
+                    Ok(b) => Some(b),
+                    Err(_) => {
+                        errors.add(
+                            &format!("materials[{i}].content_base64"),
+                            "base64",
+                            "文件内容不是有效的 Base64 编码",
+                        );
+                        None
+                    }
+                };
+            crate::cases::Upload {
+                field: format!("materials[{i}]"),
+                content_field: format!("materials[{i}].content_base64"),
+                name: m.name,
+                filename: m.filename,
+                bytes,
             }
-            if !item.situations.is_empty()
-                && !item.situations.iter().any(|s| s.name == body.situation)
-            {
-                errors.add(
-                    "situation",
-                    "unknown_situation",
-                    "请选择本事项的一种办事情形",
-                );
-            }
-        }
-    }
-    let form = serde_json::to_string(&body.form).unwrap_or_else(|_| "{}".into());
-    if form.len() > 64 * 1024 {
-        errors.add("form", "too_large", "表单内容过多");
-    }
-    if body.materials.len() > 30 {
-        errors.add("materials", "too_many", "一次最多上传 30 份材料");
-    }
-    let mut materials = Vec::new();
-    for (i, m) in body.materials.iter().enumerate() {
-        let name = errors.check(&format!("materials[{i}].name"), required_text(&m.name, 100));
-        let filename = errors.check(
-            &format!("materials[{i}].filename"),
-            required_text(&m.filename, 200),
-        );
-        let field = format!("materials[{i}].content_base64");
-        let bytes = match base64::engine::general_purpose::STANDARD.decode(m.content_base64.trim())
-        {
-            Ok(b) => Some(b),
-            Err(_) => {
-                errors.add(&field, "base64", "文件内容不是有效的 Base64 编码");
-                None
-            }
-        };
-        // The content is checked even when the name is wrong, so every problem is listed.
-        let kind = bytes
-            .as_ref()
-            .and_then(|b| errors.check(&field, sniff_upload(b, &m.filename)));
-        if let (Some(name), Some(filename), Some(bytes), Some(kind)) = (name, filename, bytes, kind)
-        {
-            materials.push(tongban_store::NewMaterial {
-                name,
-                filename,
-                content_type: kind.content_type().to_owned(),
-                sha256: sha256_hex(&bytes),
-                content: bytes,
-            });
-        }
-    }
-    errors.into_result()?;
-    let item = item.ok_or(WebError::NotFound)?;
-    let version = state
-        .store
-        .published_item(&item.implementation_code)
-        .await?;
-    let now = state.clock.now();
-    let today = now
-        .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8"))
-        .date_naive();
-    let new = tongban_store::NewCase {
-        implementation_code: item.implementation_code.clone(),
-        item_version_id: version.version_id,
-        item_name: item.name.clone(),
-        org_code: item.org_code.clone(),
-        applicant_id: account.id.clone(),
-        situation: body.situation.trim().to_owned(),
-        form,
-        status: CaseStatus::Submitted.as_str().to_owned(),
-        channel: "online".into(),
-        first_responder: None,
-        idempotency_key: key,
-        submitted_on: today,
-        statutory_due: due(&state.calendar, today, &item.statutory_limit),
-        promised_due: due(&state.calendar, today, &item.promised_limit),
-        materials,
-    };
-    let (case, created) = state.store.submit_case(now, &new).await?;
-    tracing::info!(case.no = %case.case_no, actor = %cap.actor(), created, "case submitted");
+        })
+        .collect();
+    let (case, created) = crate::cases::submit(
+        &state,
+        &current,
+        crate::cases::Submission {
+            implementation_code: body.implementation_code,
+            situation: body.situation,
+            form: serde_json::to_string(&body.form).unwrap_or_else(|_| "{}".into()),
+            uploads,
+            idempotency_key: key,
+            channel: "online",
+        },
+        errors,
+    )
+    .await?;
     Ok((
         if created {
             StatusCode::CREATED
@@ -729,19 +644,8 @@ pub async fn get_case(
     current: Current,
     axum::extract::Path(case_no): axum::extract::Path<String>,
 ) -> Result<Json<CaseView>, WebError> {
-    let account = current.account()?;
     let case = state.store.case_by_no(&case_no).await?;
-    // Window clerks take any item at any comprehensive window (无差别受理), so they see any
-    // case; other staff see their scope's.
-    let staff_may = current
-        .principal
-        .capability(tongban_domain::authz::Permission::HandleIntake)
-        .is_ok()
-        || current
-            .principal
-            .capability(tongban_domain::authz::Permission::StaffWorkbench)
-            .is_ok_and(|c| c.scope().covers(&case.org_path));
-    if case.applicant_id != account.id && !staff_may {
+    if !crate::cases::can_view(&current, &case) {
         return Err(WebError::NotFound);
     }
     let events = state.store.case_events(&case.id).await?;
@@ -803,92 +707,7 @@ pub async fn act_on_case(
     axum::extract::Path(case_no): axum::extract::Path<String>,
     ApiJson(action): ApiJson<tongban_domain::case::CaseAction>,
 ) -> Result<Json<CaseView>, WebError> {
-    use tongban_domain::authz::Permission;
-    use tongban_domain::case::{CaseActor, CaseStatus, transition};
-    let account = current.account()?;
-    let case = state.store.case_by_no(&case_no).await?;
-    let allowed = match action.actor() {
-        CaseActor::Applicant => {
-            current
-                .principal
-                .capability(Permission::ApplicantSelfService)
-                .is_ok()
-                && case.applicant_id == account.id
-        }
-        CaseActor::Clerk => current
-            .principal
-            .capability(Permission::HandleIntake)
-            .is_ok(),
-        CaseActor::Reviewer => current
-            .principal
-            .capability(Permission::ReviewCases)
-            .is_ok_and(|c| c.scope().covers(&case.org_path)),
-    };
-    if !allowed {
-        let visible = case.applicant_id == account.id
-            || current
-                .principal
-                .capability(Permission::StaffWorkbench)
-                .is_ok_and(|c| c.scope().covers(&case.org_path));
-        return Err(if visible {
-            WebError::Forbidden
-        } else {
-            WebError::NotFound
-        });
-    }
-    let from = CaseStatus::parse(&case.status).ok_or_else(|| {
-        WebError::internal(tongban_store::StoreError::Corrupt(case.status.clone()))
-    })?;
-    let to = transition(from, &action).map_err(|e| WebError::Conflict {
-        code: "case_transition",
-        detail: e.to_string(),
-    })?;
-    // Acceptance starts the clock: the due dates are counted from the day of acceptance.
-    let dues = if matches!(
-        action,
-        tongban_domain::case::CaseAction::Accept
-            | tongban_domain::case::CaseAction::AcceptWithDeficiency { .. }
-    ) {
-        let version = state.store.item_version_for_case(&case.id).await?;
-        let today = state
-            .clock
-            .now()
-            .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8"))
-            .date_naive();
-        Some((
-            due(&state.calendar, today, &version.statutory_limit),
-            due(&state.calendar, today, &version.promised_limit),
-        ))
-    } else {
-        None
-    };
-    let detail = serde_json::to_string(&action).unwrap_or_default();
-    let action_name = serde_json::to_value(&action)
-        .ok()
-        .and_then(|v| v.get("action").and_then(|a| a.as_str()).map(str::to_owned))
-        .unwrap_or_default();
-    match state
-        .store
-        .record_case_action(
-            state.clock.now(),
-            &account.id,
-            &case.id,
-            from.as_str(),
-            to.as_str(),
-            &action_name,
-            &detail,
-            dues,
-        )
-        .await
-    {
-        Err(tongban_store::StoreError::Conflict(_)) => {
-            return Err(WebError::Conflict {
-                code: "case_transition",
-                detail: "该办件刚被他人处理，请刷新后再试".into(),
-            });
-        }
-        other => other?,
-    }
+    crate::cases::act(&state, &current, &case_no, action).await?;
     get_case(State(state), current, axum::extract::Path(case_no)).await
 }
 

@@ -9,6 +9,7 @@
 mod api;
 mod assets;
 mod auth;
+mod cases;
 mod catalog_index;
 mod clock;
 mod csrf;

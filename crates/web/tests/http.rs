@@ -1243,19 +1243,20 @@ async fn cases_are_submitted_once_validated_and_shown_to_their_applicant_only() 
         .unwrap();
     assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let p = problem(bad).await;
-    let fields: Vec<&str> = p["errors"]
+    let mut fields: Vec<&str> = p["errors"]
         .as_array()
         .unwrap()
         .iter()
         .map(|e| e["field"].as_str().unwrap())
         .collect();
+    fields.sort_unstable();
     assert_eq!(
         fields,
         [
-            "situation",
-            "materials[0].name",
             "materials[0].content_base64",
-            "materials[1].content_base64"
+            "materials[0].name",
+            "materials[1].content_base64",
+            "situation"
         ]
     );
     // An enterprise cannot apply for an item that serves persons only.

@@ -172,7 +172,10 @@ impl GuideItemPage {
 fn guide_page(state: &AppState, ctx: Ctx, code: &str, print: bool) -> Result<Response, WebError> {
     let item = published(state, code)?;
     render(&GuideItemPage {
-        lists: ItemList::ALL.into_iter().filter(|l| l.includes(&item)).collect(),
+        lists: ItemList::ALL
+            .into_iter()
+            .filter(|l| l.includes(&item))
+            .collect(),
         item,
         print,
         ctx,

@@ -1,0 +1,267 @@
+//! Case handling shared by the API and the pages: submitting an application, who may see a
+//! case, and taking an action on it. The rules are the domain's; this module gathers what
+//! they need from the store and the request, and records what they decided.
+
+use chrono::NaiveDate;
+use tongban_domain::ValidationErrors;
+use tongban_domain::account::AccountKind;
+use tongban_domain::authz::Permission;
+use tongban_domain::calendar::WorkCalendar;
+use tongban_domain::case::{
+    CaseAction, CaseActor, CaseStatus, sha256_hex, sniff_upload, transition,
+};
+use tongban_domain::catalog::{TimeLimit, TimeUnit};
+use tongban_domain::validation::required_text;
+use tongban_store::{CaseRecord, NewCase, NewMaterial, StoreError};
+
+use crate::auth::Current;
+use crate::{AppState, WebError};
+
+/// One uploaded material, as the channel received it.
+#[derive(Debug)]
+pub struct Upload {
+    /// Where errors about the material's name go, e.g. `materials[0]`.
+    pub field: String,
+    /// Where errors about its content go.
+    pub content_field: String,
+    pub name: String,
+    pub filename: String,
+    /// `None` when the channel could not read the content (already reported).
+    pub bytes: Option<Vec<u8>>,
+}
+
+/// An application as a channel received it.
+#[derive(Debug)]
+pub struct Submission {
+    pub implementation_code: String,
+    pub situation: String,
+    /// The item's form fields as JSON.
+    pub form: String,
+    pub uploads: Vec<Upload>,
+    pub idempotency_key: Option<String>,
+    /// `online` or `window`.
+    pub channel: &'static str,
+}
+
+/// Today in the district (Asia/Shanghai has no daylight saving).
+pub fn today(state: &AppState) -> NaiveDate {
+    state
+        .clock
+        .now()
+        .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8"))
+        .date_naive()
+}
+
+/// The due date of `limit` counted from `from`.
+pub fn due(cal: &WorkCalendar, from: NaiveDate, limit: &TimeLimit) -> NaiveDate {
+    match limit.unit {
+        TimeUnit::WorkingDays => cal.add_working_days(from, limit.days),
+        TimeUnit::NaturalDays => from + chrono::Days::new(u64::from(limit.days)),
+    }
+}
+
+/// Checks every field and records the application; `errors` may already hold the
+/// channel's own findings. Returns the case and whether it was newly created.
+pub async fn submit(
+    state: &AppState,
+    current: &Current,
+    sub: Submission,
+    mut errors: ValidationErrors,
+) -> Result<(CaseRecord, bool), WebError> {
+    let cap = current
+        .principal
+        .capability(Permission::ApplicantSelfService)?;
+    let account = current.account()?;
+    if sub.idempotency_key.as_ref().is_some_and(|k| k.len() > 100) {
+        errors.add(
+            "Idempotency-Key",
+            "too_long",
+            "Idempotency-Key 不能超过 100 个字符",
+        );
+    }
+    let item = state.catalog.get().get(sub.implementation_code.trim());
+    match &item {
+        None => errors.add(
+            "implementation_code",
+            "not_published",
+            "事项不存在或尚未发布",
+        ),
+        Some(item) => {
+            let person = account.kind == AccountKind::Citizen;
+            if !item.audiences.iter().any(|a| a.is_legal_person() != person) {
+                errors.add(
+                    "implementation_code",
+                    "audience",
+                    if person {
+                        "本事项不面向个人办理"
+                    } else {
+                        "本事项不面向企业和组织办理"
+                    },
+                );
+            }
+            if !item.situations.is_empty()
+                && !item.situations.iter().any(|s| s.name == sub.situation)
+            {
+                errors.add(
+                    "situation",
+                    "unknown_situation",
+                    "请选择本事项的一种办事情形",
+                );
+            }
+        }
+    }
+    if sub.form.len() > 64 * 1024 {
+        errors.add("form", "too_large", "表单内容过多");
+    }
+    if sub.uploads.len() > 30 {
+        errors.add("materials", "too_many", "一次最多上传 30 份材料");
+    }
+    let mut materials = Vec::new();
+    for u in sub.uploads {
+        let name = errors.check(&format!("{}.name", u.field), required_text(&u.name, 100));
+        let filename = errors.check(
+            &format!("{}.filename", u.field),
+            required_text(&u.filename, 200),
+        );
+        // The content is checked even when the name is wrong, so every problem is listed.
+        let kind = u
+            .bytes
+            .as_ref()
+            .and_then(|b| errors.check(&u.content_field, sniff_upload(b, &u.filename)));
+        if let (Some(name), Some(filename), Some(bytes), Some(kind)) =
+            (name, filename, u.bytes, kind)
+        {
+            materials.push(NewMaterial {
+                name,
+                filename,
+                content_type: kind.content_type().to_owned(),
+                sha256: sha256_hex(&bytes),
+                content: bytes,
+            });
+        }
+    }
+    errors.into_result()?;
+    let item = item.ok_or(WebError::NotFound)?;
+    let version = state
+        .store
+        .published_item(&item.implementation_code)
+        .await?;
+    let today = today(state);
+    let new = NewCase {
+        implementation_code: item.implementation_code.clone(),
+        item_version_id: version.version_id,
+        item_name: item.name.clone(),
+        org_code: item.org_code.clone(),
+        applicant_id: account.id.clone(),
+        situation: sub.situation.trim().to_owned(),
+        form: sub.form,
+        status: CaseStatus::Submitted.as_str().to_owned(),
+        channel: sub.channel.to_owned(),
+        first_responder: None,
+        idempotency_key: sub.idempotency_key,
+        submitted_on: today,
+        statutory_due: due(&state.calendar, today, &item.statutory_limit),
+        promised_due: due(&state.calendar, today, &item.promised_limit),
+        materials,
+    };
+    let (case, created) = state.store.submit_case(state.clock.now(), &new).await?;
+    tracing::info!(case.no = %case.case_no, actor = %cap.actor(), created, "case submitted");
+    Ok((case, created))
+}
+
+/// The applicant, window clerks (who take any item at any comprehensive window, 无差别受理)
+/// and staff whose scope covers the handling department may see a case.
+pub fn can_view(current: &Current, case: &CaseRecord) -> bool {
+    current
+        .account
+        .as_ref()
+        .is_some_and(|a| a.id == case.applicant_id)
+        || current
+            .principal
+            .capability(Permission::HandleIntake)
+            .is_ok()
+        || current
+            .principal
+            .capability(Permission::StaffWorkbench)
+            .is_ok_and(|c| c.scope().covers(&case.org_path))
+}
+
+/// Takes `action` on the case if the actor may and the state machine allows it.
+pub async fn act(
+    state: &AppState,
+    current: &Current,
+    case_no: &str,
+    action: CaseAction,
+) -> Result<(), WebError> {
+    let account = current.account()?;
+    let case = state.store.case_by_no(case_no).await?;
+    let allowed = match action.actor() {
+        CaseActor::Applicant => {
+            current
+                .principal
+                .capability(Permission::ApplicantSelfService)
+                .is_ok()
+                && case.applicant_id == account.id
+        }
+        CaseActor::Clerk => current
+            .principal
+            .capability(Permission::HandleIntake)
+            .is_ok(),
+        CaseActor::Reviewer => current
+            .principal
+            .capability(Permission::ReviewCases)
+            .is_ok_and(|c| c.scope().covers(&case.org_path)),
+    };
+    if !allowed {
+        return Err(if can_view(current, &case) {
+            WebError::Forbidden
+        } else {
+            WebError::NotFound
+        });
+    }
+    let from = CaseStatus::parse(&case.status)
+        .ok_or_else(|| WebError::internal(StoreError::Corrupt(case.status.clone())))?;
+    let to = transition(from, &action).map_err(|e| WebError::Conflict {
+        code: "case_transition",
+        detail: e.to_string(),
+    })?;
+    // Acceptance starts the clock: the due dates are counted from the day of acceptance.
+    let dues = if matches!(
+        action,
+        CaseAction::Accept | CaseAction::AcceptWithDeficiency { .. }
+    ) {
+        let item = state.store.item_version_for_case(&case.id).await?;
+        let today = today(state);
+        Some((
+            due(&state.calendar, today, &item.statutory_limit),
+            due(&state.calendar, today, &item.promised_limit),
+        ))
+    } else {
+        None
+    };
+    let detail = serde_json::to_string(&action).unwrap_or_default();
+    let action_name = serde_json::to_value(&action)
+        .ok()
+        .and_then(|v| v.get("action").and_then(|a| a.as_str()).map(str::to_owned))
+        .unwrap_or_default();
+    match state
+        .store
+        .record_case_action(
+            state.clock.now(),
+            &account.id,
+            &case.id,
+            from.as_str(),
+            to.as_str(),
+            &action_name,
+            &detail,
+            dues,
+        )
+        .await
+    {
+        Err(StoreError::Conflict(_)) => Err(WebError::Conflict {
+            code: "case_transition",
+            detail: "该办件刚被他人处理，请刷新后再试".into(),
+        }),
+        other => Ok(other?),
+    }
+}
