@@ -346,6 +346,84 @@ impl Store {
         Ok(self.item_version(&version_id).await?.item)
     }
 
+    /// An applicant's cases, newest first.
+    pub async fn cases_of_applicant(
+        &self,
+        applicant_id: &str,
+    ) -> Result<Vec<CaseRecord>, StoreError> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{CASE_SELECT} WHERE c.applicant_id = $1 ORDER BY c.submitted_at DESC, c.id"
+        )))
+        .bind(applicant_id)
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter().map(case_from).collect()
+    }
+
+    /// Cases in the given statuses whose handling unit lies within `scope_root` (all when
+    /// `None`), the soonest promised due date first: a staff inbox.
+    pub async fn cases_in(
+        &self,
+        statuses: &[&str],
+        scope_root: Option<&str>,
+    ) -> Result<Vec<CaseRecord>, StoreError> {
+        let list = statuses
+            .iter()
+            .filter(|s| s.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
+            .map(|s| format!("'{s}'"))
+            .collect::<Vec<_>>()
+            .join(",");
+        if list.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{CASE_SELECT} WHERE c.status IN ({list}) AND ($1 = '' OR o.path = $1 OR o.path LIKE $2) \
+             ORDER BY c.promised_due, c.submitted_at LIMIT 500"
+        )))
+        .bind(scope_root.unwrap_or(""))
+        .bind(format!("{}/%", scope_root.unwrap_or("")))
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter().map(case_from).collect()
+    }
+
+    /// Adds supplied materials to a case (after a one-time notice).
+    pub async fn add_case_materials(
+        &self,
+        now: DateTime<Utc>,
+        case_id: &str,
+        materials: &[NewMaterial],
+    ) -> Result<(), StoreError> {
+        let mut tx = self.writer.begin().await?;
+        for m in materials {
+            sqlx::query(
+                "INSERT INTO blobs (sha256, content, size) VALUES ($1, $2, $3) \
+                 ON CONFLICT (sha256) DO NOTHING",
+            )
+            .bind(&m.sha256)
+            .bind(&m.content)
+            .bind(m.content.len() as i64)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(
+                "INSERT INTO case_materials (id, case_id, name, filename, content_type, sha256, \
+                 size, added_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(new_id())
+            .bind(case_id)
+            .bind(&m.name)
+            .bind(&m.filename)
+            .bind(&m.content_type)
+            .bind(&m.sha256)
+            .bind(m.content.len() as i64)
+            .bind(ts(now))
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
     pub async fn case_by_no(&self, case_no: &str) -> Result<CaseRecord, StoreError> {
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
             "{CASE_SELECT} WHERE c.case_no = $1"

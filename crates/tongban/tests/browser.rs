@@ -484,3 +484,109 @@ async fn catalog_work_pages_pass_axe() {
     b.audit("edit version").await;
     b.client.close().await.unwrap();
 }
+
+#[tokio::test]
+#[ignore = "needs Chromium, chromedriver and axe-core; run by .ci/run"]
+async fn apply_online_notice_supply_decide_and_see_it_concluded() {
+    let b = Browser::start().await;
+    let pdf = b._dir.path().join("材料.pdf");
+    std::fs::write(&pdf, b"%PDF-1.4\n% Tongban test material\n").unwrap();
+    let pdf = pdf.display().to_string();
+
+    // The citizen finds the item, applies online with one material.
+    b.log_in("64030319580312024X").await;
+    b.open("/guide?q=spxjyd").await;
+    b.click_and_wait("[data-test='guide-results'] a").await;
+    b.click_and_wait("[data-test='apply-link']").await;
+    b.audit("apply").await;
+    b.client
+        .find(Locator::Css("label[for='situation-1']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.client
+        .find(Locator::Id("file_0"))
+        .await
+        .unwrap()
+        .send_keys(&pdf)
+        .await
+        .unwrap();
+    b.click_and_wait("[data-test='apply-submit']").await;
+    assert!(
+        b.path().await.starts_with("/me/cases/"),
+        "lands on the tracking page"
+    );
+    b.audit("tracking").await;
+    assert_eq!(
+        b.text_of("[data-test='case-status']").await,
+        "已提交，待受理"
+    );
+    let case_path = b.path().await;
+    let case_no = case_path.rsplit('/').next().unwrap().to_owned();
+    b.log_out().await;
+
+    // A window clerk issues a one-time notice.
+    b.log_in("clerk").await;
+    b.open("/staff/cases").await;
+    b.open(&format!("/staff/cases/{case_no}")).await;
+    b.fill("items", "营业执照复印件\n经营场所平面图").await;
+    b.click_and_wait("[data-test='action-issue_notice']").await;
+    assert_eq!(b.text_of("[data-test='case-status']").await, "待补正材料");
+    b.log_out().await;
+
+    // The citizen sees the notice and supplies the material.
+    b.log_in("64030319580312024X").await;
+    b.open(&case_path).await;
+    let notice = b.text_of("[data-test='notice']").await;
+    assert!(notice.contains("经营场所平面图"), "{notice}");
+    b.client
+        .find(Locator::Id("file_0"))
+        .await
+        .unwrap()
+        .send_keys(&pdf)
+        .await
+        .unwrap();
+    b.click_and_wait("[data-test='supply-submit']").await;
+    assert_eq!(
+        b.text_of("[data-test='case-status']").await,
+        "已提交，待受理"
+    );
+    b.log_out().await;
+
+    // The clerk accepts; the department's reviewer reviews, decides and concludes.
+    b.log_in("clerk").await;
+    b.open(&format!("/staff/cases/{case_no}")).await;
+    b.click_and_wait("[data-test='action-accept']").await;
+    assert_eq!(b.text_of("[data-test='case-status']").await, "已受理");
+    b.log_out().await;
+    b.log_in("reviewer").await;
+    b.open("/staff/cases").await;
+    b.open(&format!("/staff/cases/{case_no}")).await;
+    for action in ["start_review", "decide", "conclude"] {
+        b.click_and_wait(&format!("[data-test='action-{action}']"))
+            .await;
+    }
+    assert_eq!(b.text_of("[data-test='case-status']").await, "已办结");
+    b.audit("concluded case file").await;
+    b.log_out().await;
+
+    // The citizen sees it concluded, with the whole timeline.
+    b.log_in("64030319580312024X").await;
+    b.open("/me/cases").await;
+    b.open(&case_path).await;
+    assert_eq!(b.text_of("[data-test='case-status']").await, "已办结");
+    let timeline = b.text_of("[data-test='timeline']").await;
+    for step in [
+        "提交申请",
+        "一次性告知",
+        "补正材料",
+        "受理",
+        "作出决定",
+        "办结",
+    ] {
+        assert!(timeline.contains(step), "{step} missing: {timeline}");
+    }
+    b.client.close().await.unwrap();
+}

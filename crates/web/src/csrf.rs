@@ -28,8 +28,27 @@ pub async fn protect(jar: CookieJar, req: Request, next: Next) -> Response {
     let existing = jar.get(CSRF_COOKIE).map(|c| c.value().to_owned());
     let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     let is_api = req.uri().path().starts_with("/api/");
+    let multipart = req
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
     let mut req = req;
-    if unsafe_method && !is_api {
+    if unsafe_method && !is_api && multipart {
+        // Uploads are not buffered here: their form puts the token in its action's query.
+        let submitted = req.uri().query().and_then(|q| {
+            serde_urlencoded::from_str::<Vec<(String, String)>>(q)
+                .ok()?
+                .into_iter()
+                .find(|(k, _)| k == CSRF_FIELD)
+                .map(|(_, v)| v)
+        });
+        let ok = matches!((&existing, &submitted), (Some(a), Some(b)) if constant_time_eq(a.as_bytes(), b.as_bytes()));
+        if !ok {
+            tracing::warn!(path = %req.uri().path(), "upload rejected: CSRF token missing or wrong");
+            return WebError::CsrfFailed.into_response();
+        }
+    } else if unsafe_method && !is_api {
         let (parts, body) = req.into_parts();
         let bytes = match to_bytes(body, FORM_LIMIT).await {
             Ok(b) => b,

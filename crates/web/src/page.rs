@@ -53,10 +53,12 @@ fn nav_for(principal: &Principal, path: &str) -> Vec<NavItem> {
         ("/org", "组织机构"),
     ];
     if allows(principal, Permission::ApplicantSelfService) {
+        items.push(("/me/cases", "我的办件"));
         items.push(("/me", "我的账户"));
     }
     if allows(principal, Permission::StaffWorkbench) {
         items.push(("/staff", "工作台"));
+        items.push(("/staff/cases", "办件"));
         items.push(("/staff/org", "本单位"));
     }
     if allows(principal, Permission::ViewCatalogWork) {

@@ -177,6 +177,64 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             LoggedIn,
             post(pages::account::revoke_session),
         ),
+        // Cases.
+        r(
+            Method::GET,
+            "/apply/{code}",
+            "/apply/0000000000000000000000000000000",
+            Access::Permission(P::ApplicantSelfService),
+            get(pages::cases::apply_form),
+        ),
+        r(
+            Method::POST,
+            "/apply/{code}",
+            "/apply/0000000000000000000000000000000",
+            Access::Permission(P::ApplicantSelfService),
+            post(pages::cases::apply).layer(axum::extract::DefaultBodyLimit::max(48 * 1024 * 1024)),
+        ),
+        r(
+            Method::GET,
+            "/me/cases",
+            "/me/cases",
+            Access::Permission(P::ApplicantSelfService),
+            get(pages::cases::my_cases),
+        ),
+        r(
+            Method::GET,
+            "/me/cases/{no}",
+            "/me/cases/0000000000000000000000000000000202611270001",
+            Access::Permission(P::ApplicantSelfService),
+            get(pages::cases::track_case),
+        ),
+        r(
+            Method::POST,
+            "/me/cases/{no}/supply",
+            "/me/cases/0000000000000000000000000000000202611270001/supply",
+            Access::Permission(P::ApplicantSelfService),
+            post(pages::cases::supply)
+                .layer(axum::extract::DefaultBodyLimit::max(48 * 1024 * 1024)),
+        ),
+        r(
+            Method::GET,
+            "/staff/cases",
+            "/staff/cases",
+            Access::Permission(P::StaffWorkbench),
+            get(pages::cases::inbox),
+        ),
+        r(
+            Method::GET,
+            "/staff/cases/{no}",
+            "/staff/cases/0000000000000000000000000000000202611270001",
+            Access::Permission(P::StaffWorkbench),
+            get(pages::cases::show_case_file),
+        ),
+        r(
+            Method::POST,
+            "/staff/cases/{no}/act",
+            "/staff/cases/0000000000000000000000000000000202611270001/act",
+            Access::Permission(P::StaffWorkbench),
+            post(pages::cases::act_on_case_file),
+        ),
         // Staff.
         r(
             Method::GET,
