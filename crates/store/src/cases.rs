@@ -105,6 +105,41 @@ fn case_from(row: &AnyRow) -> Result<CaseRecord, StoreError> {
     })
 }
 
+/// Stores each material's bytes once (by digest) and links it to the case.
+async fn insert_materials(
+    conn: &mut sqlx::AnyConnection,
+    now: DateTime<Utc>,
+    case_id: &str,
+    materials: &[NewMaterial],
+) -> Result<(), StoreError> {
+    for m in materials {
+        sqlx::query(
+            "INSERT INTO blobs (sha256, content, size) VALUES ($1, $2, $3) \
+             ON CONFLICT (sha256) DO NOTHING",
+        )
+        .bind(&m.sha256)
+        .bind(&m.content)
+        .bind(m.content.len() as i64)
+        .execute(&mut *conn)
+        .await?;
+        sqlx::query(
+            "INSERT INTO case_materials (id, case_id, name, filename, content_type, sha256, \
+             size, added_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(new_id())
+        .bind(case_id)
+        .bind(&m.name)
+        .bind(&m.filename)
+        .bind(&m.content_type)
+        .bind(&m.sha256)
+        .bind(m.content.len() as i64)
+        .bind(ts(now))
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
 impl Store {
     /// Records a submission whole, or returns the case already recorded under the same
     /// applicant and idempotency key (`false` = not newly created).
@@ -184,31 +219,7 @@ impl Store {
         .bind(new.promised_due.format("%Y-%m-%d").to_string())
         .execute(&mut *tx)
         .await?;
-        for m in &new.materials {
-            sqlx::query(
-                "INSERT INTO blobs (sha256, content, size) VALUES ($1, $2, $3) \
-                 ON CONFLICT (sha256) DO NOTHING",
-            )
-            .bind(&m.sha256)
-            .bind(&m.content)
-            .bind(m.content.len() as i64)
-            .execute(&mut *tx)
-            .await?;
-            sqlx::query(
-                "INSERT INTO case_materials (id, case_id, name, filename, content_type, sha256, \
-                 size, added_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            )
-            .bind(new_id())
-            .bind(&id)
-            .bind(&m.name)
-            .bind(&m.filename)
-            .bind(&m.content_type)
-            .bind(&m.sha256)
-            .bind(m.content.len() as i64)
-            .bind(ts(now))
-            .execute(&mut *tx)
-            .await?;
-        }
+        insert_materials(&mut tx, now, &id, &new.materials).await?;
         sqlx::query(
             "INSERT INTO case_events (id, case_id, at, actor, action, status_after, detail) \
              VALUES ($1, $2, $3, $4, 'submit', $5, $6)",
@@ -395,31 +406,7 @@ impl Store {
         materials: &[NewMaterial],
     ) -> Result<(), StoreError> {
         let mut tx = self.writer.begin().await?;
-        for m in materials {
-            sqlx::query(
-                "INSERT INTO blobs (sha256, content, size) VALUES ($1, $2, $3) \
-                 ON CONFLICT (sha256) DO NOTHING",
-            )
-            .bind(&m.sha256)
-            .bind(&m.content)
-            .bind(m.content.len() as i64)
-            .execute(&mut *tx)
-            .await?;
-            sqlx::query(
-                "INSERT INTO case_materials (id, case_id, name, filename, content_type, sha256, \
-                 size, added_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            )
-            .bind(new_id())
-            .bind(case_id)
-            .bind(&m.name)
-            .bind(&m.filename)
-            .bind(&m.content_type)
-            .bind(&m.sha256)
-            .bind(m.content.len() as i64)
-            .bind(ts(now))
-            .execute(&mut *tx)
-            .await?;
-        }
+        insert_materials(&mut tx, now, case_id, materials).await?;
         tx.commit().await?;
         Ok(())
     }
