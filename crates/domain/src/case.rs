@@ -283,6 +283,17 @@ pub struct ClockStop {
     pub end: NaiveDate,
 }
 
+/// Working days inside the clock stops.
+pub fn stopped_working_days(cal: &WorkCalendar, stops: &[ClockStop]) -> u32 {
+    stops
+        .iter()
+        .map(|s| {
+            let before = s.start.checked_sub_days(Days::new(1)).unwrap_or(s.start);
+            cal.working_days_between(before, s.end)
+        })
+        .sum()
+}
+
 /// The due date of `limit` working days counted from `accepted_on`, extended by every
 /// working day that fell inside a clock stop.
 pub fn due_date(
@@ -291,14 +302,19 @@ pub fn due_date(
     limit: u32,
     stops: &[ClockStop],
 ) -> NaiveDate {
-    let stopped: u32 = stops
-        .iter()
-        .map(|s| {
-            let before = s.start.checked_sub_days(Days::new(1)).unwrap_or(s.start);
-            cal.working_days_between(before, s.end)
-        })
-        .sum();
-    cal.add_working_days(accepted_on, limit + stopped)
+    explain_due(cal, accepted_on, limit, stops).0.due
+}
+
+/// The due date with how it was counted: the calendar's explanation of `limit` plus the
+/// stopped days, and how many working days the stops added.
+pub fn explain_due(
+    cal: &WorkCalendar,
+    accepted_on: NaiveDate,
+    limit: u32,
+    stops: &[ClockStop],
+) -> (crate::calendar::DueDateExplanation, u32) {
+    let stopped = stopped_working_days(cal, stops);
+    (cal.explain(accepted_on, limit + stopped), stopped)
 }
 
 /// 办件编号: implementation code + `yyyyMMdd` + 4-digit daily sequence (43 characters).

@@ -60,6 +60,94 @@ pub fn due(cal: &WorkCalendar, from: NaiveDate, limit: &TimeLimit) -> NaiveDate 
     }
 }
 
+/// How a case's promised due date was counted, in words people read.
+#[derive(Debug, Clone)]
+pub struct DueExplanation {
+    pub accepted_on: String,
+    pub days: u32,
+    pub due: String,
+    /// Non-working days passed over, with why.
+    pub skipped: Vec<String>,
+    /// Weekend days worked under the arrangement, which counted.
+    pub swapped: Vec<String>,
+    /// Working days added for special procedures (clock stopped).
+    pub stopped: u32,
+}
+
+fn local_date(t: chrono::DateTime<chrono::Utc>) -> NaiveDate {
+    t.with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8"))
+        .date_naive()
+}
+
+/// The acceptance day and the clock stops recorded on a case's timeline; a special
+/// procedure still running is stopped until `today`.
+pub fn clock_from_events(
+    events: &[tongban_store::CaseEvent],
+    today: NaiveDate,
+) -> (Option<NaiveDate>, Vec<tongban_domain::case::ClockStop>) {
+    use tongban_domain::case::ClockStop;
+    let mut accepted = None;
+    let mut stops = Vec::new();
+    let mut open: Option<NaiveDate> = None;
+    for e in events {
+        let day = local_date(e.at);
+        match e.action.as_str() {
+            "accept" | "accept_with_deficiency" => accepted = Some(day),
+            "start_special_procedure" => open = Some(day),
+            "end_special_procedure" => {
+                if let Some(start) = open.take() {
+                    stops.push(ClockStop { start, end: day });
+                }
+            }
+            _ => {}
+        }
+    }
+    if let Some(start) = open {
+        stops.push(ClockStop { start, end: today });
+    }
+    (accepted, stops)
+}
+
+/// The promised due date's explanation, once the case has been accepted.
+pub fn explain_promised(
+    state: &AppState,
+    events: &[tongban_store::CaseEvent],
+    item: &tongban_domain::catalog::ServiceItem,
+) -> Option<DueExplanation> {
+    use tongban_domain::calendar::DayKind;
+    let (accepted, stops) = clock_from_events(events, today(state));
+    let accepted = accepted?;
+    if item.promised_limit.unit != TimeUnit::WorkingDays {
+        return None;
+    }
+    let (e, stopped) = tongban_domain::case::explain_due(
+        &state.calendar,
+        accepted,
+        item.promised_limit.days,
+        &stops,
+    );
+    let md = |d: NaiveDate| d.format("%m-%d").to_string();
+    Some(DueExplanation {
+        accepted_on: accepted.format("%Y-%m-%d").to_string(),
+        days: item.promised_limit.days,
+        due: e.due.format("%Y-%m-%d").to_string(),
+        skipped: e
+            .skipped
+            .iter()
+            .map(|(d, k)| match k {
+                DayKind::Holiday { name } => format!("{}（{name}假期）", md(*d)),
+                _ => format!("{}（周末）", md(*d)),
+            })
+            .collect(),
+        swapped: e
+            .swapped_counted
+            .iter()
+            .map(|d| format!("{}（调休上班）", md(*d)))
+            .collect(),
+        stopped,
+    })
+}
+
 /// Checks every field and records the application; `errors` may already hold the
 /// channel's own findings. Returns the case and whether it was newly created.
 pub async fn submit(

@@ -1360,6 +1360,21 @@ async fn a_case_goes_from_notice_to_delivery_through_the_api() {
         let view: Value = res.json().await.unwrap();
         assert_eq!(view["status"], expected, "{body}");
     }
+    // The tracking page explains how the due date was counted.
+    let page = app
+        .client
+        .get(app.url(&format!("/me/cases/{no}")))
+        .bearer_auth(&citizen)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("办结日期怎么算的") && page.contains("自次日起算 3 个工作日"),
+        "{page}"
+    );
     // Withdrawing a decided case is not a transition.
     let res = act(&citizen, json!({"action": "withdraw", "reason": "不办了"}))
         .await

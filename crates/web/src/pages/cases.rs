@@ -264,6 +264,7 @@ struct TrackPage {
     timeline: Vec<TimelineRow>,
     materials: Vec<MaterialRecord>,
     item: Option<Arc<ServiceItem>>,
+    explanation: Option<cases::DueExplanation>,
 }
 
 pub async fn track_case(
@@ -278,7 +279,9 @@ pub async fn track_case(
         return Err(WebError::NotFound);
     }
     let events = state.store.case_events(&case.id).await?;
+    let version = state.store.item_version_for_case(&case.id).await?;
     render(&TrackPage {
+        explanation: cases::explain_promised(&state, &events, &version),
         status: status_label(&case.status),
         next: next_step(&case.status),
         notice: open_notice(&case, &events),
@@ -432,6 +435,7 @@ struct CaseFilePage {
     materials: Vec<MaterialRecord>,
     actions: Vec<(&'static str, &'static str)>,
     error: Option<String>,
+    explanation: Option<cases::DueExplanation>,
 }
 
 /// The actions a staff member could take now, as (slug, label).
@@ -512,8 +516,10 @@ async fn case_file(
     }
     let applicant = state.store.account(&case.applicant_id).await?;
     let events = state.store.case_events(&case.id).await?;
+    let version = state.store.item_version_for_case(&case.id).await?;
     let has_error = error.is_some();
     let mut res = render(&CaseFilePage {
+        explanation: cases::explain_promised(state, &events, &version),
         status: status_label(&case.status),
         applicant: format!(
             "{}（{}）",
