@@ -137,10 +137,12 @@ pub enum Permission {
     HandleIntake,
     /// Review and decide cases of one's own department.
     ReviewCases,
+    /// Enter holiday arrangements (e.g. next year's).
+    ManageCalendar,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 13] = [
+    pub const ALL: [Permission; 14] = [
         Self::ApplicantSelfService,
         Self::StaffWorkbench,
         Self::ViewOrgScope,
@@ -154,6 +156,7 @@ impl Permission {
         Self::ImportCatalog,
         Self::HandleIntake,
         Self::ReviewCases,
+        Self::ManageCalendar,
     ];
 }
 
@@ -171,7 +174,9 @@ pub fn allows(principal: &Principal, permission: Permission) -> bool {
             P::StaffWorkbench | P::ViewOrgScope => true,
             P::ViewPersonalData => matches!(role, R::WindowClerk | R::Reviewer | R::BureauAdmin),
             P::ViewAuditTrail => matches!(role, R::BureauAdmin | R::Supervisor),
-            P::ManageStaff | P::PublishItems | P::ImportCatalog => matches!(role, R::BureauAdmin),
+            P::ManageStaff | P::PublishItems | P::ImportCatalog | P::ManageCalendar => {
+                matches!(role, R::BureauAdmin)
+            }
             P::ViewCatalogWork => true,
             P::DraftItems => matches!(role, R::Reviewer | R::BureauAdmin),
             P::ReviewItems => matches!(role, R::LegalReviewer),

@@ -13,6 +13,7 @@
 
 mod accounts;
 mod audit;
+mod calendar;
 mod cases;
 mod catalog;
 mod error;
@@ -36,6 +37,7 @@ use sqlx::{AnyPool, Executor};
 
 pub use accounts::{Account, NewAccount, PersonSummary, StaffMember};
 pub use audit::AuditReport;
+pub use calendar::CalendarDay;
 pub use cases::{CaseEvent, CaseRecord, MaterialRecord, NewCase, NewMaterial};
 pub use catalog::{ImportSummary, ItemVersion, PublishedItem};
 pub use error::StoreError;

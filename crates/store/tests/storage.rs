@@ -172,6 +172,7 @@ contract!(
     catalog_import_upserts_and_lists_entries,
     cases_are_numbered_per_day_and_submitted_once,
     concurrent_submissions_get_distinct_numbers,
+    entered_calendar_days_are_kept_and_versioned,
 );
 
 async fn demo_loads_the_three_levels(f: &Fixture) {
@@ -785,4 +786,33 @@ async fn concurrent_submissions_get_distinct_numbers(f: &Fixture) {
     numbers.dedup();
     assert_eq!(numbers.len(), 24);
     assert!(numbers.last().unwrap().ends_with("0024"));
+}
+
+async fn entered_calendar_days_are_kept_and_versioned(f: &Fixture) {
+    assert_eq!(f.store.calendar_version().await.unwrap(), (0, None));
+    let d = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+    f.store
+        .enter_calendar_days(
+            now(),
+            "t",
+            &[(d("2027-01-01"), "holiday".into(), "元旦".into())],
+        )
+        .await
+        .unwrap();
+    f.store
+        .enter_calendar_days(
+            now() + Duration::seconds(1),
+            "t",
+            &[
+                (d("2027-01-01"), "holiday".into(), "元旦节".into()),
+                (d("2027-02-20"), "workday".into(), "春节".into()),
+            ],
+        )
+        .await
+        .unwrap();
+    let days = f.store.calendar_days().await.unwrap();
+    assert_eq!(days.len(), 2);
+    assert_eq!(days[0].2, "元旦节", "a correction replaces the day");
+    assert_eq!(days[1].1, "workday");
+    assert_eq!(f.store.calendar_version().await.unwrap().0, 2);
 }

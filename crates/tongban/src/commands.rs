@@ -95,14 +95,17 @@ async fn prune_login_failures(store: Store, clock: Arc<dyn Clock>) {
     }
 }
 
-/// Picks up items published through other instances, so every instance's search answers
-/// the same within a few seconds.
+/// Picks up items published and holiday arrangements entered through other instances, so
+/// every instance answers the same within a few seconds.
 async fn follow_publications(state: AppState) {
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(5));
     loop {
         tick.tick().await;
         if let Err(e) = state.catalog.refresh(&state.store).await {
             tracing::warn!(error = %e, "catalog index refresh failed");
+        }
+        if let Err(e) = state.calendar.refresh(&state.store).await {
+            tracing::warn!(error = %e, "calendar refresh failed");
         }
     }
 }

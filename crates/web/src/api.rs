@@ -478,10 +478,11 @@ pub async fn add_working_days(
     let (Some(from), Some(days)) = (from, days) else {
         return Err(WebError::BadRequest("参数有误".into()));
     };
-    let due = state.calendar.add_working_days(from, days);
+    let cal = state.calendar.get();
+    let due = cal.add_working_days(from, days);
     Ok(Json(WorkingDate {
         date: due.format("%Y-%m-%d").to_string(),
-        arrangement_known: state.calendar.covers(chrono::Datelike::year(&due)),
+        arrangement_known: cal.covers(chrono::Datelike::year(&due)),
     }))
 }
 

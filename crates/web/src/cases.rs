@@ -121,7 +121,7 @@ pub fn explain_promised(
         return None;
     }
     let (e, stopped) = tongban_domain::case::explain_due(
-        &state.calendar,
+        &state.calendar.get(),
         accepted,
         item.promised_limit.days,
         &stops,
@@ -248,8 +248,8 @@ pub async fn submit(
         first_responder: None,
         idempotency_key: sub.idempotency_key,
         submitted_on: today,
-        statutory_due: due(&state.calendar, today, &item.statutory_limit),
-        promised_due: due(&state.calendar, today, &item.promised_limit),
+        statutory_due: due(&state.calendar.get(), today, &item.statutory_limit),
+        promised_due: due(&state.calendar.get(), today, &item.promised_limit),
         materials,
     };
     let (case, created) = state.store.submit_case(state.clock.now(), &new).await?;
@@ -321,8 +321,8 @@ pub async fn act(
         let item = state.store.item_version_for_case(&case.id).await?;
         let today = today(state);
         Some((
-            due(&state.calendar, today, &item.statutory_limit),
-            due(&state.calendar, today, &item.promised_limit),
+            due(&state.calendar.get(), today, &item.statutory_limit),
+            due(&state.calendar.get(), today, &item.promised_limit),
         ))
     } else {
         None
@@ -352,4 +352,36 @@ pub async fn act(
         }),
         other => Ok(other?),
     }
+}
+
+/// Recounts the due dates of every case whose clock runs, after the calendar changed.
+/// Returns how many were recounted.
+pub async fn recount_open_cases(state: &AppState) -> Result<usize, WebError> {
+    let cal = state.calendar.get();
+    let today = today(state);
+    let mut n = 0;
+    for no in state.store.open_accepted_cases().await? {
+        let case = state.store.case_by_no(&no).await?;
+        let events = state.store.case_events(&case.id).await?;
+        let (Some(accepted), stops) = clock_from_events(&events, today) else {
+            continue;
+        };
+        let item = state.store.item_version_for_case(&case.id).await?;
+        let count = |limit: &TimeLimit| match limit.unit {
+            TimeUnit::WorkingDays => {
+                tongban_domain::case::due_date(&cal, accepted, limit.days, &stops)
+            }
+            TimeUnit::NaturalDays => due(&cal, accepted, limit),
+        };
+        state
+            .store
+            .set_case_dues(
+                &case.id,
+                count(&item.statutory_limit),
+                count(&item.promised_limit),
+            )
+            .await?;
+        n += 1;
+    }
+    Ok(n)
 }

@@ -9,6 +9,7 @@
 mod api;
 mod assets;
 mod auth;
+mod calendar_handle;
 mod cases;
 mod catalog_index;
 mod clock;
@@ -28,6 +29,7 @@ use tongban_store::Store;
 
 pub use api::openapi_json;
 pub use auth::{new_token, token_hash};
+pub use calendar_handle::CalendarHandle;
 pub use catalog_index::CatalogHandle;
 pub use clock::{Clock, SystemClock};
 pub use error::WebError;
@@ -49,7 +51,7 @@ pub struct AppState {
     pub config: Arc<WebConfig>,
     pub catalog: CatalogHandle,
     /// Working days and holidays, for every time limit.
-    pub calendar: Arc<tongban_domain::calendar::WorkCalendar>,
+    pub calendar: CalendarHandle,
 }
 
 impl AppState {
@@ -58,11 +60,11 @@ impl AppState {
         let catalog = CatalogHandle::empty();
         catalog.refresh(&store).await?;
         Ok(Self {
+            calendar: CalendarHandle::load(&store).await?,
             store,
             clock: Arc::new(SystemClock),
             config: Arc::new(config),
             catalog,
-            calendar: Arc::new(tongban_domain::calendar::shipped_calendar()),
         })
     }
 }

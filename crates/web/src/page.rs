@@ -73,6 +73,9 @@ fn nav_for(principal: &Principal, path: &str) -> Vec<NavItem> {
     if allows(principal, Permission::ManageStaff) {
         items.push(("/admin/staff/new", "新增工作人员"));
     }
+    if allows(principal, Permission::ManageCalendar) {
+        items.push(("/admin/calendar", "节假日安排"));
+    }
     items
         .into_iter()
         .map(|(href, label)| NavItem {

@@ -292,6 +292,20 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             Access::Permission(P::ManageStaff),
             post(pages::staff::create_staff),
         ),
+        r(
+            Method::GET,
+            "/admin/calendar",
+            "/admin/calendar",
+            Access::Permission(P::ManageCalendar),
+            get(pages::calendar::calendar_form),
+        ),
+        r(
+            Method::POST,
+            "/admin/calendar",
+            "/admin/calendar",
+            Access::Permission(P::ManageCalendar),
+            post(pages::calendar::enter_calendar),
+        ),
         // Catalog work.
         r(
             Method::GET,

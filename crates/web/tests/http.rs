@@ -1398,3 +1398,88 @@ async fn a_case_goes_from_notice_to_delivery_through_the_api() {
     assert_eq!(actions.len(), 10);
     assert_eq!(app.store.verify_audit().await.unwrap().first_break, None);
 }
+
+#[tokio::test]
+async fn the_bureau_enters_next_years_holidays_and_open_cases_are_recounted() {
+    let app = TestApp::new().await;
+    let before: Value = app
+        .get("/api/v1/calendar/add-working-days?from=2026-12-31&days=1")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(before["date"], "2027-01-01");
+    assert_eq!(before["arrangement_known"], false);
+
+    // An accepted case whose due date a calendar change will move.
+    let citizen = app.token(CITIZEN).await;
+    let clerk = app.token("clerk").await;
+    let code = find_item(&app, "spxjyd").await["implementation_code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let created: Value = app
+        .client
+        .post(app.url("/api/v1/cases"))
+        .bearer_auth(&citizen)
+        .json(&json!({"implementation_code": code, "situation": "新办"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let no = created["case_no"].as_str().unwrap().to_owned();
+    let accepted: Value = app
+        .client
+        .post(app.url(&format!("/api/v1/cases/{no}/actions")))
+        .bearer_auth(&clerk)
+        .json(&json!({"action": "accept"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let due_before = accepted["promised_due"].as_str().unwrap().to_owned();
+    let due_date = chrono::NaiveDate::parse_from_str(&due_before, "%Y-%m-%d").unwrap();
+
+    let admin = staff_client(&app, "admin").await;
+    let bad = admin
+        .post_form("/admin/calendar", &[("days", "2027-02-30,holiday,春节")])
+        .await;
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.text().await.unwrap().contains("日期格式"));
+    let lines = format!(
+        "2027-01-01,holiday,元旦\n{},holiday,测试假日",
+        due_date.format("%Y-%m-%d")
+    );
+    let res = admin
+        .post_form("/admin/calendar", &[("days", lines.as_str())])
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert!(location(&res).contains("recounted=1"), "{}", location(&res));
+
+    let after: Value = app
+        .get("/api/v1/calendar/add-working-days?from=2026-12-31&days=1")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(after["date"], "2027-01-04");
+    assert_eq!(after["arrangement_known"], true);
+    let view: Value = app
+        .client
+        .get(app.url(&format!("/api/v1/cases/{no}")))
+        .bearer_auth(&citizen)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        view["promised_due"].as_str().unwrap() > due_before.as_str(),
+        "the new holiday moved the due date"
+    );
+}

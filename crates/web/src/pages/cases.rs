@@ -404,6 +404,7 @@ pub async fn inbox(
     let today = cases::today(&state).format("%Y-%m-%d").to_string();
     let soon = state
         .calendar
+        .get()
         .add_working_days(cases::today(&state), 1)
         .format("%Y-%m-%d")
         .to_string();
