@@ -247,6 +247,17 @@ impl Store {
             ),
         )
         .await?;
+        crate::outbox::enqueue(
+            &mut tx,
+            now,
+            "case.status",
+            &new.applicant_id,
+            &format!("您的“{}”申请已提交", new.item_name),
+            &format!("办件编号 {case_no}，请留意受理结果。"),
+            &format!("/me/cases/{case_no}"),
+            &format!("case:{case_no}:submit"),
+        )
+        .await?;
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
             "{CASE_SELECT} WHERE c.id = $1"
         )))
@@ -290,11 +301,17 @@ impl Store {
         detail: &str,
         dues: Option<(NaiveDate, NaiveDate)>,
     ) -> Result<(), StoreError> {
+        let status_label = tongban_domain::case::CaseStatus::parse(to)
+            .map(|s| s.label())
+            .unwrap_or(to);
         let mut tx = self.writer.begin().await?;
-        let case_no: String = sqlx::query_scalar("SELECT case_no FROM cases WHERE id = $1")
+        let row = sqlx::query("SELECT case_no, item_name, applicant_id FROM cases WHERE id = $1")
             .bind(case_id)
             .fetch_one(&mut *tx)
             .await?;
+        let case_no: String = row.try_get("case_no")?;
+        let item_name: String = row.try_get("item_name")?;
+        let applicant: String = row.try_get("applicant_id")?;
         let n = sqlx::query(
             "UPDATE cases SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4",
         )
@@ -316,11 +333,26 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
         }
+        let event_id = new_id();
+        crate::outbox::enqueue(
+            &mut tx,
+            now,
+            "case.status",
+            &applicant,
+            &format!("您的“{item_name}”办件有新进展"),
+            &format!(
+                "办件编号 {case_no}，当前状态：{status_label}。",
+                status_label = status_label
+            ),
+            &format!("/me/cases/{case_no}"),
+            &format!("case:{case_no}:{event_id}"),
+        )
+        .await?;
         sqlx::query(
             "INSERT INTO case_events (id, case_id, at, actor, action, status_after, detail) \
              VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
-        .bind(new_id())
+        .bind(event_id)
         .bind(case_id)
         .bind(ts(now))
         .bind(actor)

@@ -18,6 +18,7 @@ mod cases;
 mod catalog;
 mod error;
 mod org;
+mod outbox;
 mod sessions;
 mod throttle;
 
@@ -42,6 +43,7 @@ pub use cases::{CaseEvent, CaseRecord, MaterialRecord, NewCase, NewMaterial};
 pub use catalog::{ImportSummary, ItemVersion, PublishedItem};
 pub use error::StoreError;
 pub use org::{Hall, NewHall, NewOrgUnit, NewWindow, Window};
+pub use outbox::{Message, OutboxMessage};
 pub use sessions::{NewSession, Session, SessionKind};
 
 /// Which database the store runs on.

@@ -73,11 +73,16 @@ pub async fn serve(global: &Global, args: ServeArgs) -> anyhow::Result<()> {
     .context("服务事项目录索引建立失败")?;
     let pruner = tokio::spawn(prune_login_failures(store.clone(), state.clock.clone()));
     let follower = tokio::spawn(follow_publications(state.clone()));
+    let notifier = tokio::spawn(tongban_web::notify::run_outbox_worker(
+        state.clone(),
+        Box::new(tongban_web::notify::LogSender),
+    ));
     tracing::info!("通办已启动：http://{addr}/");
     println!("通办已启动：http://{addr}/  （Ctrl+C 停止）");
     tongban_web::serve(listener, state, shutdown_signal()).await?;
     pruner.abort();
     follower.abort();
+    notifier.abort();
     store.close().await;
     tracing::info!("通办已停止");
     Ok(())

@@ -15,6 +15,7 @@ mod catalog_index;
 mod clock;
 mod csrf;
 mod error;
+pub mod notify;
 mod page;
 mod pages;
 mod routes;

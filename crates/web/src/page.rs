@@ -54,6 +54,7 @@ fn nav_for(principal: &Principal, path: &str) -> Vec<NavItem> {
     ];
     if allows(principal, Permission::ApplicantSelfService) {
         items.push(("/me/cases", "我的办件"));
+        items.push(("/me/messages", "消息"));
         items.push(("/me", "我的账户"));
     }
     if allows(principal, Permission::StaffWorkbench) {

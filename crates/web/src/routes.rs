@@ -171,6 +171,13 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         ),
         r(Method::GET, "/me", "/me", LoggedIn, get(pages::account::me)),
         r(
+            Method::GET,
+            "/me/messages",
+            "/me/messages",
+            LoggedIn,
+            get(pages::messages::my_messages),
+        ),
+        r(
             Method::POST,
             "/me/sessions/{id}/revoke",
             "/me/sessions/00000000-0000-7000-8000-000000000000/revoke",

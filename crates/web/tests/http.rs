@@ -19,6 +19,7 @@ struct TestApp {
     base: String,
     client: reqwest::Client,
     store: Store,
+    state: Option<AppState>,
     _dir: tempfile::TempDir,
 }
 
@@ -38,11 +39,16 @@ impl TestApp {
         let state = AppState::new(store.clone(), WebConfig::default())
             .await
             .unwrap();
-        tokio::spawn(tongban_web::serve(listener, state, std::future::pending()));
+        tokio::spawn(tongban_web::serve(
+            listener,
+            state.clone(),
+            std::future::pending(),
+        ));
         TestApp {
             base: format!("http://{addr}"),
             client: browser_client(),
             store,
+            state: Some(state),
             _dir: dir,
         }
     }
@@ -871,6 +877,7 @@ async fn staff_client(app: &TestApp, login: &str) -> TestApp {
         base: app.base.clone(),
         client: browser_client(),
         store: app.store.clone(),
+        state: None,
         _dir: tempfile::tempdir().unwrap(),
     };
     let res = other
@@ -1481,5 +1488,71 @@ async fn the_bureau_enters_next_years_holidays_and_open_cases_are_recounted() {
     assert!(
         view["promised_due"].as_str().unwrap() > due_before.as_str(),
         "the new holiday moved the due date"
+    );
+}
+
+#[tokio::test]
+async fn case_progress_reaches_the_applicants_inbox_once() {
+    let app = TestApp::new().await;
+    let citizen = app.token(CITIZEN).await;
+    let clerk = app.token("clerk").await;
+    let code = find_item(&app, "spxjyd").await["implementation_code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let created: Value = app
+        .client
+        .post(app.url("/api/v1/cases"))
+        .bearer_auth(&citizen)
+        .json(&json!({"implementation_code": code, "situation": "新办"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let no = created["case_no"].as_str().unwrap().to_owned();
+    let accepted = app
+        .client
+        .post(app.url(&format!("/api/v1/cases/{no}/actions")))
+        .bearer_auth(&clerk)
+        .json(&json!({"action": "accept"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        accepted.status(),
+        StatusCode::OK,
+        "{}",
+        accepted.text().await.unwrap()
+    );
+    let state = app.state.as_ref().unwrap();
+    let sender = tongban_web::notify::LogSender;
+    assert_eq!(
+        tongban_web::notify::deliver_pending(state, &sender)
+            .await
+            .unwrap(),
+        2
+    );
+    assert_eq!(
+        tongban_web::notify::deliver_pending(state, &sender)
+            .await
+            .unwrap(),
+        0,
+        "delivered once"
+    );
+    let page = app
+        .client
+        .get(app.url("/me/messages"))
+        .bearer_auth(&citizen)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("申请已提交") && page.contains("当前状态：已受理"),
+        "{page}"
     );
 }

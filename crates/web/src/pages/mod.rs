@@ -7,5 +7,6 @@ pub mod cases;
 pub mod catalog;
 pub mod guide;
 pub mod lists;
+pub mod messages;
 pub mod public;
 pub mod staff;
