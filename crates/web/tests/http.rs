@@ -1140,6 +1140,22 @@ async fn working_days_skip_holidays_and_count_swapped_days() {
     assert_eq!(fields, ["from", "days"]);
 }
 
+/// Applies through the API as `token` and returns the case number.
+async fn apply(app: &TestApp, token: &str, code: &str, mut body: Value) -> String {
+    body["implementation_code"] = json!(code);
+    let res = app
+        .client
+        .post(app.url("/api/v1/cases"))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let created: Value = res.json().await.unwrap();
+    created["case_no"].as_str().unwrap().to_owned()
+}
+
 fn b64(bytes: &[u8]) -> String {
     use base64::Engine;
     base64::engine::general_purpose::STANDARD.encode(bytes)
@@ -1287,20 +1303,15 @@ async fn a_case_goes_from_notice_to_delivery_through_the_api() {
     let other_reviewer = app.token("reviewer_rsj").await;
     let item = find_item(&app, "食品小经营店备案发放").await;
     let code = item["implementation_code"].as_str().unwrap();
-    let created: Value = app
-        .client
-        .post(app.url("/api/v1/cases"))
-        .bearer_auth(&citizen)
-        .json(&json!({"implementation_code": code, "situation": "新办", "materials": [
+    let no = apply(
+        &app,
+        &citizen,
+        code,
+        json!({"situation": "新办", "materials": [
             {"name": "食品小经营店备案申请表", "filename": "form.pdf", "content_base64": b64(b"%PDF-1.4 form")}
-        ]}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let no = created["case_no"].as_str().unwrap().to_owned();
+        ]}),
+    )
+    .await;
     let act = |token: &String, body: Value| {
         app.client
             .post(app.url(&format!("/api/v1/cases/{no}/actions")))
@@ -1425,18 +1436,7 @@ async fn the_bureau_enters_next_years_holidays_and_open_cases_are_recounted() {
         .as_str()
         .unwrap()
         .to_owned();
-    let created: Value = app
-        .client
-        .post(app.url("/api/v1/cases"))
-        .bearer_auth(&citizen)
-        .json(&json!({"implementation_code": code, "situation": "新办"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let no = created["case_no"].as_str().unwrap().to_owned();
+    let no = apply(&app, &citizen, &code, json!({"situation": "新办"})).await;
     let accepted: Value = app
         .client
         .post(app.url(&format!("/api/v1/cases/{no}/actions")))
@@ -1500,18 +1500,7 @@ async fn case_progress_reaches_the_applicants_inbox_once() {
         .as_str()
         .unwrap()
         .to_owned();
-    let created: Value = app
-        .client
-        .post(app.url("/api/v1/cases"))
-        .bearer_auth(&citizen)
-        .json(&json!({"implementation_code": code, "situation": "新办"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let no = created["case_no"].as_str().unwrap().to_owned();
+    let no = apply(&app, &citizen, &code, json!({"situation": "新办"})).await;
     let accepted = app
         .client
         .post(app.url(&format!("/api/v1/cases/{no}/actions")))
