@@ -140,6 +140,108 @@ async fn insert_materials(
     Ok(())
 }
 
+/// Writes one case inside the caller's transaction (or savepoint).
+pub(crate) async fn insert_case_in(
+    conn: &mut sqlx::AnyConnection,
+    now: DateTime<Utc>,
+    new: &NewCase,
+) -> Result<CaseRecord, StoreError> {
+    let org: String = sqlx::query_scalar("SELECT id FROM org_units WHERE code = $1")
+        .bind(&new.org_code)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or_else(|| StoreError::Config(format!("机构 {} 不存在", new.org_code)))?;
+    let prefix = format!(
+        "{}{}",
+        new.implementation_code,
+        new.submitted_on.format("%Y%m%d")
+    );
+    let seq: i64 = sqlx::query_scalar(
+        "INSERT INTO case_counters (prefix, seq) VALUES ($1, 1) \
+         ON CONFLICT (prefix) DO UPDATE SET seq = case_counters.seq + 1 RETURNING seq",
+    )
+    .bind(&prefix)
+    .fetch_one(&mut *conn)
+    .await?;
+    let case_no = case_number(
+        &new.implementation_code,
+        new.submitted_on,
+        u32::try_from(seq).unwrap_or(u32::MAX),
+    );
+    let id = new_id();
+    sqlx::query(
+        "INSERT INTO cases (id, case_no, implementation_code, item_version_id, item_name, \
+         org_unit_id, applicant_id, situation, form, status, channel, first_responder, \
+         idempotency_key, submitted_at, statutory_due, promised_due, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $14)",
+    )
+    .bind(&id)
+    .bind(&case_no)
+    .bind(&new.implementation_code)
+    .bind(&new.item_version_id)
+    .bind(&new.item_name)
+    .bind(&org)
+    .bind(&new.applicant_id)
+    .bind(&new.situation)
+    .bind(&new.form)
+    .bind(&new.status)
+    .bind(&new.channel)
+    .bind(&new.first_responder)
+    .bind(&new.idempotency_key)
+    .bind(ts(now))
+    .bind(new.statutory_due.format("%Y-%m-%d").to_string())
+    .bind(new.promised_due.format("%Y-%m-%d").to_string())
+    .execute(&mut *conn)
+    .await?;
+    insert_materials(conn, now, &id, &new.materials).await?;
+    sqlx::query(
+        "INSERT INTO case_events (id, case_id, at, actor, action, status_after, detail) \
+         VALUES ($1, $2, $3, $4, 'submit', $5, $6)",
+    )
+    .bind(new_id())
+    .bind(&id)
+    .bind(ts(now))
+    .bind(&new.applicant_id)
+    .bind(&new.status)
+    .bind(format!(
+        "{} 份材料，渠道 {}",
+        new.materials.len(),
+        new.channel
+    ))
+    .execute(&mut *conn)
+    .await?;
+    audit::append(
+        conn,
+        now,
+        AuditEvent::new(
+            &new.applicant_id,
+            "case.submit",
+            format!("case:{case_no}"),
+            &new.channel,
+        ),
+    )
+    .await?;
+    crate::outbox::enqueue(
+        conn,
+        now,
+        "case.status",
+        &new.applicant_id,
+        &format!("您的“{}”申请已提交", new.item_name),
+        &format!("办件编号 {case_no}，请留意受理结果。"),
+        &format!("/me/cases/{case_no}"),
+        &format!("case:{case_no}:submit"),
+    )
+    .await?;
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "{CASE_SELECT} WHERE c.id = $1"
+    )))
+    .bind(&id)
+    .fetch_one(&mut *conn)
+    .await?;
+    let record = case_from(&row)?;
+    Ok(record)
+}
+
 impl Store {
     /// Records a submission whole, or returns the case already recorded under the same
     /// applicant and idempotency key (`false` = not newly created).
@@ -171,100 +273,11 @@ impl Store {
         now: DateTime<Utc>,
         new: &NewCase,
     ) -> Result<CaseRecord, StoreError> {
+        if let Some(group) = &self.group {
+            return group.submit(now, new.clone()).await;
+        }
         let mut tx = self.writer.begin().await?;
-        let org: String = sqlx::query_scalar("SELECT id FROM org_units WHERE code = $1")
-            .bind(&new.org_code)
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or_else(|| StoreError::Config(format!("机构 {} 不存在", new.org_code)))?;
-        let prefix = format!(
-            "{}{}",
-            new.implementation_code,
-            new.submitted_on.format("%Y%m%d")
-        );
-        let seq: i64 = sqlx::query_scalar(
-            "INSERT INTO case_counters (prefix, seq) VALUES ($1, 1) \
-             ON CONFLICT (prefix) DO UPDATE SET seq = case_counters.seq + 1 RETURNING seq",
-        )
-        .bind(&prefix)
-        .fetch_one(&mut *tx)
-        .await?;
-        let case_no = case_number(
-            &new.implementation_code,
-            new.submitted_on,
-            u32::try_from(seq).unwrap_or(u32::MAX),
-        );
-        let id = new_id();
-        sqlx::query(
-            "INSERT INTO cases (id, case_no, implementation_code, item_version_id, item_name, \
-             org_unit_id, applicant_id, situation, form, status, channel, first_responder, \
-             idempotency_key, submitted_at, statutory_due, promised_due, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $14)",
-        )
-        .bind(&id)
-        .bind(&case_no)
-        .bind(&new.implementation_code)
-        .bind(&new.item_version_id)
-        .bind(&new.item_name)
-        .bind(&org)
-        .bind(&new.applicant_id)
-        .bind(&new.situation)
-        .bind(&new.form)
-        .bind(&new.status)
-        .bind(&new.channel)
-        .bind(&new.first_responder)
-        .bind(&new.idempotency_key)
-        .bind(ts(now))
-        .bind(new.statutory_due.format("%Y-%m-%d").to_string())
-        .bind(new.promised_due.format("%Y-%m-%d").to_string())
-        .execute(&mut *tx)
-        .await?;
-        insert_materials(&mut tx, now, &id, &new.materials).await?;
-        sqlx::query(
-            "INSERT INTO case_events (id, case_id, at, actor, action, status_after, detail) \
-             VALUES ($1, $2, $3, $4, 'submit', $5, $6)",
-        )
-        .bind(new_id())
-        .bind(&id)
-        .bind(ts(now))
-        .bind(&new.applicant_id)
-        .bind(&new.status)
-        .bind(format!(
-            "{} 份材料，渠道 {}",
-            new.materials.len(),
-            new.channel
-        ))
-        .execute(&mut *tx)
-        .await?;
-        audit::append(
-            &mut tx,
-            now,
-            AuditEvent::new(
-                &new.applicant_id,
-                "case.submit",
-                format!("case:{case_no}"),
-                &new.channel,
-            ),
-        )
-        .await?;
-        crate::outbox::enqueue(
-            &mut tx,
-            now,
-            "case.status",
-            &new.applicant_id,
-            &format!("您的“{}”申请已提交", new.item_name),
-            &format!("办件编号 {case_no}，请留意受理结果。"),
-            &format!("/me/cases/{case_no}"),
-            &format!("case:{case_no}:submit"),
-        )
-        .await?;
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "{CASE_SELECT} WHERE c.id = $1"
-        )))
-        .bind(&id)
-        .fetch_one(&mut *tx)
-        .await?;
-        let record = case_from(&row)?;
+        let record = insert_case_in(&mut tx, now, new).await?;
         tx.commit().await?;
         Ok(record)
     }

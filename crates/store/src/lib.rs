@@ -17,6 +17,7 @@ mod calendar;
 mod cases;
 mod catalog;
 mod error;
+mod group;
 mod org;
 mod outbox;
 mod sessions;
@@ -59,6 +60,8 @@ pub struct Store {
     reader: AnyPool,
     writer: AnyPool,
     backend: Backend,
+    /// SQLite only: batches concurrent submissions into shared commits.
+    group: Option<group::GroupCommit>,
 }
 
 static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -101,6 +104,7 @@ impl Store {
                     .connect_with(options)
                     .await?;
                 Store {
+                    group: Some(group::GroupCommit::start(writer.clone())),
                     reader,
                     writer,
                     backend,
@@ -116,6 +120,7 @@ impl Store {
                     reader: pool.clone(),
                     writer: pool,
                     backend,
+                    group: None,
                 }
             }
         };

@@ -1,0 +1,102 @@
+//! Group commit for SQLite: concurrent submissions queue here and one task writes them in
+//! batches, each in its own savepoint inside one transaction, so a batch shares one fsync.
+//! A submitter hears back only after the batch's commit is durable. PostgreSQL does not
+//! need this: its pool commits concurrently and groups fsyncs itself.
+
+use chrono::{DateTime, Utc};
+use sqlx::{Acquire, AnyPool};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::StoreError;
+use crate::cases::{CaseRecord, NewCase, insert_case_in};
+
+/// The most submissions one commit carries.
+const MAX_BATCH: usize = 256;
+
+struct Job {
+    now: DateTime<Utc>,
+    case: NewCase,
+    reply: oneshot::Sender<Result<CaseRecord, StoreError>>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct GroupCommit {
+    sender: mpsc::Sender<Job>,
+}
+
+impl GroupCommit {
+    /// Starts the writing task on `pool` (the single-connection writer).
+    pub(crate) fn start(pool: AnyPool) -> Self {
+        let (sender, receiver) = mpsc::channel(4 * MAX_BATCH);
+        tokio::spawn(run(pool, receiver));
+        GroupCommit { sender }
+    }
+
+    pub(crate) async fn submit(
+        &self,
+        now: DateTime<Utc>,
+        case: NewCase,
+    ) -> Result<CaseRecord, StoreError> {
+        let (reply, answer) = oneshot::channel();
+        self.sender
+            .send(Job { now, case, reply })
+            .await
+            .map_err(|_| StoreError::Config("写入任务已停止".into()))?;
+        answer
+            .await
+            .map_err(|_| StoreError::Config("写入任务已停止".into()))?
+    }
+}
+
+async fn run(pool: AnyPool, mut receiver: mpsc::Receiver<Job>) {
+    while let Some(first) = receiver.recv().await {
+        let mut jobs = vec![first];
+        while jobs.len() < MAX_BATCH {
+            match receiver.try_recv() {
+                Ok(job) => jobs.push(job),
+                Err(_) => break,
+            }
+        }
+        match write_batch(&pool, &jobs).await {
+            Ok(results) => {
+                for (job, result) in jobs.into_iter().zip(results) {
+                    let _ = job.reply.send(result);
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, batch = jobs.len(), "group commit failed");
+                let message = e.to_string();
+                for job in jobs {
+                    let _ = job
+                        .reply
+                        .send(Err(StoreError::Config(format!("写入失败：{message}"))));
+                }
+            }
+        }
+    }
+}
+
+/// One transaction for the batch; one savepoint per submission, so a bad one (say, a
+/// duplicate idempotency key) is rolled back alone.
+async fn write_batch(
+    pool: &AnyPool,
+    jobs: &[Job],
+) -> Result<Vec<Result<CaseRecord, StoreError>>, StoreError> {
+    let mut tx = pool.begin().await?;
+    let mut results = Vec::with_capacity(jobs.len());
+    for job in jobs {
+        let mut savepoint = tx.begin().await?;
+        match insert_case_in(&mut savepoint, job.now, &job.case).await {
+            Ok(record) => {
+                savepoint.commit().await?;
+                results.push(Ok(record));
+            }
+            Err(e) => {
+                savepoint.rollback().await?;
+                results.push(Err(e));
+            }
+        }
+    }
+    tx.commit().await?;
+    Ok(results)
+}
