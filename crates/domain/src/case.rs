@@ -100,6 +100,45 @@ impl CaseStatus {
     pub fn clock_runs(self) -> bool {
         matches!(self, Self::Accepted | Self::InReview | Self::Decided)
     }
+
+    /// Accepted and not yet concluded: the due dates apply (a special procedure only
+    /// pauses them), so a calendar change recounts these.
+    pub fn clock_started(self) -> bool {
+        self.clock_runs() || self == Self::SpecialProcedure
+    }
+}
+
+/// How close a case is to its due date, for inboxes and overdue lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Urgency {
+    Normal,
+    /// 黄灯: `warn_days` working days or fewer are left.
+    DueSoon,
+    /// 红灯: past the due date.
+    Overdue,
+}
+
+impl Urgency {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Normal => "",
+            Self::DueSoon => "due-soon",
+            Self::Overdue => "overdue",
+        }
+    }
+}
+
+/// Yellow when `warn_days` working days or fewer are left before `due`, red once `due`
+/// has passed.
+pub fn urgency(cal: &WorkCalendar, due: NaiveDate, today: NaiveDate, warn_days: u32) -> Urgency {
+    if due < today {
+        Urgency::Overdue
+    } else if due <= cal.add_working_days(today, warn_days) {
+        Urgency::DueSoon
+    } else {
+        Urgency::Normal
+    }
 }
 
 /// Who may take an action.
@@ -403,6 +442,19 @@ mod tests {
             end: d("2026-11-19"),
         };
         assert_eq!(due_date(&cal, d("2026-11-16"), 5, &[stop]), d("2026-11-25"));
+    }
+
+    #[test]
+    fn urgency_counts_working_days() {
+        let cal = shipped_calendar();
+        let fri = d("2026-11-27");
+        assert_eq!(urgency(&cal, d("2026-11-26"), fri, 1), Urgency::Overdue);
+        // One working day after Friday is Monday: due then is yellow, Tuesday is not.
+        assert_eq!(urgency(&cal, d("2026-11-30"), fri, 1), Urgency::DueSoon);
+        assert_eq!(urgency(&cal, d("2026-12-01"), fri, 1), Urgency::Normal);
+        assert_eq!(urgency(&cal, d("2026-12-01"), fri, 2), Urgency::DueSoon);
+        assert!(CaseStatus::SpecialProcedure.clock_started());
+        assert!(!CaseStatus::Concluded.clock_started());
     }
 
     #[test]

@@ -78,15 +78,6 @@ impl Store {
         Ok(())
     }
 
-    /// Cases whose clock has started and not ended: the ones a calendar change recounts.
-    pub async fn open_accepted_cases(&self) -> Result<Vec<String>, StoreError> {
-        Ok(sqlx::query_scalar(
-            "SELECT case_no FROM cases WHERE status IN ('accepted', 'in_review', 'special_procedure', 'decided')",
-        )
-        .fetch_all(&self.reader)
-        .await?)
-    }
-
     /// Replaces a case's due dates after a recount.
     pub async fn set_case_dues(
         &self,

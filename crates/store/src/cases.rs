@@ -417,27 +417,29 @@ impl Store {
     }
 
     /// Cases in the given statuses whose handling unit lies within `scope_root` (all when
-    /// `None`), the soonest promised due date first: a staff inbox.
+    /// `None`), the soonest promised due date first, at most `limit`: a staff inbox.
     pub async fn cases_in(
         &self,
-        statuses: &[&str],
+        statuses: &[tongban_domain::case::CaseStatus],
         scope_root: Option<&str>,
+        limit: i64,
     ) -> Result<Vec<CaseRecord>, StoreError> {
-        let list = statuses
-            .iter()
-            .filter(|s| s.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
-            .map(|s| format!("'{s}'"))
-            .collect::<Vec<_>>()
-            .join(",");
-        if list.is_empty() {
+        if statuses.is_empty() {
             return Ok(Vec::new());
         }
+        // Status names come from the domain's fixed set, never from input.
+        let list = statuses
+            .iter()
+            .map(|s| format!("'{}'", s.as_str()))
+            .collect::<Vec<_>>()
+            .join(",");
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "{CASE_SELECT} WHERE c.status IN ({list}) AND ($1 = '' OR o.path = $1 OR o.path LIKE $2) \
-             ORDER BY c.promised_due, c.submitted_at LIMIT 500"
+             ORDER BY c.promised_due, c.submitted_at LIMIT $3"
         )))
         .bind(scope_root.unwrap_or(""))
         .bind(format!("{}/%", scope_root.unwrap_or("")))
+        .bind(limit)
         .fetch_all(&self.reader)
         .await?;
         rows.iter().map(case_from).collect()

@@ -360,8 +360,11 @@ pub async fn recount_open_cases(state: &AppState) -> Result<usize, WebError> {
     let cal = state.calendar.get();
     let today = today(state);
     let mut n = 0;
-    for no in state.store.open_accepted_cases().await? {
-        let case = state.store.case_by_no(&no).await?;
+    let started: Vec<CaseStatus> = CaseStatus::ALL
+        .into_iter()
+        .filter(|s| s.clock_started())
+        .collect();
+    for case in state.store.cases_in(&started, None, i64::MAX).await? {
         let events = state.store.case_events(&case.id).await?;
         let (Some(accepted), stops) = clock_from_events(&events, today) else {
             continue;

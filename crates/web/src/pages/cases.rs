@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use tongban_domain::ValidationErrors;
 use tongban_domain::authz::Permission;
-use tongban_domain::case::{CaseAction, CaseStatus};
+use tongban_domain::case::{CaseAction, CaseStatus, urgency};
 use tongban_domain::catalog::ServiceItem;
 use tongban_domain::mask::{mask_id_number, mask_name};
 use tongban_store::{CaseEvent, CaseRecord, MaterialRecord};
@@ -338,6 +338,9 @@ pub async fn supply(
     Ok(Redirect::to(&format!("/me/cases/{no}")).into_response())
 }
 
+/// How many working days before the due date a case turns yellow.
+const DUE_SOON_WORKING_DAYS: u32 = 1;
+
 struct InboxRow {
     case: CaseRecord,
     status: &'static str,
@@ -360,66 +363,42 @@ pub async fn inbox(
     ctx: Ctx,
     current: Current,
 ) -> Result<Response, WebError> {
+    use CaseStatus as S;
     let p = &current.principal;
-    let (cases, title) = if p.capability(Permission::HandleIntake).is_ok() {
-        (
-            state
-                .store
-                .cases_in(&["submitted", "awaiting_supplement", "concluded"], None)
-                .await?,
-            "待受理、待补正和待送达的办件",
-        )
-    } else if let Ok(cap) = p.capability(Permission::ReviewCases) {
-        (
-            state
-                .store
-                .cases_in(
-                    &["accepted", "in_review", "special_procedure", "decided"],
-                    cap.scope().root(),
-                )
-                .await?,
-            "本部门待审查和待办结的办件",
-        )
-    } else {
-        // Legality reviewers and supervisors read everything open, to follow up on delays.
-        (
-            state
-                .store
-                .cases_in(
-                    &[
-                        "submitted",
-                        "awaiting_supplement",
-                        "accepted",
-                        "in_review",
-                        "special_procedure",
-                        "decided",
-                        "concluded",
-                    ],
-                    None,
-                )
-                .await?,
-            "全区在办件（只读）",
-        )
-    };
-    let today = cases::today(&state).format("%Y-%m-%d").to_string();
-    let soon = state
-        .calendar
-        .get()
-        .add_working_days(cases::today(&state), 1)
-        .format("%Y-%m-%d")
-        .to_string();
+    let (statuses, scope, title): (Vec<CaseStatus>, Option<String>, _) =
+        if p.capability(Permission::HandleIntake).is_ok() {
+            (
+                vec![S::Submitted, S::AwaitingSupplement, S::Concluded],
+                None,
+                "待受理、待补正和待送达的办件",
+            )
+        } else if let Ok(cap) = p.capability(Permission::ReviewCases) {
+            (
+                vec![S::Accepted, S::InReview, S::SpecialProcedure, S::Decided],
+                cap.scope().root().map(str::to_owned),
+                "本部门待审查和待办结的办件",
+            )
+        } else {
+            // Legality reviewers and supervisors read everything open, to follow up on delays.
+            let open = S::ALL.into_iter().filter(|s| !s.is_final()).collect();
+            (open, None, "全区在办件（只读）")
+        };
+    let cases = state
+        .store
+        .cases_in(&statuses, scope.as_deref(), 500)
+        .await?;
+    let cal = state.calendar.get();
+    let today = cases::today(&state);
     let rows = cases
         .into_iter()
-        .map(|c| InboxRow {
-            status: status_label(&c.status),
-            urgency: if c.promised_due < today {
-                "overdue"
-            } else if c.promised_due <= soon {
-                "due-soon"
-            } else {
-                ""
-            },
-            case: c,
+        .map(|c| {
+            let due =
+                chrono::NaiveDate::parse_from_str(&c.promised_due, "%Y-%m-%d").unwrap_or(today);
+            InboxRow {
+                status: status_label(&c.status),
+                urgency: urgency(&cal, due, today, DUE_SOON_WORKING_DAYS).as_str(),
+                case: c,
+            }
         })
         .collect();
     render(&InboxPage { ctx, rows, title })
