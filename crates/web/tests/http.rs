@@ -61,6 +61,16 @@ impl TestApp {
         self.client.get(self.url(path)).send().await.unwrap()
     }
 
+    /// A GET with a bearer token.
+    async fn get_as(&self, token: &str, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+    }
+
     /// Logs in through the API and returns the bearer token.
     async fn token(&self, login: &str) -> String {
         let res = reqwest::Client::new()
@@ -198,13 +208,7 @@ async fn api_registration_validates_check_digits_and_duplicates() {
 async fn bearer_sessions_open_and_revoke() {
     let app = TestApp::new().await;
     let token = app.token(CITIZEN).await;
-    let me = app
-        .client
-        .get(app.url("/api/v1/me"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
+    let me = app.get_as(&token, "/api/v1/me").await;
     assert_eq!(me.status(), StatusCode::OK);
     let me: Value = me.json().await.unwrap();
     assert_eq!(me["name"], "马秀兰");
@@ -218,13 +222,7 @@ async fn bearer_sessions_open_and_revoke() {
         .await
         .unwrap();
     assert_eq!(del.status(), StatusCode::NO_CONTENT);
-    let me = app
-        .client
-        .get(app.url("/api/v1/me"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
+    let me = app.get_as(&token, "/api/v1/me").await;
     assert_eq!(me.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(problem(me).await["code"], "unauthorized");
 }
@@ -467,16 +465,7 @@ async fn large_type_mode_is_kept() {
 async fn town_clerk_sees_only_their_town() {
     let app = TestApp::new().await;
     let clerk = app.token("clerk_dahe").await;
-    let html = app
-        .client
-        .get(app.url("/staff/org"))
-        .bearer_auth(&clerk)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.get_as(&clerk, "/staff/org").await.text().await.unwrap();
     assert!(html.contains("大河乡及其下属单位"));
     assert!(html.contains("周小梅"));
     assert!(
@@ -485,25 +474,12 @@ async fn town_clerk_sees_only_their_town() {
     );
     assert!(!html.contains("柳泉乡"), "other towns are out of scope");
     let admin = app.token("admin").await;
-    let html = app
-        .client
-        .get(app.url("/staff/org"))
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.get_as(&admin, "/staff/org").await.text().await.unwrap();
     assert!(html.contains("柳泉乡") && html.contains("周小梅") && html.contains("马海燕"));
     let reviewer = app.token("reviewer").await;
     let html = app
-        .client
-        .get(app.url("/staff/org"))
-        .bearer_auth(&reviewer)
-        .send()
+        .get_as(&reviewer, "/staff/org")
         .await
-        .unwrap()
         .text()
         .await
         .unwrap();
@@ -552,12 +528,8 @@ async fn opening_personal_data_is_audited_and_lists_are_masked() {
 
     let admin = app.token("admin").await;
     let html = app
-        .client
-        .get(app.url("/admin/audit"))
-        .bearer_auth(&admin)
-        .send()
+        .get_as(&admin, "/admin/audit")
         .await
-        .unwrap()
         .text()
         .await
         .unwrap();
@@ -1205,12 +1177,8 @@ async fn cases_are_submitted_once_validated_and_shown_to_their_applicant_only() 
     );
 
     let view: Value = app
-        .client
-        .get(app.url(&format!("/api/v1/cases/{case_no}")))
-        .bearer_auth(&citizen)
-        .send()
+        .get_as(&citizen, &format!("/api/v1/cases/{case_no}"))
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
@@ -1222,30 +1190,16 @@ async fn cases_are_submitted_once_validated_and_shown_to_their_applicant_only() 
     // Another applicant, and staff of another department, do not see it.
     let enterprise = app.token(ENTERPRISE).await;
     let other = app
-        .client
-        .get(app.url(&format!("/api/v1/cases/{case_no}")))
-        .bearer_auth(&enterprise)
-        .send()
-        .await
-        .unwrap();
+        .get_as(&enterprise, &format!("/api/v1/cases/{case_no}"))
+        .await;
     assert_eq!(other.status(), StatusCode::NOT_FOUND);
     let rsj = app.token("reviewer_rsj").await;
-    let staff = app
-        .client
-        .get(app.url(&format!("/api/v1/cases/{case_no}")))
-        .bearer_auth(&rsj)
-        .send()
-        .await
-        .unwrap();
+    let staff = app.get_as(&rsj, &format!("/api/v1/cases/{case_no}")).await;
     assert_eq!(staff.status(), StatusCode::NOT_FOUND);
     let admin = app.token("admin").await;
     let staff = app
-        .client
-        .get(app.url(&format!("/api/v1/cases/{case_no}")))
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .unwrap();
+        .get_as(&admin, &format!("/api/v1/cases/{case_no}"))
+        .await;
     assert_eq!(staff.status(), StatusCode::OK);
 
     // Bad input: every problem named by field.
@@ -1380,12 +1334,8 @@ async fn a_case_goes_from_notice_to_delivery_through_the_api() {
     }
     // The tracking page explains how the due date was counted.
     let page = app
-        .client
-        .get(app.url(&format!("/me/cases/{no}")))
-        .bearer_auth(&citizen)
-        .send()
+        .get_as(&citizen, &format!("/me/cases/{no}"))
         .await
-        .unwrap()
         .text()
         .await
         .unwrap();
@@ -1476,12 +1426,8 @@ async fn the_bureau_enters_next_years_holidays_and_open_cases_are_recounted() {
     assert_eq!(after["date"], "2027-01-04");
     assert_eq!(after["arrangement_known"], true);
     let view: Value = app
-        .client
-        .get(app.url(&format!("/api/v1/cases/{no}")))
-        .bearer_auth(&citizen)
-        .send()
+        .get_as(&citizen, &format!("/api/v1/cases/{no}"))
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
@@ -1531,12 +1477,8 @@ async fn case_progress_reaches_the_applicants_inbox_once() {
         "delivered once"
     );
     let page = app
-        .client
-        .get(app.url("/me/messages"))
-        .bearer_auth(&citizen)
-        .send()
+        .get_as(&citizen, "/me/messages")
         .await
-        .unwrap()
         .text()
         .await
         .unwrap();
