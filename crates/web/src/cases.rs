@@ -175,12 +175,11 @@ pub async fn submit(
             "事项不存在或尚未发布",
         ),
         Some(item) => {
-            let person = account.kind == AccountKind::Citizen;
-            if !item.audiences.iter().any(|a| a.is_legal_person() != person) {
+            if !item.serves(account.kind) {
                 errors.add(
                     "implementation_code",
                     "audience",
-                    if person {
+                    if account.kind == AccountKind::Citizen {
                         "本事项不面向个人办理"
                     } else {
                         "本事项不面向企业和组织办理"

@@ -197,6 +197,69 @@ pub fn implementation_code(body: &CreditCode, level: OrgLevel, catalog_code: &st
 }
 
 impl ServiceItem {
+    /// A first draft of the implementation list for `entry`, implemented by a body at
+    /// `level`: the four fixed elements come from the entry (四级四同), the rest is left for
+    /// the department to fill in, with the usual defaults of a promised item.
+    pub fn draft(
+        entry: &CatalogEntry,
+        body: &CreditCode,
+        level: OrgLevel,
+        org_code: &str,
+        org_name: &str,
+    ) -> ServiceItem {
+        ServiceItem {
+            implementation_code: implementation_code(body, level, &entry.catalog_code),
+            catalog_code: entry.catalog_code.clone(),
+            name: entry.name.clone(),
+            kind: entry.kind,
+            legal_basis: entry.legal_basis.clone(),
+            org_code: org_code.to_owned(),
+            org_name: org_name.to_owned(),
+            levels: vec![level],
+            audiences: Vec::new(),
+            themes: Vec::new(),
+            conditions: String::new(),
+            situations: Vec::new(),
+            procedure: Vec::new(),
+            materials: Vec::new(),
+            intermediaries: Vec::new(),
+            statutory_limit: TimeLimit::working(20),
+            promised_limit: TimeLimit::working(10),
+            outcome: Outcome {
+                name: String::new(),
+                licence_type: None,
+            },
+            case_class: CaseClass::Promised,
+            visits_required: 1,
+            fully_online: false,
+            online_depth: Vec::new(),
+            fees: Vec::new(),
+            place: String::new(),
+            hours: String::new(),
+            windows: "综合受理窗口（无差别受理）".into(),
+            consult_phone: String::new(),
+            complaint_phone: "12345".into(),
+            commitment: None,
+            cross_region: CrossRegion::None,
+            hall_entry: true,
+            special_procedures: Vec::new(),
+        }
+    }
+
+    /// Whether an applicant of this kind may apply: persons for items serving 自然人,
+    /// enterprises for items serving any legal person or organisation.
+    pub fn serves(&self, applicant: crate::account::AccountKind) -> bool {
+        match applicant {
+            crate::account::AccountKind::Citizen => {
+                self.audiences.contains(&Audience::NaturalPerson)
+            }
+            crate::account::AccountKind::Enterprise => {
+                self.audiences.iter().any(|a| a.is_legal_person())
+            }
+            crate::account::AccountKind::Staff => false,
+        }
+    }
+
     /// 容缺受理: some material may be supplied after acceptance.
     pub fn deficiency_acceptance(&self) -> bool {
         self.materials
@@ -628,6 +691,20 @@ pub(crate) mod tests {
                 note: String::new(),
             }],
         }
+    }
+
+    #[test]
+    fn a_draft_keeps_the_four_fixed_elements_and_is_incomplete() {
+        let body = CreditCode::parse(&item().implementation_code[..18]).unwrap();
+        let d = ServiceItem::draft(&entry(), &body, OrgLevel::District, "D-SJJ", "市场监管分局");
+        assert_eq!(four_sames(&entry(), &d), Ok(()));
+        assert_eq!(d.implementation_code, item().implementation_code);
+        assert!(d.validate().is_err());
+        assert!(item().serves(crate::account::AccountKind::Citizen));
+        assert!(item().serves(crate::account::AccountKind::Enterprise));
+        let mut persons_only = item();
+        persons_only.audiences = vec![Audience::NaturalPerson];
+        assert!(!persons_only.serves(crate::account::AccountKind::Enterprise));
     }
 
     #[test]

@@ -14,9 +14,8 @@ use serde::Deserialize;
 use tongban_domain::ValidationErrors;
 use tongban_domain::authz::{Capability, Permission};
 use tongban_domain::catalog::{
-    CaseClass, CatalogEntry, CrossRegion, FieldChange, ItemList, LifecycleError, Outcome,
-    ReviewAction, ServiceItem, TimeLimit, VersionStatus, describe, diff, four_sames,
-    implementation_code, next_status,
+    CatalogEntry, FieldChange, ItemList, LifecycleError, ReviewAction, ServiceItem, VersionStatus,
+    describe, diff, four_sames, next_status,
 };
 use tongban_domain::codes::CreditCode;
 use tongban_store::{ItemVersion, StoreError};
@@ -169,43 +168,7 @@ pub async fn draft_from_entry(
                 org.name
             ))
         })?;
-    let item = ServiceItem {
-        implementation_code: implementation_code(&credit, org.level(), &entry.catalog_code),
-        catalog_code: entry.catalog_code.clone(),
-        name: entry.name.clone(),
-        kind: entry.kind,
-        legal_basis: entry.legal_basis.clone(),
-        org_code: org.code.clone(),
-        org_name: org.name.clone(),
-        levels: vec![org.level()],
-        audiences: Vec::new(),
-        themes: Vec::new(),
-        conditions: String::new(),
-        situations: Vec::new(),
-        procedure: Vec::new(),
-        materials: Vec::new(),
-        intermediaries: Vec::new(),
-        statutory_limit: TimeLimit::working(20),
-        promised_limit: TimeLimit::working(10),
-        outcome: Outcome {
-            name: String::new(),
-            licence_type: None,
-        },
-        case_class: CaseClass::Promised,
-        visits_required: 1,
-        fully_online: false,
-        online_depth: Vec::new(),
-        fees: Vec::new(),
-        place: String::new(),
-        hours: String::new(),
-        windows: "综合受理窗口（无差别受理）".into(),
-        consult_phone: String::new(),
-        complaint_phone: "12345".into(),
-        commitment: None,
-        cross_region: CrossRegion::None,
-        hall_entry: true,
-        special_procedures: Vec::new(),
-    };
+    let item = ServiceItem::draft(&entry, &credit, org.level(), &org.code, &org.name);
     let v = match state
         .store
         .create_draft(state.clock.now(), cap.actor(), &item, "")
