@@ -139,10 +139,13 @@ pub enum Permission {
     ReviewCases,
     /// Enter holiday arrangements (e.g. next year's).
     ManageCalendar,
+    /// Follow time limits within one's scope: overdue and due-soon cases per department,
+    /// materials owed under deficiency acceptance, commitment verifications.
+    ViewDeadlines,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 14] = [
+    pub const ALL: [Permission; 15] = [
         Self::ApplicantSelfService,
         Self::StaffWorkbench,
         Self::ViewOrgScope,
@@ -157,6 +160,7 @@ impl Permission {
         Self::HandleIntake,
         Self::ReviewCases,
         Self::ManageCalendar,
+        Self::ViewDeadlines,
     ];
 }
 
@@ -171,7 +175,7 @@ pub fn allows(principal: &Principal, permission: Permission) -> bool {
         }
         Principal::Staff { role, .. } => match permission {
             P::ApplicantSelfService => false,
-            P::StaffWorkbench | P::ViewOrgScope => true,
+            P::StaffWorkbench | P::ViewOrgScope | P::ViewDeadlines => true,
             P::ViewPersonalData => matches!(role, R::WindowClerk | R::Reviewer | R::BureauAdmin),
             P::ViewAuditTrail => matches!(role, R::BureauAdmin | R::Supervisor),
             P::ManageStaff | P::PublishItems | P::ImportCatalog | P::ManageCalendar => {

@@ -171,6 +171,11 @@ pub enum CaseAction {
     /// The applicant supplies what the notice asked for.
     Supply,
     StartReview,
+    /// One review stage (初审, 复审 …) passed with the reviewer's opinion, where the item
+    /// has more than one; the last stage is the decision itself.
+    PassReviewStage {
+        opinion: String,
+    },
     /// 退回 to an earlier step, with the reason on record.
     ReturnForRework {
         reason: String,
@@ -182,11 +187,17 @@ pub enum CaseAction {
     },
     /// 告知承诺: decided at once on the applicant's signed commitment.
     ApproveOnCommitment,
+    /// 即办: an immediate item accepted, approved and concluded on the spot.
+    ConcludeOnTheSpot,
+    /// The applicant supplies the materials that deficiency acceptance let them owe.
+    SupplyDeficiency,
     Conclude,
     Deliver,
     Withdraw {
         reason: String,
     },
+    /// The commitment verification found the applicant's commitment true.
+    ConfirmCommitment,
     /// A commitment breach found on verification revokes the result.
     Revoke {
         reason: String,
@@ -202,11 +213,15 @@ impl CaseAction {
             Self::IssueNotice { .. } => "一次性告知",
             Self::Supply => "补正材料",
             Self::StartReview => "开始审查",
+            Self::PassReviewStage { .. } => "本级审查通过",
             Self::ReturnForRework { .. } => "退回",
             Self::StartSpecialProcedure => "启动特别程序",
             Self::EndSpecialProcedure => "结束特别程序",
             Self::Decide { .. } => "作出决定",
             Self::ApproveOnCommitment => "告知承诺审批",
+            Self::ConcludeOnTheSpot => "即办办结",
+            Self::SupplyDeficiency => "补齐容缺材料",
+            Self::ConfirmCommitment => "承诺核查属实",
             Self::Conclude => "办结",
             Self::Deliver => "送达",
             Self::Withdraw { .. } => "撤回",
@@ -217,14 +232,17 @@ impl CaseAction {
     /// Who takes this action.
     pub fn actor(&self) -> CaseActor {
         match self {
-            Self::Supply | Self::Withdraw { .. } => CaseActor::Applicant,
+            Self::Supply | Self::SupplyDeficiency | Self::Withdraw { .. } => CaseActor::Applicant,
             Self::Accept
             | Self::AcceptWithDeficiency { .. }
             | Self::Refuse { .. }
             | Self::IssueNotice { .. }
             | Self::ApproveOnCommitment
+            | Self::ConcludeOnTheSpot
             | Self::Deliver => CaseActor::Clerk,
             Self::StartReview
+            | Self::PassReviewStage { .. }
+            | Self::ConfirmCommitment
             | Self::ReturnForRework { .. }
             | Self::StartSpecialProcedure
             | Self::EndSpecialProcedure
@@ -246,11 +264,80 @@ pub enum CaseError {
     ReasonRequired(&'static str),
     #[error("一次性告知须列明缺少或需更正的材料")]
     EmptyNotice,
+    #[error("容缺受理须列明暂缺的材料")]
+    EmptyDeficiency,
+    #[error("“{0}”不是本事项可容缺受理的材料")]
+    NotDeficiencyAcceptable(String),
+    #[error("容缺材料尚未补齐（{0}），不能办结")]
+    DeficiencyOutstanding(String),
+    #[error("本办件没有待补齐的容缺材料")]
+    NoDeficiency,
+    #[error("尚有 {0} 级审查未完成，不能作出决定")]
+    StagesPending(u8),
+    #[error("本事项只有一级审查，请直接作出决定")]
+    NoFurtherStage,
+    #[error("本事项不适用告知承诺，或申请人未签署承诺书")]
+    CommitmentNotSigned,
+    #[error("本办件没有待核查的告知承诺")]
+    NoVerification,
+    #[error("只有即办件可以当场办结")]
+    NotImmediate,
 }
 
-/// The status after `action`, or why not. Reasons and notice items are required where the
-/// plan requires them to be on record.
-pub fn transition(from: CaseStatus, action: &CaseAction) -> Result<CaseStatus, CaseError> {
+/// What the state machine needs to know about the item a case was filed under.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ItemRules {
+    /// 即办件.
+    pub immediate: bool,
+    /// Review stages before the decision; at least one.
+    pub review_stages: u8,
+    /// Materials marked 容缺后补: the only ones that may be missing at acceptance.
+    pub deficiency_allowed: Vec<String>,
+}
+
+impl ItemRules {
+    pub fn of(item: &crate::catalog::ServiceItem) -> Self {
+        ItemRules {
+            immediate: item.case_class == crate::catalog::CaseClass::Immediate,
+            review_stages: item.review_stages.max(1),
+            deficiency_allowed: item
+                .materials
+                .iter()
+                .filter(|m| m.necessity == crate::catalog::Necessity::Deficiency)
+                .map(|m| m.name.clone())
+                .collect(),
+        }
+    }
+}
+
+/// Where a case stands beyond its status: kept with the case, changed only by `transition`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct Progress {
+    /// Review stages passed since the last return.
+    #[serde(default)]
+    pub stages_done: u8,
+    /// Materials accepted as missing (容缺) and not supplied yet.
+    #[serde(default)]
+    pub deficiency_outstanding: Vec<String>,
+    /// The applicant signed the item's commitment (告知承诺) when applying.
+    #[serde(default)]
+    pub commitment_signed: bool,
+    /// A commitment verification task is open.
+    #[serde(default)]
+    pub verification_open: bool,
+    /// The decision: approved (`true`) or denied.
+    #[serde(default)]
+    pub decision: Option<bool>,
+}
+
+/// The status and progress after `action`, or why not. Reasons and notice items are
+/// required where the plan requires them to be on record.
+pub fn transition(
+    from: CaseStatus,
+    rules: &ItemRules,
+    progress: &Progress,
+    action: &CaseAction,
+) -> Result<(CaseStatus, Progress), CaseError> {
     use CaseAction as A;
     use CaseStatus as S;
     let reason_needed = |r: &str, what| {
@@ -260,8 +347,27 @@ pub fn transition(from: CaseStatus, action: &CaseAction) -> Result<CaseStatus, C
             Ok(())
         }
     };
+    let mut p = progress.clone();
     let next = match (from, action) {
-        (S::Submitted, A::Accept | A::AcceptWithDeficiency { .. }) => S::Accepted,
+        (S::Submitted, A::Accept) => S::Accepted,
+        (S::Submitted, A::AcceptWithDeficiency { missing }) => {
+            let missing: Vec<String> = missing
+                .iter()
+                .map(|m| m.trim().to_owned())
+                .filter(|m| !m.is_empty())
+                .collect();
+            if missing.is_empty() {
+                return Err(CaseError::EmptyDeficiency);
+            }
+            if let Some(m) = missing
+                .iter()
+                .find(|m| !rules.deficiency_allowed.contains(m))
+            {
+                return Err(CaseError::NotDeficiencyAcceptable(m.clone()));
+            }
+            p.deficiency_outstanding = missing;
+            S::Accepted
+        }
         (S::Submitted, A::Refuse { reason }) => {
             reason_needed(reason, "不予受理")?;
             S::Refused
@@ -273,16 +379,63 @@ pub fn transition(from: CaseStatus, action: &CaseAction) -> Result<CaseStatus, C
             S::AwaitingSupplement
         }
         (S::AwaitingSupplement, A::Supply) => S::Submitted,
-        (S::Submitted, A::ApproveOnCommitment) => S::Decided,
+        (S::Submitted, A::ApproveOnCommitment) => {
+            if !progress.commitment_signed {
+                return Err(CaseError::CommitmentNotSigned);
+            }
+            p.decision = Some(true);
+            p.verification_open = true;
+            S::Decided
+        }
+        (S::Submitted, A::ConcludeOnTheSpot) => {
+            if !rules.immediate {
+                return Err(CaseError::NotImmediate);
+            }
+            p.decision = Some(true);
+            S::Concluded
+        }
         (S::Accepted, A::StartReview) => S::InReview,
+        (S::InReview, A::PassReviewStage { opinion }) => {
+            reason_needed(opinion, "审查意见")?;
+            if progress.stages_done + 1 >= rules.review_stages.max(1) {
+                return Err(CaseError::NoFurtherStage);
+            }
+            p.stages_done += 1;
+            S::InReview
+        }
         (S::InReview, A::ReturnForRework { reason }) => {
             reason_needed(reason, "退回")?;
+            p.stages_done = 0;
             S::Accepted
         }
         (S::InReview, A::StartSpecialProcedure) => S::SpecialProcedure,
         (S::SpecialProcedure, A::EndSpecialProcedure) => S::InReview,
-        (S::InReview, A::Decide { .. }) => S::Decided,
-        (S::Decided, A::Conclude) => S::Concluded,
+        (S::InReview, A::Decide { approve }) => {
+            let pending = rules
+                .review_stages
+                .max(1)
+                .saturating_sub(progress.stages_done + 1);
+            if pending > 0 {
+                return Err(CaseError::StagesPending(pending));
+            }
+            p.decision = Some(*approve);
+            S::Decided
+        }
+        (S::Accepted | S::InReview | S::SpecialProcedure | S::Decided, A::SupplyDeficiency) => {
+            if progress.deficiency_outstanding.is_empty() {
+                return Err(CaseError::NoDeficiency);
+            }
+            p.deficiency_outstanding.clear();
+            from
+        }
+        (S::Decided, A::Conclude) => {
+            if !progress.deficiency_outstanding.is_empty() {
+                return Err(CaseError::DeficiencyOutstanding(
+                    progress.deficiency_outstanding.join("、"),
+                ));
+            }
+            S::Concluded
+        }
         (S::Concluded, A::Deliver) => S::Delivered,
         (
             S::Submitted | S::AwaitingSupplement | S::Accepted | S::InReview | S::SpecialProcedure,
@@ -291,8 +444,16 @@ pub fn transition(from: CaseStatus, action: &CaseAction) -> Result<CaseStatus, C
             reason_needed(reason, "撤回")?;
             S::Withdrawn
         }
+        (S::Decided | S::Concluded | S::Delivered, A::ConfirmCommitment) => {
+            if !progress.verification_open {
+                return Err(CaseError::NoVerification);
+            }
+            p.verification_open = false;
+            from
+        }
         (S::Decided | S::Concluded | S::Delivered, A::Revoke { reason }) => {
             reason_needed(reason, "撤销")?;
+            p.verification_open = false;
             S::Revoked
         }
         _ => {
@@ -302,7 +463,98 @@ pub fn transition(from: CaseStatus, action: &CaseAction) -> Result<CaseStatus, C
             });
         }
     };
-    Ok(next)
+    Ok((next, p))
+}
+
+/// Working days an applicant has to supply materials owed under deficiency acceptance.
+pub const DEFICIENCY_SUPPLY_WORKING_DAYS: u32 = 5;
+
+/// Working days within which a department verifies a commitment (告知承诺核查).
+pub const COMMITMENT_VERIFICATION_WORKING_DAYS: u32 = 20;
+
+/// 帮办代办: who acted at the window, for whom, and the applicant's consent on record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(tag = "mode", rename_all = "snake_case")]
+pub enum Assistance {
+    /// The applicant came in person and filed through the clerk.
+    InPerson,
+    /// 帮办: staff filled in and filed for an applicant who is present and agreed.
+    Assisted,
+    /// 代办: an agent acts for the applicant, who authorised it.
+    Proxy {
+        agent_name: String,
+        /// The agent's resident ID number, checked by its check digit.
+        agent_id: String,
+        relationship: String,
+    },
+}
+
+impl Assistance {
+    /// Reads the window form's choice: `mode` is `in_person`, `assisted` or `proxy`; help
+    /// and proxy handling need the applicant's consent ticked, proxy handling the agent.
+    pub fn from_form(
+        mode: &str,
+        consent: bool,
+        agent_name: &str,
+        agent_id: &str,
+        relationship: &str,
+    ) -> Result<Self, crate::ValidationErrors> {
+        let mut e = crate::ValidationErrors::new();
+        let a = match mode {
+            "in_person" => Some(Self::InPerson),
+            "assisted" => Some(Self::Assisted),
+            "proxy" => {
+                let name = e.check(
+                    "agent_name",
+                    crate::validation::required_text(agent_name, 50),
+                );
+                let id = e.check("agent_id", crate::codes::ResidentId::parse(agent_id));
+                let rel = e.check(
+                    "relationship",
+                    crate::validation::required_text(relationship, 50),
+                );
+                match (name, id, rel) {
+                    (Some(agent_name), Some(id), Some(relationship)) => Some(Self::Proxy {
+                        agent_name,
+                        agent_id: id.as_str().to_owned(),
+                        relationship,
+                    }),
+                    _ => None,
+                }
+            }
+            _ => {
+                e.add("mode", "unknown", "请选择办理方式");
+                None
+            }
+        };
+        if matches!(mode, "assisted" | "proxy") && !consent {
+            e.add(
+                "consent",
+                "required",
+                "帮办代办须经申请人同意，请确认已取得申请人同意（代办须有授权委托书）",
+            );
+        }
+        e.into_result()?;
+        a.ok_or_else(crate::ValidationErrors::new)
+    }
+
+    /// As staff read it, with the agent's ID number masked.
+    pub fn describe(&self) -> String {
+        match self {
+            Self::InPerson => "本人到窗口办理".to_owned(),
+            Self::Assisted => "帮办：工作人员代为填报，申请人在场并同意".to_owned(),
+            Self::Proxy {
+                agent_name,
+                agent_id,
+                relationship,
+            } => format!(
+                "代办：{}（{}，身份证 {}）受申请人委托办理",
+                crate::mask::mask_name(agent_name),
+                relationship,
+                crate::mask::mask_id_number(agent_id)
+            ),
+        }
+    }
 }
 
 /// Items of a second one-time notice that breach the rule: a later notice may only concern
@@ -371,55 +623,301 @@ mod tests {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
     }
 
+    fn rules() -> ItemRules {
+        ItemRules {
+            immediate: false,
+            review_stages: 1,
+            deficiency_allowed: vec!["健康证明".into()],
+        }
+    }
+
+    /// Applies `actions` in turn from `Submitted`, failing on the first refusal.
+    fn run(rules: &ItemRules, start: Progress, actions: &[CaseAction]) -> (CaseStatus, Progress) {
+        let mut s = CaseStatus::Submitted;
+        let mut p = start;
+        for a in actions {
+            (s, p) = transition(s, rules, &p, a).unwrap_or_else(|e| panic!("{a:?}: {e}"));
+        }
+        (s, p)
+    }
+
+    fn refusal(from: CaseStatus, rules: &ItemRules, p: &Progress, a: CaseAction) -> CaseError {
+        transition(from, rules, p, &a).expect_err("should be refused")
+    }
+
     #[test]
     fn the_whole_path_and_its_refusals() {
         use CaseAction as A;
-        let mut s = CaseStatus::Submitted;
-        for a in [
-            A::IssueNotice {
-                items: vec!["营业执照复印件".into()],
-            },
-            A::Supply,
-            A::Accept,
-            A::StartReview,
-            A::StartSpecialProcedure,
-            A::EndSpecialProcedure,
-            A::Decide { approve: true },
-            A::Conclude,
-            A::Deliver,
-        ] {
-            s = transition(s, &a).unwrap();
-        }
+        let p = Progress::default();
+        let (s, p2) = run(
+            &rules(),
+            p.clone(),
+            &[
+                A::IssueNotice {
+                    items: vec!["营业执照复印件".into()],
+                },
+                A::Supply,
+                A::Accept,
+                A::StartReview,
+                A::StartSpecialProcedure,
+                A::EndSpecialProcedure,
+                A::Decide { approve: true },
+                A::Conclude,
+                A::Deliver,
+            ],
+        );
         assert_eq!(s, CaseStatus::Delivered);
+        assert_eq!(p2.decision, Some(true));
         assert_eq!(
-            transition(CaseStatus::Submitted, &A::Decide { approve: true }),
-            Err(CaseError::NotAllowed {
+            refusal(
+                CaseStatus::Submitted,
+                &rules(),
+                &p,
+                A::Decide { approve: true }
+            ),
+            CaseError::NotAllowed {
                 from: CaseStatus::Submitted,
                 action: "作出决定"
-            })
+            }
         );
         assert_eq!(
-            transition(CaseStatus::Submitted, &A::Refuse { reason: " ".into() }),
-            Err(CaseError::ReasonRequired("不予受理"))
+            refusal(
+                CaseStatus::Submitted,
+                &rules(),
+                &p,
+                A::Refuse { reason: " ".into() }
+            ),
+            CaseError::ReasonRequired("不予受理")
         );
         assert_eq!(
-            transition(CaseStatus::Submitted, &A::IssueNotice { items: vec![] }),
-            Err(CaseError::EmptyNotice)
+            refusal(
+                CaseStatus::Submitted,
+                &rules(),
+                &p,
+                A::IssueNotice { items: vec![] }
+            ),
+            CaseError::EmptyNotice
         );
-        assert!(transition(CaseStatus::Decided, &A::Withdraw { reason: "x".into() }).is_err());
-        assert_eq!(
-            transition(CaseStatus::Submitted, &A::ApproveOnCommitment),
-            Ok(CaseStatus::Decided)
-        );
-        assert_eq!(
+        assert!(
             transition(
-                CaseStatus::Delivered,
-                &A::Revoke {
-                    reason: "承诺不实".into()
+                CaseStatus::Decided,
+                &rules(),
+                &p,
+                &A::Withdraw { reason: "x".into() }
+            )
+            .is_err()
+        );
+        assert_eq!(
+            refusal(
+                CaseStatus::InReview,
+                &rules(),
+                &p,
+                A::ReturnForRework { reason: "".into() }
+            ),
+            CaseError::ReasonRequired("退回")
+        );
+        let (s, _) = run(
+            &rules(),
+            p.clone(),
+            &[A::Withdraw {
+                reason: "不再办理".into(),
+            }],
+        );
+        assert_eq!(s, CaseStatus::Withdrawn);
+        for a in [A::Accept, A::Supply, A::Deliver] {
+            assert!(matches!(
+                refusal(CaseStatus::Withdrawn, &rules(), &p, a),
+                CaseError::NotAllowed { .. }
+            ));
+        }
+    }
+
+    #[test]
+    fn deficiency_acceptance_only_for_marked_materials_and_blocks_conclusion() {
+        use CaseAction as A;
+        let p = Progress::default();
+        assert_eq!(
+            refusal(
+                CaseStatus::Submitted,
+                &rules(),
+                &p,
+                A::AcceptWithDeficiency {
+                    missing: vec!["营业执照".into()]
                 }
             ),
-            Ok(CaseStatus::Revoked)
+            CaseError::NotDeficiencyAcceptable("营业执照".into())
         );
+        assert_eq!(
+            refusal(
+                CaseStatus::Submitted,
+                &rules(),
+                &p,
+                A::AcceptWithDeficiency {
+                    missing: vec![" ".into()]
+                }
+            ),
+            CaseError::EmptyDeficiency
+        );
+        let (s, owed) = run(
+            &rules(),
+            p.clone(),
+            &[
+                A::AcceptWithDeficiency {
+                    missing: vec!["健康证明".into()],
+                },
+                A::StartReview,
+                A::Decide { approve: true },
+            ],
+        );
+        assert_eq!(owed.deficiency_outstanding, vec!["健康证明".to_owned()]);
+        assert_eq!(
+            refusal(s, &rules(), &owed, A::Conclude),
+            CaseError::DeficiencyOutstanding("健康证明".into())
+        );
+        let (s2, supplied) = transition(s, &rules(), &owed, &A::SupplyDeficiency).unwrap();
+        assert_eq!(s2, CaseStatus::Decided);
+        assert_eq!(
+            refusal(s2, &rules(), &supplied, A::SupplyDeficiency),
+            CaseError::NoDeficiency
+        );
+        assert_eq!(
+            transition(s2, &rules(), &supplied, &A::Conclude).unwrap().0,
+            CaseStatus::Concluded
+        );
+    }
+
+    #[test]
+    fn multi_stage_review_needs_every_stage_and_a_return_starts_over() {
+        use CaseAction as A;
+        let two = ItemRules {
+            review_stages: 2,
+            ..rules()
+        };
+        let (s, p) = run(&two, Progress::default(), &[A::Accept, A::StartReview]);
+        assert_eq!(
+            refusal(s, &two, &p, A::Decide { approve: true }),
+            CaseError::StagesPending(1)
+        );
+        let pass = A::PassReviewStage {
+            opinion: "材料齐全，同意".into(),
+        };
+        let (s, p) = transition(s, &two, &p, &pass).unwrap();
+        assert_eq!((s, p.stages_done), (CaseStatus::InReview, 1));
+        assert_eq!(
+            refusal(s, &two, &p, pass.clone()),
+            CaseError::NoFurtherStage
+        );
+        let (back, p0) = transition(
+            s,
+            &two,
+            &p,
+            &A::ReturnForRework {
+                reason: "补充说明".into(),
+            },
+        )
+        .unwrap();
+        assert_eq!((back, p0.stages_done), (CaseStatus::Accepted, 0));
+        assert_eq!(
+            transition(s, &two, &p, &A::Decide { approve: false })
+                .unwrap()
+                .1
+                .decision,
+            Some(false)
+        );
+        assert_eq!(
+            refusal(s, &rules(), &Progress::default(), pass),
+            CaseError::NoFurtherStage
+        );
+    }
+
+    #[test]
+    fn commitment_approval_opens_a_verification_that_a_breach_closes_by_revoking() {
+        use CaseAction as A;
+        let unsigned = Progress::default();
+        assert_eq!(
+            refusal(
+                CaseStatus::Submitted,
+                &rules(),
+                &unsigned,
+                A::ApproveOnCommitment
+            ),
+            CaseError::CommitmentNotSigned
+        );
+        let signed = Progress {
+            commitment_signed: true,
+            ..Progress::default()
+        };
+        let (s, p) = run(&rules(), signed.clone(), &[A::ApproveOnCommitment]);
+        assert_eq!(
+            (s, p.verification_open, p.decision),
+            (CaseStatus::Decided, true, Some(true))
+        );
+        let (s, p) = transition(s, &rules(), &p, &A::Conclude).unwrap();
+        let (revoked, closed) = transition(
+            s,
+            &rules(),
+            &p,
+            &A::Revoke {
+                reason: "经核查，经营场所与承诺不符".into(),
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            (revoked, closed.verification_open),
+            (CaseStatus::Revoked, false)
+        );
+        let (kept, ok) = transition(s, &rules(), &p, &A::ConfirmCommitment).unwrap();
+        assert_eq!((kept, ok.verification_open), (CaseStatus::Concluded, false));
+        assert_eq!(
+            refusal(kept, &rules(), &ok, A::ConfirmCommitment),
+            CaseError::NoVerification
+        );
+    }
+
+    #[test]
+    fn proxy_handling_needs_a_valid_agent_and_consent() {
+        let e =
+            Assistance::from_form("proxy", false, "", "640303195803120241", "子女").unwrap_err();
+        let fields: Vec<&str> = e.errors.iter().map(|x| x.field.as_str()).collect();
+        assert_eq!(fields, ["agent_name", "agent_id", "consent"]);
+        let a =
+            Assistance::from_form("proxy", true, "马小红", "64030319580312024X", "女儿").unwrap();
+        assert_eq!(
+            a.describe(),
+            "代办：马**（女儿，身份证 640303********024X）受申请人委托办理"
+        );
+        assert_eq!(
+            Assistance::from_form("in_person", false, "", "", ""),
+            Ok(Assistance::InPerson)
+        );
+        assert!(Assistance::from_form("assisted", false, "", "", "").is_err());
+        assert!(Assistance::from_form("robot", true, "", "", "").is_err());
+    }
+
+    #[test]
+    fn only_immediate_items_conclude_on_the_spot() {
+        let p = Progress::default();
+        assert_eq!(
+            refusal(
+                CaseStatus::Submitted,
+                &rules(),
+                &p,
+                CaseAction::ConcludeOnTheSpot
+            ),
+            CaseError::NotImmediate
+        );
+        let immediate = ItemRules {
+            immediate: true,
+            ..rules()
+        };
+        let (s, p) = transition(
+            CaseStatus::Submitted,
+            &immediate,
+            &p,
+            &CaseAction::ConcludeOnTheSpot,
+        )
+        .unwrap();
+        assert_eq!((s, p.decision), (CaseStatus::Concluded, Some(true)));
     }
 
     #[test]
@@ -478,7 +976,13 @@ mod tests {
                 items: vec!["身份证".into()]
             }),
             Just(A::Supply),
+            Just(A::SupplyDeficiency),
             Just(A::StartReview),
+            Just(A::PassReviewStage {
+                opinion: "同意".into()
+            }),
+            Just(A::ConcludeOnTheSpot),
+            Just(A::ConfirmCommitment),
             Just(A::ReturnForRework {
                 reason: "材料不一致".into()
             }),
@@ -497,23 +1001,44 @@ mod tests {
         ]
     }
 
+    fn item_rules() -> impl Strategy<Value = ItemRules> {
+        (any::<bool>(), 1u8..=3).prop_map(|(immediate, review_stages)| ItemRules {
+            immediate,
+            review_stages,
+            deficiency_allowed: vec!["健康证明".into()],
+        })
+    }
+
     proptest! {
-        /// No sequence of actions delivers a result that was never decided, and nothing
-        /// moves a refused or withdrawn case.
+        /// Whatever the actions: nothing moves a refused, withdrawn or revoked case; nothing
+        /// concludes without an approval or denial on record, nor while 容缺 materials are
+        /// owed; a decision on a multi-stage item follows every stage; a verification task
+        /// opens only with a commitment approval.
         #[test]
-        fn no_illegal_state_is_reachable(actions in proptest::collection::vec(action(), 0..20)) {
+        fn no_illegal_state_is_reachable(
+            rules in item_rules(),
+            signed in any::<bool>(),
+            actions in proptest::collection::vec(action(), 0..24),
+        ) {
             let mut s = CaseStatus::Submitted;
-            let mut decided = false;
+            let mut p = Progress { commitment_signed: signed, ..Progress::default() };
             for a in &actions {
                 let before = s;
-                if let Ok(next) = transition(s, a) {
-                    prop_assert!(!matches!(before, CaseStatus::Refused | CaseStatus::Withdrawn | CaseStatus::Revoked));
-                    if next == CaseStatus::Decided { decided = true; }
-                    if matches!(next, CaseStatus::Concluded | CaseStatus::Delivered) {
-                        prop_assert!(decided);
-                    }
-                    s = next;
+                let Ok((next, np)) = transition(s, &rules, &p, a) else { continue };
+                prop_assert!(!matches!(before, CaseStatus::Refused | CaseStatus::Withdrawn | CaseStatus::Revoked));
+                prop_assert!(np.stages_done < rules.review_stages);
+                if matches!(a, CaseAction::Decide { .. }) {
+                    prop_assert_eq!(p.stages_done + 1, rules.review_stages);
                 }
+                if next == CaseStatus::Concluded && before != CaseStatus::Concluded {
+                    prop_assert!(np.decision.is_some());
+                    prop_assert!(np.deficiency_outstanding.is_empty());
+                }
+                if np.verification_open && !p.verification_open {
+                    prop_assert!(matches!(a, CaseAction::ApproveOnCommitment) && signed);
+                }
+                s = next;
+                p = np;
             }
         }
     }

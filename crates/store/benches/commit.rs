@@ -41,6 +41,8 @@ fn bench_case(
         status: "submitted".into(),
         channel: "online".into(),
         first_responder: None,
+        assistance: String::new(),
+        progress: Default::default(),
         idempotency_key: Some(key),
         submitted_on: day,
         statutory_due: day,

@@ -6,7 +6,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 use tongban_domain::audit::AuditEvent;
-use tongban_domain::case::case_number;
+use tongban_domain::case::{CaseStatus, Progress, case_number};
 
 use crate::{Store, StoreError, audit, new_id, parse_ts, ts};
 
@@ -35,7 +35,12 @@ pub struct NewCase {
     pub status: String,
     /// `online` or `window`.
     pub channel: String,
+    /// The window clerk who took the application (首问责任); `None` online.
     pub first_responder: Option<String>,
+    /// 帮办代办 as JSON (who acted for whom, with consent); empty when the applicant acted.
+    pub assistance: String,
+    /// The domain's `Progress` at submission (e.g. the commitment signed).
+    pub progress: Progress,
     pub idempotency_key: Option<String>,
     pub submitted_on: NaiveDate,
     pub statutory_due: NaiveDate,
@@ -60,6 +65,44 @@ pub struct CaseRecord {
     pub submitted_at: DateTime<Utc>,
     pub statutory_due: String,
     pub promised_due: String,
+    pub first_responder: Option<String>,
+    pub assistance: String,
+    pub progress: Progress,
+    /// When materials owed under 容缺受理 are due, while any are owed.
+    pub deficiency_due: Option<String>,
+    /// When the open commitment verification is due, while one is open.
+    pub verification_due: Option<String>,
+}
+
+/// A follow-up a case may wait on after its decision or acceptance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FollowUp {
+    /// 容缺受理: materials owed by `deficiency_due`.
+    DeficiencyOwed,
+    /// 告知承诺核查: a verification due by `verification_due`.
+    Verification,
+}
+
+/// One recorded step of a case: the transition the domain allowed and what it changed.
+#[derive(Debug, Clone)]
+pub struct CaseChange<'a> {
+    pub actor: &'a str,
+    pub case_id: &'a str,
+    pub from: CaseStatus,
+    pub to: CaseStatus,
+    /// The progress the decision was taken on; the change is refused if it moved since.
+    pub from_progress: &'a Progress,
+    /// The action's name, e.g. `accept`.
+    pub action: &'a str,
+    /// The action as JSON, for the timeline.
+    pub detail: &'a str,
+    pub progress: &'a Progress,
+    /// New statutory and promised due dates, when the action starts the clock.
+    pub dues: Option<(NaiveDate, NaiveDate)>,
+    pub deficiency_due: Option<NaiveDate>,
+    pub verification_due: Option<NaiveDate>,
+    /// Materials supplied with the action, stored in the same transaction.
+    pub materials: &'a [NewMaterial],
 }
 
 #[derive(Debug, Clone)]
@@ -82,7 +125,8 @@ pub struct MaterialRecord {
 
 const CASE_SELECT: &str = "SELECT c.id, c.case_no, c.implementation_code, c.item_name, \
      c.org_unit_id, o.name AS org_name, o.path AS org_path, c.applicant_id, c.situation, c.form, \
-     c.status, c.channel, c.submitted_at, c.statutory_due, c.promised_due \
+     c.status, c.channel, c.submitted_at, c.statutory_due, c.promised_due, c.first_responder, \
+     c.assistance, c.progress, c.deficiency_due, c.verification_due \
      FROM cases c JOIN org_units o ON o.id = c.org_unit_id";
 
 fn case_from(row: &AnyRow) -> Result<CaseRecord, StoreError> {
@@ -102,7 +146,17 @@ fn case_from(row: &AnyRow) -> Result<CaseRecord, StoreError> {
         submitted_at: parse_ts(&row.try_get::<String, _>("submitted_at")?)?,
         statutory_due: row.try_get("statutory_due")?,
         promised_due: row.try_get("promised_due")?,
+        first_responder: row.try_get("first_responder")?,
+        assistance: row.try_get("assistance")?,
+        progress: serde_json::from_str(&row.try_get::<String, _>("progress")?)
+            .map_err(|e| StoreError::Corrupt(format!("办件进度：{e}")))?,
+        deficiency_due: row.try_get("deficiency_due")?,
+        verification_due: row.try_get("verification_due")?,
     })
+}
+
+fn day(d: NaiveDate) -> String {
+    d.format("%Y-%m-%d").to_string()
 }
 
 /// Stores each material's bytes once (by digest) and links it to the case.
@@ -172,8 +226,10 @@ pub(crate) async fn insert_case_in(
     sqlx::query(
         "INSERT INTO cases (id, case_no, implementation_code, item_version_id, item_name, \
          org_unit_id, applicant_id, situation, form, status, channel, first_responder, \
-         idempotency_key, submitted_at, statutory_due, promised_due, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $14)",
+         idempotency_key, submitted_at, statutory_due, promised_due, updated_at, assistance, \
+         progress) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $14, \
+         $17, $18)",
     )
     .bind(&id)
     .bind(&case_no)
@@ -191,9 +247,13 @@ pub(crate) async fn insert_case_in(
     .bind(ts(now))
     .bind(new.statutory_due.format("%Y-%m-%d").to_string())
     .bind(new.promised_due.format("%Y-%m-%d").to_string())
+    .bind(&new.assistance)
+    .bind(serde_json::to_string(&new.progress).map_err(|e| StoreError::Corrupt(e.to_string()))?)
     .execute(&mut *conn)
     .await?;
     insert_materials(conn, now, &id, &new.materials).await?;
+    // At a window the clerk files the application: the timeline and audit name them.
+    let filed_by = new.first_responder.as_deref().unwrap_or(&new.applicant_id);
     sqlx::query(
         "INSERT INTO case_events (id, case_id, at, actor, action, status_after, detail) \
          VALUES ($1, $2, $3, $4, 'submit', $5, $6)",
@@ -201,7 +261,7 @@ pub(crate) async fn insert_case_in(
     .bind(new_id())
     .bind(&id)
     .bind(ts(now))
-    .bind(&new.applicant_id)
+    .bind(filed_by)
     .bind(&new.status)
     .bind(format!(
         "{} 份材料，渠道 {}",
@@ -214,7 +274,7 @@ pub(crate) async fn insert_case_in(
         conn,
         now,
         AuditEvent::new(
-            &new.applicant_id,
+            filed_by,
             "case.submit",
             format!("case:{case_no}"),
             &new.channel,
@@ -297,55 +357,65 @@ impl Store {
         row.as_ref().map(case_from).transpose()
     }
 
-    /// Records a transition the domain allowed (`from` → `to`), guarded by the status so two
-    /// people cannot both move one case; new due dates replace the old ones when given.
-    #[expect(
-        clippy::too_many_arguments,
-        reason = "one row of the timeline, field by field"
-    )]
+    /// Records a transition the domain allowed, with what it changed and any materials
+    /// supplied with it, in one transaction; guarded by the status so two people cannot
+    /// both move one case.
     pub async fn record_case_action(
         &self,
         now: DateTime<Utc>,
-        actor: &str,
-        case_id: &str,
-        from: &str,
-        to: &str,
-        action: &str,
-        detail: &str,
-        dues: Option<(NaiveDate, NaiveDate)>,
+        change: &CaseChange<'_>,
     ) -> Result<(), StoreError> {
-        let status_label = tongban_domain::case::CaseStatus::parse(to)
-            .map(|s| s.label())
-            .unwrap_or(to);
         let mut tx = self.writer.begin().await?;
-        let row = sqlx::query("SELECT case_no, item_name, applicant_id FROM cases WHERE id = $1")
-            .bind(case_id)
-            .fetch_one(&mut *tx)
+        // Lock the row first (PostgreSQL; SQLite has one writer), so the status and progress
+        // read next are still current when the update lands.
+        sqlx::query("UPDATE cases SET updated_at = updated_at WHERE id = $1")
+            .bind(change.case_id)
+            .execute(&mut *tx)
             .await?;
+        let row = sqlx::query(
+            "SELECT case_no, item_name, applicant_id, status, progress FROM cases WHERE id = $1",
+        )
+        .bind(change.case_id)
+        .fetch_one(&mut *tx)
+        .await?;
         let case_no: String = row.try_get("case_no")?;
         let item_name: String = row.try_get("item_name")?;
         let applicant: String = row.try_get("applicant_id")?;
+        let status: String = row.try_get("status")?;
+        let progress: Progress = serde_json::from_str(&row.try_get::<String, _>("progress")?)
+            .map_err(|e| StoreError::Corrupt(format!("办件进度：{e}")))?;
+        if status != change.from.as_str() || progress != *change.from_progress {
+            return Err(StoreError::Conflict("status_changed".into()));
+        }
         let n = sqlx::query(
-            "UPDATE cases SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4",
+            "UPDATE cases SET status = $1, updated_at = $2, progress = $3, deficiency_due = $4, \
+             verification_due = $5 WHERE id = $6 AND status = $7",
         )
-        .bind(to)
+        .bind(change.to.as_str())
         .bind(ts(now))
-        .bind(case_id)
-        .bind(from)
+        .bind(
+            serde_json::to_string(change.progress)
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        )
+        .bind(change.deficiency_due.map(day))
+        .bind(change.verification_due.map(day))
+        .bind(change.case_id)
+        .bind(change.from.as_str())
         .execute(&mut *tx)
         .await?
         .rows_affected();
         if n == 0 {
             return Err(StoreError::Conflict("status_changed".into()));
         }
-        if let Some((statutory, promised)) = dues {
+        if let Some((statutory, promised)) = change.dues {
             sqlx::query("UPDATE cases SET statutory_due = $1, promised_due = $2 WHERE id = $3")
-                .bind(statutory.format("%Y-%m-%d").to_string())
-                .bind(promised.format("%Y-%m-%d").to_string())
-                .bind(case_id)
+                .bind(day(statutory))
+                .bind(day(promised))
+                .bind(change.case_id)
                 .execute(&mut *tx)
                 .await?;
         }
+        insert_materials(&mut tx, now, change.case_id, change.materials).await?;
         let event_id = new_id();
         crate::outbox::enqueue(
             &mut tx,
@@ -353,10 +423,7 @@ impl Store {
             "case.status",
             &applicant,
             &format!("您的“{item_name}”办件有新进展"),
-            &format!(
-                "办件编号 {case_no}，当前状态：{status_label}。",
-                status_label = status_label
-            ),
+            &format!("办件编号 {case_no}，当前状态：{}。", change.to.label()),
             &format!("/me/cases/{case_no}"),
             &format!("case:{case_no}:{event_id}"),
         )
@@ -366,22 +433,22 @@ impl Store {
              VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(event_id)
-        .bind(case_id)
+        .bind(change.case_id)
         .bind(ts(now))
-        .bind(actor)
-        .bind(action)
-        .bind(to)
-        .bind(detail)
+        .bind(change.actor)
+        .bind(change.action)
+        .bind(change.to.as_str())
+        .bind(change.detail)
         .execute(&mut *tx)
         .await?;
         audit::append(
             &mut tx,
             now,
             AuditEvent::new(
-                actor,
-                format!("case.{action}"),
+                change.actor,
+                format!("case.{}", change.action),
                 format!("case:{case_no}"),
-                to,
+                change.to.as_str(),
             ),
         )
         .await?;
@@ -436,6 +503,30 @@ impl Store {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "{CASE_SELECT} WHERE c.status IN ({list}) AND ($1 = '' OR o.path = $1 OR o.path LIKE $2) \
              ORDER BY c.promised_due, c.submitted_at LIMIT $3"
+        )))
+        .bind(scope_root.unwrap_or(""))
+        .bind(format!("{}/%", scope_root.unwrap_or("")))
+        .bind(limit)
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter().map(case_from).collect()
+    }
+
+    /// Cases with a follow-up date set (materials owed under 容缺受理, or an open commitment
+    /// verification) within `scope_root`, the soonest first.
+    pub async fn cases_following_up(
+        &self,
+        follow_up: FollowUp,
+        scope_root: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<CaseRecord>, StoreError> {
+        let column = match follow_up {
+            FollowUp::DeficiencyOwed => "c.deficiency_due",
+            FollowUp::Verification => "c.verification_due",
+        };
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{CASE_SELECT} WHERE {column} IS NOT NULL AND ($1 = '' OR o.path = $1 OR o.path LIKE $2) \
+             ORDER BY {column}, c.submitted_at LIMIT $3"
         )))
         .bind(scope_root.unwrap_or(""))
         .bind(format!("{}/%", scope_root.unwrap_or("")))

@@ -151,9 +151,14 @@ pub fn item_from_block(
     } else {
         CaseClass::Promised
     };
-    let mut procedure: Vec<Step> = match case_class {
-        CaseClass::Immediate => vec!["受理", "办结"],
-        CaseClass::Promised => vec!["申请", "受理", "审查", "决定", "送达"],
+    let review_stages: u8 = one("review")
+        .map(|r| r.trim().parse().map_err(|_| bad(name, "review 级数")))
+        .transpose()?
+        .unwrap_or(1);
+    let mut procedure: Vec<Step> = match (case_class, review_stages) {
+        (CaseClass::Immediate, _) => vec!["受理", "办结"],
+        (CaseClass::Promised, 1) => vec!["申请", "受理", "审查", "决定", "送达"],
+        (CaseClass::Promised, _) => vec!["申请", "受理", "初审", "复审", "决定", "送达"],
     }
     .into_iter()
     .map(|s| Step {
@@ -265,6 +270,7 @@ pub fn item_from_block(
             .unwrap_or(CrossRegion::None),
         hall_entry: one("hall") != Some("no"),
         special_procedures,
+        review_stages,
     })
 }
 

@@ -40,7 +40,9 @@ use sqlx::{AnyPool, Executor};
 pub use accounts::{Account, NewAccount, PersonSummary, StaffMember};
 pub use audit::AuditReport;
 pub use calendar::CalendarDay;
-pub use cases::{CaseEvent, CaseRecord, MaterialRecord, NewCase, NewMaterial};
+pub use cases::{
+    CaseChange, CaseEvent, CaseRecord, FollowUp, MaterialRecord, NewCase, NewMaterial,
+};
 pub use catalog::{ImportSummary, ItemVersion, PublishedItem};
 pub use error::StoreError;
 pub use org::{Hall, NewHall, NewOrgUnit, NewWindow, Window};

@@ -173,6 +173,7 @@ contract!(
     cases_are_numbered_per_day_and_submitted_once,
     concurrent_submissions_get_distinct_numbers,
     entered_calendar_days_are_kept_and_versioned,
+    case_changes_keep_progress_and_refuse_stale_decisions,
 );
 
 async fn demo_loads_the_three_levels(f: &Fixture) {
@@ -686,6 +687,8 @@ mod cases {
             status: "submitted".into(),
             channel: "online".into(),
             first_responder: None,
+            assistance: String::new(),
+            progress: Default::default(),
             idempotency_key: key.map(Into::into),
             submitted_on: day,
             statutory_due: day,
@@ -815,4 +818,90 @@ async fn entered_calendar_days_are_kept_and_versioned(f: &Fixture) {
     assert_eq!(days[0].2, "元旦节", "a correction replaces the day");
     assert_eq!(days[1].1, "workday");
     assert_eq!(f.store.calendar_version().await.unwrap().0, 2);
+}
+
+/// A step is recorded with its progress, follow-up date and materials at once; a step
+/// decided on progress that has moved since is refused, so two reviewers cannot both pass
+/// the same stage.
+async fn case_changes_keep_progress_and_refuse_stale_decisions(f: &Fixture) {
+    use tongban_domain::case::{CaseStatus, Progress};
+    use tongban_store::{CaseChange, FollowUp, NewMaterial};
+    let (applicant, version, code) = cases::fixture_ids(f).await;
+    let (case, _) = f
+        .store
+        .submit_case(
+            now(),
+            &cases::new_case(&applicant, &version, &code, None, b"%PDF-1.7 a"),
+        )
+        .await
+        .unwrap();
+    let before = Progress::default();
+    let owed = Progress {
+        deficiency_outstanding: vec!["健康证明".into()],
+        ..Progress::default()
+    };
+    let due = chrono::NaiveDate::from_ymd_opt(2026, 12, 4).unwrap();
+    let change = CaseChange {
+        actor: &applicant,
+        case_id: &case.id,
+        from: CaseStatus::Submitted,
+        to: CaseStatus::Accepted,
+        from_progress: &before,
+        action: "accept_with_deficiency",
+        detail: "{}",
+        progress: &owed,
+        dues: Some((due, due)),
+        deficiency_due: Some(due),
+        verification_due: None,
+        materials: &[],
+    };
+    f.store.record_case_action(now(), &change).await.unwrap();
+    let stored = f.store.case_by_no(&case.case_no).await.unwrap();
+    assert_eq!(stored.progress, owed);
+    assert_eq!(stored.deficiency_due.as_deref(), Some("2026-12-04"));
+    let following = f
+        .store
+        .cases_following_up(FollowUp::DeficiencyOwed, None, 10)
+        .await
+        .unwrap();
+    assert_eq!(following.len(), 1);
+    // Supplying with a stale view of the progress is refused and stores nothing.
+    let supplied = Progress::default();
+    let pdf = b"%PDF-1.7 health".to_vec();
+    let material = [NewMaterial {
+        name: "健康证明".into(),
+        filename: "健康证明.pdf".into(),
+        content_type: "application/pdf".into(),
+        sha256: tongban_domain::case::sha256_hex(&pdf),
+        content: pdf,
+    }];
+    let stale = CaseChange {
+        from: CaseStatus::Accepted,
+        to: CaseStatus::Accepted,
+        from_progress: &before,
+        action: "supply_deficiency",
+        progress: &supplied,
+        dues: None,
+        deficiency_due: None,
+        materials: &material,
+        ..change.clone()
+    };
+    assert!(matches!(
+        f.store.record_case_action(now(), &stale).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert_eq!(f.store.case_materials(&case.id).await.unwrap().len(), 1);
+    let fresh = CaseChange {
+        from_progress: &owed,
+        ..stale
+    };
+    f.store.record_case_action(now(), &fresh).await.unwrap();
+    assert_eq!(f.store.case_materials(&case.id).await.unwrap().len(), 2);
+    assert!(
+        f.store
+            .cases_following_up(FollowUp::DeficiencyOwed, None, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }

@@ -511,6 +511,9 @@ pub struct CaseBody {
     form: serde_json::Map<String, serde_json::Value>,
     #[serde(default)]
     materials: Vec<MaterialUpload>,
+    /// The applicant signs the item's commitment text (告知承诺), where the item offers it.
+    #[serde(default)]
+    commitment_signed: bool,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -581,7 +584,8 @@ pub async fn submit_case(
             form: serde_json::to_string(&body.form).unwrap_or_else(|_| "{}".into()),
             uploads,
             idempotency_key: key,
-            channel: "online",
+            commitment_signed: body.commitment_signed,
+            on_behalf: None,
         },
         errors,
     )
@@ -632,6 +636,13 @@ pub struct CaseView {
     submitted_at: String,
     statutory_due: String,
     promised_due: String,
+    /// Materials owed under 容缺受理, and by when.
+    deficiency_owed: Vec<String>,
+    deficiency_due: Option<String>,
+    /// Approved (`true`), denied (`false`), or not decided yet.
+    decision: Option<bool>,
+    /// The due date of an open commitment verification (告知承诺核查).
+    verification_due: Option<String>,
     events: Vec<CaseEventView>,
     materials: Vec<CaseMaterialView>,
 }
@@ -657,6 +668,10 @@ pub async fn get_case(
         .to_owned();
     Ok(Json(CaseView {
         status_label: label,
+        deficiency_owed: case.progress.deficiency_outstanding.clone(),
+        deficiency_due: case.deficiency_due.clone(),
+        decision: case.progress.decision,
+        verification_due: case.verification_due.clone(),
         events: events
             .into_iter()
             .map(|e| CaseEventView {
@@ -708,7 +723,7 @@ pub async fn act_on_case(
     axum::extract::Path(case_no): axum::extract::Path<String>,
     ApiJson(action): ApiJson<tongban_domain::case::CaseAction>,
 ) -> Result<Json<CaseView>, WebError> {
-    crate::cases::act(&state, &current, &case_no, action).await?;
+    crate::cases::act(&state, &current, &case_no, action, &[]).await?;
     get_case(State(state), current, axum::extract::Path(case_no)).await
 }
 

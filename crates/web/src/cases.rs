@@ -8,11 +8,12 @@ use tongban_domain::account::AccountKind;
 use tongban_domain::authz::Permission;
 use tongban_domain::calendar::WorkCalendar;
 use tongban_domain::case::{
-    CaseAction, CaseActor, CaseStatus, sha256_hex, sniff_upload, transition,
+    Assistance, COMMITMENT_VERIFICATION_WORKING_DAYS, CaseAction, CaseActor, CaseStatus,
+    DEFICIENCY_SUPPLY_WORKING_DAYS, ItemRules, Progress, sha256_hex, sniff_upload, transition,
 };
 use tongban_domain::catalog::{TimeLimit, TimeUnit};
 use tongban_domain::validation::required_text;
-use tongban_store::{CaseRecord, NewCase, NewMaterial, StoreError};
+use tongban_store::{CaseChange, CaseRecord, NewCase, NewMaterial, StoreError};
 
 use crate::auth::Current;
 use crate::{AppState, WebError};
@@ -39,8 +40,18 @@ pub struct Submission {
     pub form: String,
     pub uploads: Vec<Upload>,
     pub idempotency_key: Option<String>,
-    /// `online` or `window`.
-    pub channel: &'static str,
+    /// The applicant ticked the item's commitment text (告知承诺).
+    pub commitment_signed: bool,
+    /// Filed at a window by a clerk for the person standing there; `None` online.
+    pub on_behalf: Option<OnBehalf>,
+}
+
+/// A window application: whose it is (identity checked by the clerk) and how they were
+/// helped.
+#[derive(Debug)]
+pub struct OnBehalf {
+    pub applicant: tongban_store::Account,
+    pub assistance: Assistance,
 }
 
 /// Today in the district (Asia/Shanghai has no daylight saving).
@@ -92,7 +103,10 @@ pub fn clock_from_events(
     for e in events {
         let day = local_date(e.at);
         match e.action.as_str() {
-            "accept" | "accept_with_deficiency" => accepted = Some(day),
+            "accept"
+            | "accept_with_deficiency"
+            | "approve_on_commitment"
+            | "conclude_on_the_spot" => accepted = Some(day),
             "start_special_procedure" => open = Some(day),
             "end_special_procedure" => {
                 if let Some(start) = open.take() {
@@ -156,10 +170,22 @@ pub async fn submit(
     sub: Submission,
     mut errors: ValidationErrors,
 ) -> Result<(CaseRecord, bool), WebError> {
-    let cap = current
-        .principal
-        .capability(Permission::ApplicantSelfService)?;
-    let account = current.account()?;
+    // Online the applicant files for themselves; at a window a clerk files for the person
+    // whose identity they checked (the clerk is the first responder, 首问责任).
+    let (cap, account, first_responder) = match &sub.on_behalf {
+        None => (
+            current
+                .principal
+                .capability(Permission::ApplicantSelfService)?,
+            current.account()?,
+            None,
+        ),
+        Some(b) => (
+            current.principal.capability(Permission::HandleIntake)?,
+            &b.applicant,
+            Some(current.account()?.id.clone()),
+        ),
+    };
     if sub.idempotency_key.as_ref().is_some_and(|k| k.len() > 100) {
         errors.add(
             "Idempotency-Key",
@@ -194,6 +220,9 @@ pub async fn submit(
                     "unknown_situation",
                     "请选择本事项的一种办事情形",
                 );
+            }
+            if sub.commitment_signed && item.commitment.is_none() {
+                errors.add("commitment", "not_offered", "本事项不适用告知承诺");
             }
         }
     }
@@ -243,8 +272,22 @@ pub async fn submit(
         situation: sub.situation.trim().to_owned(),
         form: sub.form,
         status: CaseStatus::Submitted.as_str().to_owned(),
-        channel: sub.channel.to_owned(),
-        first_responder: None,
+        channel: if first_responder.is_some() {
+            "window"
+        } else {
+            "online"
+        }
+        .to_owned(),
+        first_responder,
+        assistance: sub
+            .on_behalf
+            .as_ref()
+            .map(|b| serde_json::to_string(&b.assistance).unwrap_or_default())
+            .unwrap_or_default(),
+        progress: Progress {
+            commitment_signed: sub.commitment_signed,
+            ..Progress::default()
+        },
         idempotency_key: sub.idempotency_key,
         submitted_on: today,
         statutory_due: due(&state.calendar.get(), today, &item.statutory_limit),
@@ -273,12 +316,14 @@ pub fn can_view(current: &Current, case: &CaseRecord) -> bool {
             .is_ok_and(|c| c.scope().covers(&case.org_path))
 }
 
-/// Takes `action` on the case if the actor may and the state machine allows it.
+/// Takes `action` on the case if the actor may and the state machine allows it; materials
+/// supplied with it are stored in the same transaction.
 pub async fn act(
     state: &AppState,
     current: &Current,
     case_no: &str,
     action: CaseAction,
+    materials: &[NewMaterial],
 ) -> Result<(), WebError> {
     let account = current.account()?;
     let case = state.store.case_by_no(case_no).await?;
@@ -308,41 +353,76 @@ pub async fn act(
     }
     let from = CaseStatus::parse(&case.status)
         .ok_or_else(|| WebError::internal(StoreError::Corrupt(case.status.clone())))?;
-    let to = transition(from, &action).map_err(|e| WebError::Conflict {
-        code: "case_transition",
-        detail: e.to_string(),
-    })?;
-    // Acceptance starts the clock: the due dates are counted from the day of acceptance.
-    let dues = if matches!(
-        action,
-        CaseAction::Accept | CaseAction::AcceptWithDeficiency { .. }
-    ) {
-        let item = state.store.item_version_for_case(&case.id).await?;
-        let today = today(state);
-        Some((
-            due(&state.calendar.get(), today, &item.statutory_limit),
-            due(&state.calendar.get(), today, &item.promised_limit),
-        ))
-    } else {
-        None
+    let item = state.store.item_version_for_case(&case.id).await?;
+    let (to, progress) =
+        transition(from, &ItemRules::of(&item), &case.progress, &action).map_err(|e| {
+            WebError::Conflict {
+                code: "case_transition",
+                detail: e.to_string(),
+            }
+        })?;
+    let cal = state.calendar.get();
+    let today = today(state);
+    let parse = |d: &Option<String>| {
+        d.as_deref()
+            .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
     };
+    // Acceptance starts the clock: the due dates are counted from the day of acceptance.
+    let dues = matches!(
+        action,
+        CaseAction::Accept
+            | CaseAction::AcceptWithDeficiency { .. }
+            | CaseAction::ConcludeOnTheSpot
+            | CaseAction::ApproveOnCommitment
+    )
+    .then(|| {
+        (
+            due(&cal, today, &item.statutory_limit),
+            due(&cal, today, &item.promised_limit),
+        )
+    });
+    // Follow-up dates: set when the obligation starts, kept while it lasts, cleared after.
+    let follow_up = |open: bool, was_open: bool, current: Option<NaiveDate>, days: u32| match (
+        open, was_open,
+    ) {
+        (false, _) => None,
+        (true, true) => current,
+        (true, false) => Some(cal.add_working_days(today, days)),
+    };
+    let deficiency_due = follow_up(
+        !progress.deficiency_outstanding.is_empty(),
+        !case.progress.deficiency_outstanding.is_empty(),
+        parse(&case.deficiency_due),
+        DEFICIENCY_SUPPLY_WORKING_DAYS,
+    );
+    let verification_due = follow_up(
+        progress.verification_open,
+        case.progress.verification_open,
+        parse(&case.verification_due),
+        COMMITMENT_VERIFICATION_WORKING_DAYS,
+    );
     let detail = serde_json::to_string(&action).unwrap_or_default();
     let action_name = serde_json::to_value(&action)
         .ok()
         .and_then(|v| v.get("action").and_then(|a| a.as_str()).map(str::to_owned))
         .unwrap_or_default();
+    let change = CaseChange {
+        actor: &account.id,
+        case_id: &case.id,
+        from,
+        to,
+        from_progress: &case.progress,
+        action: &action_name,
+        detail: &detail,
+        progress: &progress,
+        dues,
+        deficiency_due,
+        verification_due,
+        materials,
+    };
     match state
         .store
-        .record_case_action(
-            state.clock.now(),
-            &account.id,
-            &case.id,
-            from.as_str(),
-            to.as_str(),
-            &action_name,
-            &detail,
-            dues,
-        )
+        .record_case_action(state.clock.now(), &change)
         .await
     {
         Err(StoreError::Conflict(_)) => Err(WebError::Conflict {

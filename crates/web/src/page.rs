@@ -62,6 +62,12 @@ fn nav_for(principal: &Principal, path: &str) -> Vec<NavItem> {
         items.push(("/staff/cases", "办件"));
         items.push(("/staff/org", "本单位"));
     }
+    if allows(principal, Permission::HandleIntake) {
+        items.push(("/staff/intake", "窗口收件"));
+    }
+    if allows(principal, Permission::ViewDeadlines) {
+        items.push(("/staff/deadlines", "时限监督"));
+    }
     if allows(principal, Permission::ViewCatalogWork) {
         items.push(("/catalog", "目录管理"));
     }

@@ -230,6 +230,35 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         ),
         r(
             Method::GET,
+            "/staff/intake",
+            "/staff/intake",
+            Access::Permission(P::HandleIntake),
+            get(pages::cases::intake_items),
+        ),
+        r(
+            Method::GET,
+            "/staff/intake/{code}",
+            "/staff/intake/0000000000000000000000000000000",
+            Access::Permission(P::HandleIntake),
+            get(pages::cases::intake_form),
+        ),
+        r(
+            Method::POST,
+            "/staff/intake/{code}",
+            "/staff/intake/0000000000000000000000000000000",
+            Access::Permission(P::HandleIntake),
+            post(pages::cases::intake)
+                .layer(axum::extract::DefaultBodyLimit::max(48 * 1024 * 1024)),
+        ),
+        r(
+            Method::GET,
+            "/staff/deadlines",
+            "/staff/deadlines",
+            Access::Permission(P::ViewDeadlines),
+            get(pages::cases::deadlines),
+        ),
+        r(
+            Method::GET,
             "/staff/cases/{no}",
             "/staff/cases/0000000000000000000000000000000202611270001",
             Access::Permission(P::StaffWorkbench),

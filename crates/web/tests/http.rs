@@ -1487,3 +1487,382 @@ async fn case_progress_reaches_the_applicants_inbox_once() {
         "{page}"
     );
 }
+
+/// Posts an action through the API and returns the response.
+async fn act_api(app: &TestApp, token: &str, no: &str, body: Value) -> reqwest::Response {
+    app.client
+        .post(app.url(&format!("/api/v1/cases/{no}/actions")))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn refused_with(res: reqwest::Response, words: &str) {
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    let detail = problem(res).await["detail"].as_str().unwrap().to_owned();
+    assert!(detail.contains(words), "{detail}");
+}
+
+#[tokio::test]
+async fn commitment_approval_is_verified_and_a_breach_revokes_it() {
+    let app = TestApp::new().await;
+    let citizen = app.token(CITIZEN).await;
+    let clerk = app.token("clerk").await;
+    let reviewer = app.token("reviewer").await;
+    let item = find_item(&app, "食品小经营店备案发放").await;
+    let code = item["implementation_code"].as_str().unwrap();
+    // Without the signed commitment there is no approval on commitment.
+    let unsigned = apply(&app, &citizen, code, json!({"situation": "新办"})).await;
+    refused_with(
+        act_api(
+            &app,
+            &clerk,
+            &unsigned,
+            json!({"action": "approve_on_commitment"}),
+        )
+        .await,
+        "未签署承诺书",
+    )
+    .await;
+    let no = apply(
+        &app,
+        &citizen,
+        code,
+        json!({"situation": "新办", "commitment_signed": true}),
+    )
+    .await;
+    let res = act_api(
+        &app,
+        &clerk,
+        &no,
+        json!({"action": "approve_on_commitment"}),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let case: Value = res.json().await.unwrap();
+    assert_eq!(case["status"], "decided");
+    assert_eq!(case["decision"], true);
+    let verification_due = case["verification_due"].as_str().unwrap().to_owned();
+    // The department sees the verification task on its time-limit page.
+    let html = app
+        .get_as(&reviewer, "/staff/deadlines")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains(&no) && html.contains(&verification_due),
+        "{html}"
+    );
+    // A breach found on verification revokes the outcome, with the reason on record.
+    refused_with(
+        act_api(
+            &app,
+            &reviewer,
+            &no,
+            json!({"action": "revoke", "reason": ""}),
+        )
+        .await,
+        "撤销须写明理由",
+    )
+    .await;
+    let res = act_api(
+        &app,
+        &reviewer,
+        &no,
+        json!({"action": "revoke", "reason": "经现场核查，经营场所与承诺不符"}),
+    )
+    .await;
+    let case: Value = res.json().await.unwrap();
+    assert_eq!(case["status"], "revoked");
+    assert!(case["verification_due"].is_null());
+    assert!(
+        case["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["detail"].as_str().unwrap().contains("与承诺不符"))
+    );
+}
+
+#[tokio::test]
+async fn deficiency_acceptance_lets_only_marked_materials_wait_and_blocks_conclusion() {
+    let app = TestApp::new().await;
+    let citizen = app.token(CITIZEN).await;
+    let clerk = app.token("clerk").await;
+    let reviewer = app.token("reviewer").await;
+    let item = find_item(&app, "食品小经营店备案发放").await;
+    let code = item["implementation_code"].as_str().unwrap();
+    let no = apply(&app, &citizen, code, json!({"situation": "新办"})).await;
+    refused_with(
+        act_api(
+            &app,
+            &clerk,
+            &no,
+            json!({"action": "accept_with_deficiency", "missing": ["营业执照"]}),
+        )
+        .await,
+        "不是本事项可容缺受理的材料",
+    )
+    .await;
+    let res = act_api(
+        &app,
+        &clerk,
+        &no,
+        json!({"action": "accept_with_deficiency", "missing": ["从业人员健康证明"]}),
+    )
+    .await;
+    let case: Value = res.json().await.unwrap();
+    assert_eq!(case["status"], "accepted");
+    assert_eq!(case["deficiency_owed"], json!(["从业人员健康证明"]));
+    assert!(case["deficiency_due"].is_string());
+    for a in ["start_review", "decide"] {
+        let res = act_api(&app, &reviewer, &no, json!({"action": a, "approve": true})).await;
+        assert_eq!(res.status(), StatusCode::OK, "{a}");
+    }
+    refused_with(
+        act_api(&app, &reviewer, &no, json!({"action": "conclude"})).await,
+        "容缺材料尚未补齐（从业人员健康证明）",
+    )
+    .await;
+    // The applicant's tracking page asks for the owed material; supplying it (with the
+    // file, in one step) lets the case conclude.
+    let web = staff_client(&app, CITIZEN).await;
+    let html = web
+        .get(&format!("/me/cases/{no}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("data-test=\"deficiency-owed\""));
+    let csrf = extract_csrf(&html);
+    let form = reqwest::multipart::Form::new().part(
+        "file_0",
+        reqwest::multipart::Part::bytes(b"%PDF-1.7 health".to_vec()).file_name("健康证明.pdf"),
+    );
+    let res = web
+        .client
+        .post(web.url(&format!(
+            "/me/cases/{no}/supply?csrf={}",
+            urlencoding(&csrf)
+        )))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let res = act_api(&app, &reviewer, &no, json!({"action": "conclude"})).await;
+    let case: Value = res.json().await.unwrap();
+    assert_eq!(case["status"], "concluded");
+    assert!(case["deficiency_due"].is_null());
+    assert!(
+        case["materials"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["filename"] == "健康证明.pdf")
+    );
+}
+
+fn urlencoding(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn two_stage_review_and_immediate_items() {
+    let app = TestApp::new().await;
+    let citizen = app.token(CITIZEN).await;
+    let clerk = app.token("clerk").await;
+    let reviewer = app.token("reviewer_rsj").await;
+    let item = find_item(&app, "就业困难人员认定").await;
+    let no = apply(
+        &app,
+        &citizen,
+        item["implementation_code"].as_str().unwrap(),
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        act_api(&app, &clerk, &no, json!({"action": "accept"}))
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        act_api(&app, &reviewer, &no, json!({"action": "start_review"}))
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    refused_with(
+        act_api(
+            &app,
+            &reviewer,
+            &no,
+            json!({"action": "decide", "approve": true}),
+        )
+        .await,
+        "尚有 1 级审查未完成",
+    )
+    .await;
+    let res = act_api(
+        &app,
+        &reviewer,
+        &no,
+        json!({"action": "pass_review_stage", "opinion": "初审：材料齐全，情况属实"}),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let case: Value = act_api(
+        &app,
+        &reviewer,
+        &no,
+        json!({"action": "decide", "approve": true}),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(case["status"], "decided");
+
+    // 即办件: the window concludes it on the spot, due the same day.
+    let item = find_item(&app, "失业登记").await;
+    let no = apply(
+        &app,
+        &citizen,
+        item["implementation_code"].as_str().unwrap(),
+        json!({}),
+    )
+    .await;
+    let case: Value = act_api(&app, &clerk, &no, json!({"action": "conclude_on_the_spot"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(case["status"], "concluded");
+    assert_eq!(
+        case["promised_due"],
+        case["submitted_at"].as_str().unwrap()[..10]
+    );
+    let other = find_item(&app, "食品小经营店备案发放").await;
+    let no = apply(
+        &app,
+        &citizen,
+        other["implementation_code"].as_str().unwrap(),
+        json!({"situation": "新办"}),
+    )
+    .await;
+    refused_with(
+        act_api(&app, &clerk, &no, json!({"action": "conclude_on_the_spot"})).await,
+        "只有即办件",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_window_clerk_files_for_a_person_with_proxy_consent_on_record() {
+    let app = TestApp::new().await;
+    let clerk = staff_client(&app, "clerk").await;
+    let item = find_item(&app, "居住证办理").await;
+    let code = item["implementation_code"].as_str().unwrap();
+    let full: Value = app
+        .get(&format!("/api/v1/items/{code}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let situation = full["situations"][0]["name"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let page = clerk.get(&format!("/staff/intake/{code}")).await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let csrf = extract_csrf(&page.text().await.unwrap());
+    let post = |fields: Vec<(&'static str, String)>| {
+        let mut form = reqwest::multipart::Form::new().text("situation", situation.clone());
+        for (k, v) in fields {
+            form = form.text(k, v);
+        }
+        clerk
+            .client
+            .post(clerk.url(&format!("/staff/intake/{code}?csrf={}", urlencoding(&csrf))))
+            .multipart(form)
+            .send()
+    };
+    // A wrong check digit, no ID check and proxy handling without consent: all listed.
+    let res = post(vec![
+        ("kind", "citizen".into()),
+        ("id_number", "640303195803120241".into()),
+        ("name", "马桂兰".into()),
+        ("mode", "proxy".into()),
+        ("agent_name", "马小红".into()),
+        ("agent_id", "64030319580312024X".into()),
+        ("relationship", "女儿".into()),
+    ])
+    .await
+    .unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains("校验位") && html.contains("核验") && html.contains("同意"),
+        "{html}"
+    );
+    // The demo citizen's number with another name is refused.
+    let res = post(vec![
+        ("kind", "citizen".into()),
+        ("id_number", CITIZEN.into()),
+        ("name", "张三".into()),
+        ("id_checked", "yes".into()),
+        ("mode", "in_person".into()),
+    ])
+    .await
+    .unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.unwrap().contains("不一致"));
+    // A person without an account, represented by her daughter: filed, registered, and
+    // the clerk is the first responder.
+    let res = post(vec![
+        ("kind", "citizen".into()),
+        ("id_number", "640303194003070024".into()),
+        ("name", "马桂兰".into()),
+        ("id_checked", "yes".into()),
+        ("mode", "proxy".into()),
+        ("agent_name", "马小红".into()),
+        ("agent_id", CITIZEN.into()),
+        ("relationship", "女儿".into()),
+        ("consent", "yes".into()),
+    ])
+    .await
+    .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let file = location(&res);
+    let html = clerk.get(&file).await.text().await.unwrap();
+    assert!(html.contains("窗口受理"));
+    assert!(html.contains("data-test=\"first-responder\""));
+    assert!(
+        html.contains("代办：马**（女儿，身份证 640303********024X）"),
+        "{html}"
+    );
+    assert!(!html.contains(CITIZEN), "the agent's number is masked");
+    let person = app
+        .store
+        .account_by_login("640303194003070024")
+        .await
+        .unwrap();
+    let cases = app.store.cases_of_applicant(&person.id).await.unwrap();
+    assert_eq!(cases.len(), 1);
+    assert_eq!(cases[0].channel, "window");
+    assert!(!tongban_domain::password::verify_password(
+        "",
+        &person.password_hash
+    ));
+}

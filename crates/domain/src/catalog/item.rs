@@ -188,6 +188,13 @@ pub struct ServiceItem {
     pub hall_entry: bool,
     #[serde(default)]
     pub special_procedures: Vec<SpecialProcedure>,
+    /// Review stages before the decision (1: one reviewer decides; 2: 初审 then 审批 …).
+    #[serde(default = "one_stage")]
+    pub review_stages: u8,
+}
+
+fn one_stage() -> u8 {
+    1
 }
 
 /// The 31-character implementation code: body credit code + level + catalog code
@@ -243,6 +250,7 @@ impl ServiceItem {
             cross_region: CrossRegion::None,
             hall_entry: true,
             special_procedures: Vec::new(),
+            review_stages: 1,
         }
     }
 
@@ -290,6 +298,9 @@ impl ServiceItem {
         }
         if self.catalog_code.chars().count() != 12 {
             e.add("catalog_code", "length", "基本编码应为 12 位");
+        }
+        if !(1..=3).contains(&self.review_stages) {
+            e.add("review_stages", "range", "审查层级应为 1 至 3 级");
         }
         need(&mut e, "name", &self.name, "事项名称");
         need(&mut e, "legal_basis", &self.legal_basis, "设定依据");
@@ -511,6 +522,7 @@ pub fn describe(item: &ServiceItem) -> Vec<(String, String)> {
             item.commitment.clone().unwrap_or_else(|| "否".into()),
         ),
         ("通办范围".to_owned(), item.cross_region.label().to_owned()),
+        ("审查层级".to_owned(), format!("{} 级", item.review_stages)),
         ("进驻大厅".to_owned(), yes_no(item.hall_entry)),
         (
             "中介服务".to_owned(),
@@ -690,6 +702,7 @@ pub(crate) mod tests {
                 limit_days: 5,
                 note: String::new(),
             }],
+            review_stages: 1,
         }
     }
 

@@ -60,7 +60,43 @@ struct ApplyPage {
     submission: String,
     situation: String,
     note: String,
+    commitment: bool,
     errors: Vec<String>,
+    /// At a window: who is applying and how they are helped; `None` online.
+    window: Option<WindowFields>,
+}
+
+/// The window intake form's applicant and assistance fields, as entered.
+#[derive(Default)]
+struct WindowFields {
+    kind: String,
+    id_number: String,
+    name: String,
+    phone: String,
+    id_checked: bool,
+    mode: String,
+    consent: bool,
+    agent_name: String,
+    agent_id: String,
+    relationship: String,
+}
+
+impl WindowFields {
+    fn read(fields: &[(String, String)]) -> Self {
+        let f = |n| field(fields, n).trim().to_owned();
+        WindowFields {
+            kind: f("kind"),
+            id_number: f("id_number").to_uppercase(),
+            name: f("name"),
+            phone: f("phone"),
+            id_checked: field(fields, "id_checked") == "yes",
+            mode: f("mode"),
+            consent: field(fields, "consent") == "yes",
+            agent_name: f("agent_name"),
+            agent_id: f("agent_id").to_uppercase(),
+            relationship: f("relationship"),
+        }
+    }
 }
 
 fn published(state: &AppState, code: &str) -> Result<Arc<ServiceItem>, WebError> {
@@ -79,7 +115,9 @@ pub async fn apply_form(
         submission: new_token(),
         situation: String::new(),
         note: String::new(),
+        commitment: false,
         errors: Vec::new(),
+        window: None,
     })
 }
 
@@ -93,40 +131,256 @@ pub async fn apply(
 ) -> Result<Response, WebError> {
     let item = published(&state, &code)?;
     let (fields, files) = read_multipart(multipart).await?;
-    let uploads = uploads_for(&item, files);
-    let situation = field(&fields, "situation").to_owned();
-    let note = field(&fields, "note").to_owned();
-    let submission = field(&fields, "submission").to_owned();
-    let result = cases::submit(
-        &state,
-        &current,
-        Submission {
-            implementation_code: code.clone(),
-            situation: situation.clone(),
-            form: serde_json::json!({ "note": note }).to_string(),
-            uploads,
-            idempotency_key: (!submission.is_empty()).then(|| submission.clone()),
-            channel: "online",
-        },
-        ValidationErrors::new(),
-    )
-    .await;
+    let mut form = ApplyForm::read(&item, &fields, files);
+    let sub = form.submission(&code, None);
+    let result = cases::submit(&state, &current, sub, ValidationErrors::new()).await;
     match result {
         Ok((case, _)) => Ok(Redirect::to(&format!("/me/cases/{}", case.case_no)).into_response()),
-        Err(WebError::Validation(v)) => {
-            let mut res = render(&ApplyPage {
-                ctx,
-                item,
-                submission,
-                situation,
-                note,
-                errors: v.errors.iter().map(|e| e.message.clone()).collect(),
-            })?;
-            *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            Ok(res)
-        }
+        Err(WebError::Validation(v)) => form.rerender(ctx, item, None, v),
         Err(e) => Err(e),
     }
+}
+
+/// What the application form posted, kept to re-render it with the errors.
+struct ApplyForm {
+    situation: String,
+    note: String,
+    submission: String,
+    commitment: bool,
+    uploads: Vec<Upload>,
+}
+
+impl ApplyForm {
+    fn read(
+        item: &ServiceItem,
+        fields: &[(String, String)],
+        files: Vec<(String, String, Vec<u8>)>,
+    ) -> Self {
+        ApplyForm {
+            situation: field(fields, "situation").to_owned(),
+            note: field(fields, "note").to_owned(),
+            submission: field(fields, "submission").to_owned(),
+            commitment: field(fields, "commitment") == "yes",
+            uploads: uploads_for(item, files),
+        }
+    }
+
+    /// The submission to make; the uploads move into it (a re-rendered form asks for them
+    /// again, as browsers do not keep chosen files).
+    fn submission(&mut self, code: &str, on_behalf: Option<cases::OnBehalf>) -> Submission {
+        Submission {
+            implementation_code: code.to_owned(),
+            situation: self.situation.clone(),
+            form: serde_json::json!({ "note": self.note }).to_string(),
+            uploads: std::mem::take(&mut self.uploads),
+            idempotency_key: (!self.submission.is_empty()).then(|| self.submission.clone()),
+            commitment_signed: self.commitment,
+            on_behalf,
+        }
+    }
+
+    fn rerender(
+        self,
+        ctx: Ctx,
+        item: Arc<ServiceItem>,
+        window: Option<WindowFields>,
+        v: tongban_domain::ValidationErrors,
+    ) -> Result<Response, WebError> {
+        let mut res = render(&ApplyPage {
+            ctx,
+            item,
+            submission: self.submission,
+            situation: self.situation,
+            note: self.note,
+            commitment: self.commitment,
+            errors: v.errors.iter().map(|e| e.message.clone()).collect(),
+            window,
+        })?;
+        *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+        Ok(res)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "cases/intake_items.html")]
+struct IntakeItemsPage {
+    ctx: Ctx,
+    q: String,
+    items: Vec<Arc<ServiceItem>>,
+}
+
+#[derive(Deserialize)]
+pub struct IntakeQuery {
+    #[serde(default)]
+    q: String,
+}
+
+/// 综窗无差别受理: a window clerk picks any published item of any department.
+pub async fn intake_items(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    axum::extract::Query(query): axum::extract::Query<IntakeQuery>,
+) -> Result<Response, WebError> {
+    let q = query.q.trim().to_owned();
+    let items = state
+        .catalog
+        .get()
+        .items()
+        .iter()
+        .filter(|i| q.is_empty() || i.name.contains(&q) || i.org_name.contains(&q))
+        .cloned()
+        .collect();
+    render(&IntakeItemsPage { ctx, q, items })
+}
+
+pub async fn intake_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+) -> Result<Response, WebError> {
+    let item = published(&state, &code)?;
+    render(&ApplyPage {
+        ctx,
+        item,
+        submission: new_token(),
+        situation: String::new(),
+        note: String::new(),
+        commitment: false,
+        errors: Vec::new(),
+        window: Some(WindowFields {
+            kind: "citizen".into(),
+            mode: "in_person".into(),
+            ..WindowFields::default()
+        }),
+    })
+}
+
+/// A window clerk files an application for the person at the window: their identity is
+/// checked (number by its check digit, the document seen by the clerk), an account is found
+/// or registered for them, and how they were helped is recorded with their consent.
+pub async fn intake(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    current: Current,
+    Path(code): Path<String>,
+    multipart: Multipart,
+) -> Result<Response, WebError> {
+    let item = published(&state, &code)?;
+    let (fields, files) = read_multipart(multipart).await?;
+    let mut form = ApplyForm::read(&item, &fields, files);
+    let w = WindowFields::read(&fields);
+    match window_applicant(&state, &current, &w).await {
+        Ok(on_behalf) => {
+            let sub = form.submission(&code, Some(on_behalf));
+            match cases::submit(&state, &current, sub, ValidationErrors::new()).await {
+                Ok((case, _)) => {
+                    Ok(Redirect::to(&format!("/staff/cases/{}", case.case_no)).into_response())
+                }
+                Err(WebError::Validation(v)) => form.rerender(ctx, item, Some(w), v),
+                Err(e) => Err(e),
+            }
+        }
+        Err(WebError::Validation(v)) => form.rerender(ctx, item, Some(w), v),
+        Err(e) => Err(e),
+    }
+}
+
+/// The applicant at the window: found by ID number (the name must match) or registered
+/// for them, without a password, so the case has its owner and they can claim it online.
+async fn window_applicant(
+    state: &AppState,
+    current: &Current,
+    w: &WindowFields,
+) -> Result<cases::OnBehalf, WebError> {
+    use tongban_domain::account::AccountKind;
+    use tongban_domain::codes::{CreditCode, Phone, ResidentId};
+    use tongban_domain::validation::required_text;
+    let mut e = ValidationErrors::new();
+    let kind = match w.kind.as_str() {
+        "enterprise" => AccountKind::Enterprise,
+        _ => AccountKind::Citizen,
+    };
+    let login = match kind {
+        AccountKind::Enterprise => e
+            .check("id_number", CreditCode::parse(&w.id_number))
+            .map(|c| c.as_str().to_owned()),
+        _ => e
+            .check("id_number", ResidentId::parse(&w.id_number))
+            .map(|c| c.as_str().to_owned()),
+    };
+    let name = e.check("name", required_text(&w.name, 100));
+    let phone = if w.phone.is_empty() {
+        None
+    } else {
+        e.check("phone", Phone::parse(&w.phone))
+            .map(|p| p.as_str().to_owned())
+    };
+    if !w.id_checked {
+        e.add(
+            "id_checked",
+            "required",
+            "请核验申请人的身份证件（或营业执照）原件后勾选确认",
+        );
+    }
+    let assistance = match tongban_domain::case::Assistance::from_form(
+        &w.mode,
+        w.consent,
+        &w.agent_name,
+        &w.agent_id,
+        &w.relationship,
+    ) {
+        Ok(a) => Some(a),
+        Err(v) => {
+            for x in v.errors {
+                e.add(&x.field, x.code, x.message);
+            }
+            None
+        }
+    };
+    e.clone().into_result()?;
+    let (Some(login), Some(name), Some(assistance)) = (login, name, assistance) else {
+        return Err(e.into());
+    };
+    let applicant = match state.store.account_by_login(&login).await {
+        Ok(a) => {
+            if a.name != name || a.kind != kind {
+                let mut e = ValidationErrors::new();
+                e.add(
+                    "name",
+                    "mismatch",
+                    "证件号码与姓名（名称）不一致，请再次核对证件",
+                );
+                return Err(e.into());
+            }
+            a
+        }
+        Err(tongban_store::StoreError::NotFound) => {
+            let staff = current.account()?;
+            state
+                .store
+                .create_account(
+                    state.clock.now(),
+                    &staff.id,
+                    &tongban_store::NewAccount {
+                        kind,
+                        login: login.clone(),
+                        name,
+                        phone,
+                        legal_representative: None,
+                        org_unit_code: None,
+                        role: None,
+                        // No password: the person sets one when they first use the account.
+                        password_hash: "!window-registered".into(),
+                    },
+                )
+                .await?
+        }
+        Err(other) => return Err(other.into()),
+    };
+    Ok(cases::OnBehalf {
+        applicant,
+        assistance,
+    })
 }
 
 /// Pairs posted files with the item's materials by field name (`file_3` is material 3).
@@ -293,8 +547,9 @@ pub async fn track_case(
     })
 }
 
-/// The applicant supplies what the one-time notice asked for, then the case returns to
-/// intake.
+/// The applicant supplies what the one-time notice asked for (the case returns to intake),
+/// or the materials owed under deficiency acceptance; the files and the step are one
+/// transaction.
 pub async fn supply(
     State(state): State<AppState>,
     current: Current,
@@ -330,11 +585,12 @@ pub async fn supply(
         e.add("file_0", "required", "请选择要补正的材料文件");
         return Err(e.into());
     }
-    state
-        .store
-        .add_case_materials(state.clock.now(), &case.id, &materials)
-        .await?;
-    cases::act(&state, &current, &no, CaseAction::Supply).await?;
+    let action = if case.status == CaseStatus::AwaitingSupplement.as_str() {
+        CaseAction::Supply
+    } else {
+        CaseAction::SupplyDeficiency
+    };
+    cases::act(&state, &current, &no, action, &materials).await?;
     Ok(Redirect::to(&format!("/me/cases/{no}")).into_response())
 }
 
@@ -404,6 +660,104 @@ pub async fn inbox(
     render(&InboxPage { ctx, rows, title })
 }
 
+/// One department's line on the time-limit page.
+struct DepartmentDeadlines {
+    department: String,
+    open: usize,
+    due_soon: usize,
+    overdue: Vec<CaseRecord>,
+}
+
+#[derive(Template)]
+#[template(path = "cases/deadlines.html")]
+struct DeadlinesPage {
+    ctx: Ctx,
+    today: String,
+    departments: Vec<DepartmentDeadlines>,
+    /// Materials owed under 容缺受理, with whether the supply date has passed.
+    owed: Vec<(CaseRecord, bool)>,
+    /// Open commitment verifications, with their urgency.
+    verifications: Vec<(CaseRecord, &'static str)>,
+}
+
+/// 限时办结 follow-up within the viewer's scope: per department, the open cases, how many
+/// are due within a working day and which are overdue; materials owed after deficiency
+/// acceptance (flagged once their date passed); commitment verifications to do.
+pub async fn deadlines(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    current: Current,
+) -> Result<Response, WebError> {
+    use tongban_store::FollowUp;
+    let cap = current.principal.capability(Permission::ViewDeadlines)?;
+    let scope = cap.scope().root().map(str::to_owned);
+    let started: Vec<CaseStatus> = CaseStatus::ALL
+        .into_iter()
+        .filter(|s| s.clock_started())
+        .collect();
+    let cal = state.calendar.get();
+    let today = cases::today(&state);
+    let day = |d: &str| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap_or(today);
+    let mut departments: Vec<DepartmentDeadlines> = Vec::new();
+    for c in state
+        .store
+        .cases_in(&started, scope.as_deref(), 10_000)
+        .await?
+    {
+        let u = urgency(&cal, day(&c.promised_due), today, DUE_SOON_WORKING_DAYS);
+        let i = match departments.iter().position(|d| d.department == c.org_name) {
+            Some(i) => i,
+            None => {
+                departments.push(DepartmentDeadlines {
+                    department: c.org_name.clone(),
+                    open: 0,
+                    due_soon: 0,
+                    overdue: Vec::new(),
+                });
+                departments.len() - 1
+            }
+        };
+        let d = &mut departments[i];
+        d.open += 1;
+        match u {
+            tongban_domain::case::Urgency::Overdue => d.overdue.push(c),
+            tongban_domain::case::Urgency::DueSoon => d.due_soon += 1,
+            tongban_domain::case::Urgency::Normal => {}
+        }
+    }
+    // Most overdue first: that is where the bureau follows up.
+    departments.sort_by(|a, b| {
+        (b.overdue.len(), b.due_soon, b.open).cmp(&(a.overdue.len(), a.due_soon, a.open))
+    });
+    let owed = state
+        .store
+        .cases_following_up(FollowUp::DeficiencyOwed, scope.as_deref(), 500)
+        .await?
+        .into_iter()
+        .map(|c| {
+            let late = c.deficiency_due.as_deref().is_some_and(|d| day(d) < today);
+            (c, late)
+        })
+        .collect();
+    let verifications = state
+        .store
+        .cases_following_up(FollowUp::Verification, scope.as_deref(), 500)
+        .await?
+        .into_iter()
+        .map(|c| {
+            let due = day(c.verification_due.as_deref().unwrap_or_default());
+            (c, urgency(&cal, due, today, DUE_SOON_WORKING_DAYS).as_str())
+        })
+        .collect();
+    render(&DeadlinesPage {
+        ctx,
+        today: today.format("%Y-%m-%d").to_string(),
+        departments,
+        owed,
+        verifications,
+    })
+}
+
 #[derive(Template)]
 #[template(path = "cases/file.html")]
 struct CaseFilePage {
@@ -416,65 +770,75 @@ struct CaseFilePage {
     actions: Vec<(&'static str, &'static str)>,
     error: Option<String>,
     explanation: Option<cases::DueExplanation>,
+    /// Materials the item lets intake accept as missing (容缺).
+    deficiency_allowed: Vec<String>,
+    /// 帮办代办, as staff read it (agent's number masked).
+    assistance: String,
+    /// 首问责任: the clerk who took the application at a window.
+    first_responder: Option<String>,
+    /// The item's commitment text, where it offers 告知承诺.
+    commitment: Option<String>,
 }
 
-/// The actions a staff member could take now, as (slug, label).
-fn staff_actions(current: &Current, case: &CaseRecord) -> Vec<(&'static str, &'static str)> {
-    use tongban_domain::case::transition;
+/// The actions a staff member could take now, as (slug, label): those the state machine
+/// allows on this case under its item, and the staff member's role covers.
+fn staff_actions(
+    current: &Current,
+    case: &CaseRecord,
+    item: &ServiceItem,
+) -> Vec<(&'static str, &'static str)> {
+    use tongban_domain::case::{ItemRules, transition};
     let Some(status) = CaseStatus::parse(&case.status) else {
         return Vec::new();
     };
-    let candidates: [(&str, CaseAction, Permission); 10] = [
-        ("accept", CaseAction::Accept, Permission::HandleIntake),
+    let rules = ItemRules::of(item);
+    let x = || "x".to_owned();
+    let candidates = [
+        ("accept", CaseAction::Accept),
         (
-            "issue_notice",
-            CaseAction::IssueNotice {
-                items: vec!["x".into()],
+            "accept_with_deficiency",
+            CaseAction::AcceptWithDeficiency {
+                missing: rules.deficiency_allowed.clone(),
             },
-            Permission::HandleIntake,
         ),
+        ("conclude_on_the_spot", CaseAction::ConcludeOnTheSpot),
+        ("approve_on_commitment", CaseAction::ApproveOnCommitment),
+        ("issue_notice", CaseAction::IssueNotice { items: vec![x()] }),
+        ("refuse", CaseAction::Refuse { reason: x() }),
+        ("start_review", CaseAction::StartReview),
         (
-            "refuse",
-            CaseAction::Refuse { reason: "x".into() },
-            Permission::HandleIntake,
-        ),
-        (
-            "start_review",
-            CaseAction::StartReview,
-            Permission::ReviewCases,
+            "pass_review_stage",
+            CaseAction::PassReviewStage { opinion: x() },
         ),
         (
             "return_for_rework",
-            CaseAction::ReturnForRework { reason: "x".into() },
-            Permission::ReviewCases,
+            CaseAction::ReturnForRework { reason: x() },
         ),
-        (
-            "start_special_procedure",
-            CaseAction::StartSpecialProcedure,
-            Permission::ReviewCases,
-        ),
-        (
-            "end_special_procedure",
-            CaseAction::EndSpecialProcedure,
-            Permission::ReviewCases,
-        ),
-        (
-            "decide",
-            CaseAction::Decide { approve: true },
-            Permission::ReviewCases,
-        ),
-        ("conclude", CaseAction::Conclude, Permission::ReviewCases),
-        ("deliver", CaseAction::Deliver, Permission::HandleIntake),
+        ("start_special_procedure", CaseAction::StartSpecialProcedure),
+        ("end_special_procedure", CaseAction::EndSpecialProcedure),
+        ("decide", CaseAction::Decide { approve: true }),
+        ("conclude", CaseAction::Conclude),
+        ("deliver", CaseAction::Deliver),
+        ("confirm_commitment", CaseAction::ConfirmCommitment),
+        ("revoke", CaseAction::Revoke { reason: x() }),
     ];
     candidates
         .into_iter()
-        .filter(|(_, a, perm)| {
-            transition(status, a).is_ok()
-                && current.principal.capability(*perm).is_ok_and(|c| {
-                    *perm == Permission::HandleIntake || c.scope().covers(&case.org_path)
-                })
+        .filter(|(_, a)| {
+            transition(status, &rules, &case.progress, a).is_ok()
+                && match a.actor() {
+                    tongban_domain::case::CaseActor::Clerk => current
+                        .principal
+                        .capability(Permission::HandleIntake)
+                        .is_ok(),
+                    tongban_domain::case::CaseActor::Reviewer => current
+                        .principal
+                        .capability(Permission::ReviewCases)
+                        .is_ok_and(|c| c.scope().covers(&case.org_path)),
+                    tongban_domain::case::CaseActor::Applicant => false,
+                }
         })
-        .map(|(slug, a, _)| (slug, a.label()))
+        .map(|(slug, a)| (slug, a.label()))
         .collect()
 }
 
@@ -508,7 +872,16 @@ async fn case_file(
         ),
         timeline: timeline(events),
         materials: state.store.case_materials(&case.id).await?,
-        actions: staff_actions(current, &case),
+        actions: staff_actions(current, &case, &version),
+        deficiency_allowed: tongban_domain::case::ItemRules::of(&version).deficiency_allowed,
+        assistance: serde_json::from_str::<tongban_domain::case::Assistance>(&case.assistance)
+            .map(|a| a.describe())
+            .unwrap_or_default(),
+        first_responder: match &case.first_responder {
+            Some(id) => Some(state.store.account(id).await?.name),
+            None => None,
+        },
+        commitment: version.commitment.clone(),
         error,
         case,
         ctx,
@@ -528,51 +901,54 @@ pub async fn show_case_file(
     case_file(&state, ctx, &current, &no, None).await
 }
 
-#[derive(Deserialize)]
-pub struct ActForm {
-    #[serde(default)]
-    action: String,
-    #[serde(default)]
-    reason: String,
-    /// One item per line.
-    #[serde(default)]
-    items: String,
-    #[serde(default)]
-    approve: String,
-}
-
+/// The case file's action forms post `action` and its arguments; `missing` may repeat
+/// (one checkbox per material), so the body is read as pairs.
 pub async fn act_on_case_file(
     State(state): State<AppState>,
     ctx: Ctx,
     current: Current,
     Path(no): Path<String>,
-    Form(form): Form<ActForm>,
+    Form(form): Form<Vec<(String, String)>>,
 ) -> Result<Response, WebError> {
-    let reason = form.reason.trim().to_owned();
-    let action = match form.action.as_str() {
+    let reason = field(&form, "reason").trim().to_owned();
+    let lines = |name| {
+        field(&form, name)
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(str::to_owned)
+            .collect()
+    };
+    let action = match field(&form, "action") {
         "accept" => CaseAction::Accept,
-        "issue_notice" => CaseAction::IssueNotice {
-            items: form
-                .items
-                .lines()
-                .map(str::trim)
-                .filter(|l| !l.is_empty())
-                .map(str::to_owned)
+        "accept_with_deficiency" => CaseAction::AcceptWithDeficiency {
+            missing: form
+                .iter()
+                .filter(|(k, _)| k == "missing")
+                .map(|(_, v)| v.clone())
                 .collect(),
+        },
+        "conclude_on_the_spot" => CaseAction::ConcludeOnTheSpot,
+        "approve_on_commitment" => CaseAction::ApproveOnCommitment,
+        "issue_notice" => CaseAction::IssueNotice {
+            items: lines("items"),
         },
         "refuse" => CaseAction::Refuse { reason },
         "start_review" => CaseAction::StartReview,
+        "pass_review_stage" => CaseAction::PassReviewStage { opinion: reason },
         "return_for_rework" => CaseAction::ReturnForRework { reason },
         "start_special_procedure" => CaseAction::StartSpecialProcedure,
         "end_special_procedure" => CaseAction::EndSpecialProcedure,
         "decide" => CaseAction::Decide {
-            approve: form.approve != "no",
+            approve: field(&form, "approve") != "no",
         },
         "conclude" => CaseAction::Conclude,
         "deliver" => CaseAction::Deliver,
+        "confirm_commitment" => CaseAction::ConfirmCommitment,
+        "revoke" => CaseAction::Revoke { reason },
         _ => return Err(WebError::BadRequest("未知的操作".into())),
     };
-    match cases::act(&state, &current, &no, action).await {
+    match cases::act(&state, &current, &no, action, &[]).await {
         Ok(()) => Ok(Redirect::to(&format!("/staff/cases/{no}")).into_response()),
         Err(WebError::Conflict { detail, .. }) => {
             case_file(&state, ctx, &current, &no, Some(detail)).await
