@@ -142,10 +142,12 @@ pub enum Permission {
     /// Follow time limits within one's scope: overdue and due-soon cases per department,
     /// materials owed under deficiency acceptance, commitment verifications.
     ViewDeadlines,
+    /// Define licence types and import licences issued elsewhere (integrating systems).
+    ManageLicences,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 15] = [
+    pub const ALL: [Permission; 16] = [
         Self::ApplicantSelfService,
         Self::StaffWorkbench,
         Self::ViewOrgScope,
@@ -161,6 +163,7 @@ impl Permission {
         Self::ReviewCases,
         Self::ManageCalendar,
         Self::ViewDeadlines,
+        Self::ManageLicences,
     ];
 }
 
@@ -178,7 +181,11 @@ pub fn allows(principal: &Principal, permission: Permission) -> bool {
             P::StaffWorkbench | P::ViewOrgScope | P::ViewDeadlines => true,
             P::ViewPersonalData => matches!(role, R::WindowClerk | R::Reviewer | R::BureauAdmin),
             P::ViewAuditTrail => matches!(role, R::BureauAdmin | R::Supervisor),
-            P::ManageStaff | P::PublishItems | P::ImportCatalog | P::ManageCalendar => {
+            P::ManageStaff
+            | P::PublishItems
+            | P::ImportCatalog
+            | P::ManageCalendar
+            | P::ManageLicences => {
                 matches!(role, R::BureauAdmin)
             }
             P::ViewCatalogWork => true,

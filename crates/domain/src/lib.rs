@@ -11,9 +11,11 @@ pub mod calendar;
 pub mod case;
 pub mod catalog;
 pub mod codes;
+pub mod licence;
 pub mod mask;
 pub mod org;
 pub mod password;
+pub mod seal;
 pub mod throttle;
 pub mod validation;
 

@@ -53,6 +53,7 @@ fn bench_case(
             content_type: "application/pdf".into(),
             sha256: sha256_hex(&pdf),
             content: pdf,
+            waived_by: None,
         }],
     }
 }

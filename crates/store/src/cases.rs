@@ -18,6 +18,8 @@ pub struct NewMaterial {
     pub content_type: String,
     pub sha256: String,
     pub content: Vec<u8>,
+    /// 免提交: the identifier of the held licence that stands for this material.
+    pub waived_by: Option<String>,
 }
 
 /// An application to record.
@@ -103,6 +105,8 @@ pub struct CaseChange<'a> {
     pub verification_due: Option<NaiveDate>,
     /// Materials supplied with the action, stored in the same transaction.
     pub materials: &'a [NewMaterial],
+    /// A licence issued by this step (谁办理、谁入库), stored in the same transaction.
+    pub licence: Option<&'a crate::NewLicence>,
 }
 
 #[derive(Debug, Clone)]
@@ -121,6 +125,7 @@ pub struct MaterialRecord {
     pub content_type: String,
     pub sha256: String,
     pub size: i64,
+    pub waived_by: Option<String>,
 }
 
 const CASE_SELECT: &str = "SELECT c.id, c.case_no, c.implementation_code, c.item_name, \
@@ -178,7 +183,7 @@ async fn insert_materials(
         .await?;
         sqlx::query(
             "INSERT INTO case_materials (id, case_id, name, filename, content_type, sha256, \
-             size, added_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+             size, added_at, waived_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
         .bind(new_id())
         .bind(case_id)
@@ -188,6 +193,7 @@ async fn insert_materials(
         .bind(&m.sha256)
         .bind(m.content.len() as i64)
         .bind(ts(now))
+        .bind(&m.waived_by)
         .execute(&mut *conn)
         .await?;
     }
@@ -416,6 +422,19 @@ impl Store {
                 .await?;
         }
         insert_materials(&mut tx, now, change.case_id, change.materials).await?;
+        if let Some(licence) = change.licence {
+            crate::licences::insert_licence_in(&mut tx, now, change.actor, licence).await?;
+        }
+        if change.to == CaseStatus::Revoked {
+            crate::licences::revoke_case_licences_in(
+                &mut tx,
+                now,
+                change.actor,
+                change.case_id,
+                "办理结果已被撤销",
+            )
+            .await?;
+        }
         let event_id = new_id();
         crate::outbox::enqueue(
             &mut tx,
@@ -549,6 +568,16 @@ impl Store {
         Ok(())
     }
 
+    pub async fn case_by_id(&self, id: &str) -> Result<CaseRecord, StoreError> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{CASE_SELECT} WHERE c.id = $1"
+        )))
+        .bind(id)
+        .fetch_one(&self.reader)
+        .await?;
+        case_from(&row)
+    }
+
     pub async fn case_by_no(&self, case_no: &str) -> Result<CaseRecord, StoreError> {
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
             "{CASE_SELECT} WHERE c.case_no = $1"
@@ -583,7 +612,7 @@ impl Store {
 
     pub async fn case_materials(&self, case_id: &str) -> Result<Vec<MaterialRecord>, StoreError> {
         let rows = sqlx::query(
-            "SELECT name, filename, content_type, sha256, size FROM case_materials \
+            "SELECT name, filename, content_type, sha256, size, waived_by FROM case_materials \
              WHERE case_id = $1 ORDER BY added_at, id",
         )
         .bind(case_id)
@@ -597,6 +626,7 @@ impl Store {
                     content_type: r.try_get("content_type")?,
                     sha256: r.try_get("sha256")?,
                     size: r.try_get("size")?,
+                    waived_by: r.try_get("waived_by")?,
                 })
             })
             .collect()

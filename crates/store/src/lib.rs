@@ -18,6 +18,7 @@ mod cases;
 mod catalog;
 mod error;
 mod group;
+mod licences;
 mod org;
 mod outbox;
 mod sessions;
@@ -45,6 +46,7 @@ pub use cases::{
 };
 pub use catalog::{ImportSummary, ItemVersion, PublishedItem};
 pub use error::StoreError;
+pub use licences::{KeyStore, LicenceRecord, NewLicence, SealKeyRecord};
 pub use org::{Hall, NewHall, NewOrgUnit, NewWindow, Window};
 pub use outbox::{Message, OutboxMessage};
 pub use sessions::{NewSession, Session, SessionKind};

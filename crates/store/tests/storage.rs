@@ -699,6 +699,7 @@ mod cases {
                 content_type: "application/pdf".into(),
                 sha256: sha256_hex(pdf),
                 content: pdf.to_vec(),
+                waived_by: None,
             }],
         }
     }
@@ -854,6 +855,7 @@ async fn case_changes_keep_progress_and_refuse_stale_decisions(f: &Fixture) {
         deficiency_due: Some(due),
         verification_due: None,
         materials: &[],
+        licence: None,
     };
     f.store.record_case_action(now(), &change).await.unwrap();
     let stored = f.store.case_by_no(&case.case_no).await.unwrap();
@@ -874,6 +876,7 @@ async fn case_changes_keep_progress_and_refuse_stale_decisions(f: &Fixture) {
         content_type: "application/pdf".into(),
         sha256: tongban_domain::case::sha256_hex(&pdf),
         content: pdf,
+        waived_by: None,
     }];
     let stale = CaseChange {
         from: CaseStatus::Accepted,

@@ -10,7 +10,7 @@ use rand::RngCore;
 use tongban_domain::account::{AccountKind, Role};
 use tongban_domain::codes::{Password, Username};
 use tongban_domain::validation::required_text;
-use tongban_store::{NewAccount, NewSession, SessionKind, Store, demo};
+use tongban_store::{KeyStore, NewAccount, NewSession, SessionKind, Store, demo};
 use tongban_web::{AppState, Clock, SystemClock, WebConfig};
 
 use crate::{Global, ServeArgs};
@@ -42,10 +42,18 @@ fn hash_with_random_salt(p: &Password) -> String {
     tongban_domain::password::hash_password(p, &salt)
 }
 
-async fn load_demo(store: &Store) -> anyhow::Result<()> {
+/// Where this instance keeps the secret halves of seal keys.
+fn key_store(global: &Global) -> anyhow::Result<KeyStore> {
+    KeyStore::open(&global.data_dir.join("keys")).context("无法打开密钥目录")
+}
+
+async fn load_demo(store: &Store, keys: &KeyStore) -> anyhow::Result<()> {
     demo::load(store, SystemClock.now(), &hash_with_random_salt)
         .await
         .context("演示数据加载失败")?;
+    tongban_web::licences::load_demo(store, keys, SystemClock.now())
+        .await
+        .map_err(|e| anyhow::anyhow!("演示证照加载失败：{e}"))?;
     tracing::info!(
         "演示数据已加载：组织机构、服务大厅与演示账户（密码 {}）",
         demo::DEMO_PASSWORD
@@ -55,8 +63,9 @@ async fn load_demo(store: &Store) -> anyhow::Result<()> {
 
 pub async fn serve(global: &Global, args: ServeArgs) -> anyhow::Result<()> {
     let store = open(global).await?;
+    let keys = key_store(global)?;
     if !args.no_demo && store.is_empty().await? {
-        load_demo(&store).await?;
+        load_demo(&store, &keys).await?;
     }
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
@@ -68,11 +77,13 @@ pub async fn serve(global: &Global, args: ServeArgs) -> anyhow::Result<()> {
             secure_cookies: args.secure_cookies,
             ..WebConfig::default()
         },
+        keys,
     )
     .await
     .context("服务事项目录索引建立失败")?;
     let pruner = tokio::spawn(prune_login_failures(store.clone(), state.clock.clone()));
     let follower = tokio::spawn(follow_publications(state.clone()));
+    let expirer = tokio::spawn(expire_licences(state.clone()));
     let notifier = tokio::spawn(tongban_web::notify::run_outbox_worker(
         state.clone(),
         Box::new(tongban_web::notify::LogSender),
@@ -82,6 +93,7 @@ pub async fn serve(global: &Global, args: ServeArgs) -> anyhow::Result<()> {
     tongban_web::serve(listener, state, shutdown_signal()).await?;
     pruner.abort();
     follower.abort();
+    expirer.abort();
     notifier.abort();
     store.close().await;
     tracing::info!("通办已停止");
@@ -96,6 +108,24 @@ async fn prune_login_failures(store: Store, clock: Arc<dyn Clock>) {
         let cutoff = clock.now() - chrono::Duration::hours(1);
         if let Err(e) = store.prune_login_failures(cutoff).await {
             tracing::warn!(error = %e, "pruning login failures failed");
+        }
+    }
+}
+
+/// Marks licences past their last valid day as expired (with audit rows), at start and
+/// hourly; verification already reports them expired by date in between.
+async fn expire_licences(state: AppState) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+    loop {
+        tick.tick().await;
+        let now = state.clock.now();
+        let today = now
+            .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8"))
+            .date_naive();
+        match state.store.expire_licences(now, today).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(count = n, "licences expired"),
+            Err(e) => tracing::warn!(error = %e, "expiring licences failed"),
         }
     }
 }
@@ -145,7 +175,7 @@ pub async fn demo(global: &Global) -> anyhow::Result<()> {
     if !store.is_empty().await? {
         bail!("数据库中已有组织机构数据，未加载演示数据（演示数据只加载到空数据库）");
     }
-    load_demo(&store).await?;
+    load_demo(&store, &key_store(global)?).await?;
     println!("演示数据已加载。演示账户密码：{}", demo::DEMO_PASSWORD);
     store.close().await;
     Ok(())
@@ -365,6 +395,46 @@ pub async fn audit_verify(global: &Global) -> anyhow::Result<()> {
             std::process::exit(1);
         }
     }
+}
+
+pub async fn keys_list(global: &Global) -> anyhow::Result<()> {
+    let store = open(global).await?;
+    let keys = key_store(global)?;
+    for k in store.seal_keys().await? {
+        let held = keys.load(&k.key_id)?.is_some();
+        println!(
+            "{}\t{}\t{}\t{}",
+            k.key_id,
+            k.org_code,
+            match k.retired_at {
+                Some(t) => format!("已轮换 {}", t.format("%Y-%m-%d")),
+                None => "当前".to_owned(),
+            },
+            if held {
+                "本机持有私钥"
+            } else {
+                "本机无私钥"
+            }
+        );
+    }
+    Ok(())
+}
+
+pub async fn keys_rotate(global: &Global, org: &str) -> anyhow::Result<()> {
+    let store = open(global).await?;
+    let keys = key_store(global)?;
+    if org != tongban_web::licences::PLATFORM_ORG {
+        store
+            .org_unit_by_code(org)
+            .await
+            .with_context(|| format!("单位 {org} 不存在"))?;
+    }
+    let (key_id, _) =
+        tongban_web::licences::create_key(&store, &keys, org, SystemClock.now(), "cli")
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+    println!("已为 {org} 创建并公布新密钥 {key_id}；旧密钥签发的证照仍可核验。");
+    Ok(())
 }
 
 #[cfg(test)]

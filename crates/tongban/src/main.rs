@@ -87,6 +87,24 @@ enum Command {
     /// Audit trail commands. 审计日志。
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Seal keys of the licence library: secret halves stay in DATA_DIR/keys, public halves
+    /// are published at /api/v1/seals. 电子印章密钥管理。
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// List published keys (current and rotated-out) and whether this instance holds each
+    /// key's secret. 列出密钥。
+    List,
+    /// Create a new key for a department (or PLATFORM) and retire its current one; licences
+    /// sealed by the old key keep verifying. 创建或轮换密钥。
+    Rotate {
+        /// Org unit code, e.g. D-SJJ, or PLATFORM for the platform's own seal.
+        #[arg(long)]
+        org: String,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -173,6 +191,10 @@ fn main() -> anyhow::Result<()> {
             Command::Backup { file } => commands::backup(&cli.global, &file).await,
             Command::Restore { file } => commands::restore(&cli.global, &file).await,
             Command::Audit(AuditCommand::Verify) => commands::audit_verify(&cli.global).await,
+            Command::Keys(KeysCommand::List) => commands::keys_list(&cli.global).await,
+            Command::Keys(KeysCommand::Rotate { org }) => {
+                commands::keys_rotate(&cli.global, &org).await
+            }
         }
     })
 }

@@ -621,6 +621,8 @@ pub struct CaseMaterialView {
     content_type: String,
     sha256: String,
     size: i64,
+    /// 免提交: the identifier of the applicant's licence that stands for this material.
+    waived_by: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -689,6 +691,7 @@ pub async fn get_case(
                 content_type: m.content_type,
                 sha256: m.sha256,
                 size: m.size,
+                waived_by: m.waived_by,
             })
             .collect(),
         case_no: case.case_no,
@@ -727,6 +730,217 @@ pub async fn act_on_case(
     get_case(State(state), current, axum::extract::Path(case_no)).await
 }
 
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SealKeyView {
+    key_id: String,
+    /// The department's unit code (`PLATFORM` for the platform's own seal).
+    org_code: String,
+    /// `SM2-SM3`.
+    algorithm: String,
+    /// The signer ID used in Z_A (GM/T 0009 default).
+    distinguishing_id: String,
+    /// Uncompressed SEC1 public key (`04 || X || Y`), hex.
+    public_key: String,
+    created_at: String,
+    /// Set once rotated out; licences it sealed still verify.
+    retired_at: Option<String>,
+}
+
+/// Every published seal key, current and rotated-out: what a verifier needs to check
+/// licences and presentation codes offline.
+#[utoipa::path(get, path = "/api/v1/seals", tag = "licences",
+    responses((status = 200, body = [SealKeyView])))]
+pub async fn list_seals(State(state): State<AppState>) -> Result<Json<Vec<SealKeyView>>, WebError> {
+    Ok(Json(
+        state
+            .store
+            .seal_keys()
+            .await?
+            .into_iter()
+            .map(|k| SealKeyView {
+                key_id: k.key_id,
+                org_code: k.org_code,
+                algorithm: tongban_domain::seal::ALGORITHM.to_owned(),
+                distinguishing_id: tongban_domain::seal::DIST_ID.to_owned(),
+                public_key: k.public_key,
+                created_at: k.created_at.to_rfc3339(),
+                retired_at: k.retired_at.map(|t| t.to_rfc3339()),
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct VerifyBody {
+    /// The presentation code's payload (what follows `/v/` in the QR link).
+    #[serde(default)]
+    payload: String,
+}
+
+/// Check a licence presentation (亮证码): both seals against the published keys, the
+/// presentation's deadline, and the library's revocations. No login needed.
+#[utoipa::path(post, path = "/api/v1/licenses/verify", tag = "licences", request_body = VerifyBody,
+    responses((status = 200, body = crate::licences::VerifyOutcome)))]
+pub async fn verify_license(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<VerifyBody>,
+) -> Result<Json<crate::licences::VerifyOutcome>, WebError> {
+    let payload = body
+        .payload
+        .rsplit_once("/v/")
+        .map(|(_, p)| p)
+        .unwrap_or(&body.payload);
+    Ok(Json(
+        crate::licences::verify_payload(&state, payload).await?,
+    ))
+}
+
+/// The licence catalog (证照目录): every type the library knows.
+#[utoipa::path(get, path = "/api/v1/license-types", tag = "licences",
+    responses((status = 200, description = "证照类型列表", body = Object)))]
+pub async fn list_license_types(
+    State(state): State<AppState>,
+) -> Result<Json<Vec<tongban_domain::licence::LicenceType>>, WebError> {
+    Ok(Json(state.store.licence_types().await?))
+}
+
+/// Define or update a licence type, e.g. one issued elsewhere that applicants commonly need
+/// (居民身份证, 营业执照). For integrating systems with a bureau administrator's token.
+#[utoipa::path(post, path = "/api/v1/license-types", tag = "licences",
+    request_body(content = Object, description = "{code, name, issuer_org?, issuer_name, holder_kind: person|organisation, fields: [{key,label}], validity_years}"),
+    responses((status = 201, description = "已保存"), (status = 422, description = "字段校验失败", content_type = "application/problem+json")))]
+pub async fn put_license_type(
+    State(state): State<AppState>,
+    current: Current,
+    ApiJson(ty): ApiJson<tongban_domain::licence::LicenceType>,
+) -> Result<Response, WebError> {
+    let cap = current
+        .principal
+        .capability(tongban_domain::authz::Permission::ManageLicences)?;
+    ty.validate()?;
+    state
+        .store
+        .upsert_licence_type(state.clock.now(), cap.actor(), &ty)
+        .await?;
+    Ok((StatusCode::CREATED, Json(ty)).into_response())
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct LicenseImport {
+    /// The licence type's code (must be in the catalog).
+    #[serde(default)]
+    type_code: String,
+    #[serde(default)]
+    holder_name: String,
+    /// Resident ID number or unified social credit code, by the type's holder kind.
+    #[serde(default)]
+    holder_id: String,
+    /// YYYY-MM-DD.
+    #[serde(default)]
+    issued_on: String,
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    fields: std::collections::BTreeMap<String, String>,
+}
+
+/// Import a licence another system issued; the platform seals it as received so that
+/// applicants can reuse it (免提交).
+#[utoipa::path(post, path = "/api/v1/licenses", tag = "licences", request_body = LicenseImport,
+    responses((status = 201, description = "已入库，返回带签章的证照", body = Object),
+        (status = 422, description = "字段校验失败", content_type = "application/problem+json")))]
+pub async fn import_license(
+    State(state): State<AppState>,
+    current: Current,
+    ApiJson(body): ApiJson<LicenseImport>,
+) -> Result<Response, WebError> {
+    use tongban_domain::licence::HolderKind;
+    let cap = current
+        .principal
+        .capability(tongban_domain::authz::Permission::ManageLicences)?;
+    let mut e = tongban_domain::ValidationErrors::new();
+    let types = state.store.licence_types().await?;
+    let ty = types.iter().find(|t| t.code == body.type_code);
+    if ty.is_none() {
+        e.add("type_code", "unknown", "证照目录中没有这一证照类型");
+    }
+    let name = e.check(
+        "holder_name",
+        tongban_domain::validation::required_text(&body.holder_name, 100),
+    );
+    let holder_id = match ty.map(|t| t.holder_kind) {
+        Some(HolderKind::Organisation) => e
+            .check(
+                "holder_id",
+                tongban_domain::codes::CreditCode::parse(&body.holder_id),
+            )
+            .map(|c| c.as_str().to_owned()),
+        _ => e
+            .check(
+                "holder_id",
+                tongban_domain::codes::ResidentId::parse(&body.holder_id),
+            )
+            .map(|c| c.as_str().to_owned()),
+    };
+    let issued_on = chrono::NaiveDate::parse_from_str(&body.issued_on, "%Y-%m-%d").ok();
+    if issued_on.is_none() {
+        e.add("issued_on", "date", "发证日期格式应为 YYYY-MM-DD");
+    }
+    if body.fields.len() > 30
+        || body
+            .fields
+            .iter()
+            .any(|(k, v)| k.len() > 40 || v.chars().count() > 500)
+    {
+        e.add("fields", "too_large", "照面信息最多 30 项，每项 500 字以内");
+    }
+    e.into_result()?;
+    let (Some(ty), Some(name), Some(holder_id), Some(issued_on)) = (ty, name, holder_id, issued_on)
+    else {
+        return Err(WebError::BadRequest("请求无效".into()));
+    };
+    let sealed = crate::licences::import_licence(
+        &state.store,
+        &state.keys,
+        state.clock.now(),
+        cap.actor(),
+        ty,
+        crate::licences::Imported {
+            holder_name: name,
+            holder_id,
+            fields: body.fields,
+            issued_on,
+        },
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(sealed)).into_response())
+}
+
+/// The caller's own licences (卡包), sealed, with today's status.
+#[utoipa::path(get, path = "/api/v1/me/licenses", tag = "licences",
+    responses((status = 200, description = "[{licence, seal, status}]", body = Object)))]
+pub async fn my_licenses(
+    State(state): State<AppState>,
+    current: Current,
+) -> Result<Json<Vec<serde_json::Value>>, WebError> {
+    current
+        .principal
+        .capability(tongban_domain::authz::Permission::ApplicantSelfService)?;
+    let account = current.account()?;
+    Ok(Json(
+        crate::licences::wallet(&state, &account.login)
+            .await?
+            .into_iter()
+            .map(|(r, v)| {
+                serde_json::json!({
+                    "licence": r.sealed.licence,
+                    "seal": r.sealed.seal,
+                    "status": v.as_str(),
+                })
+            })
+            .collect(),
+    ))
+}
+
 /// Liveness: the process answers.
 pub async fn healthz() -> &'static str {
     "ok"
@@ -744,8 +958,8 @@ pub async fn readyz(State(state): State<AppState>) -> Result<&'static str, WebEr
 #[derive(OpenApi)]
 #[openapi(
     info(title = "通办 Tongban API", description = "红寺堡区一体化政务服务平台接口。错误为 RFC 9457 application/problem+json，含稳定的 code 与中文 detail。"),
-    paths(register_account, create_session, delete_current_session, me, list_org_units, list_halls, list_items, get_item, add_working_days, submit_case, get_case, act_on_case),
-    components(schemas(RegisterBody, AccountView, SessionBody, SessionCreated, OrgUnitView, HallView, HoursView, WindowView, ItemSummary, ItemsPage, WorkingDate, CaseBody, MaterialUpload, CaseCreated, CaseView, CaseEventView, CaseMaterialView)),
+    paths(register_account, create_session, delete_current_session, me, list_org_units, list_halls, list_items, get_item, add_working_days, submit_case, get_case, act_on_case, list_seals, verify_license, list_license_types, put_license_type, import_license, my_licenses),
+    components(schemas(RegisterBody, AccountView, SessionBody, SessionCreated, OrgUnitView, HallView, HoursView, WindowView, ItemSummary, ItemsPage, WorkingDate, CaseBody, MaterialUpload, CaseCreated, CaseView, CaseEventView, CaseMaterialView, SealKeyView, VerifyBody, crate::licences::VerifyOutcome, LicenseImport)),
     modifiers(&BearerAuth),
 )]
 struct ApiDoc;

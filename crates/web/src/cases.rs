@@ -253,11 +253,39 @@ pub async fn submit(
                 content_type: kind.content_type().to_owned(),
                 sha256: sha256_hex(&bytes),
                 content: bytes,
+                waived_by: None,
             });
         }
     }
     errors.into_result()?;
     let item = item.ok_or(WebError::NotFound)?;
+    // 免提交 / 免填写: what the applicant's valid licences stand for is attached and read.
+    let situation = sub.situation.trim();
+    let reuse = crate::licences::reuse(
+        state,
+        &account.login,
+        &item,
+        (!situation.is_empty()).then_some(situation),
+    )
+    .await?;
+    materials.extend(reuse.materials());
+    let form = if reuse.prefilled.is_empty() {
+        sub.form
+    } else {
+        let mut form: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_str(&sub.form).unwrap_or_default();
+        form.insert(
+            "prefilled".to_owned(),
+            reuse
+                .prefilled
+                .iter()
+                .map(|(label, value, from)| {
+                    serde_json::json!({"field": label, "value": value, "from": from})
+                })
+                .collect(),
+        );
+        serde_json::Value::Object(form).to_string()
+    };
     let version = state
         .store
         .published_item(&item.implementation_code)
@@ -269,8 +297,8 @@ pub async fn submit(
         item_name: item.name.clone(),
         org_code: item.org_code.clone(),
         applicant_id: account.id.clone(),
-        situation: sub.situation.trim().to_owned(),
-        form: sub.form,
+        situation: situation.to_owned(),
+        form,
         status: CaseStatus::Submitted.as_str().to_owned(),
         channel: if first_responder.is_some() {
             "window"
@@ -406,6 +434,12 @@ pub async fn act(
         .ok()
         .and_then(|v| v.get("action").and_then(|a| a.as_str()).map(str::to_owned))
         .unwrap_or_default();
+    // 谁办理、谁入库: an approved case that concludes issues its licence in the same step.
+    let licence = if to == CaseStatus::Concluded && progress.decision == Some(true) {
+        crate::licences::issue_for_case(state, &case, &item, today).await?
+    } else {
+        None
+    };
     let change = CaseChange {
         actor: &account.id,
         case_id: &case.id,
@@ -419,6 +453,7 @@ pub async fn act(
         deficiency_due,
         verification_due,
         materials,
+        licence: licence.as_ref(),
     };
     match state
         .store

@@ -15,6 +15,8 @@ mod catalog_index;
 mod clock;
 mod csrf;
 mod error;
+mod licence_pdf;
+pub mod licences;
 pub mod notify;
 mod page;
 mod pages;
@@ -53,11 +55,17 @@ pub struct AppState {
     pub catalog: CatalogHandle,
     /// Working days and holidays, for every time limit.
     pub calendar: CalendarHandle,
+    /// The secret halves of the seal keys this instance holds (data directory).
+    pub keys: tongban_store::KeyStore,
 }
 
 impl AppState {
     /// State over `store`, with the published catalog indexed.
-    pub async fn new(store: Store, config: WebConfig) -> Result<Self, WebError> {
+    pub async fn new(
+        store: Store,
+        config: WebConfig,
+        keys: tongban_store::KeyStore,
+    ) -> Result<Self, WebError> {
         let catalog = CatalogHandle::empty();
         catalog.refresh(&store).await?;
         Ok(Self {
@@ -66,6 +74,7 @@ impl AppState {
             clock: Arc::new(SystemClock),
             config: Arc::new(config),
             catalog,
+            keys,
         })
     }
 }

@@ -11,10 +11,10 @@ use axum_extra::extract::cookie::CookieJar;
 use tongban_domain::account::Role;
 use tongban_domain::authz::{Permission, Principal, allows};
 
-use crate::WebError;
 use crate::auth::Current;
 use crate::csrf::{CSRF_COOKIE, CsrfToken};
 use crate::error::Problem;
+use crate::{AppState, WebError};
 
 pub const ELDER_COOKIE: &str = "tb_elder";
 
@@ -54,6 +54,7 @@ fn nav_for(principal: &Principal, path: &str) -> Vec<NavItem> {
     ];
     if allows(principal, Permission::ApplicantSelfService) {
         items.push(("/me/cases", "我的办件"));
+        items.push(("/me/licences", "我的证照"));
         items.push(("/me/messages", "消息"));
         items.push(("/me", "我的账户"));
     }
@@ -258,4 +259,28 @@ pub fn with_errors(fields: &[FormField]) -> Vec<FormField> {
         .filter(|f| f.error.is_some())
         .cloned()
         .collect()
+}
+
+/// An address as people will type or scan it, on the host they reached us by.
+pub fn absolute_url(state: &AppState, headers: &axum::http::HeaderMap, path: &str) -> String {
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("127.0.0.1:8080");
+    let scheme = if state.config.secure_cookies {
+        "https"
+    } else {
+        "http"
+    };
+    format!("{scheme}://{host}{path}")
+}
+
+/// A QR code of `text` as SVG, with its quiet zone, at least 240 px square.
+pub fn qr_svg(text: &str) -> Result<String, WebError> {
+    Ok(qrcode::QrCode::new(text.as_bytes())
+        .map_err(WebError::internal)?
+        .render::<qrcode::render::svg::Color>()
+        .min_dimensions(240, 240)
+        .quiet_zone(true)
+        .build())
 }

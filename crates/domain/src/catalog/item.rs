@@ -275,9 +275,12 @@ impl ServiceItem {
             .any(|m| m.necessity == Necessity::Deficiency)
     }
 
-    /// 零材料: every material can be taken from licences or shared data.
+    /// 零材料: every material is a licence some department issues, which the licence library
+    /// supplies instead of the applicant (免提交).
     pub fn zero_material(&self) -> bool {
-        self.materials.iter().all(|m| m.waivable)
+        self.materials.iter().all(|m| {
+            matches!(&m.source, MaterialSource::Government { licence_type } if !licence_type.is_empty())
+        })
     }
 
     pub fn is_free(&self) -> bool {

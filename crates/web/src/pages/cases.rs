@@ -64,6 +64,8 @@ struct ApplyPage {
     errors: Vec<String>,
     /// At a window: who is applying and how they are helped; `None` online.
     window: Option<WindowFields>,
+    /// Online: materials the applicant's licences stand for, and data read from them.
+    reuse: crate::licences::Reuse,
 }
 
 /// The window intake form's applicant and assistance fields, as entered.
@@ -106,10 +108,13 @@ fn published(state: &AppState, code: &str) -> Result<Arc<ServiceItem>, WebError>
 pub async fn apply_form(
     State(state): State<AppState>,
     ctx: Ctx,
+    current: Current,
     Path(code): Path<String>,
 ) -> Result<Response, WebError> {
     let item = published(&state, &code)?;
+    let reuse = crate::licences::reuse(&state, &current.account()?.login, &item, None).await?;
     render(&ApplyPage {
+        reuse,
         ctx,
         item,
         submission: new_token(),
@@ -195,6 +200,7 @@ impl ApplyForm {
             commitment: self.commitment,
             errors: v.errors.iter().map(|e| e.message.clone()).collect(),
             window,
+            reuse: crate::licences::Reuse::default(),
         })?;
         *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
         Ok(res)
@@ -252,6 +258,7 @@ pub async fn intake_form(
             mode: "in_person".into(),
             ..WindowFields::default()
         }),
+        reuse: crate::licences::Reuse::default(),
     })
 }
 
@@ -519,6 +526,8 @@ struct TrackPage {
     materials: Vec<MaterialRecord>,
     item: Option<Arc<ServiceItem>>,
     explanation: Option<cases::DueExplanation>,
+    /// Licences issued on this case (in the applicant's wallet).
+    licences: Vec<tongban_store::LicenceRecord>,
 }
 
 pub async fn track_case(
@@ -541,6 +550,7 @@ pub async fn track_case(
         notice: open_notice(&case, &events),
         timeline: timeline(events),
         materials: state.store.case_materials(&case.id).await?,
+        licences: state.store.licences_of_case(&case.id).await?,
         item: state.catalog.get().get(&case.implementation_code),
         case,
         ctx,
@@ -576,6 +586,7 @@ pub async fn supply(
                 content_type: kind.content_type().to_owned(),
                 sha256: tongban_domain::case::sha256_hex(&bytes),
                 content: bytes,
+                waived_by: None,
             });
         }
     }
@@ -778,6 +789,9 @@ struct CaseFilePage {
     first_responder: Option<String>,
     /// The item's commitment text, where it offers 告知承诺.
     commitment: Option<String>,
+    /// Licences issued on this case, and whether this staff member may revoke them.
+    licences: Vec<tongban_store::LicenceRecord>,
+    may_revoke: bool,
 }
 
 /// The actions a staff member could take now, as (slug, label): those the state machine
@@ -882,6 +896,11 @@ async fn case_file(
             None => None,
         },
         commitment: version.commitment.clone(),
+        licences: state.store.licences_of_case(&case.id).await?,
+        may_revoke: current
+            .principal
+            .capability(Permission::ReviewCases)
+            .is_ok_and(|c| c.scope().covers(&case.org_path)),
         error,
         case,
         ctx,

@@ -249,20 +249,6 @@ pub async fn situation_guide(
     })
 }
 
-/// The guide's address as people will type or scan it.
-fn guide_url(state: &AppState, headers: &HeaderMap, code: &str) -> String {
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("127.0.0.1:8080");
-    let scheme = if state.config.secure_cookies {
-        "https"
-    } else {
-        "http"
-    };
-    format!("{scheme}://{host}/guide/{code}")
-}
-
 /// The QR code that links to the online guide, as SVG for the hall's notice boards.
 pub async fn guide_qr(
     State(state): State<AppState>,
@@ -270,13 +256,12 @@ pub async fn guide_qr(
     Path(code): Path<String>,
 ) -> Result<Response, WebError> {
     let item = published(&state, &code)?;
-    let url = guide_url(&state, &headers, &item.implementation_code);
-    let svg = qrcode::QrCode::new(url.as_bytes())
-        .map_err(WebError::internal)?
-        .render::<qrcode::render::svg::Color>()
-        .min_dimensions(240, 240)
-        .quiet_zone(true)
-        .build();
+    let url = crate::page::absolute_url(
+        &state,
+        &headers,
+        &format!("/guide/{}", item.implementation_code),
+    );
+    let svg = crate::page::qr_svg(&url)?;
     Ok((
         [
             (

@@ -1,0 +1,466 @@
+//! Storage of the licence library: licence types, published seal keys, licences and their
+//! status, and the key store that keeps seal keys' secret halves in the data directory.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+use tongban_domain::audit::AuditEvent;
+use tongban_domain::licence::{Licence, LicenceType, Seal, SealedLicence};
+use tongban_domain::seal::{ALGORITHM, SealSecret};
+
+use crate::{Store, StoreError, audit, parse_ts, ts};
+
+/// A published seal key.
+#[derive(Debug, Clone)]
+pub struct SealKeyRecord {
+    pub key_id: String,
+    pub org_code: String,
+    /// Uncompressed SEC1 hex.
+    pub public_key: String,
+    pub created_at: DateTime<Utc>,
+    /// Set when a newer key replaced it; it still verifies what it sealed.
+    pub retired_at: Option<DateTime<Utc>>,
+}
+
+/// A licence as the library keeps it.
+#[derive(Debug, Clone)]
+pub struct LicenceRecord {
+    pub sealed: SealedLicence,
+    /// `valid`, `revoked` or `expired`.
+    pub status: String,
+    pub revoke_reason: Option<String>,
+    pub case_id: Option<String>,
+}
+
+impl LicenceRecord {
+    pub fn revoked(&self) -> bool {
+        self.status == "revoked"
+    }
+}
+
+/// A sealed licence to store; its case step, if any, is recorded in the same transaction.
+#[derive(Debug, Clone)]
+pub struct NewLicence {
+    pub sealed: SealedLicence,
+    pub case_id: Option<String>,
+}
+
+/// The secret halves of seal keys, one file per key under `<data dir>/keys`, readable by
+/// the platform's user only. They are never stored in the database, logged or served.
+#[derive(Debug, Clone)]
+pub struct KeyStore {
+    dir: PathBuf,
+}
+
+impl KeyStore {
+    pub fn open(dir: &Path) -> Result<Self, StoreError> {
+        std::fs::create_dir_all(dir).map_err(|e| StoreError::Config(e.to_string()))?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+                .map_err(|e| StoreError::Config(e.to_string()))?;
+        }
+        Ok(KeyStore {
+            dir: dir.to_owned(),
+        })
+    }
+
+    fn path(&self, key_id: &str) -> Result<PathBuf, StoreError> {
+        if key_id.is_empty()
+            || !key_id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        {
+            return Err(StoreError::Config(format!("密钥编号 {key_id} 不合法")));
+        }
+        Ok(self.dir.join(format!("{key_id}.sm2")))
+    }
+
+    /// Writes a new key's secret (mode 0600, written then renamed so it is never half there).
+    pub fn save(&self, key_id: &str, secret: &SealSecret) -> Result<(), StoreError> {
+        use std::io::Write;
+        let path = self.path(key_id)?;
+        let tmp = path.with_extension("tmp");
+        let io = |e: std::io::Error| StoreError::Config(format!("无法写入密钥文件：{e}"));
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        let mut f = options.open(&tmp).map_err(io)?;
+        f.write_all(secret.to_hex().as_bytes()).map_err(io)?;
+        f.sync_all().map_err(io)?;
+        std::fs::rename(&tmp, &path).map_err(io)
+    }
+
+    /// The secret of `key_id`, if this instance holds it.
+    pub fn load(&self, key_id: &str) -> Result<Option<SealSecret>, StoreError> {
+        match std::fs::read_to_string(self.path(key_id)?) {
+            Ok(hex) => SealSecret::from_hex(&hex)
+                .map(Some)
+                .map_err(|_| StoreError::Corrupt(format!("密钥文件 {key_id} 已损坏"))),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(StoreError::Config(e.to_string())),
+        }
+    }
+}
+
+fn key_from(row: &AnyRow) -> Result<SealKeyRecord, StoreError> {
+    Ok(SealKeyRecord {
+        key_id: row.try_get("key_id")?,
+        org_code: row.try_get("org_code")?,
+        public_key: row.try_get("public_key")?,
+        created_at: parse_ts(&row.try_get::<String, _>("created_at")?)?,
+        retired_at: row
+            .try_get::<Option<String>, _>("retired_at")?
+            .map(|t| parse_ts(&t))
+            .transpose()?,
+    })
+}
+
+fn licence_from(row: &AnyRow) -> Result<LicenceRecord, StoreError> {
+    let licence: Licence = serde_json::from_str(&row.try_get::<String, _>("body")?)
+        .map_err(|e| StoreError::Corrupt(format!("证照内容：{e}")))?;
+    Ok(LicenceRecord {
+        sealed: SealedLicence {
+            licence,
+            seal: Seal {
+                key_id: row.try_get("key_id")?,
+                algorithm: ALGORITHM.to_owned(),
+                signature: row.try_get("signature")?,
+            },
+        },
+        status: row.try_get("status")?,
+        revoke_reason: row.try_get("revoke_reason")?,
+        case_id: row.try_get("case_id")?,
+    })
+}
+
+const LICENCE_SELECT: &str = "SELECT identifier, body, key_id, signature, status, revoke_reason, \
+     case_id FROM licences";
+
+/// Stores a sealed licence inside the caller's transaction, with its audit row.
+pub(crate) async fn insert_licence_in(
+    conn: &mut sqlx::AnyConnection,
+    now: DateTime<Utc>,
+    actor: &str,
+    new: &NewLicence,
+) -> Result<(), StoreError> {
+    let l = &new.sealed.licence;
+    sqlx::query(
+        "INSERT INTO licences (identifier, type_code, holder_id, case_id, body, key_id, \
+         signature, status, valid_until, issued_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'valid', $8, $9)",
+    )
+    .bind(&l.identifier)
+    .bind(&l.type_code)
+    .bind(&l.holder_id)
+    .bind(&new.case_id)
+    .bind(serde_json::to_string(l).map_err(|e| StoreError::Corrupt(e.to_string()))?)
+    .bind(&new.sealed.seal.key_id)
+    .bind(&new.sealed.seal.signature)
+    .bind(&l.valid_until)
+    .bind(ts(now))
+    .execute(&mut *conn)
+    .await?;
+    audit::append(
+        conn,
+        now,
+        AuditEvent::new(
+            actor,
+            "licence.issue",
+            format!("licence:{}", l.identifier),
+            &new.sealed.seal.key_id,
+        ),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Revokes every valid licence issued on `case_id` (its result was revoked).
+pub(crate) async fn revoke_case_licences_in(
+    conn: &mut sqlx::AnyConnection,
+    now: DateTime<Utc>,
+    actor: &str,
+    case_id: &str,
+    reason: &str,
+) -> Result<(), StoreError> {
+    let ids: Vec<String> = sqlx::query_scalar(
+        "SELECT identifier FROM licences WHERE case_id = $1 AND status = 'valid'",
+    )
+    .bind(case_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    for id in ids {
+        revoke_in(conn, now, actor, &id, reason).await?;
+    }
+    Ok(())
+}
+
+async fn revoke_in(
+    conn: &mut sqlx::AnyConnection,
+    now: DateTime<Utc>,
+    actor: &str,
+    identifier: &str,
+    reason: &str,
+) -> Result<(), StoreError> {
+    let n = sqlx::query(
+        "UPDATE licences SET status = 'revoked', revoked_at = $1, revoke_reason = $2 \
+         WHERE identifier = $3 AND status <> 'revoked'",
+    )
+    .bind(ts(now))
+    .bind(reason)
+    .bind(identifier)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    if n == 0 {
+        return Err(StoreError::Conflict("already_revoked".into()));
+    }
+    audit::append(
+        conn,
+        now,
+        AuditEvent::new(
+            actor,
+            "licence.revoke",
+            format!("licence:{identifier}"),
+            reason,
+        ),
+    )
+    .await?;
+    Ok(())
+}
+
+impl Store {
+    /// Publishes a new seal key for `org_code` and retires the department's earlier keys
+    /// (they keep verifying what they sealed).
+    pub async fn publish_seal_key(
+        &self,
+        now: DateTime<Utc>,
+        actor: &str,
+        key_id: &str,
+        org_code: &str,
+        public_key: &str,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.writer.begin().await?;
+        sqlx::query(
+            "UPDATE seal_keys SET retired_at = $1 WHERE org_code = $2 AND retired_at IS NULL",
+        )
+        .bind(ts(now))
+        .bind(org_code)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO seal_keys (key_id, org_code, public_key, created_at) \
+             VALUES ($1, $2, $3, $4)",
+        )
+        .bind(key_id)
+        .bind(org_code)
+        .bind(public_key)
+        .bind(ts(now))
+        .execute(&mut *tx)
+        .await?;
+        audit::append(
+            &mut tx,
+            now,
+            AuditEvent::new(actor, "seal.publish", format!("seal:{key_id}"), org_code),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Every published key, newest first.
+    pub async fn seal_keys(&self) -> Result<Vec<SealKeyRecord>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT key_id, org_code, public_key, created_at, retired_at FROM seal_keys \
+             ORDER BY org_code, created_at DESC",
+        )
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter().map(key_from).collect()
+    }
+
+    /// The key a department seals with now.
+    pub async fn current_seal_key(
+        &self,
+        org_code: &str,
+    ) -> Result<Option<SealKeyRecord>, StoreError> {
+        let row = sqlx::query(
+            "SELECT key_id, org_code, public_key, created_at, retired_at FROM seal_keys \
+             WHERE org_code = $1 AND retired_at IS NULL ORDER BY created_at DESC LIMIT 1",
+        )
+        .bind(org_code)
+        .fetch_optional(&self.writer)
+        .await?;
+        row.as_ref().map(key_from).transpose()
+    }
+
+    /// Adds or replaces a licence type (证照目录), with its audit row.
+    pub async fn upsert_licence_type(
+        &self,
+        now: DateTime<Utc>,
+        actor: &str,
+        ty: &LicenceType,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.writer.begin().await?;
+        let definition =
+            serde_json::to_string(ty).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        sqlx::query(
+            "INSERT INTO licence_types (code, name, definition, updated_at) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT (code) DO UPDATE SET name = $2, \
+             definition = $3, updated_at = $4",
+        )
+        .bind(&ty.code)
+        .bind(&ty.name)
+        .bind(&definition)
+        .bind(ts(now))
+        .execute(&mut *tx)
+        .await?;
+        audit::append(
+            &mut tx,
+            now,
+            AuditEvent::new(
+                actor,
+                "licence_type.upsert",
+                format!("licence_type:{}", ty.code),
+                &ty.name,
+            ),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn licence_types(&self) -> Result<Vec<LicenceType>, StoreError> {
+        let defs: Vec<String> =
+            sqlx::query_scalar("SELECT definition FROM licence_types ORDER BY name")
+                .fetch_all(&self.reader)
+                .await?;
+        defs.iter()
+            .map(|d| {
+                serde_json::from_str(d).map_err(|e| StoreError::Corrupt(format!("证照类型：{e}")))
+            })
+            .collect()
+    }
+
+    /// The next serial number for licences of one type from one issuer, shared by every
+    /// instance (numbers a failed issue took are skipped, never reused).
+    pub async fn next_licence_serial(
+        &self,
+        type_code: &str,
+        issuer_code: &str,
+    ) -> Result<u64, StoreError> {
+        let seq: i64 = sqlx::query_scalar(
+            "INSERT INTO licence_serials (prefix, seq) VALUES ($1, 1) \
+             ON CONFLICT (prefix) DO UPDATE SET seq = licence_serials.seq + 1 RETURNING seq",
+        )
+        .bind(format!("{type_code}{issuer_code}"))
+        .fetch_one(&self.writer)
+        .await?;
+        Ok(u64::try_from(seq).unwrap_or_default())
+    }
+
+    /// Stores a licence issued outside a case step (imported from another system).
+    pub async fn insert_licence(
+        &self,
+        now: DateTime<Utc>,
+        actor: &str,
+        new: &NewLicence,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.writer.begin().await?;
+        insert_licence_in(&mut tx, now, actor, new).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn licence(&self, identifier: &str) -> Result<LicenceRecord, StoreError> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{LICENCE_SELECT} WHERE identifier = $1"
+        )))
+        .bind(identifier)
+        .fetch_one(&self.reader)
+        .await?;
+        licence_from(&row)
+    }
+
+    /// A holder's licences (by resident ID number or credit code), newest first.
+    pub async fn licences_of_holder(
+        &self,
+        holder_id: &str,
+    ) -> Result<Vec<LicenceRecord>, StoreError> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{LICENCE_SELECT} WHERE holder_id = $1 ORDER BY issued_at DESC, identifier"
+        )))
+        .bind(holder_id)
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter().map(licence_from).collect()
+    }
+
+    /// Licences issued on a case.
+    pub async fn licences_of_case(&self, case_id: &str) -> Result<Vec<LicenceRecord>, StoreError> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{LICENCE_SELECT} WHERE case_id = $1 ORDER BY identifier"
+        )))
+        .bind(case_id)
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter().map(licence_from).collect()
+    }
+
+    /// Revokes a licence with the reason on record; revoking twice is a conflict.
+    pub async fn revoke_licence(
+        &self,
+        now: DateTime<Utc>,
+        actor: &str,
+        identifier: &str,
+        reason: &str,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.writer.begin().await?;
+        revoke_in(&mut tx, now, actor, identifier, reason).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Marks licences whose last valid day is before `today` as expired, each with its
+    /// audit row. Returns how many.
+    pub async fn expire_licences(
+        &self,
+        now: DateTime<Utc>,
+        today: NaiveDate,
+    ) -> Result<usize, StoreError> {
+        let mut tx = self.writer.begin().await?;
+        let ids: Vec<String> = sqlx::query_scalar(
+            "SELECT identifier FROM licences WHERE status = 'valid' \
+             AND valid_until IS NOT NULL AND valid_until < $1",
+        )
+        .bind(today.format("%Y-%m-%d").to_string())
+        .fetch_all(&mut *tx)
+        .await?;
+        for id in &ids {
+            sqlx::query("UPDATE licences SET status = 'expired' WHERE identifier = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            audit::append(
+                &mut tx,
+                now,
+                AuditEvent::new(
+                    "system",
+                    "licence.expire",
+                    format!("licence:{id}"),
+                    "expired",
+                ),
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(ids.len())
+    }
+}

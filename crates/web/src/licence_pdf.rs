@@ -1,0 +1,158 @@
+//! A licence as a one-page PDF: its content, its seal and a QR code that opens its public
+//! verification page. Chinese text is set in STSong-Light with the UniGB-UCS2-H encoding, one
+//! of the Adobe standard CJK fonts every conforming reader provides, so the file carries no
+//! font and stays a few kilobytes.
+
+use pdf_writer::types::CidFontType;
+use pdf_writer::{Content, Finish, Name, Pdf, Rect, Ref, Str};
+use tongban_domain::licence::SealedLicence;
+
+use crate::WebError;
+
+const CJK: Name<'static> = Name(b"F1");
+const LATIN: Name<'static> = Name(b"F2");
+
+/// UTF-16BE, as UniGB-UCS2-H expects (characters outside the BMP are dropped).
+fn ucs2(text: &str) -> Vec<u8> {
+    text.chars()
+        .filter_map(|c| u16::try_from(u32::from(c)).ok())
+        .flat_map(u16::to_be_bytes)
+        .collect()
+}
+
+fn line(content: &mut Content, font: Name<'_>, size: f32, x: f32, y: f32, bytes: &[u8]) {
+    content
+        .begin_text()
+        .set_font(font, size)
+        .next_line(x, y)
+        .show(Str(bytes))
+        .end_text();
+}
+
+/// Renders the licence with `verify_url` in its QR code.
+pub fn render(sealed: &SealedLicence, verify_url: &str) -> Result<Vec<u8>, WebError> {
+    let l = &sealed.licence;
+    let mut pdf = Pdf::new();
+    let catalog = Ref::new(1);
+    let tree = Ref::new(2);
+    let page = Ref::new(3);
+    let font = Ref::new(4);
+    let cid = Ref::new(5);
+    let descriptor = Ref::new(6);
+    let latin = Ref::new(7);
+    let content_id = Ref::new(8);
+    pdf.catalog(catalog).pages(tree);
+    pdf.pages(tree).kids([page]).count(1);
+    let mut p = pdf.page(page);
+    p.media_box(Rect::new(0.0, 0.0, 595.0, 842.0))
+        .parent(tree)
+        .contents(content_id);
+    p.resources().fonts().pair(CJK, font).pair(LATIN, latin);
+    p.finish();
+    pdf.type0_font(font)
+        .base_font(Name(b"STSong-Light-UniGB-UCS2-H"))
+        .encoding_predefined(Name(b"UniGB-UCS2-H"))
+        .descendant_font(cid);
+    pdf.cid_font(cid)
+        .subtype(CidFontType::Type0)
+        .base_font(Name(b"STSong-Light"))
+        .system_info(pdf_writer::types::SystemInfo {
+            registry: Str(b"Adobe"),
+            ordering: Str(b"GB1"),
+            supplement: 4,
+        })
+        .font_descriptor(descriptor)
+        .default_width(1000.0);
+    pdf.font_descriptor(descriptor)
+        .name(Name(b"STSong-Light"))
+        .flags(pdf_writer::types::FontFlags::SYMBOLIC)
+        .bbox(Rect::new(-25.0, -254.0, 1000.0, 880.0))
+        .italic_angle(0.0)
+        .ascent(880.0)
+        .descent(-120.0)
+        .cap_height(880.0)
+        .stem_v(93.0);
+    pdf.type1_font(latin).base_font(Name(b"Courier"));
+
+    let mut c = Content::new();
+    line(&mut c, CJK, 24.0, 60.0, 770.0, &ucs2(&l.type_name));
+    line(&mut c, CJK, 11.0, 60.0, 745.0, &ucs2("电子证照"));
+    let mut rows: Vec<(String, String)> = vec![
+        ("持证人".into(), l.holder_name.clone()),
+        ("证件号码".into(), l.holder_id.clone()),
+        ("发证机构".into(), l.issuer_name.clone()),
+        ("发证日期".into(), l.issued_on.clone()),
+        (
+            "有效期至".into(),
+            l.valid_until.clone().unwrap_or_else(|| "长期".into()),
+        ),
+    ];
+    if let Some(no) = &l.case_no {
+        rows.push(("办件编号".into(), no.clone()));
+    }
+    for (k, v) in &l.fields {
+        rows.push((k.clone(), v.clone()));
+    }
+    let mut y = 700.0;
+    for (label, value) in &rows {
+        line(
+            &mut c,
+            CJK,
+            12.0,
+            60.0,
+            y,
+            &ucs2(&format!("{label}：{value}")),
+        );
+        y -= 22.0;
+    }
+    y -= 10.0;
+    line(&mut c, CJK, 10.0, 60.0, y, &ucs2("证照标识（GB/T 36904）"));
+    y -= 14.0;
+    line(&mut c, LATIN, 8.0, 60.0, y, l.identifier.as_bytes());
+    y -= 20.0;
+    line(
+        &mut c,
+        CJK,
+        10.0,
+        60.0,
+        y,
+        &ucs2(&format!(
+            "电子签章：{}（密钥 {}）",
+            sealed.seal.algorithm, sealed.seal.key_id
+        )),
+    );
+    for chunk in sealed.seal.signature.as_bytes().chunks(64) {
+        y -= 12.0;
+        line(&mut c, LATIN, 8.0, 60.0, y, chunk);
+    }
+    // The QR code, one filled square per dark module, bottom right.
+    let qr = qrcode::QrCode::new(verify_url.as_bytes()).map_err(WebError::internal)?;
+    let width = qr.width();
+    let module = 160.0 / width as f32;
+    let (x0, y0) = (375.0, 60.0);
+    for (i, colour) in qr.to_colors().iter().enumerate() {
+        if *colour == qrcode::Color::Dark {
+            let (col, row) = ((i % width) as f32, (i / width) as f32);
+            c.rect(
+                x0 + col * module,
+                y0 + (width as f32 - 1.0 - row) * module,
+                module,
+                module,
+            );
+        }
+    }
+    c.fill_nonzero();
+    line(&mut c, CJK, 10.0, 375.0, 40.0, &ucs2("扫码核验证照状态"));
+    pdf.stream(content_id, &c.finish());
+    Ok(pdf.finish())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chinese_is_encoded_as_ucs2() {
+        assert_eq!(ucs2("证A"), vec![0x8B, 0xC1, 0x00, 0x41]);
+    }
+}

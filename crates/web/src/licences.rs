@@ -1,0 +1,507 @@
+//! The licence library at the edge: which key seals for a department, issuing a licence when
+//! a case concludes, what an applicant validly holds, and verifying presentations. The rules
+//! are the domain's (`licence`, `seal`); this module fetches keys and records.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use tongban_domain::licence::{
+    HolderKind, Licence, LicenceField, LicenceType, Presentation, Seal, SealedLicence, Verdict,
+    licence_identifier, verdict,
+};
+use tongban_domain::seal::{self, SealSecret};
+use tongban_store::{KeyStore, LicenceRecord, NewLicence, Store, StoreError};
+
+use crate::WebError;
+
+/// The platform's own seal: licences imported from other systems and presentation codes.
+pub const PLATFORM_ORG: &str = "PLATFORM";
+
+/// The key `org_code` seals with now, whose secret this instance holds; a department
+/// without one gets its first key here (published at once, so every instance can verify).
+pub async fn sealing_key(
+    store: &Store,
+    keys: &KeyStore,
+    org_code: &str,
+    now: DateTime<Utc>,
+) -> Result<(String, SealSecret), WebError> {
+    if let Some(current) = store.current_seal_key(org_code).await?
+        && let Some(secret) = keys.load(&current.key_id)?
+    {
+        return Ok((current.key_id, secret));
+    }
+    create_key(store, keys, org_code, now, "system").await
+}
+
+/// Creates a key for `org_code`, keeps its secret in the key store, publishes its public
+/// half and retires the department's earlier keys.
+pub async fn create_key(
+    store: &Store,
+    keys: &KeyStore,
+    org_code: &str,
+    now: DateTime<Utc>,
+    actor: &str,
+) -> Result<(String, SealSecret), WebError> {
+    let secret = SealSecret::generate();
+    let public = secret.public_hex();
+    let key_id = seal::key_id(org_code, now.date_naive(), &public);
+    keys.save(&key_id, &secret)?;
+    store
+        .publish_seal_key(now, actor, &key_id, org_code, &public)
+        .await?;
+    tracing::info!(key = %key_id, org = %org_code, "seal key published");
+    Ok((key_id, secret))
+}
+
+/// Seals `licence` with `org_code`'s current key.
+pub async fn seal_licence(
+    store: &Store,
+    keys: &KeyStore,
+    org_code: &str,
+    licence: Licence,
+    now: DateTime<Utc>,
+) -> Result<SealedLicence, WebError> {
+    let (key_id, secret) = sealing_key(store, keys, org_code, now).await?;
+    Ok(SealedLicence {
+        seal: Seal::new(&key_id, &secret, &licence.canonical()),
+        licence,
+    })
+}
+
+/// The licence a concluding case issues (谁办理、谁入库), when its item's outcome is a
+/// licence type of the catalog; sealed by the handling department.
+pub async fn issue_for_case(
+    state: &crate::AppState,
+    case: &tongban_store::CaseRecord,
+    item: &tongban_domain::catalog::ServiceItem,
+    today: NaiveDate,
+) -> Result<Option<NewLicence>, WebError> {
+    let Some(type_name) = &item.outcome.licence_type else {
+        return Ok(None);
+    };
+    let types = state.store.licence_types().await?;
+    let Some(ty) = types.iter().find(|t| &t.name == type_name) else {
+        tracing::warn!(licence_type = %type_name, "outcome licence type is not in the catalog");
+        return Ok(None);
+    };
+    let org = state.store.org_unit(&case.org_unit_id).await?;
+    let issuer_code = org.credit_code.clone().unwrap_or_default();
+    let holder = state.store.account(&case.applicant_id).await?;
+    let serial = state
+        .store
+        .next_licence_serial(&ty.code, &issuer_code)
+        .await?;
+    let mut fields = BTreeMap::new();
+    fields.insert("matter".to_owned(), item.name.clone());
+    if !case.situation.is_empty() {
+        fields.insert("situation".to_owned(), case.situation.clone());
+    }
+    let licence = Licence {
+        identifier: licence_identifier(&ty.code, &issuer_code, serial, 1),
+        type_code: ty.code.clone(),
+        type_name: ty.name.clone(),
+        issuer_code,
+        issuer_name: org.name.clone(),
+        holder_name: holder.name.clone(),
+        holder_id_type: holder_kind(holder.kind).id_type().to_owned(),
+        holder_id: holder.login.clone(),
+        fields,
+        issued_on: today.format("%Y-%m-%d").to_string(),
+        valid_until: ty
+            .valid_until(today)
+            .map(|d| d.format("%Y-%m-%d").to_string()),
+        case_no: Some(case.case_no.clone()),
+    };
+    let sealed = seal_licence(
+        &state.store,
+        &state.keys,
+        &org.code,
+        licence,
+        state.clock.now(),
+    )
+    .await?;
+    Ok(Some(NewLicence {
+        sealed,
+        case_id: Some(case.id.clone()),
+    }))
+}
+
+pub fn holder_kind(kind: tongban_domain::account::AccountKind) -> HolderKind {
+    match kind {
+        tongban_domain::account::AccountKind::Enterprise => HolderKind::Organisation,
+        _ => HolderKind::Person,
+    }
+}
+
+/// The public key of every published key id, for verification.
+pub async fn public_keys(store: &Store) -> Result<BTreeMap<String, String>, WebError> {
+    Ok(store
+        .seal_keys()
+        .await?
+        .into_iter()
+        .map(|k| (k.key_id, k.public_key))
+        .collect())
+}
+
+/// A holder's licences with the verdict on each today.
+pub async fn wallet(
+    state: &crate::AppState,
+    holder_id: &str,
+) -> Result<Vec<(LicenceRecord, Verdict)>, WebError> {
+    let keys = public_keys(&state.store).await?;
+    let today = crate::cases::today(state);
+    Ok(state
+        .store
+        .licences_of_holder(holder_id)
+        .await?
+        .into_iter()
+        .map(|r| {
+            let v = verdict(
+                &r.sealed,
+                keys.get(&r.sealed.seal.key_id).map(String::as_str),
+                r.revoked(),
+                today,
+            );
+            (r, v)
+        })
+        .collect())
+}
+
+/// The licences a holder validly holds now: what applications may reuse.
+pub async fn valid_licences(
+    state: &crate::AppState,
+    holder_id: &str,
+) -> Result<Vec<SealedLicence>, WebError> {
+    Ok(wallet(state, holder_id)
+        .await?
+        .into_iter()
+        .filter(|(_, v)| *v == Verdict::Valid)
+        .map(|(r, _)| r.sealed)
+        .collect())
+}
+
+/// What an application by `holder_id` for `item` may reuse: the materials held licences
+/// stand for (免提交), and form data read from them (免填写) as (label, value, licence).
+pub async fn reuse(
+    state: &crate::AppState,
+    holder_id: &str,
+    item: &tongban_domain::catalog::ServiceItem,
+    situation: Option<&str>,
+) -> Result<Reuse, WebError> {
+    let held = valid_licences(state, holder_id).await?;
+    let plain: Vec<Licence> = held.iter().map(|s| s.licence.clone()).collect();
+    let waived = tongban_domain::licence::waivers(item, situation, &plain);
+    let prefilled = if waived.is_empty() {
+        Vec::new()
+    } else {
+        let types = state.store.licence_types().await?;
+        tongban_domain::licence::prefill(&types, &plain, &waived)
+    };
+    Ok(Reuse {
+        held,
+        waived,
+        prefilled,
+    })
+}
+
+/// Reuse of held licences in one application.
+#[derive(Debug, Default)]
+pub struct Reuse {
+    pub held: Vec<SealedLicence>,
+    pub waived: Vec<tongban_domain::licence::Waiver>,
+    pub prefilled: Vec<(String, String, String)>,
+}
+
+impl Reuse {
+    pub fn waiver_for(&self, material: &str) -> Option<&tongban_domain::licence::Waiver> {
+        self.waived.iter().find(|w| w.material == material)
+    }
+
+    /// The waived materials as case materials: each is the held licence's signed JSON.
+    pub fn materials(&self) -> Vec<tongban_store::NewMaterial> {
+        self.waived
+            .iter()
+            .filter_map(|w| {
+                let sealed = self
+                    .held
+                    .iter()
+                    .find(|s| s.licence.identifier == w.licence_identifier)?;
+                let content = serde_json::to_vec(sealed).ok()?;
+                Some(tongban_store::NewMaterial {
+                    name: w.material.clone(),
+                    filename: format!("电子证照-{}.json", w.licence_name),
+                    content_type: "application/json".to_owned(),
+                    sha256: tongban_domain::case::sha256_hex(&content),
+                    content,
+                    waived_by: Some(w.licence_identifier.clone()),
+                })
+            })
+            .collect()
+    }
+}
+
+/// A presentation of one of the holder's licences, sealed by the platform.
+pub async fn present(
+    state: &crate::AppState,
+    record: LicenceRecord,
+) -> Result<Presentation, WebError> {
+    let now = state.clock.now();
+    let (key_id, secret) = sealing_key(&state.store, &state.keys, PLATFORM_ORG, now).await?;
+    Ok(Presentation::new(record.sealed, now, &key_id, &secret))
+}
+
+/// What a verifier is told about a presentation.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct VerifyOutcome {
+    pub valid: bool,
+    /// `valid`, `expired`, `revoked`, `forged` or `presentation_expired`.
+    pub status: String,
+    pub status_label: String,
+    /// The issuing body, when the seal verified.
+    pub issuer: Option<String>,
+    pub licence_name: Option<String>,
+    pub identifier: Option<String>,
+    /// The holder's name and number, masked.
+    pub holder: Option<String>,
+    pub valid_until: Option<String>,
+    pub presented_until: Option<String>,
+}
+
+/// Checks a QR payload against the published keys and the library's revocations.
+pub async fn verify_payload(
+    state: &crate::AppState,
+    payload: &str,
+) -> Result<VerifyOutcome, WebError> {
+    let forged = |status: Verdict| VerifyOutcome {
+        valid: false,
+        status: status.as_str().to_owned(),
+        status_label: status.label().to_owned(),
+        issuer: None,
+        licence_name: None,
+        identifier: None,
+        holder: None,
+        valid_until: None,
+        presented_until: None,
+    };
+    let Ok(p) = Presentation::decode(payload) else {
+        return Ok(forged(Verdict::Forged));
+    };
+    let keys = public_keys(&state.store).await?;
+    let revoked = match state.store.licence(&p.sealed.licence.identifier).await {
+        Ok(r) => r.revoked(),
+        Err(StoreError::NotFound) => false,
+        Err(e) => return Err(e.into()),
+    };
+    let v = p.check(|id| keys.get(id).cloned(), revoked, state.clock.now());
+    if v == Verdict::Forged {
+        return Ok(forged(v));
+    }
+    let l = &p.sealed.licence;
+    Ok(VerifyOutcome {
+        valid: v == Verdict::Valid,
+        status: v.as_str().to_owned(),
+        status_label: v.label().to_owned(),
+        issuer: Some(l.issuer_name.clone()),
+        licence_name: Some(l.type_name.clone()),
+        identifier: Some(l.identifier.clone()),
+        holder: Some(format!(
+            "{}（{}）",
+            tongban_domain::mask::mask_name(&l.holder_name),
+            tongban_domain::mask::mask_id_number(&l.holder_id)
+        )),
+        valid_until: l.valid_until.clone(),
+        presented_until: Some(p.until.clone()),
+    })
+}
+
+/// A licence another system issued, as it reports it.
+#[derive(Debug, Clone)]
+pub struct Imported {
+    pub holder_name: String,
+    /// Resident ID number or credit code, already checked.
+    pub holder_id: String,
+    pub fields: BTreeMap<String, String>,
+    pub issued_on: NaiveDate,
+}
+
+/// Records a licence another system issued (e.g. a 居民身份证 or 营业执照), sealed by the
+/// platform as received from that system.
+pub async fn import_licence(
+    store: &Store,
+    keys: &KeyStore,
+    now: DateTime<Utc>,
+    actor: &str,
+    ty: &LicenceType,
+    imported: Imported,
+) -> Result<SealedLicence, WebError> {
+    let Imported {
+        holder_name,
+        holder_id,
+        fields,
+        issued_on,
+    } = imported;
+    // Imported licences are numbered under the platform's body code as issuer.
+    let issuer_code = platform_code();
+    let serial = store.next_licence_serial(&ty.code, &issuer_code).await?;
+    let licence = Licence {
+        identifier: licence_identifier(&ty.code, &issuer_code, serial, 1),
+        type_code: ty.code.clone(),
+        type_name: ty.name.clone(),
+        issuer_code,
+        issuer_name: ty.issuer_name.clone(),
+        holder_name,
+        holder_id_type: ty.holder_kind.id_type().to_owned(),
+        holder_id,
+        fields,
+        issued_on: issued_on.format("%Y-%m-%d").to_string(),
+        valid_until: ty
+            .valid_until(issued_on)
+            .map(|d| d.format("%Y-%m-%d").to_string()),
+        case_no: None,
+    };
+    let sealed = seal_licence(store, keys, PLATFORM_ORG, licence, now).await?;
+    store
+        .insert_licence(
+            now,
+            actor,
+            &NewLicence {
+                sealed: sealed.clone(),
+                case_id: None,
+            },
+        )
+        .await?;
+    Ok(sealed)
+}
+
+/// The platform's body code (the Approval Services Bureau's, as the platform's operator).
+pub fn platform_code() -> String {
+    tongban_store::demo::demo_credit_code(1)
+}
+
+/// Licence types for the demonstration: every licence the demo catalog's items issue,
+/// defined by the issuing department, and the ones its materials ask for that are issued
+/// elsewhere; then the demo citizen's and enterprise's licences from elsewhere.
+pub async fn load_demo(store: &Store, keys: &KeyStore, now: DateTime<Utc>) -> Result<(), WebError> {
+    let items = store.published_items().await?;
+    let mut types: Vec<LicenceType> = Vec::new();
+    for p in &items {
+        let item = &p.item;
+        if let Some(name) = &item.outcome.licence_type
+            && !types.iter().any(|t| &t.name == name)
+        {
+            let org = store.org_unit_by_code(&item.org_code).await?;
+            let credit = org.credit_code.clone().unwrap_or_else(platform_code);
+            let n = types.iter().filter(|t| t.code.starts_with(&credit)).count();
+            types.push(LicenceType {
+                code: format!("{credit}{:03}", n + 1),
+                name: name.clone(),
+                issuer_org: Some(item.org_code.clone()),
+                issuer_name: org.name.clone(),
+                holder_kind: if item.audiences.iter().any(|a| a.is_legal_person()) {
+                    HolderKind::Organisation
+                } else {
+                    HolderKind::Person
+                },
+                fields: vec![field("matter", "办理事项"), field("situation", "办理情形")],
+                validity_years: validity_of(name),
+            });
+        }
+    }
+    let mut external = 500;
+    for p in &items {
+        for m in &p.item.materials {
+            if let tongban_domain::catalog::MaterialSource::Government { licence_type } = &m.source
+                && !licence_type.is_empty()
+                && !types.iter().any(|t| &t.name == licence_type)
+            {
+                external += 1;
+                types.push(external_type(licence_type, external));
+            }
+        }
+    }
+    for t in &types {
+        store.upsert_licence_type(now, "system", t).await?;
+    }
+    let by_name = |n: &str| types.iter().find(|t| t.name == n).cloned();
+    let today = now.date_naive();
+    for (ty, holder, fields) in [
+        (
+            "居民身份证",
+            ("马秀兰", "64030319580312024X"),
+            vec![("address", "宁夏吴忠市红寺堡区大河乡")],
+        ),
+        (
+            "居民户口簿",
+            ("马秀兰", "64030319580312024X"),
+            vec![("address", "宁夏吴忠市红寺堡区大河乡")],
+        ),
+        (
+            "营业执照",
+            ("宁夏罗山红葡萄酒业有限公司", "91640303MA76F0LX2Y"),
+            vec![
+                ("legal_representative", "马建国"),
+                ("address", "宁夏吴忠市红寺堡区罗山路"),
+                ("scope", "葡萄酒生产、销售"),
+            ],
+        ),
+    ] {
+        if let Some(t) = by_name(ty) {
+            import_licence(
+                store,
+                keys,
+                now,
+                "system",
+                &t,
+                Imported {
+                    holder_name: holder.0.to_owned(),
+                    holder_id: holder.1.to_owned(),
+                    fields: fields
+                        .into_iter()
+                        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                        .collect(),
+                    issued_on: today - chrono::Days::new(400),
+                },
+            )
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+fn field(key: &str, label: &str) -> LicenceField {
+    LicenceField {
+        key: key.to_owned(),
+        label: label.to_owned(),
+    }
+}
+
+/// Usual validity of the demo's licence types, in years (0 = 长期).
+fn validity_of(name: &str) -> u32 {
+    match name {
+        "居民身份证" => 20,
+        "居住证" | "健康证明" => 1,
+        n if n.contains("许可证") => 5,
+        _ => 0,
+    }
+}
+
+fn external_type(name: &str, n: u32) -> LicenceType {
+    let organisation = matches!(name, "营业执照" | "建设工程规划许可证");
+    LicenceType {
+        code: format!("{}{n:03}", platform_code()),
+        name: name.to_owned(),
+        issuer_org: None,
+        issuer_name: "外地或上级发证机关（经接口导入）".to_owned(),
+        holder_kind: if organisation {
+            HolderKind::Organisation
+        } else {
+            HolderKind::Person
+        },
+        fields: vec![
+            field("address", "住所"),
+            field("legal_representative", "法定代表人"),
+            field("scope", "经营范围"),
+        ],
+        validity_years: validity_of(name),
+    }
+}
