@@ -590,3 +590,138 @@ async fn apply_online_notice_supply_decide_and_see_it_concluded() {
     }
     b.client.close().await.unwrap();
 }
+
+/// The first published item whose name matches `q`, by the items API.
+async fn item_code(b: &Browser, q: &str) -> String {
+    let res: Value = reqwest::get(format!("{}/api/v1/items?q={q}", b.base))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    res["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["name"] == q)
+        .unwrap_or_else(|| panic!("{q} is published"))["implementation_code"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+#[tokio::test]
+#[ignore = "needs Chromium, chromedriver and axe-core; run by .ci/run"]
+async fn a_concluded_case_licence_is_presented_verified_and_reused() {
+    let b = Browser::start().await;
+    let photo = b._dir.path().join("照片.png");
+    std::fs::write(&photo, b"\x89PNG\r\n\x1a\n photo").unwrap();
+    let card = item_code(&b, "社会保障卡申领").await;
+    let benefit = item_code(&b, "失业保险金申领").await;
+
+    // The citizen applies for a social security card; the ID card is taken from the library.
+    b.log_in("64030319580312024X").await;
+    b.open(&format!("/apply/{card}")).await;
+    let waived = b.text_of("[data-test='waived']").await;
+    assert!(
+        waived.contains("居民身份证") && waived.contains("免提交"),
+        "{waived}"
+    );
+    b.client
+        .find(Locator::Css("input[type='file']"))
+        .await
+        .unwrap()
+        .send_keys(&photo.display().to_string())
+        .await
+        .unwrap();
+    b.click_and_wait("[data-test='apply-submit']").await;
+    let case_path = b.path().await;
+    let case_no = case_path.rsplit('/').next().unwrap().to_owned();
+    b.log_out().await;
+
+    // The window accepts it; the human resources bureau decides and concludes.
+    b.log_in("clerk").await;
+    b.open(&format!("/staff/cases/{case_no}")).await;
+    b.click_and_wait("[data-test='action-accept']").await;
+    b.log_out().await;
+    b.log_in("reviewer_rsj").await;
+    b.open(&format!("/staff/cases/{case_no}")).await;
+    for action in ["start_review", "decide", "conclude"] {
+        b.click_and_wait(&format!("[data-test='action-{action}']"))
+            .await;
+    }
+    assert_eq!(b.text_of("[data-test='case-status']").await, "已办结");
+    b.log_out().await;
+
+    // The card is in the citizen's wallet; presenting it shows a QR code.
+    b.log_in("64030319580312024X").await;
+    b.open("/me/licences").await;
+    let wallet = b.text_of("[data-test='wallet']").await;
+    assert!(wallet.contains("社会保障卡"), "{wallet}");
+    b.client
+        .find(Locator::LinkText("社会保障卡"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    b.audit("licence").await;
+    b.click_and_wait("[data-test='present']").await;
+    b.audit("presentation").await;
+    assert!(
+        b.client
+            .find(Locator::Css("[data-test='presentation'] svg"))
+            .await
+            .is_ok(),
+        "a QR code is shown"
+    );
+    let link = b
+        .client
+        .find(Locator::Css("[data-test='verify-link']"))
+        .await
+        .unwrap()
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap();
+
+    // Anyone opening the link, logged in or not, sees it valid.
+    b.log_out().await;
+    let path = link
+        .split_once("/v/")
+        .map(|(_, p)| format!("/v/{p}"))
+        .unwrap();
+    b.open(&path).await;
+    let verdict = b
+        .client
+        .find(Locator::Css("[data-test='verdict']"))
+        .await
+        .unwrap();
+    assert_eq!(
+        verdict.attr("data-status").await.unwrap().as_deref(),
+        Some("valid")
+    );
+    assert!(b.text_of("[data-test='issuer']").await.contains("人力资源"));
+
+    // Applying for unemployment benefit, the card is already waived.
+    b.log_in("64030319580312024X").await;
+    b.open(&format!("/apply/{benefit}")).await;
+    let waived: Vec<String> = {
+        let mut out = Vec::new();
+        for e in b
+            .client
+            .find_all(Locator::Css("[data-test='waived']"))
+            .await
+            .unwrap()
+        {
+            out.push(e.text().await.unwrap());
+        }
+        out
+    };
+    assert!(
+        waived.iter().any(|w| w.contains("社会保障卡")),
+        "{waived:?}"
+    );
+    b.client.close().await.unwrap();
+}
