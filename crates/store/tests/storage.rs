@@ -174,6 +174,7 @@ contract!(
     concurrent_submissions_get_distinct_numbers,
     entered_calendar_days_are_kept_and_versioned,
     case_changes_keep_progress_and_refuse_stale_decisions,
+    licences_are_numbered_revoked_once_and_expired_with_audit,
 );
 
 async fn demo_loads_the_three_levels(f: &Fixture) {
@@ -907,4 +908,139 @@ async fn case_changes_keep_progress_and_refuse_stale_decisions(f: &Fixture) {
             .unwrap()
             .is_empty()
     );
+}
+
+/// Keys rotate with the old one kept; serial numbers are shared; a licence is revoked once;
+/// licences past their last day are marked expired, each step on the audit trail.
+async fn licences_are_numbered_revoked_once_and_expired_with_audit(f: &Fixture) {
+    use tongban_domain::licence::{
+        HolderKind, Licence, LicenceType, Seal, SealedLicence, licence_identifier,
+    };
+    use tongban_domain::seal::SealSecret;
+    use tongban_store::NewLicence;
+    demo::load(&f.store, now(), &test_hash).await.unwrap();
+    let first = SealSecret::generate();
+    f.store
+        .publish_seal_key(now(), "test", "D-SJJ-1", "D-SJJ", &first.public_hex())
+        .await
+        .unwrap();
+    let second = SealSecret::generate();
+    f.store
+        .publish_seal_key(now(), "test", "D-SJJ-2", "D-SJJ", &second.public_hex())
+        .await
+        .unwrap();
+    assert_eq!(
+        f.store
+            .current_seal_key("D-SJJ")
+            .await
+            .unwrap()
+            .unwrap()
+            .key_id,
+        "D-SJJ-2"
+    );
+    let keys = f.store.seal_keys().await.unwrap();
+    assert_eq!(keys.len(), 2);
+    assert!(
+        keys.iter()
+            .any(|k| k.key_id == "D-SJJ-1" && k.retired_at.is_some())
+    );
+
+    let issuer = demo::demo_credit_code(103);
+    let ty = LicenceType {
+        code: format!("{issuer}001"),
+        name: "测试证".into(),
+        issuer_org: Some("D-SJJ".into()),
+        issuer_name: "市场监管分局".into(),
+        holder_kind: HolderKind::Person,
+        fields: vec![],
+        validity_years: 1,
+    };
+    f.store
+        .upsert_licence_type(now(), "test", &ty)
+        .await
+        .unwrap();
+    f.store
+        .upsert_licence_type(now(), "test", &ty)
+        .await
+        .unwrap();
+    assert_eq!(f.store.licence_types().await.unwrap().len(), 1);
+    let a = f
+        .store
+        .next_licence_serial(&ty.code, &issuer)
+        .await
+        .unwrap();
+    let b = f
+        .store
+        .next_licence_serial(&ty.code, &issuer)
+        .await
+        .unwrap();
+    assert_eq!((a, b), (1, 2));
+    let licence = |serial: u64, until: &str| Licence {
+        identifier: licence_identifier(&ty.code, &issuer, serial, 1),
+        type_code: ty.code.clone(),
+        type_name: ty.name.clone(),
+        issuer_code: issuer.clone(),
+        issuer_name: ty.issuer_name.clone(),
+        holder_name: "马秀兰".into(),
+        holder_id_type: "111".into(),
+        holder_id: "64030319580312024X".into(),
+        fields: Default::default(),
+        issued_on: "2025-01-01".into(),
+        valid_until: Some(until.into()),
+        case_no: None,
+    };
+    for (serial, until) in [(a, "2025-12-31"), (b, "2099-12-31")] {
+        let l = licence(serial, until);
+        let seal = Seal::new("D-SJJ-1", &first, &l.canonical());
+        f.store
+            .insert_licence(
+                now(),
+                "test",
+                &NewLicence {
+                    sealed: SealedLicence { licence: l, seal },
+                    case_id: None,
+                },
+            )
+            .await
+            .unwrap();
+    }
+    let held = f
+        .store
+        .licences_of_holder("64030319580312024X")
+        .await
+        .unwrap();
+    assert_eq!(held.len(), 2);
+    let stored = f.store.licence(&licence(a, "").identifier).await.unwrap();
+    assert!(
+        stored
+            .sealed
+            .seal
+            .verifies(&first.public_hex(), &stored.sealed.licence.canonical())
+    );
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 27).unwrap();
+    assert_eq!(f.store.expire_licences(now(), today).await.unwrap(), 1);
+    assert_eq!(f.store.expire_licences(now(), today).await.unwrap(), 0);
+    let id_b = licence(b, "").identifier;
+    f.store
+        .revoke_licence(now(), "test", &id_b, "信息有误")
+        .await
+        .unwrap();
+    assert!(matches!(
+        f.store.revoke_licence(now(), "test", &id_b, "再次").await,
+        Err(StoreError::Conflict(_))
+    ));
+    let revoked = f.store.licence(&id_b).await.unwrap();
+    assert!(revoked.revoked());
+    assert_eq!(revoked.revoke_reason.as_deref(), Some("信息有误"));
+    let report = f.store.verify_audit().await.unwrap();
+    assert!(report.first_break.is_none());
+    let trail = f.store.recent_audit(50, None).await.unwrap();
+    for action in [
+        "seal.publish",
+        "licence.issue",
+        "licence.expire",
+        "licence.revoke",
+    ] {
+        assert!(trail.iter().any(|e| e.action == action), "{action} audited");
+    }
 }
