@@ -941,6 +941,50 @@ pub async fn my_licenses(
     ))
 }
 
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PresentationView {
+    /// Put in a QR code as `{base}/v/{payload}`, or POST to `/api/v1/licenses/verify`.
+    payload: String,
+    /// RFC 3339; the code is refused afterwards.
+    until: String,
+}
+
+/// 亮证 from the mobile app: a presentation code for one of the caller's licences, valid for
+/// a few minutes.
+#[utoipa::path(post, path = "/api/v1/me/licenses/{identifier}/presentations", tag = "licences",
+    params(("identifier" = String, Path, description = "GB/T 36904 证照标识")),
+    responses((status = 201, body = PresentationView), (status = 404, description = "不存在或不是本人的证照"),
+        (status = 409, description = "证照已撤销", content_type = "application/problem+json")))]
+pub async fn present_license(
+    State(state): State<AppState>,
+    current: Current,
+    axum::extract::Path(identifier): axum::extract::Path<String>,
+) -> Result<Response, WebError> {
+    current
+        .principal
+        .capability(tongban_domain::authz::Permission::ApplicantSelfService)?;
+    let account = current.account()?;
+    let record = state.store.licence(&identifier).await?;
+    if record.sealed.licence.holder_id != account.login {
+        return Err(WebError::NotFound);
+    }
+    if record.revoked() {
+        return Err(WebError::Conflict {
+            code: "licence_revoked",
+            detail: "已撤销的证照不能出示".into(),
+        });
+    }
+    let p = crate::licences::present(&state, record).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(PresentationView {
+            payload: p.encode(),
+            until: p.until,
+        }),
+    )
+        .into_response())
+}
+
 /// Liveness: the process answers.
 pub async fn healthz() -> &'static str {
     "ok"
@@ -958,8 +1002,8 @@ pub async fn readyz(State(state): State<AppState>) -> Result<&'static str, WebEr
 #[derive(OpenApi)]
 #[openapi(
     info(title = "通办 Tongban API", description = "红寺堡区一体化政务服务平台接口。错误为 RFC 9457 application/problem+json，含稳定的 code 与中文 detail。"),
-    paths(register_account, create_session, delete_current_session, me, list_org_units, list_halls, list_items, get_item, add_working_days, submit_case, get_case, act_on_case, list_seals, verify_license, list_license_types, put_license_type, import_license, my_licenses),
-    components(schemas(RegisterBody, AccountView, SessionBody, SessionCreated, OrgUnitView, HallView, HoursView, WindowView, ItemSummary, ItemsPage, WorkingDate, CaseBody, MaterialUpload, CaseCreated, CaseView, CaseEventView, CaseMaterialView, SealKeyView, VerifyBody, crate::licences::VerifyOutcome, LicenseImport)),
+    paths(register_account, create_session, delete_current_session, me, list_org_units, list_halls, list_items, get_item, add_working_days, submit_case, get_case, act_on_case, list_seals, verify_license, list_license_types, put_license_type, import_license, my_licenses, present_license),
+    components(schemas(RegisterBody, AccountView, SessionBody, SessionCreated, OrgUnitView, HallView, HoursView, WindowView, ItemSummary, ItemsPage, WorkingDate, CaseBody, MaterialUpload, CaseCreated, CaseView, CaseEventView, CaseMaterialView, SealKeyView, VerifyBody, crate::licences::VerifyOutcome, LicenseImport, PresentationView)),
     modifiers(&BearerAuth),
 )]
 struct ApiDoc;

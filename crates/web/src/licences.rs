@@ -340,8 +340,16 @@ pub async fn import_licence(
         fields,
         issued_on,
     } = imported;
-    // Imported licences are numbered under the platform's body code as issuer.
-    let issuer_code = platform_code();
+    // The issuing department's body code when it is one of ours; otherwise the platform's,
+    // which received the licence.
+    let issuer_code = match &ty.issuer_org {
+        Some(org) => store
+            .org_unit_by_code(org)
+            .await?
+            .credit_code
+            .unwrap_or_else(platform_code),
+        None => platform_code(),
+    };
     let serial = store.next_licence_serial(&ty.code, &issuer_code).await?;
     let licence = Licence {
         identifier: licence_identifier(&ty.code, &issuer_code, serial, 1),

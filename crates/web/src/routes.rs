@@ -488,6 +488,13 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             get(api::my_licenses),
         ),
         r(
+            Method::POST,
+            "/api/v1/me/licenses/{identifier}/presentations",
+            "/api/v1/me/licenses/1.2.156.3005.2.11640303MB0000103K001.11640303MB0000103K.00000001.001.0/presentations",
+            Access::Permission(P::ApplicantSelfService),
+            post(api::present_license),
+        ),
+        r(
             Method::GET,
             "/me/licences",
             "/me/licences",
