@@ -161,7 +161,7 @@ async fn main() {
             None => admin_url.clone(),
         };
         let store = Store::open(&url).await.unwrap();
-        measure("postgres", store).await;
+        measure("postgres (group commit)", store).await;
         sqlx::query(sqlx::AssertSqlSafe(format!(
             "DROP DATABASE {name} WITH (FORCE)"
         )))

@@ -49,6 +49,61 @@ pub(crate) async fn append(
     Ok(entry)
 }
 
+/// Appends several rows at once inside the caller's transaction: one head update to reserve
+/// their sequence numbers, the chain computed here, one multi-row insert, one head update.
+/// The same chain as appending them one by one.
+pub(crate) async fn append_many(
+    conn: &mut AnyConnection,
+    now: DateTime<Utc>,
+    events: Vec<AuditEvent>,
+) -> Result<(), StoreError> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let n = events.len() as i64;
+    let head = sqlx::query("UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, hash")
+        .bind(n)
+        .fetch_one(&mut *conn)
+        .await?;
+    let last_seq: i64 = head.try_get("seq")?;
+    let mut prev_hash: String = head.try_get("hash")?;
+    let mut seq = last_seq - n;
+    let at = ts(now);
+    let mut entries = Vec::with_capacity(events.len());
+    for event in events {
+        let entry = audit::next_entry(Some((seq, &prev_hash)), at.clone(), event);
+        seq = entry.seq;
+        prev_hash = entry.hash.clone();
+        entries.push(entry);
+    }
+    for chunk in crate::statement_chunks(&entries) {
+        let sql = crate::multi_row_insert(
+            "audit_log (seq, at, actor, action, target, detail, prev_hash, hash)",
+            8,
+            chunk.len(),
+            "",
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for e in chunk {
+            q = q
+                .bind(e.seq)
+                .bind(&e.at)
+                .bind(&e.actor)
+                .bind(&e.action)
+                .bind(&e.target)
+                .bind(&e.detail)
+                .bind(&e.prev_hash)
+                .bind(&e.hash);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
+        .bind(&prev_hash)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
 fn entry_from(row: &sqlx::any::AnyRow) -> Result<AuditEntry, StoreError> {
     Ok(AuditEntry {
         seq: row.try_get("seq")?,

@@ -308,6 +308,303 @@ pub(crate) async fn insert_case_in(
     Ok(record)
 }
 
+/// Writes many submissions inside the caller's transaction with a few multi-row statements
+/// (the group-commit writer's fast path): case numbers reserved per prefix in one upsert
+/// each, then every table's rows in one insert, the audit rows chained here. A submission
+/// repeating another's idempotency key within the batch is a conflict (its retry finds the
+/// first); any database error fails the whole call, and the caller falls back to writing the
+/// batch one submission per savepoint.
+pub(crate) async fn insert_cases_batch_in(
+    conn: &mut sqlx::AnyConnection,
+    jobs: &[(DateTime<Utc>, &NewCase)],
+) -> Result<Vec<Result<CaseRecord, StoreError>>, StoreError> {
+    use std::collections::{BTreeMap, HashSet};
+    // Org units by code.
+    let mut orgs: BTreeMap<&str, (String, String, String)> = BTreeMap::new();
+    for (_, new) in jobs {
+        if !orgs.contains_key(new.org_code.as_str()) {
+            let row = sqlx::query("SELECT id, name, path FROM org_units WHERE code = $1")
+                .bind(&new.org_code)
+                .fetch_optional(&mut *conn)
+                .await?
+                .ok_or_else(|| StoreError::Config(format!("机构 {} 不存在", new.org_code)))?;
+            orgs.insert(
+                new.org_code.as_str(),
+                (
+                    row.try_get("id")?,
+                    row.try_get("name")?,
+                    row.try_get("path")?,
+                ),
+            );
+        }
+    }
+    // Idempotency keys already recorded, or repeated within the batch: a conflict, whose
+    // retry finds the recorded case.
+    let keyed: Vec<(&str, &str)> = jobs
+        .iter()
+        .filter_map(|(_, n)| Some((n.applicant_id.as_str(), n.idempotency_key.as_deref()?)))
+        .collect();
+    let mut seen: HashSet<(&str, &str)> = HashSet::new();
+    let mut existing: HashSet<(String, String)> = HashSet::new();
+    for chunk in crate::statement_chunks(&keyed) {
+        // (applicant, key) pairs, each matched through the unique index.
+        let conditions = (0..chunk.len())
+            .map(|i| {
+                format!(
+                    "(applicant_id = ${} AND idempotency_key = ${})",
+                    2 * i + 1,
+                    2 * i + 2
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(" OR ");
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT applicant_id, idempotency_key FROM cases WHERE {conditions}"
+        )));
+        for (a, k) in chunk {
+            q = q.bind(*a).bind(*k);
+        }
+        for row in q.fetch_all(&mut *conn).await? {
+            existing.insert((
+                row.try_get("applicant_id")?,
+                row.try_get("idempotency_key")?,
+            ));
+        }
+    }
+    for (a, k) in &existing {
+        if let Some((_, n)) = jobs
+            .iter()
+            .find(|(_, n)| n.applicant_id == *a && n.idempotency_key.as_deref() == Some(k.as_str()))
+        {
+            seen.insert((
+                n.applicant_id.as_str(),
+                n.idempotency_key.as_deref().unwrap_or(""),
+            ));
+        }
+    }
+    let accepted: Vec<bool> = jobs
+        .iter()
+        .map(|(_, n)| match &n.idempotency_key {
+            Some(k) => seen.insert((n.applicant_id.as_str(), k.as_str())),
+            None => true,
+        })
+        .collect();
+    // Case numbers: one upsert per prefix reserves a range.
+    let mut per_prefix: BTreeMap<String, i64> = BTreeMap::new();
+    for ((_, new), ok) in jobs.iter().zip(&accepted) {
+        if *ok {
+            let prefix = format!(
+                "{}{}",
+                new.implementation_code,
+                new.submitted_on.format("%Y%m%d")
+            );
+            *per_prefix.entry(prefix).or_default() += 1;
+        }
+    }
+    let mut next_seq: BTreeMap<String, i64> = BTreeMap::new();
+    for (prefix, n) in &per_prefix {
+        let last: i64 = sqlx::query_scalar(
+            "INSERT INTO case_counters (prefix, seq) VALUES ($1, $2) \
+             ON CONFLICT (prefix) DO UPDATE SET seq = case_counters.seq + $2 RETURNING seq",
+        )
+        .bind(prefix)
+        .bind(n)
+        .fetch_one(&mut *conn)
+        .await?;
+        next_seq.insert(prefix.clone(), last - n + 1);
+    }
+    let mut results = Vec::with_capacity(jobs.len());
+    let mut records = Vec::new();
+    for ((now, new), ok) in jobs.iter().zip(&accepted) {
+        if !*ok {
+            results.push(Err(StoreError::Conflict("idempotency_key".into())));
+            continue;
+        }
+        let prefix = format!(
+            "{}{}",
+            new.implementation_code,
+            new.submitted_on.format("%Y%m%d")
+        );
+        let seq = next_seq.get_mut(&prefix).expect("reserved above");
+        let case_no = case_number(
+            &new.implementation_code,
+            new.submitted_on,
+            u32::try_from(*seq).unwrap_or(u32::MAX),
+        );
+        *seq += 1;
+        let (org_id, org_name, org_path) = orgs[new.org_code.as_str()].clone();
+        let record = CaseRecord {
+            id: new_id(),
+            case_no,
+            implementation_code: new.implementation_code.clone(),
+            item_name: new.item_name.clone(),
+            org_unit_id: org_id,
+            org_name,
+            org_path,
+            applicant_id: new.applicant_id.clone(),
+            situation: new.situation.clone(),
+            form: new.form.clone(),
+            status: new.status.clone(),
+            channel: new.channel.clone(),
+            submitted_at: parse_ts(&ts(*now))?,
+            statutory_due: day(new.statutory_due),
+            promised_due: day(new.promised_due),
+            first_responder: new.first_responder.clone(),
+            assistance: new.assistance.clone(),
+            progress: new.progress.clone(),
+            deficiency_due: None,
+            verification_due: None,
+        };
+        records.push((*now, *new, record.clone()));
+        results.push(Ok(record));
+    }
+    for chunk in crate::statement_chunks(&records) {
+        let sql = crate::multi_row_insert(
+            "cases (id, case_no, implementation_code, item_version_id, item_name, org_unit_id, \
+             applicant_id, situation, form, status, channel, first_responder, idempotency_key, \
+             submitted_at, statutory_due, promised_due, updated_at, assistance, progress)",
+            19,
+            chunk.len(),
+            "",
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (now, new, r) in chunk {
+            q = q
+                .bind(&r.id)
+                .bind(&r.case_no)
+                .bind(&new.implementation_code)
+                .bind(&new.item_version_id)
+                .bind(&new.item_name)
+                .bind(&r.org_unit_id)
+                .bind(&new.applicant_id)
+                .bind(&new.situation)
+                .bind(&new.form)
+                .bind(&new.status)
+                .bind(&new.channel)
+                .bind(&new.first_responder)
+                .bind(&new.idempotency_key)
+                .bind(ts(*now))
+                .bind(&r.statutory_due)
+                .bind(&r.promised_due)
+                .bind(ts(*now))
+                .bind(&new.assistance)
+                .bind(
+                    serde_json::to_string(&new.progress)
+                        .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                );
+        }
+        q.execute(&mut *conn).await?;
+    }
+    // Materials: each distinct file once, then the links.
+    let mut blobs: BTreeMap<&str, &NewMaterial> = BTreeMap::new();
+    let mut links = Vec::new();
+    for (now, new, r) in &records {
+        for m in &new.materials {
+            blobs.entry(m.sha256.as_str()).or_insert(m);
+            links.push((*now, r.id.as_str(), m));
+        }
+    }
+    let blobs: Vec<&NewMaterial> = blobs.into_values().collect();
+    for chunk in crate::statement_chunks(&blobs) {
+        let sql = crate::multi_row_insert(
+            "blobs (sha256, content, size)",
+            3,
+            chunk.len(),
+            "ON CONFLICT (sha256) DO NOTHING",
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for m in chunk {
+            q = q
+                .bind(&m.sha256)
+                .bind(&m.content)
+                .bind(m.content.len() as i64);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    for chunk in crate::statement_chunks(&links) {
+        let sql = crate::multi_row_insert(
+            "case_materials (id, case_id, name, filename, content_type, sha256, size, \
+             added_at, waived_by)",
+            9,
+            chunk.len(),
+            "",
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (now, case_id, m) in chunk {
+            q = q
+                .bind(new_id())
+                .bind(*case_id)
+                .bind(&m.name)
+                .bind(&m.filename)
+                .bind(&m.content_type)
+                .bind(&m.sha256)
+                .bind(m.content.len() as i64)
+                .bind(ts(*now))
+                .bind(&m.waived_by);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    // Timeline, notifications, audit.
+    for chunk in crate::statement_chunks(&records) {
+        let sql = crate::multi_row_insert(
+            "case_events (id, case_id, at, actor, action, status_after, detail)",
+            7,
+            chunk.len(),
+            "",
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (now, new, r) in chunk {
+            q = q
+                .bind(new_id())
+                .bind(&r.id)
+                .bind(ts(*now))
+                .bind(new.first_responder.as_deref().unwrap_or(&new.applicant_id))
+                .bind("submit")
+                .bind(&new.status)
+                .bind(format!(
+                    "{} 份材料，渠道 {}",
+                    new.materials.len(),
+                    new.channel
+                ));
+        }
+        q.execute(&mut *conn).await?;
+        let sql = crate::multi_row_insert(
+            "outbox (id, topic, recipient, subject, body, link, dedupe_key, created_at)",
+            8,
+            chunk.len(),
+            "ON CONFLICT (dedupe_key) DO NOTHING",
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (now, new, r) in chunk {
+            q = q
+                .bind(new_id())
+                .bind("case.status")
+                .bind(&new.applicant_id)
+                .bind(format!("您的“{}”申请已提交", new.item_name))
+                .bind(format!("办件编号 {}，请留意受理结果。", r.case_no))
+                .bind(format!("/me/cases/{}", r.case_no))
+                .bind(format!("case:{}:submit", r.case_no))
+                .bind(ts(*now));
+        }
+        q.execute(&mut *conn).await?;
+    }
+    if let Some((now, _, _)) = records.last() {
+        let events = records
+            .iter()
+            .map(|(_, new, r)| {
+                AuditEvent::new(
+                    new.first_responder.as_deref().unwrap_or(&new.applicant_id),
+                    "case.submit",
+                    format!("case:{}", r.case_no),
+                    &new.channel,
+                )
+            })
+            .collect();
+        audit::append_many(conn, *now, events).await?;
+    }
+    Ok(results)
+}
+
 impl Store {
     /// Records a submission whole, or returns the case already recorded under the same
     /// applicant and idempotency key (`false` = not newly created).
@@ -316,7 +613,9 @@ impl Store {
         now: DateTime<Utc>,
         new: &NewCase,
     ) -> Result<(CaseRecord, bool), StoreError> {
-        if let Some(key) = &new.idempotency_key
+        // The group-commit writer checks a whole batch's keys in one query instead.
+        if self.group.is_none()
+            && let Some(key) = &new.idempotency_key
             && let Some(existing) = self.case_by_idempotency(&new.applicant_id, key).await?
         {
             return Ok((existing, false));
@@ -358,7 +657,9 @@ impl Store {
         )))
         .bind(applicant_id)
         .bind(key)
-        .fetch_optional(&self.writer)
+        // Readers see every committed case; the writer connection stays free for the
+        // group-commit task (a race that slips past is caught by the unique key).
+        .fetch_optional(&self.reader)
         .await?;
         row.as_ref().map(case_from).transpose()
     }

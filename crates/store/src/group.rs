@@ -1,14 +1,15 @@
-//! Group commit for SQLite: concurrent submissions queue here and one task writes them in
-//! batches, each in its own savepoint inside one transaction, so a batch shares one fsync.
-//! A submitter hears back only after the batch's commit is durable. PostgreSQL does not
-//! need this: its pool commits concurrently and groups fsyncs itself.
+//! Group commit: concurrent submissions queue here and one task per instance writes them in
+//! batches, one transaction each with a few multi-row statements, so a batch shares one
+//! fsync (SQLite) and one turn at the audit chain's head-row lock (PostgreSQL, where
+//! instances otherwise queue on it row by row). A submitter hears back only after the
+//! batch's commit is durable.
 
 use chrono::{DateTime, Utc};
 use sqlx::{Acquire, AnyPool};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::StoreError;
-use crate::cases::{CaseRecord, NewCase, insert_case_in};
+use crate::cases::{CaseRecord, NewCase, insert_case_in, insert_cases_batch_in};
 
 /// The most submissions one commit carries.
 const MAX_BATCH: usize = 256;
@@ -76,9 +77,29 @@ async fn run(pool: AnyPool, mut receiver: mpsc::Receiver<Job>) {
     }
 }
 
-/// One transaction for the batch; one savepoint per submission, so a bad one (say, a
-/// duplicate idempotency key) is rolled back alone.
+/// One transaction for the batch, written with a few multi-row statements; if that fails
+/// (say, a key another process just took), the batch is written again one submission per
+/// savepoint, so only the bad one is refused.
 async fn write_batch(
+    pool: &AnyPool,
+    jobs: &[Job],
+) -> Result<Vec<Result<CaseRecord, StoreError>>, StoreError> {
+    let mut tx = pool.begin().await?;
+    let batch: Vec<_> = jobs.iter().map(|j| (j.now, &j.case)).collect();
+    match insert_cases_batch_in(&mut tx, &batch).await {
+        Ok(results) => {
+            tx.commit().await?;
+            return Ok(results);
+        }
+        Err(e) => {
+            tracing::debug!(error = %e, "batch insert failed; writing one by one");
+            tx.rollback().await?;
+        }
+    }
+    write_one_by_one(pool, jobs).await
+}
+
+async fn write_one_by_one(
     pool: &AnyPool,
     jobs: &[Job],
 ) -> Result<Vec<Result<CaseRecord, StoreError>>, StoreError> {

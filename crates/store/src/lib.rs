@@ -64,7 +64,8 @@ pub struct Store {
     reader: AnyPool,
     writer: AnyPool,
     backend: Backend,
-    /// SQLite only: batches concurrent submissions into shared commits.
+    /// Batches this instance's concurrent submissions into shared commits (both backends:
+    /// on SQLite it shares the fsync, on PostgreSQL also the audit chain's head-row lock).
     group: Option<group::GroupCommit>,
 }
 
@@ -122,9 +123,9 @@ impl Store {
                     .await?;
                 Store {
                     reader: pool.clone(),
+                    group: Some(group::GroupCommit::start(pool.clone())),
                     writer: pool,
                     backend,
-                    group: None,
                 }
             }
         };
@@ -260,6 +261,54 @@ pub(crate) fn parse_ts(s: &str) -> Result<DateTime<Utc>, StoreError> {
 }
 
 /// A new sortable identifier.
+/// `INSERT INTO {table_and_columns} VALUES ($1, …), (…) {suffix}` for `rows` rows of
+/// `columns` values: one statement for many rows, on both backends.
+pub(crate) fn multi_row_insert(
+    table_and_columns: &str,
+    columns: usize,
+    rows: usize,
+    suffix: &str,
+) -> String {
+    let mut sql = format!("INSERT INTO {table_and_columns} VALUES ");
+    for r in 0..rows {
+        if r > 0 {
+            sql.push(',');
+        }
+        sql.push('(');
+        for c in 0..columns {
+            if c > 0 {
+                sql.push(',');
+            }
+            sql.push_str(&format!("${}", r * columns + c + 1));
+        }
+        sql.push(')');
+    }
+    if !suffix.is_empty() {
+        sql.push(' ');
+        sql.push_str(suffix);
+    }
+    sql
+}
+
+/// Splits rows for multi-row statements into runs of 32, then 16, 8, 4, 2 and 1, so a few
+/// statement shapes serve every batch size and stay in the connection's prepared-statement
+/// cache (preparing a fresh 1,000-parameter statement per batch cost more than the insert).
+pub(crate) fn statement_chunks<T>(rows: &[T]) -> Vec<&[T]> {
+    let mut out = Vec::new();
+    let mut rest = rows;
+    for size in [32, 16, 8, 4, 2, 1] {
+        while rest.len() >= size {
+            let (head, tail) = rest.split_at(size);
+            out.push(head);
+            rest = tail;
+            if size < 32 {
+                break;
+            }
+        }
+    }
+    out
+}
+
 pub(crate) fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()
 }

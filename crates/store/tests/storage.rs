@@ -770,14 +770,16 @@ async fn cases_are_numbered_per_day_and_submitted_once(f: &Fixture) {
 async fn concurrent_submissions_get_distinct_numbers(f: &Fixture) {
     let (applicant, version, code) = cases::fixture_ids(f).await;
     let mut tasks = Vec::new();
-    for i in 0..24 {
+    // 24 distinct submissions, each sent twice at once (a retry racing its original), and
+    // two sharing one file.
+    for i in 0..48 {
         let store = f.store.clone();
         let case = cases::new_case(
             &applicant,
             &version,
             &code,
-            Some(&format!("c{i}")),
-            format!("%PDF-{i}").as_bytes(),
+            Some(&format!("c{}", i % 24)),
+            format!("%PDF-{}", (i % 24).min(22)).as_bytes(),
         );
         tasks.push(tokio::spawn(async move {
             store.submit_case(now(), &case).await.unwrap().0.case_no
@@ -789,8 +791,15 @@ async fn concurrent_submissions_get_distinct_numbers(f: &Fixture) {
     }
     numbers.sort();
     numbers.dedup();
-    assert_eq!(numbers.len(), 24);
+    assert_eq!(numbers.len(), 24, "each retry got its original's case");
     assert!(numbers.last().unwrap().ends_with("0024"));
+    let report = f.store.verify_audit().await.unwrap();
+    assert!(report.first_break.is_none(), "{:?}", report.first_break);
+    for no in &numbers {
+        let case = f.store.case_by_no(no).await.unwrap();
+        assert_eq!(f.store.case_materials(&case.id).await.unwrap().len(), 1);
+        assert_eq!(f.store.case_events(&case.id).await.unwrap().len(), 1);
+    }
 }
 
 async fn entered_calendar_days_are_kept_and_versioned(f: &Fixture) {
