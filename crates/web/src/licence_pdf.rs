@@ -29,8 +29,13 @@ fn line(content: &mut Content, font: Name<'_>, size: f32, x: f32, y: f32, bytes:
         .end_text();
 }
 
-/// Renders the licence with `verify_url` in its QR code.
-pub fn render(sealed: &SealedLicence, verify_url: &str) -> Result<Vec<u8>, WebError> {
+/// Renders the licence with `verify_url` in its QR code; `fields` are its data items with
+/// the licence type's labels.
+pub fn render(
+    sealed: &SealedLicence,
+    fields: &[(String, String)],
+    verify_url: &str,
+) -> Result<Vec<u8>, WebError> {
     let l = &sealed.licence;
     let mut pdf = Pdf::new();
     let catalog = Ref::new(1);
@@ -53,7 +58,8 @@ pub fn render(sealed: &SealedLicence, verify_url: &str) -> Result<Vec<u8>, WebEr
         .base_font(Name(b"STSong-Light-UniGB-UCS2-H"))
         .encoding_predefined(Name(b"UniGB-UCS2-H"))
         .descendant_font(cid);
-    pdf.cid_font(cid)
+    let mut cid_font = pdf.cid_font(cid);
+    cid_font
         .subtype(CidFontType::Type0)
         .base_font(Name(b"STSong-Light"))
         .system_info(pdf_writer::types::SystemInfo {
@@ -63,6 +69,10 @@ pub fn render(sealed: &SealedLicence, verify_url: &str) -> Result<Vec<u8>, WebEr
         })
         .font_descriptor(descriptor)
         .default_width(1000.0);
+    // Latin letters and digits are half-width in Adobe-GB1 (proportional 1–95, half-width
+    // 814–939); without widths readers would space them as ideographs.
+    cid_font.widths().same(1, 95, 500.0).same(814, 939, 500.0);
+    cid_font.finish();
     pdf.font_descriptor(descriptor)
         .name(Name(b"STSong-Light"))
         .flags(pdf_writer::types::FontFlags::SYMBOLIC)
@@ -90,9 +100,7 @@ pub fn render(sealed: &SealedLicence, verify_url: &str) -> Result<Vec<u8>, WebEr
     if let Some(no) = &l.case_no {
         rows.push(("办件编号".into(), no.clone()));
     }
-    for (k, v) in &l.fields {
-        rows.push((k.clone(), v.clone()));
-    }
+    rows.extend(fields.iter().cloned());
     let mut y = 700.0;
     for (label, value) in &rows {
         line(

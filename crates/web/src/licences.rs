@@ -410,7 +410,7 @@ pub async fn load_demo(store: &Store, keys: &KeyStore, now: DateTime<Utc>) -> Re
                 } else {
                     HolderKind::Person
                 },
-                fields: vec![field("matter", "办理事项"), field("situation", "办理情形")],
+                fields: demo_fields(),
                 validity_years: validity_of(name),
             });
         }
@@ -476,11 +476,22 @@ pub async fn load_demo(store: &Store, keys: &KeyStore, now: DateTime<Utc>) -> Re
     Ok(())
 }
 
-fn field(key: &str, label: &str) -> LicenceField {
-    LicenceField {
+/// The data items the demo's licence types carry: those issued here record the matter and
+/// situation; the ones from elsewhere carry the usual 照面信息.
+fn demo_fields() -> Vec<LicenceField> {
+    [
+        ("matter", "办理事项"),
+        ("situation", "办理情形"),
+        ("address", "住所"),
+        ("legal_representative", "法定代表人"),
+        ("scope", "经营范围"),
+    ]
+    .into_iter()
+    .map(|(key, label)| LicenceField {
         key: key.to_owned(),
         label: label.to_owned(),
-    }
+    })
+    .collect()
 }
 
 /// Usual validity of the demo's licence types, in years (0 = 长期).
@@ -505,11 +516,7 @@ fn external_type(name: &str, n: u32) -> LicenceType {
         } else {
             HolderKind::Person
         },
-        fields: vec![
-            field("address", "住所"),
-            field("legal_representative", "法定代表人"),
-            field("scope", "经营范围"),
-        ],
+        fields: demo_fields(),
         validity_years: validity_of(name),
     }
 }

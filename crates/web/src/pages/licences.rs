@@ -79,11 +79,26 @@ async fn licence_page(
         record.revoked(),
         crate::cases::today(state),
     );
+    let fields = labelled_fields(state, &record).await?;
+    render(&LicencePage {
+        ctx,
+        record,
+        verdict: v,
+        fields,
+        presentation,
+    })
+}
+
+/// The licence's data items with their type's labels.
+async fn labelled_fields(
+    state: &AppState,
+    record: &LicenceRecord,
+) -> Result<Vec<(String, String)>, WebError> {
     let types = state.store.licence_types().await?;
     let ty = types
         .iter()
         .find(|t| t.code == record.sealed.licence.type_code);
-    let fields = record
+    Ok(record
         .sealed
         .licence
         .fields
@@ -95,14 +110,7 @@ async fn licence_page(
                 .unwrap_or_else(|| k.clone());
             (label, val.clone())
         })
-        .collect();
-    render(&LicencePage {
-        ctx,
-        record,
-        verdict: v,
-        fields,
-        presentation,
-    })
+        .collect())
 }
 
 pub async fn show(
@@ -152,7 +160,8 @@ pub async fn download_pdf(
         &headers,
         &format!("/licences/{}/status", record.sealed.licence.identifier),
     );
-    let pdf = crate::licence_pdf::render(&record.sealed, &url)?;
+    let fields = labelled_fields(&state, &record).await?;
+    let pdf = crate::licence_pdf::render(&record.sealed, &fields, &url)?;
     Ok((
         [
             (
