@@ -200,114 +200,6 @@ async fn insert_materials(
     Ok(())
 }
 
-/// Writes one case inside the caller's transaction (or savepoint).
-pub(crate) async fn insert_case_in(
-    conn: &mut sqlx::AnyConnection,
-    now: DateTime<Utc>,
-    new: &NewCase,
-) -> Result<CaseRecord, StoreError> {
-    let org: String = sqlx::query_scalar("SELECT id FROM org_units WHERE code = $1")
-        .bind(&new.org_code)
-        .fetch_optional(&mut *conn)
-        .await?
-        .ok_or_else(|| StoreError::Config(format!("机构 {} 不存在", new.org_code)))?;
-    let prefix = format!(
-        "{}{}",
-        new.implementation_code,
-        new.submitted_on.format("%Y%m%d")
-    );
-    let seq: i64 = sqlx::query_scalar(
-        "INSERT INTO case_counters (prefix, seq) VALUES ($1, 1) \
-         ON CONFLICT (prefix) DO UPDATE SET seq = case_counters.seq + 1 RETURNING seq",
-    )
-    .bind(&prefix)
-    .fetch_one(&mut *conn)
-    .await?;
-    let case_no = case_number(
-        &new.implementation_code,
-        new.submitted_on,
-        u32::try_from(seq).unwrap_or(u32::MAX),
-    );
-    let id = new_id();
-    sqlx::query(
-        "INSERT INTO cases (id, case_no, implementation_code, item_version_id, item_name, \
-         org_unit_id, applicant_id, situation, form, status, channel, first_responder, \
-         idempotency_key, submitted_at, statutory_due, promised_due, updated_at, assistance, \
-         progress) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $14, \
-         $17, $18)",
-    )
-    .bind(&id)
-    .bind(&case_no)
-    .bind(&new.implementation_code)
-    .bind(&new.item_version_id)
-    .bind(&new.item_name)
-    .bind(&org)
-    .bind(&new.applicant_id)
-    .bind(&new.situation)
-    .bind(&new.form)
-    .bind(&new.status)
-    .bind(&new.channel)
-    .bind(&new.first_responder)
-    .bind(&new.idempotency_key)
-    .bind(ts(now))
-    .bind(new.statutory_due.format("%Y-%m-%d").to_string())
-    .bind(new.promised_due.format("%Y-%m-%d").to_string())
-    .bind(&new.assistance)
-    .bind(serde_json::to_string(&new.progress).map_err(|e| StoreError::Corrupt(e.to_string()))?)
-    .execute(&mut *conn)
-    .await?;
-    insert_materials(conn, now, &id, &new.materials).await?;
-    // At a window the clerk files the application: the timeline and audit name them.
-    let filed_by = new.first_responder.as_deref().unwrap_or(&new.applicant_id);
-    sqlx::query(
-        "INSERT INTO case_events (id, case_id, at, actor, action, status_after, detail) \
-         VALUES ($1, $2, $3, $4, 'submit', $5, $6)",
-    )
-    .bind(new_id())
-    .bind(&id)
-    .bind(ts(now))
-    .bind(filed_by)
-    .bind(&new.status)
-    .bind(format!(
-        "{} 份材料，渠道 {}",
-        new.materials.len(),
-        new.channel
-    ))
-    .execute(&mut *conn)
-    .await?;
-    audit::append(
-        conn,
-        now,
-        AuditEvent::new(
-            filed_by,
-            "case.submit",
-            format!("case:{case_no}"),
-            &new.channel,
-        ),
-    )
-    .await?;
-    crate::outbox::enqueue(
-        conn,
-        now,
-        "case.status",
-        &new.applicant_id,
-        &format!("您的“{}”申请已提交", new.item_name),
-        &format!("办件编号 {case_no}，请留意受理结果。"),
-        &format!("/me/cases/{case_no}"),
-        &format!("case:{case_no}:submit"),
-    )
-    .await?;
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "{CASE_SELECT} WHERE c.id = $1"
-    )))
-    .bind(&id)
-    .fetch_one(&mut *conn)
-    .await?;
-    let record = case_from(&row)?;
-    Ok(record)
-}
-
 /// Writes many submissions inside the caller's transaction with a few multi-row statements
 /// (the group-commit writer's fast path): case numbers reserved per prefix in one upsert
 /// each, then every table's rows in one insert, the audit rows chained here. A submission
@@ -613,13 +505,8 @@ impl Store {
         now: DateTime<Utc>,
         new: &NewCase,
     ) -> Result<(CaseRecord, bool), StoreError> {
-        // The group-commit writer checks a whole batch's keys in one query instead.
-        if self.group.is_none()
-            && let Some(key) = &new.idempotency_key
-            && let Some(existing) = self.case_by_idempotency(&new.applicant_id, key).await?
-        {
-            return Ok((existing, false));
-        }
+        // A key already recorded is found by the group-commit writer, one query per batch,
+        // and answered as a conflict, which returns the recorded case below.
         match self.insert_case(now, new).await {
             // Two retries racing with one key: the loser returns the winner's case.
             Err(StoreError::Conflict(_)) if new.idempotency_key.is_some() => {
@@ -638,13 +525,7 @@ impl Store {
         now: DateTime<Utc>,
         new: &NewCase,
     ) -> Result<CaseRecord, StoreError> {
-        if let Some(group) = &self.group {
-            return group.submit(now, new.clone()).await;
-        }
-        let mut tx = self.writer.begin().await?;
-        let record = insert_case_in(&mut tx, now, new).await?;
-        tx.commit().await?;
-        Ok(record)
+        self.group.submit(now, new.clone()).await
     }
 
     async fn case_by_idempotency(
@@ -854,19 +735,6 @@ impl Store {
         .fetch_all(&self.reader)
         .await?;
         rows.iter().map(case_from).collect()
-    }
-
-    /// Adds supplied materials to a case (after a one-time notice).
-    pub async fn add_case_materials(
-        &self,
-        now: DateTime<Utc>,
-        case_id: &str,
-        materials: &[NewMaterial],
-    ) -> Result<(), StoreError> {
-        let mut tx = self.writer.begin().await?;
-        insert_materials(&mut tx, now, case_id, materials).await?;
-        tx.commit().await?;
-        Ok(())
     }
 
     pub async fn case_by_id(&self, id: &str) -> Result<CaseRecord, StoreError> {

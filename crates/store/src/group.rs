@@ -9,7 +9,7 @@ use sqlx::{Acquire, AnyPool};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::StoreError;
-use crate::cases::{CaseRecord, NewCase, insert_case_in, insert_cases_batch_in};
+use crate::cases::{CaseRecord, NewCase, insert_cases_batch_in};
 
 /// The most submissions one commit carries.
 const MAX_BATCH: usize = 256;
@@ -107,7 +107,10 @@ async fn write_one_by_one(
     let mut results = Vec::with_capacity(jobs.len());
     for job in jobs {
         let mut savepoint = tx.begin().await?;
-        match insert_case_in(&mut savepoint, job.now, &job.case).await {
+        let one = insert_cases_batch_in(&mut savepoint, &[(job.now, &job.case)])
+            .await
+            .and_then(|mut r| r.pop().unwrap_or(Err(StoreError::NotFound)));
+        match one {
             Ok(record) => {
                 savepoint.commit().await?;
                 results.push(Ok(record));

@@ -66,7 +66,7 @@ pub struct Store {
     backend: Backend,
     /// Batches this instance's concurrent submissions into shared commits (both backends:
     /// on SQLite it shares the fsync, on PostgreSQL also the audit chain's head-row lock).
-    group: Option<group::GroupCommit>,
+    group: group::GroupCommit,
 }
 
 static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -109,7 +109,7 @@ impl Store {
                     .connect_with(options)
                     .await?;
                 Store {
-                    group: Some(group::GroupCommit::start(writer.clone())),
+                    group: group::GroupCommit::start(writer.clone()),
                     reader,
                     writer,
                     backend,
@@ -123,7 +123,7 @@ impl Store {
                     .await?;
                 Store {
                     reader: pool.clone(),
-                    group: Some(group::GroupCommit::start(pool.clone())),
+                    group: group::GroupCommit::start(pool.clone()),
                     writer: pool,
                     backend,
                 }
