@@ -2171,4 +2171,11 @@ async fn integrating_systems_define_types_and_import_licences_with_field_errors(
             .iter()
             .any(|l| l["licence"]["type_name"] == "老年人优待证" && l["status"] == "valid")
     );
+    // Items whose every material is a licence some department issues are zero-material.
+    let html = app.get("/lists/zero-material").await.text().await.unwrap();
+    assert!(html.contains("失业登记"), "only the ID card is needed");
+    assert!(
+        !html.contains("食品小经营店备案发放"),
+        "its form is the applicant's own"
+    );
 }
