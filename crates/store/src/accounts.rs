@@ -99,7 +99,7 @@ impl Store {
         actor: &str,
         new: &NewAccount,
     ) -> Result<Account, StoreError> {
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.begin_write().await?;
         let org_id: Option<String> = match &new.org_unit_code {
             Some(code) => Some(
                 sqlx::query_scalar("SELECT id FROM org_units WHERE code = $1")
@@ -185,7 +185,7 @@ impl Store {
         viewer: &str,
         id: &str,
     ) -> Result<Account, StoreError> {
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.begin_write().await?;
         let row = sqlx::query(AssertSqlSafe(format!(
             "{ACCOUNT_SELECT} WHERE a.id = $1 AND a.kind <> 'staff'"
         )))

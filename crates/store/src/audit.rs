@@ -127,7 +127,7 @@ impl Store {
         now: DateTime<Utc>,
         event: AuditEvent,
     ) -> Result<AuditEntry, StoreError> {
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.begin_write().await?;
         let entry = append(&mut tx, now, event).await?;
         tx.commit().await?;
         Ok(entry)

@@ -48,7 +48,7 @@ impl Store {
         actor: &str,
         days: &[CalendarDay],
     ) -> Result<(), StoreError> {
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.begin_write().await?;
         for (day, kind, name) in days {
             sqlx::query(
                 "INSERT INTO calendar_days (day, kind, name, entered_by, entered_at) \

@@ -553,7 +553,7 @@ impl Store {
         now: DateTime<Utc>,
         change: &CaseChange<'_>,
     ) -> Result<(), StoreError> {
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.begin_write().await?;
         // Lock the row first (PostgreSQL; SQLite has one writer), so the status and progress
         // read next are still current when the update lands.
         sqlx::query("UPDATE cases SET updated_at = updated_at WHERE id = $1")

@@ -107,7 +107,7 @@ impl Store {
         actor: &str,
         entries: &[CatalogEntry],
     ) -> Result<ImportSummary, StoreError> {
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.begin_write().await?;
         let before: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM catalog_entries")
             .fetch_one(&mut *tx)
             .await?;
@@ -200,7 +200,7 @@ impl Store {
         item: &ServiceItem,
         adjustment_reason: &str,
     ) -> Result<ItemVersion, StoreError> {
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.begin_write().await?;
         let open: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM item_versions WHERE implementation_code = $1 \
              AND status IN ('draft', 'in_review', 'returned', 'approved')",
@@ -269,7 +269,7 @@ impl Store {
         expected: VersionStatus,
         item: &ServiceItem,
     ) -> Result<(), StoreError> {
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.begin_write().await?;
         let n = sqlx::query(
             "UPDATE item_versions SET document = $1, name = $2, updated_at = $3 \
              WHERE id = $4 AND status = $5",
@@ -310,7 +310,7 @@ impl Store {
         to: VersionStatus,
         comment: &str,
     ) -> Result<(), StoreError> {
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.begin_write().await?;
         let code: String =
             sqlx::query_scalar("SELECT implementation_code FROM item_versions WHERE id = $1")
                 .bind(id)

@@ -27,9 +27,9 @@ pub(crate) struct GroupCommit {
 
 impl GroupCommit {
     /// Starts the writing task on `pool` (the single-connection writer).
-    pub(crate) fn start(pool: AnyPool) -> Self {
+    pub(crate) fn start(pool: AnyPool, backend: crate::Backend) -> Self {
         let (sender, receiver) = mpsc::channel(4 * MAX_BATCH);
-        tokio::spawn(run(pool, receiver));
+        tokio::spawn(run(pool, backend, receiver));
         GroupCommit { sender }
     }
 
@@ -49,7 +49,7 @@ impl GroupCommit {
     }
 }
 
-async fn run(pool: AnyPool, mut receiver: mpsc::Receiver<Job>) {
+async fn run(pool: AnyPool, backend: crate::Backend, mut receiver: mpsc::Receiver<Job>) {
     while let Some(first) = receiver.recv().await {
         let mut jobs = vec![first];
         while jobs.len() < MAX_BATCH {
@@ -58,7 +58,7 @@ async fn run(pool: AnyPool, mut receiver: mpsc::Receiver<Job>) {
                 Err(_) => break,
             }
         }
-        match write_batch(&pool, &jobs).await {
+        match write_batch(&pool, backend, &jobs).await {
             Ok(results) => {
                 for (job, result) in jobs.into_iter().zip(results) {
                     let _ = job.reply.send(result);
@@ -82,9 +82,10 @@ async fn run(pool: AnyPool, mut receiver: mpsc::Receiver<Job>) {
 /// savepoint, so only the bad one is refused.
 async fn write_batch(
     pool: &AnyPool,
+    backend: crate::Backend,
     jobs: &[Job],
 ) -> Result<Vec<Result<CaseRecord, StoreError>>, StoreError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::begin_write(pool, backend).await?;
     let batch: Vec<_> = jobs.iter().map(|j| (j.now, &j.case)).collect();
     match insert_cases_batch_in(&mut tx, &batch).await {
         Ok(results) => {
@@ -96,14 +97,15 @@ async fn write_batch(
             tx.rollback().await?;
         }
     }
-    write_one_by_one(pool, jobs).await
+    write_one_by_one(pool, backend, jobs).await
 }
 
 async fn write_one_by_one(
     pool: &AnyPool,
+    backend: crate::Backend,
     jobs: &[Job],
 ) -> Result<Vec<Result<CaseRecord, StoreError>>, StoreError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::begin_write(pool, backend).await?;
     let mut results = Vec::with_capacity(jobs.len());
     for job in jobs {
         let mut savepoint = tx.begin().await?;

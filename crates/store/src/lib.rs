@@ -109,7 +109,7 @@ impl Store {
                     .connect_with(options)
                     .await?;
                 Store {
-                    group: group::GroupCommit::start(writer.clone()),
+                    group: group::GroupCommit::start(writer.clone(), backend),
                     reader,
                     writer,
                     backend,
@@ -123,13 +123,22 @@ impl Store {
                     .await?;
                 Store {
                     reader: pool.clone(),
-                    group: group::GroupCommit::start(pool.clone()),
+                    group: group::GroupCommit::start(pool.clone(), backend),
                     writer: pool,
                     backend,
                 }
             }
         };
         Ok(store)
+    }
+
+    /// A write transaction. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`):
+    /// a deferred transaction that read first could not upgrade when another process wrote
+    /// meanwhile, and would fail with "database is locked" instead of waiting its turn.
+    pub(crate) async fn begin_write(
+        &self,
+    ) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+        begin_write(&self.writer, self.backend).await
     }
 
     /// Connects and brings the schema up to date.
@@ -307,6 +316,16 @@ pub(crate) fn statement_chunks<T>(rows: &[T]) -> Vec<&[T]> {
         }
     }
     out
+}
+
+pub(crate) async fn begin_write(
+    pool: &AnyPool,
+    backend: Backend,
+) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+    match backend {
+        Backend::Sqlite => pool.begin_with("BEGIN IMMEDIATE").await,
+        Backend::Postgres => pool.begin().await,
+    }
 }
 
 pub(crate) fn new_id() -> String {

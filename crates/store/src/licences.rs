@@ -247,7 +247,7 @@ impl Store {
         org_code: &str,
         public_key: &str,
     ) -> Result<(), StoreError> {
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "UPDATE seal_keys SET retired_at = $1 WHERE org_code = $2 AND retired_at IS NULL",
         )
@@ -308,7 +308,7 @@ impl Store {
         actor: &str,
         ty: &LicenceType,
     ) -> Result<(), StoreError> {
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.begin_write().await?;
         let definition =
             serde_json::to_string(ty).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         sqlx::query(
@@ -373,7 +373,7 @@ impl Store {
         actor: &str,
         new: &NewLicence,
     ) -> Result<(), StoreError> {
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.begin_write().await?;
         insert_licence_in(&mut tx, now, actor, new).await?;
         tx.commit().await?;
         Ok(())
@@ -422,7 +422,7 @@ impl Store {
         identifier: &str,
         reason: &str,
     ) -> Result<(), StoreError> {
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.begin_write().await?;
         revoke_in(&mut tx, now, actor, identifier, reason).await?;
         tx.commit().await?;
         Ok(())
@@ -435,7 +435,7 @@ impl Store {
         now: DateTime<Utc>,
         today: NaiveDate,
     ) -> Result<usize, StoreError> {
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.begin_write().await?;
         let ids: Vec<String> = sqlx::query_scalar(
             "SELECT identifier FROM licences WHERE status = 'valid' \
              AND valid_until IS NOT NULL AND valid_until < $1",

@@ -93,7 +93,7 @@ impl Store {
         actor: &str,
         units: &[NewOrgUnit],
     ) -> Result<usize, StoreError> {
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.begin_write().await?;
         for u in units {
             let (parent_id, path) = match &u.parent_code {
                 Some(pc) => {
@@ -192,7 +192,7 @@ impl Store {
         actor: &str,
         hall: &NewHall,
     ) -> Result<String, StoreError> {
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.begin_write().await?;
         let org_id: String = sqlx::query_scalar("SELECT id FROM org_units WHERE code = $1")
             .bind(&hall.org_code)
             .fetch_optional(&mut *tx)

@@ -97,7 +97,7 @@ impl Store {
         now: DateTime<Utc>,
         m: &OutboxMessage,
     ) -> Result<(), StoreError> {
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO messages (id, outbox_id, account_id, subject, body, link, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (outbox_id) DO NOTHING",

@@ -80,7 +80,7 @@ impl Store {
         now: DateTime<Utc>,
         new: &NewSession,
     ) -> Result<Session, StoreError> {
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.begin_write().await?;
         let id = new_id();
         sqlx::query(
             "INSERT INTO sessions (id, token_hash, account_id, kind, label, address, created_at, \
@@ -168,7 +168,7 @@ impl Store {
         account_id: &str,
         session_id: &str,
     ) -> Result<(), StoreError> {
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.begin_write().await?;
         let n = sqlx::query(
             "UPDATE sessions SET revoked_at = $1 WHERE id = $2 AND account_id = $3 \
              AND revoked_at IS NULL",

@@ -175,6 +175,7 @@ contract!(
     entered_calendar_days_are_kept_and_versioned,
     case_changes_keep_progress_and_refuse_stale_decisions,
     licences_are_numbered_revoked_once_and_expired_with_audit,
+    two_instances_racing_one_key_record_one_case,
 );
 
 async fn demo_loads_the_three_levels(f: &Fixture) {
@@ -1052,4 +1053,40 @@ async fn licences_are_numbered_revoked_once_and_expired_with_audit(f: &Fixture) 
     ] {
         assert!(trail.iter().any(|e| e.action == action), "{action} audited");
     }
+}
+
+/// Two instances sharing the database each batch their own submissions; a retry that reaches
+/// the other instance at the same moment hits the unique key there, its batch is rewritten
+/// one by one, and it answers with the case the first recorded.
+async fn two_instances_racing_one_key_record_one_case(f: &Fixture) {
+    let (applicant, version, code) = cases::fixture_ids(f).await;
+    let other = Store::open(&f.url).await.unwrap();
+    let mut tasks = Vec::new();
+    for i in 0..20 {
+        for store in [f.store.clone(), other.clone()] {
+            let case = cases::new_case(
+                &applicant,
+                &version,
+                &code,
+                Some(&format!("race{i}")),
+                format!("%PDF-race-{i}").as_bytes(),
+            );
+            tasks.push(tokio::spawn(async move {
+                (i, store.submit_case(now(), &case).await.unwrap().0.case_no)
+            }));
+        }
+    }
+    let mut by_key: std::collections::BTreeMap<i32, std::collections::BTreeSet<String>> =
+        Default::default();
+    for t in tasks {
+        let (i, no) = t.await.unwrap();
+        by_key.entry(i).or_default().insert(no);
+    }
+    assert_eq!(by_key.len(), 20);
+    assert!(
+        by_key.values().all(|nos| nos.len() == 1),
+        "both answers name one case: {by_key:?}"
+    );
+    assert!(f.store.verify_audit().await.unwrap().first_break.is_none());
+    other.close().await;
 }
