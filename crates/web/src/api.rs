@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use tongban_domain::account::{Registration, RegistrationInput};
+use tongban_domain::authz::{Permission, allows};
 use tongban_domain::mask::{mask_id_number, mask_phone};
 use tongban_domain::org::{HallKind, OrgUnit};
 use tongban_store::{Account, SessionKind};
@@ -514,6 +515,11 @@ pub struct CaseBody {
     /// The applicant signs the item's commitment text (告知承诺), where the item offers it.
     #[serde(default)]
     commitment_signed: bool,
+    /// Window intake only (a clerk's token): the person applying, whose identity document
+    /// the clerk checked (`id_checked`), and how they are helped (`mode`: `in_person`,
+    /// `assisted` or `proxy` with `agent_name`, `agent_id`, `relationship`; `consent`).
+    #[serde(default)]
+    applicant: Option<crate::cases::WindowFields>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -526,31 +532,14 @@ pub struct CaseCreated {
     promised_due: String,
 }
 
-/// Apply for a published item (一网通办). Send an `Idempotency-Key` header: a retry with the
-/// same key returns the case already recorded instead of a second one.
-#[utoipa::path(post, path = "/api/v1/cases", request_body = CaseBody, tag = "cases",
-    params(("Idempotency-Key" = Option<String>, Header, description = "同一申请重试时保持不变")),
-    responses(
-        (status = 201, description = "已提交", body = CaseCreated),
-        (status = 200, description = "同一 Idempotency-Key 已提交过，返回原办件", body = CaseCreated),
-        (status = 422, description = "字段校验失败", content_type = "application/problem+json"),
-    ))]
-pub async fn submit_case(
-    State(state): State<AppState>,
-    current: Current,
-    headers: axum::http::HeaderMap,
-    ApiJson(body): ApiJson<CaseBody>,
-) -> Result<Response, WebError> {
+/// The API's materials (base64 in JSON) as uploads; undecodable content is reported by
+/// field and left out.
+fn decode_uploads(
+    materials: Vec<MaterialUpload>,
+    errors: &mut tongban_domain::ValidationErrors,
+) -> Vec<crate::cases::Upload> {
     use base64::Engine;
-    let mut errors = tongban_domain::ValidationErrors::new();
-    let key = headers
-        .get("idempotency-key")
-        .and_then(|v| v.to_str().ok())
-        .map(str::trim)
-        .filter(|k| !k.is_empty())
-        .map(str::to_owned);
-    let uploads = body
-        .materials
+    materials
         .into_iter()
         .enumerate()
         .map(|(i, m)| {
@@ -574,7 +563,44 @@ pub async fn submit_case(
                 bytes,
             }
         })
-        .collect();
+        .collect()
+}
+
+/// Apply for a published item (一网通办). Send an `Idempotency-Key` header: a retry with the
+/// same key returns the case already recorded instead of a second one.
+#[utoipa::path(post, path = "/api/v1/cases", request_body = CaseBody, tag = "cases",
+    params(("Idempotency-Key" = Option<String>, Header, description = "同一申请重试时保持不变")),
+    responses(
+        (status = 201, description = "已提交", body = CaseCreated),
+        (status = 200, description = "同一 Idempotency-Key 已提交过，返回原办件", body = CaseCreated),
+        (status = 422, description = "字段校验失败", content_type = "application/problem+json"),
+    ))]
+pub async fn submit_case(
+    State(state): State<AppState>,
+    current: Current,
+    headers: axum::http::HeaderMap,
+    ApiJson(body): ApiJson<CaseBody>,
+) -> Result<Response, WebError> {
+    let mut errors = tongban_domain::ValidationErrors::new();
+    let key = headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+        .map(str::to_owned);
+    let uploads = decode_uploads(body.materials, &mut errors);
+    let on_behalf = match &body.applicant {
+        Some(w) => Some(crate::cases::window_applicant(&state, &current, w).await?),
+        None if allows(&current.principal, Permission::HandleIntake) => {
+            errors.add(
+                "applicant",
+                "required",
+                "窗口收件须提供申请人信息（证件号码、姓名、核验情况、办理方式）",
+            );
+            return Err(errors.into());
+        }
+        None => None,
+    };
     let (case, created) = crate::cases::submit(
         &state,
         &current,
@@ -585,7 +611,7 @@ pub async fn submit_case(
             uploads,
             idempotency_key: key,
             commitment_signed: body.commitment_signed,
-            on_behalf: None,
+            on_behalf,
         },
         errors,
     )
@@ -711,8 +737,10 @@ pub async fn get_case(
 /// […]}`, `{"action": "refuse", "reason": …}`, `{"action": "supply"}`, `{"action":
 /// "start_review"}`, `{"action": "decide", "approve": true}`, `{"action": "conclude"}`,
 /// `{"action": "deliver"}`, `{"action": "withdraw", "reason": …}` and the others of the
-/// case state machine. Who may take which action follows the permission table: applicants
-/// their own cases, window clerks intake anywhere, reviewers their department's cases.
+/// case state machine. `supply` and `supply_deficiency` may carry `"materials": [{"name",
+/// "filename", "content_base64"}]`, stored in the same transaction as the step. Who may take
+/// which action follows the permission table: applicants their own cases, window clerks
+/// intake anywhere, reviewers their department's cases.
 #[utoipa::path(post, path = "/api/v1/cases/{case_no}/actions", tag = "cases",
     params(("case_no" = String, Path, description = "43 位办件编号")),
     request_body(content = Object, description = "{\"action\": …} 及其参数"),
@@ -724,9 +752,21 @@ pub async fn act_on_case(
     State(state): State<AppState>,
     current: Current,
     axum::extract::Path(case_no): axum::extract::Path<String>,
-    ApiJson(action): ApiJson<tongban_domain::case::CaseAction>,
+    ApiJson(mut body): ApiJson<serde_json::Map<String, serde_json::Value>>,
 ) -> Result<Json<CaseView>, WebError> {
-    crate::cases::act(&state, &current, &case_no, action, &[]).await?;
+    let mut errors = tongban_domain::ValidationErrors::new();
+    let materials: Vec<MaterialUpload> = match body.remove("materials") {
+        Some(v) => serde_json::from_value(v)
+            .map_err(|e| WebError::BadRequest(format!("materials 格式不正确：{e}")))?,
+        None => Vec::new(),
+    };
+    let action: tongban_domain::case::CaseAction =
+        serde_json::from_value(serde_json::Value::Object(body))
+            .map_err(|e| WebError::BadRequest(format!("未知的操作或参数不正确：{e}")))?;
+    let uploads = decode_uploads(materials, &mut errors);
+    let materials = crate::cases::check_uploads(uploads, &mut errors);
+    errors.into_result()?;
+    crate::cases::act(&state, &current, &case_no, action, &materials).await?;
     get_case(State(state), current, axum::extract::Path(case_no)).await
 }
 
@@ -814,9 +854,7 @@ pub async fn put_license_type(
     current: Current,
     ApiJson(ty): ApiJson<tongban_domain::licence::LicenceType>,
 ) -> Result<Response, WebError> {
-    let cap = current
-        .principal
-        .capability(tongban_domain::authz::Permission::ManageLicences)?;
+    let cap = current.principal.capability(Permission::ManageLicences)?;
     ty.validate()?;
     state
         .store
@@ -854,9 +892,7 @@ pub async fn import_license(
     ApiJson(body): ApiJson<LicenseImport>,
 ) -> Result<Response, WebError> {
     use tongban_domain::licence::HolderKind;
-    let cap = current
-        .principal
-        .capability(tongban_domain::authz::Permission::ManageLicences)?;
+    let cap = current.principal.capability(Permission::ManageLicences)?;
     let mut e = tongban_domain::ValidationErrors::new();
     let types = state.store.licence_types().await?;
     let ty = types.iter().find(|t| t.code == body.type_code);
@@ -924,7 +960,7 @@ pub async fn my_licenses(
 ) -> Result<Json<Vec<serde_json::Value>>, WebError> {
     current
         .principal
-        .capability(tongban_domain::authz::Permission::ApplicantSelfService)?;
+        .capability(Permission::ApplicantSelfService)?;
     let account = current.account()?;
     Ok(Json(
         crate::licences::wallet(&state, &account.login)
@@ -962,7 +998,7 @@ pub async fn present_license(
 ) -> Result<Response, WebError> {
     current
         .principal
-        .capability(tongban_domain::authz::Permission::ApplicantSelfService)?;
+        .capability(Permission::ApplicantSelfService)?;
     let account = current.account()?;
     let record = state.store.licence(&identifier).await?;
     if record.sealed.licence.holder_id != account.login {
@@ -1003,7 +1039,7 @@ pub async fn readyz(State(state): State<AppState>) -> Result<&'static str, WebEr
 #[openapi(
     info(title = "通办 Tongban API", description = "红寺堡区一体化政务服务平台接口。错误为 RFC 9457 application/problem+json，含稳定的 code 与中文 detail。"),
     paths(register_account, create_session, delete_current_session, me, list_org_units, list_halls, list_items, get_item, add_working_days, submit_case, get_case, act_on_case, list_seals, verify_license, list_license_types, put_license_type, import_license, my_licenses, present_license),
-    components(schemas(RegisterBody, AccountView, SessionBody, SessionCreated, OrgUnitView, HallView, HoursView, WindowView, ItemSummary, ItemsPage, WorkingDate, CaseBody, MaterialUpload, CaseCreated, CaseView, CaseEventView, CaseMaterialView, SealKeyView, VerifyBody, crate::licences::VerifyOutcome, LicenseImport, PresentationView)),
+    components(schemas(RegisterBody, AccountView, SessionBody, SessionCreated, OrgUnitView, HallView, HoursView, WindowView, ItemSummary, ItemsPage, WorkingDate, CaseBody, MaterialUpload, CaseCreated, CaseView, CaseEventView, CaseMaterialView, SealKeyView, VerifyBody, crate::licences::VerifyOutcome, LicenseImport, PresentationView, crate::cases::WindowFields)),
     modifiers(&BearerAuth),
 )]
 struct ApiDoc;

@@ -54,6 +54,124 @@ pub struct OnBehalf {
     pub assistance: Assistance,
 }
 
+/// A window application's applicant and assistance, as the clerk entered them (the page's
+/// form fields, or the API's `applicant` object).
+#[derive(Debug, Default, serde::Deserialize, utoipa::ToSchema)]
+#[serde(default)]
+pub struct WindowFields {
+    /// `citizen` (resident ID) or `enterprise` (credit code).
+    pub kind: String,
+    pub id_number: String,
+    pub name: String,
+    pub phone: String,
+    pub id_checked: bool,
+    pub mode: String,
+    pub consent: bool,
+    pub agent_name: String,
+    pub agent_id: String,
+    pub relationship: String,
+}
+
+/// The applicant at the window: found by ID number (the name must match) or registered
+/// for them, without a password, so the case has its owner and they can claim it online.
+pub async fn window_applicant(
+    state: &AppState,
+    current: &Current,
+    w: &WindowFields,
+) -> Result<OnBehalf, WebError> {
+    use tongban_domain::account::AccountKind;
+    use tongban_domain::codes::{CreditCode, Phone, ResidentId};
+    use tongban_domain::validation::required_text;
+    // Only window staff file for someone else; checked before anything is registered.
+    current.principal.capability(Permission::HandleIntake)?;
+    let mut e = ValidationErrors::new();
+    let kind = match w.kind.as_str() {
+        "enterprise" => AccountKind::Enterprise,
+        _ => AccountKind::Citizen,
+    };
+    let login = match kind {
+        AccountKind::Enterprise => e
+            .check("id_number", CreditCode::parse(&w.id_number))
+            .map(|c| c.as_str().to_owned()),
+        _ => e
+            .check("id_number", ResidentId::parse(&w.id_number))
+            .map(|c| c.as_str().to_owned()),
+    };
+    let name = e.check("name", required_text(&w.name, 100));
+    let phone = if w.phone.is_empty() {
+        None
+    } else {
+        e.check("phone", Phone::parse(&w.phone))
+            .map(|p| p.as_str().to_owned())
+    };
+    if !w.id_checked {
+        e.add(
+            "id_checked",
+            "required",
+            "请核验申请人的身份证件（或营业执照）原件后勾选确认",
+        );
+    }
+    let assistance = match tongban_domain::case::Assistance::from_form(
+        &w.mode,
+        w.consent,
+        &w.agent_name,
+        &w.agent_id,
+        &w.relationship,
+    ) {
+        Ok(a) => Some(a),
+        Err(v) => {
+            for x in v.errors {
+                e.add(&x.field, x.code, x.message);
+            }
+            None
+        }
+    };
+    e.clone().into_result()?;
+    let (Some(login), Some(name), Some(assistance)) = (login, name, assistance) else {
+        return Err(e.into());
+    };
+    let applicant = match state.store.account_by_login(&login).await {
+        Ok(a) => {
+            if a.name != name || a.kind != kind {
+                let mut e = ValidationErrors::new();
+                e.add(
+                    "name",
+                    "mismatch",
+                    "证件号码与姓名（名称）不一致，请再次核对证件",
+                );
+                return Err(e.into());
+            }
+            a
+        }
+        Err(tongban_store::StoreError::NotFound) => {
+            let staff = current.account()?;
+            state
+                .store
+                .create_account(
+                    state.clock.now(),
+                    &staff.id,
+                    &tongban_store::NewAccount {
+                        kind,
+                        login: login.clone(),
+                        name,
+                        phone,
+                        legal_representative: None,
+                        org_unit_code: None,
+                        role: None,
+                        // No password: the person sets one when they first use the account.
+                        password_hash: "!window-registered".into(),
+                    },
+                )
+                .await?
+        }
+        Err(other) => return Err(other.into()),
+    };
+    Ok(OnBehalf {
+        applicant,
+        assistance,
+    })
+}
+
 /// Today in the district (Asia/Shanghai has no daylight saving).
 pub fn today(state: &AppState) -> NaiveDate {
     state
@@ -162,6 +280,37 @@ pub fn explain_promised(
     })
 }
 
+/// Checks each upload's name and content (recognised by its bytes, within the size limit);
+/// every problem goes into `errors`, and the good ones come back ready to store.
+pub fn check_uploads(uploads: Vec<Upload>, errors: &mut ValidationErrors) -> Vec<NewMaterial> {
+    let mut materials = Vec::new();
+    for u in uploads {
+        let name = errors.check(&format!("{}.name", u.field), required_text(&u.name, 100));
+        let filename = errors.check(
+            &format!("{}.filename", u.field),
+            required_text(&u.filename, 200),
+        );
+        // The content is checked even when the name is wrong, so every problem is listed.
+        let kind = u
+            .bytes
+            .as_ref()
+            .and_then(|b| errors.check(&u.content_field, sniff_upload(b, &u.filename)));
+        if let (Some(name), Some(filename), Some(bytes), Some(kind)) =
+            (name, filename, u.bytes, kind)
+        {
+            materials.push(NewMaterial {
+                name,
+                filename,
+                content_type: kind.content_type().to_owned(),
+                sha256: sha256_hex(&bytes),
+                content: bytes,
+                waived_by: None,
+            });
+        }
+    }
+    materials
+}
+
 /// Checks every field and records the application; `errors` may already hold the
 /// channel's own findings. Returns the case and whether it was newly created.
 pub async fn submit(
@@ -232,31 +381,7 @@ pub async fn submit(
     if sub.uploads.len() > 30 {
         errors.add("materials", "too_many", "一次最多上传 30 份材料");
     }
-    let mut materials = Vec::new();
-    for u in sub.uploads {
-        let name = errors.check(&format!("{}.name", u.field), required_text(&u.name, 100));
-        let filename = errors.check(
-            &format!("{}.filename", u.field),
-            required_text(&u.filename, 200),
-        );
-        // The content is checked even when the name is wrong, so every problem is listed.
-        let kind = u
-            .bytes
-            .as_ref()
-            .and_then(|b| errors.check(&u.content_field, sniff_upload(b, &u.filename)));
-        if let (Some(name), Some(filename), Some(bytes), Some(kind)) =
-            (name, filename, u.bytes, kind)
-        {
-            materials.push(NewMaterial {
-                name,
-                filename,
-                content_type: kind.content_type().to_owned(),
-                sha256: sha256_hex(&bytes),
-                content: bytes,
-                waived_by: None,
-            });
-        }
-    }
+    let mut materials = check_uploads(sub.uploads, &mut errors);
     errors.into_result()?;
     let item = item.ok_or(WebError::NotFound)?;
     // 免提交 / 免填写: what the applicant's valid licences stand for is attached and read.

@@ -21,6 +21,8 @@ pub enum Access {
     /// Any logged-in account.
     LoggedIn,
     Permission(Permission),
+    /// Any one of these permissions (the handler asks for the one it needs).
+    AnyOf(&'static [Permission]),
 }
 
 impl Access {
@@ -29,6 +31,7 @@ impl Access {
             Access::Public => true,
             Access::LoggedIn => current.account.is_some(),
             Access::Permission(p) => allows(&current.principal, p),
+            Access::AnyOf(ps) => ps.iter().any(|p| allows(&current.principal, *p)),
         }
     }
 }
@@ -439,7 +442,9 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             Method::POST,
             "/api/v1/cases",
             "/api/v1/cases",
-            Access::Permission(P::ApplicantSelfService),
+            // Applicants for themselves, window clerks for a person at the window; the
+            // handler asks for the one permission or the other.
+            Access::AnyOf(&[P::ApplicantSelfService, P::HandleIntake]),
             // Materials travel base64-encoded inside the body: 10 MB a file, about 36 MB in
             // all, so one request cannot hold more memory than a small box can spare.
             post(api::submit_case).layer(axum::extract::DefaultBodyLimit::max(48 * 1024 * 1024)),

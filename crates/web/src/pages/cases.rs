@@ -63,30 +63,15 @@ struct ApplyPage {
     commitment: bool,
     errors: Vec<String>,
     /// At a window: who is applying and how they are helped; `None` online.
-    window: Option<WindowFields>,
+    window: Option<cases::WindowFields>,
     /// Online: materials the applicant's licences stand for, and data read from them.
     reuse: crate::licences::Reuse,
 }
 
-/// The window intake form's applicant and assistance fields, as entered.
-#[derive(Default)]
-struct WindowFields {
-    kind: String,
-    id_number: String,
-    name: String,
-    phone: String,
-    id_checked: bool,
-    mode: String,
-    consent: bool,
-    agent_name: String,
-    agent_id: String,
-    relationship: String,
-}
-
-impl WindowFields {
+impl cases::WindowFields {
     fn read(fields: &[(String, String)]) -> Self {
         let f = |n| field(fields, n).trim().to_owned();
-        WindowFields {
+        cases::WindowFields {
             kind: f("kind"),
             id_number: f("id_number").to_uppercase(),
             name: f("name"),
@@ -188,7 +173,7 @@ impl ApplyForm {
         self,
         ctx: Ctx,
         item: Arc<ServiceItem>,
-        window: Option<WindowFields>,
+        window: Option<cases::WindowFields>,
         v: tongban_domain::ValidationErrors,
     ) -> Result<Response, WebError> {
         let mut res = render(&ApplyPage {
@@ -253,10 +238,10 @@ pub async fn intake_form(
         note: String::new(),
         commitment: false,
         errors: Vec::new(),
-        window: Some(WindowFields {
+        window: Some(cases::WindowFields {
             kind: "citizen".into(),
             mode: "in_person".into(),
-            ..WindowFields::default()
+            ..cases::WindowFields::default()
         }),
         reuse: crate::licences::Reuse::default(),
     })
@@ -275,8 +260,8 @@ pub async fn intake(
     let item = published(&state, &code)?;
     let (fields, files) = read_multipart(multipart).await?;
     let mut form = ApplyForm::read(&item, &fields, files);
-    let w = WindowFields::read(&fields);
-    match window_applicant(&state, &current, &w).await {
+    let w = cases::WindowFields::read(&fields);
+    match cases::window_applicant(&state, &current, &w).await {
         Ok(on_behalf) => {
             let sub = form.submission(&code, Some(on_behalf));
             match cases::submit(&state, &current, sub, ValidationErrors::new()).await {
@@ -290,104 +275,6 @@ pub async fn intake(
         Err(WebError::Validation(v)) => form.rerender(ctx, item, Some(w), v),
         Err(e) => Err(e),
     }
-}
-
-/// The applicant at the window: found by ID number (the name must match) or registered
-/// for them, without a password, so the case has its owner and they can claim it online.
-async fn window_applicant(
-    state: &AppState,
-    current: &Current,
-    w: &WindowFields,
-) -> Result<cases::OnBehalf, WebError> {
-    use tongban_domain::account::AccountKind;
-    use tongban_domain::codes::{CreditCode, Phone, ResidentId};
-    use tongban_domain::validation::required_text;
-    let mut e = ValidationErrors::new();
-    let kind = match w.kind.as_str() {
-        "enterprise" => AccountKind::Enterprise,
-        _ => AccountKind::Citizen,
-    };
-    let login = match kind {
-        AccountKind::Enterprise => e
-            .check("id_number", CreditCode::parse(&w.id_number))
-            .map(|c| c.as_str().to_owned()),
-        _ => e
-            .check("id_number", ResidentId::parse(&w.id_number))
-            .map(|c| c.as_str().to_owned()),
-    };
-    let name = e.check("name", required_text(&w.name, 100));
-    let phone = if w.phone.is_empty() {
-        None
-    } else {
-        e.check("phone", Phone::parse(&w.phone))
-            .map(|p| p.as_str().to_owned())
-    };
-    if !w.id_checked {
-        e.add(
-            "id_checked",
-            "required",
-            "请核验申请人的身份证件（或营业执照）原件后勾选确认",
-        );
-    }
-    let assistance = match tongban_domain::case::Assistance::from_form(
-        &w.mode,
-        w.consent,
-        &w.agent_name,
-        &w.agent_id,
-        &w.relationship,
-    ) {
-        Ok(a) => Some(a),
-        Err(v) => {
-            for x in v.errors {
-                e.add(&x.field, x.code, x.message);
-            }
-            None
-        }
-    };
-    e.clone().into_result()?;
-    let (Some(login), Some(name), Some(assistance)) = (login, name, assistance) else {
-        return Err(e.into());
-    };
-    let applicant = match state.store.account_by_login(&login).await {
-        Ok(a) => {
-            if a.name != name || a.kind != kind {
-                let mut e = ValidationErrors::new();
-                e.add(
-                    "name",
-                    "mismatch",
-                    "证件号码与姓名（名称）不一致，请再次核对证件",
-                );
-                return Err(e.into());
-            }
-            a
-        }
-        Err(tongban_store::StoreError::NotFound) => {
-            let staff = current.account()?;
-            state
-                .store
-                .create_account(
-                    state.clock.now(),
-                    &staff.id,
-                    &tongban_store::NewAccount {
-                        kind,
-                        login: login.clone(),
-                        name,
-                        phone,
-                        legal_representative: None,
-                        org_unit_code: None,
-                        role: None,
-                        // No password: the person sets one when they first use the account.
-                        password_hash: "!window-registered".into(),
-                    },
-                )
-                .await?
-        }
-        Err(other) => return Err(other.into()),
-    };
-    Ok(cases::OnBehalf {
-        applicant,
-        assistance,
-    })
 }
 
 /// Pairs posted files with the item's materials by field name (`file_3` is material 3).
