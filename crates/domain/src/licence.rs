@@ -298,6 +298,16 @@ impl Verdict {
         }
     }
 
+    /// The licence status code of the national standard (01 有效, 03 撤销, 05 失效, 99 其他).
+    pub fn status_code(self) -> &'static str {
+        match self {
+            Self::Valid => "01",
+            Self::Revoked => "03",
+            Self::Expired => "05",
+            Self::Forged | Self::PresentationExpired => "99",
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Self::Valid => "有效",

@@ -971,6 +971,7 @@ pub async fn my_licenses(
                     "licence": r.sealed.licence,
                     "seal": r.sealed.seal,
                     "status": v.as_str(),
+                    "status_code": v.status_code(),
                 })
             })
             .collect(),

@@ -256,6 +256,8 @@ pub struct VerifyOutcome {
     pub valid: bool,
     /// `valid`, `expired`, `revoked`, `forged` or `presentation_expired`.
     pub status: String,
+    /// The standard's status code: 01 有效, 03 撤销, 05 失效, 99 其他.
+    pub status_code: String,
     pub status_label: String,
     /// The issuing body, when the seal verified.
     pub issuer: Option<String>,
@@ -275,6 +277,7 @@ pub async fn verify_payload(
     let forged = |status: Verdict| VerifyOutcome {
         valid: false,
         status: status.as_str().to_owned(),
+        status_code: status.status_code().to_owned(),
         status_label: status.label().to_owned(),
         issuer: None,
         licence_name: None,
@@ -300,6 +303,7 @@ pub async fn verify_payload(
     Ok(VerifyOutcome {
         valid: v == Verdict::Valid,
         status: v.as_str().to_owned(),
+        status_code: v.status_code().to_owned(),
         status_label: v.label().to_owned(),
         issuer: Some(l.issuer_name.clone()),
         licence_name: Some(l.type_name.clone()),

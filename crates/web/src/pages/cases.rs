@@ -308,6 +308,15 @@ impl MyCasesPage {
     }
 }
 
+/// Whether materials owed under deficiency acceptance are past their date (flagged).
+fn deficiency_late(state: &AppState, case: &CaseRecord) -> bool {
+    let today = cases::today(state);
+    case.deficiency_due
+        .as_deref()
+        .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+        .is_some_and(|d| d < today)
+}
+
 fn status_label(status: &str) -> &'static str {
     CaseStatus::parse(status)
         .map(CaseStatus::label)
@@ -415,6 +424,7 @@ struct TrackPage {
     explanation: Option<cases::DueExplanation>,
     /// Licences issued on this case (in the applicant's wallet).
     licences: Vec<tongban_store::LicenceRecord>,
+    deficiency_late: bool,
 }
 
 pub async fn track_case(
@@ -438,6 +448,7 @@ pub async fn track_case(
         timeline: timeline(events),
         materials: state.store.case_materials(&case.id).await?,
         licences: state.store.licences_of_case(&case.id).await?,
+        deficiency_late: deficiency_late(&state, &case),
         item: state.catalog.get().get(&case.implementation_code),
         case,
         ctx,
@@ -679,6 +690,8 @@ struct CaseFilePage {
     /// Licences issued on this case, and whether this staff member may revoke them.
     licences: Vec<tongban_store::LicenceRecord>,
     may_revoke: bool,
+    /// The date to supply owed 容缺 materials has passed.
+    deficiency_late: bool,
 }
 
 /// The actions a staff member could take now, as (slug, label): those the state machine
@@ -784,6 +797,7 @@ async fn case_file(
         },
         commitment: version.commitment.clone(),
         licences: state.store.licences_of_case(&case.id).await?,
+        deficiency_late: deficiency_late(state, &case),
         may_revoke: current
             .principal
             .capability(Permission::ReviewCases)

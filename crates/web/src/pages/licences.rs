@@ -236,6 +236,7 @@ pub async fn status_page(
                 outcome: licences::VerifyOutcome {
                     valid: false,
                     status: v.as_str().into(),
+                    status_code: v.status_code().into(),
                     status_label: "证照库中没有这一证照".into(),
                     issuer: None,
                     licence_name: None,
@@ -261,6 +262,7 @@ pub async fn status_page(
         outcome: licences::VerifyOutcome {
             valid: v == Verdict::Valid,
             status: v.as_str().into(),
+            status_code: v.status_code().into(),
             status_label: v.label().into(),
             issuer: Some(l.issuer_name.clone()),
             licence_name: Some(l.type_name.clone()),
