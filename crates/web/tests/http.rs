@@ -2287,3 +2287,49 @@ async fn window_intake_and_supplying_materials_through_the_api() {
             .any(|m| m["filename"] == "hk.pdf")
     );
 }
+
+#[tokio::test]
+async fn the_bureau_sees_overdue_cases_per_department_and_a_department_only_its_own() {
+    let app = TestApp::new().await;
+    let citizen = app.token(CITIZEN).await;
+    let clerk = app.token("clerk").await;
+    let item = find_item(&app, "食品小经营店备案发放").await;
+    let no = apply(
+        &app,
+        &citizen,
+        item["implementation_code"].as_str().unwrap(),
+        json!({"situation": "新办"}),
+    )
+    .await;
+    assert_eq!(
+        act_api(&app, &clerk, &no, json!({"action": "accept"}))
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    // Its promised date passed (as if accepted weeks ago).
+    let case = app.store.case_by_no(&no).await.unwrap();
+    let past = chrono::NaiveDate::from_ymd_opt(2026, 1, 5).unwrap();
+    app.store.set_case_dues(&case.id, past, past).await.unwrap();
+    let supervisor = app.token("supervisor").await;
+    let html = app
+        .get_as(&supervisor, "/staff/deadlines")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let overdue = &html[html
+        .find("data-test=\"overdue-list\"")
+        .expect("an overdue list")..];
+    assert!(overdue.contains(&no), "the case is listed as overdue");
+    assert!(html.contains("吴忠市市场监督管理局红寺堡区分局"));
+    // Another department's reviewer sees their own scope only.
+    let rsj = app.token("reviewer_rsj").await;
+    let html = app
+        .get_as(&rsj, "/staff/deadlines")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!html.contains(&no));
+}
