@@ -57,6 +57,8 @@ pub struct AppState {
     pub calendar: CalendarHandle,
     /// The secret halves of the seal keys this instance holds (data directory).
     pub keys: tongban_store::KeyStore,
+    /// Published public keys, cached for verification.
+    pub seal_keys: licences::PublicKeys,
 }
 
 impl AppState {
@@ -75,6 +77,7 @@ impl AppState {
             config: Arc::new(config),
             catalog,
             keys,
+            seal_keys: licences::PublicKeys::default(),
         })
     }
 }

@@ -3,6 +3,7 @@
 //! are the domain's (`licence`, `seal`); this module fetches keys and records.
 
 use std::collections::BTreeMap;
+use std::sync::{Arc, RwLock};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use tongban_domain::licence::{
@@ -133,14 +134,36 @@ pub fn holder_kind(kind: tongban_domain::account::AccountKind) -> HolderKind {
     }
 }
 
-/// The public key of every published key id, for verification.
-pub async fn public_keys(store: &Store) -> Result<BTreeMap<String, String>, WebError> {
-    Ok(store
-        .seal_keys()
-        .await?
-        .into_iter()
-        .map(|k| (k.key_id, k.public_key))
-        .collect())
+/// The published public keys, cached per instance. Keys are only ever added (a rotated-out
+/// key stays published so its licences verify), so a key id missing from the cache means
+/// one reload from the database, and a cached key is never stale.
+#[derive(Clone, Default)]
+pub struct PublicKeys(Arc<RwLock<Arc<BTreeMap<String, String>>>>);
+
+impl PublicKeys {
+    /// A snapshot holding every key in `ids` that is published.
+    pub async fn covering(
+        &self,
+        store: &Store,
+        ids: &[&str],
+    ) -> Result<Arc<BTreeMap<String, String>>, WebError> {
+        let current = self.0.read().map(|k| k.clone()).unwrap_or_default();
+        if ids.iter().all(|id| current.contains_key(*id)) {
+            return Ok(current);
+        }
+        let fresh: Arc<BTreeMap<String, String>> = Arc::new(
+            store
+                .seal_keys()
+                .await?
+                .into_iter()
+                .map(|k| (k.key_id, k.public_key))
+                .collect(),
+        );
+        if let Ok(mut slot) = self.0.write() {
+            *slot = fresh.clone();
+        }
+        Ok(fresh)
+    }
 }
 
 /// A holder's licences with the verdict on each today.
@@ -148,12 +171,14 @@ pub async fn wallet(
     state: &crate::AppState,
     holder_id: &str,
 ) -> Result<Vec<(LicenceRecord, Verdict)>, WebError> {
-    let keys = public_keys(&state.store).await?;
+    let records = state.store.licences_of_holder(holder_id).await?;
+    let ids: Vec<&str> = records
+        .iter()
+        .map(|r| r.sealed.seal.key_id.as_str())
+        .collect();
+    let keys = state.seal_keys.covering(&state.store, &ids).await?;
     let today = crate::cases::today(state);
-    Ok(state
-        .store
-        .licences_of_holder(holder_id)
-        .await?
+    Ok(records
         .into_iter()
         .map(|r| {
             let v = verdict(
@@ -289,7 +314,13 @@ pub async fn verify_payload(
     let Ok(p) = Presentation::decode(payload) else {
         return Ok(forged(Verdict::Forged));
     };
-    let keys = public_keys(&state.store).await?;
+    let keys = state
+        .seal_keys
+        .covering(
+            &state.store,
+            &[p.sealed.seal.key_id.as_str(), p.proof.key_id.as_str()],
+        )
+        .await?;
     let revoked = match state.store.licence(&p.sealed.licence.identifier).await {
         Ok(r) => r.revoked(),
         Err(StoreError::NotFound) => false,

@@ -72,7 +72,10 @@ async fn licence_page(
     record: LicenceRecord,
     presentation: Option<(String, String, String)>,
 ) -> Result<Response, WebError> {
-    let keys = licences::public_keys(&state.store).await?;
+    let keys = state
+        .seal_keys
+        .covering(&state.store, &[record.sealed.seal.key_id.as_str()])
+        .await?;
     let v = verdict(
         &record.sealed,
         keys.get(&record.sealed.seal.key_id).map(String::as_str),
@@ -249,7 +252,10 @@ pub async fn status_page(
         }
         Err(e) => return Err(e.into()),
     };
-    let keys = licences::public_keys(&state.store).await?;
+    let keys = state
+        .seal_keys
+        .covering(&state.store, &[record.sealed.seal.key_id.as_str()])
+        .await?;
     let v = verdict(
         &record.sealed,
         keys.get(&record.sealed.seal.key_id).map(String::as_str),
