@@ -867,6 +867,7 @@ async fn case_changes_keep_progress_and_refuse_stale_decisions(f: &Fixture) {
         verification_due: None,
         materials: &[],
         licence: None,
+        notice_breach: None,
     };
     f.store.record_case_action(now(), &change).await.unwrap();
     let stored = f.store.case_by_no(&case.case_no).await.unwrap();

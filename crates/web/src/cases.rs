@@ -559,6 +559,34 @@ pub async fn act(
         .ok()
         .and_then(|v| v.get("action").and_then(|a| a.as_str()).map(str::to_owned))
         .unwrap_or_default();
+    // 一次性告知: a later notice may only ask about what was supplied after the first;
+    // anything else is recorded as a breach and counted (the notice still goes out).
+    let notice_breach = match &action {
+        CaseAction::IssueNotice { items } => {
+            let events = state.store.case_events(&case.id).await?;
+            match events.iter().find(|e| e.action == "issue_notice") {
+                Some(first) => {
+                    let supplied: Vec<String> = state
+                        .store
+                        .case_materials(&case.id)
+                        .await?
+                        .into_iter()
+                        .filter(|m| m.added_at > first.at)
+                        .map(|m| m.name)
+                        .collect();
+                    let breaches = tongban_domain::case::notice_breaches(items, &supplied);
+                    (!breaches.is_empty()).then(|| {
+                        format!(
+                            "再次告知了首次告知未列、其后也未补交的材料：{}",
+                            breaches.join("；")
+                        )
+                    })
+                }
+                None => None,
+            }
+        }
+        _ => None,
+    };
     // 谁办理、谁入库: an approved case that concludes issues its licence in the same step.
     let licence = if to == CaseStatus::Concluded && progress.decision == Some(true) {
         crate::licences::issue_for_case(state, &case, &item, today).await?
@@ -579,6 +607,7 @@ pub async fn act(
         verification_due,
         materials,
         licence: licence.as_ref(),
+        notice_breach,
     };
     match state
         .store

@@ -2333,3 +2333,68 @@ async fn the_bureau_sees_overdue_cases_per_department_and_a_department_only_its_
         .unwrap();
     assert!(!html.contains(&no));
 }
+
+#[tokio::test]
+async fn a_second_notice_beyond_what_was_supplied_is_recorded_and_counted() {
+    let app = TestApp::new().await;
+    let citizen = app.token(CITIZEN).await;
+    let clerk = app.token("clerk").await;
+    let item = find_item(&app, "食品小经营店备案发放").await;
+    let no = apply(
+        &app,
+        &citizen,
+        item["implementation_code"].as_str().unwrap(),
+        json!({"situation": "新办"}),
+    )
+    .await;
+    let notice = |items: Value| {
+        act_api(
+            &app,
+            &clerk,
+            &no,
+            json!({"action": "issue_notice", "items": items}),
+        )
+    };
+    assert_eq!(
+        notice(json!(["经营场所平面图"])).await.status(),
+        StatusCode::OK
+    );
+    let res = act_api(
+        &app,
+        &citizen,
+        &no,
+        json!({"action": "supply", "materials": [
+            {"name": "经营场所平面图", "filename": "plan.pdf", "content_base64": b64(b"%PDF-1.7 plan")}]}),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    // Asking again about the plan just supplied is within the rule; asking for a health
+    // certificate the first notice never mentioned is a breach, recorded beside the notice.
+    let case: Value = notice(json!(["经营场所平面图", "从业人员健康证明"]))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(case["status"], "awaiting_supplement");
+    let breaches: Vec<&Value> = case["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "notice_breach")
+        .collect();
+    assert_eq!(breaches.len(), 1);
+    let detail = breaches[0]["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("从业人员健康证明") && !detail.contains("平面图"),
+        "{detail}"
+    );
+    let supervisor = app.token("supervisor").await;
+    let html = app
+        .get_as(&supervisor, "/staff/deadlines")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let counted = &html[html.find("data-test=\"notice-breaches\"").unwrap()..];
+    assert!(counted.contains("吴忠市市场监督管理局红寺堡区分局：<strong>1</strong>"));
+}

@@ -365,9 +365,11 @@ fn timeline(events: Vec<CaseEvent>) -> Vec<TimelineRow> {
             };
             TimelineRow {
                 at: local_time(e.at),
-                action: action
-                    .map(|a| a.label().to_owned())
-                    .unwrap_or_else(|| "提交申请".to_owned()),
+                action: match (&action, e.action.as_str()) {
+                    (Some(a), _) => a.label().to_owned(),
+                    (None, "notice_breach") => "违反一次性告知（已记录）".to_owned(),
+                    (None, _) => "提交申请".to_owned(),
+                },
                 status: status_label(&e.status_after),
                 detail,
             }
@@ -469,32 +471,47 @@ pub async fn supply(
     if case.applicant_id != account.id {
         return Err(WebError::NotFound);
     }
+    // One file input per item asked for (`file_{i}` answers item i), so each material is
+    // named by what it answers; the one-time-notice rule compares those names.
+    let awaiting = case.status == CaseStatus::AwaitingSupplement.as_str();
+    let asked = if awaiting {
+        open_notice(&case, &state.store.case_events(&case.id).await?)
+    } else {
+        case.progress.deficiency_outstanding.clone()
+    };
     let (_, files) = read_multipart(multipart).await?;
-    let mut errors = ValidationErrors::new();
-    let mut materials = Vec::new();
-    for (i, (_, filename, bytes)) in files.into_iter().enumerate() {
-        let field = format!("file_{i}");
-        if let Some(kind) = errors.check(
-            &field,
-            tongban_domain::case::sniff_upload(&bytes, &filename),
-        ) {
-            materials.push(tongban_store::NewMaterial {
-                name: format!("补正材料：{filename}"),
+    let uploads: Vec<Upload> = files
+        .into_iter()
+        .filter_map(|(field, filename, bytes)| {
+            let i: usize = field.strip_prefix("file_")?.parse().ok()?;
+            Some(Upload {
+                name: asked.get(i)?.clone(),
+                field: field.clone(),
+                content_field: field,
                 filename,
-                content_type: kind.content_type().to_owned(),
-                sha256: tongban_domain::case::sha256_hex(&bytes),
-                content: bytes,
-                waived_by: None,
-            });
-        }
-    }
+                bytes: Some(bytes),
+            })
+        })
+        .collect();
+    let mut errors = ValidationErrors::new();
+    let materials = cases::check_uploads(uploads, &mut errors);
     errors.into_result()?;
     if materials.is_empty() {
         let mut e = ValidationErrors::new();
         e.add("file_0", "required", "请选择要补正的材料文件");
         return Err(e.into());
     }
-    let action = if case.status == CaseStatus::AwaitingSupplement.as_str() {
+    // Owed 容缺 materials are supplied together: the step clears what is owed.
+    if !awaiting && materials.len() < asked.len() {
+        let mut e = ValidationErrors::new();
+        for (i, m) in asked.iter().enumerate() {
+            if !materials.iter().any(|x| &x.name == m) {
+                e.add(&format!("file_{i}"), "required", format!("请上传“{m}”"));
+            }
+        }
+        return Err(e.into());
+    }
+    let action = if awaiting {
         CaseAction::Supply
     } else {
         CaseAction::SupplyDeficiency
@@ -587,6 +604,8 @@ struct DeadlinesPage {
     owed: Vec<(CaseRecord, bool)>,
     /// Open commitment verifications, with their urgency.
     verifications: Vec<(CaseRecord, &'static str)>,
+    /// Breaches of the one-time-notice rule per department.
+    breaches: Vec<(String, i64)>,
 }
 
 /// 限时办结 follow-up within the viewer's scope: per department, the open cases, how many
@@ -658,8 +677,10 @@ pub async fn deadlines(
             (c, urgency(&cal, due, today, DUE_SOON_WORKING_DAYS).as_str())
         })
         .collect();
+    let breaches = state.store.notice_breach_counts(scope.as_deref()).await?;
     render(&DeadlinesPage {
         ctx,
+        breaches,
         today: today.format("%Y-%m-%d").to_string(),
         departments,
         owed,
