@@ -226,6 +226,13 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         ),
         r(
             Method::GET,
+            "/cases/{no}/notice",
+            "/cases/0000000000000000000000000000000202611270001/notice",
+            LoggedIn,
+            get(pages::cases::notice),
+        ),
+        r(
+            Method::GET,
             "/staff/cases",
             "/staff/cases",
             Access::Permission(P::StaffWorkbench),

@@ -2397,4 +2397,20 @@ async fn a_second_notice_beyond_what_was_supplied_is_recorded_and_counted() {
         .unwrap();
     let counted = &html[html.find("data-test=\"notice-breaches\"").unwrap()..];
     assert!(counted.contains("吴忠市市场监督管理局红寺堡区分局：<strong>1</strong>"));
+    // The notices, printable for the applicant; nobody else's to read.
+    let printed = app
+        .get_as(&citizen, &format!("/cases/{no}/notice"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(printed.matches("data-test=\"printed-notice\"").count(), 2);
+    assert!(printed.contains("从业人员健康证明"));
+    let enterprise = app.token(ENTERPRISE).await;
+    assert_eq!(
+        app.get_as(&enterprise, &format!("/cases/{no}/notice"))
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
 }

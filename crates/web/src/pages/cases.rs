@@ -520,6 +520,56 @@ pub async fn supply(
     Ok(Redirect::to(&format!("/me/cases/{no}")).into_response())
 }
 
+#[derive(Template)]
+#[template(path = "cases/notice.html")]
+struct NoticePage {
+    ctx: Ctx,
+    case: CaseRecord,
+    applicant: String,
+    /// Each notice with its time, latest last.
+    notices: Vec<(String, Vec<String>)>,
+    consult_phone: String,
+}
+
+/// 一次性告知书: every notice on the case, for the applicant or staff to print.
+pub async fn notice(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    current: Current,
+    Path(no): Path<String>,
+) -> Result<Response, WebError> {
+    let case = state.store.case_by_no(&no).await?;
+    if !cases::can_view(&current, &case) {
+        return Err(WebError::NotFound);
+    }
+    let notices: Vec<(String, Vec<String>)> = state
+        .store
+        .case_events(&case.id)
+        .await?
+        .into_iter()
+        .filter_map(|e| match serde_json::from_str::<CaseAction>(&e.detail) {
+            Ok(CaseAction::IssueNotice { items }) => Some((local_time(e.at), items)),
+            _ => None,
+        })
+        .collect();
+    if notices.is_empty() {
+        return Err(WebError::NotFound);
+    }
+    let applicant = state.store.account(&case.applicant_id).await?;
+    let item = state.store.item_version_for_case(&case.id).await?;
+    render(&NoticePage {
+        ctx,
+        applicant: format!(
+            "{}（{}）",
+            mask_name(&applicant.name),
+            mask_id_number(&applicant.login)
+        ),
+        notices,
+        consult_phone: item.consult_phone,
+        case,
+    })
+}
+
 /// How many working days before the due date a case turns yellow.
 const DUE_SOON_WORKING_DAYS: u32 = 1;
 
@@ -713,6 +763,8 @@ struct CaseFilePage {
     may_revoke: bool,
     /// The date to supply owed 容缺 materials has passed.
     deficiency_late: bool,
+    /// A one-time notice was issued (its printable form exists).
+    has_notice: bool,
 }
 
 /// The actions a staff member could take now, as (slug, label): those the state machine
@@ -795,6 +847,7 @@ async fn case_file(
     }
     let applicant = state.store.account(&case.applicant_id).await?;
     let events = state.store.case_events(&case.id).await?;
+    let has_notice = events.iter().any(|e| e.action == "issue_notice");
     let version = state.store.item_version_for_case(&case.id).await?;
     let has_error = error.is_some();
     let mut res = render(&CaseFilePage {
@@ -819,6 +872,7 @@ async fn case_file(
         commitment: version.commitment.clone(),
         licences: state.store.licences_of_case(&case.id).await?,
         deficiency_late: deficiency_late(state, &case),
+        has_notice,
         may_revoke: current
             .principal
             .capability(Permission::ReviewCases)
