@@ -4,7 +4,7 @@
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use tongban_domain::authz::Permission;
@@ -14,7 +14,7 @@ use tongban_store::{LicenceRecord, StoreError};
 
 use crate::auth::Current;
 use crate::licences;
-use crate::page::{Ctx, absolute_url, qr_svg, render};
+use crate::page::{Ctx, absolute_url, download, qr_svg, render};
 use crate::{AppState, WebError};
 
 struct WalletRow {
@@ -134,20 +134,7 @@ pub async fn download_json(
 ) -> Result<Response, WebError> {
     let record = own(&state, &current, &id).await?;
     let body = serde_json::to_vec_pretty(&record.sealed).map_err(WebError::internal)?;
-    Ok((
-        [
-            (
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/json"),
-            ),
-            (
-                header::CONTENT_DISPOSITION,
-                HeaderValue::from_static("attachment; filename=\"licence.json\""),
-            ),
-        ],
-        body,
-    )
-        .into_response())
+    Ok(download(body, "application/json", "licence.json"))
 }
 
 /// The licence as a PDF with a QR code to its public status page.
@@ -165,20 +152,7 @@ pub async fn download_pdf(
     );
     let fields = labelled_fields(&state, &record).await?;
     let pdf = crate::licence_pdf::render(&record.sealed, &fields, &url)?;
-    Ok((
-        [
-            (
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/pdf"),
-            ),
-            (
-                header::CONTENT_DISPOSITION,
-                HeaderValue::from_static("attachment; filename=\"licence.pdf\""),
-            ),
-        ],
-        pdf,
-    )
-        .into_response())
+    Ok(download(pdf, "application/pdf", "licence.pdf"))
 }
 
 /// 亮证: a presentation code valid for a few minutes, shown as a QR code and a link.

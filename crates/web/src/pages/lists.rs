@@ -5,8 +5,7 @@ use std::sync::Arc;
 
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::{HeaderValue, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use tongban_domain::catalog::{ItemList, ServiceItem};
 
 use crate::page::{Ctx, render};
@@ -112,7 +111,7 @@ pub async fn list_page(
                 w.into_inner()
                     .map_err(|e| WebError::internal(e.into_error()))?,
             );
-            Ok(download(
+            Ok(crate::page::download(
                 body,
                 "text/csv; charset=utf-8",
                 &format!("{slug}.csv"),
@@ -120,7 +119,7 @@ pub async fn list_page(
         }
         "xlsx" => {
             let body = xlsx(list, &headings, &rows).map_err(WebError::internal)?;
-            Ok(download(
+            Ok(crate::page::download(
                 body,
                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                 &format!("{slug}.xlsx"),
@@ -148,20 +147,4 @@ fn xlsx(
         }
     }
     book.save_to_buffer()
-}
-
-fn download(body: Vec<u8>, content_type: &'static str, filename: &str) -> Response {
-    let disposition = format!("attachment; filename=\"{filename}\"");
-    (
-        [
-            (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
-            (
-                header::CONTENT_DISPOSITION,
-                HeaderValue::from_str(&disposition)
-                    .unwrap_or(HeaderValue::from_static("attachment")),
-            ),
-        ],
-        body,
-    )
-        .into_response()
 }
