@@ -170,6 +170,16 @@ impl WorkCalendar {
 }
 
 /// The arrangements shipped with the product (2019–2026, State Council notices).
+/// The district's UTC offset: Asia/Shanghai, eight hours, without daylight saving.
+pub fn district_offset() -> chrono::FixedOffset {
+    chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset")
+}
+
+/// The calendar day in the district at instant `t`: the day that deadlines count from.
+pub fn district_date(t: chrono::DateTime<chrono::Utc>) -> NaiveDate {
+    t.with_timezone(&district_offset()).date_naive()
+}
+
 pub fn shipped_calendar() -> WorkCalendar {
     WorkCalendar::from_csv(include_str!("../../../data/cn_holidays_2019_2026.csv"))
         .expect("the shipped holiday data is well-formed")

@@ -23,6 +23,14 @@ pub enum HolderKind {
 }
 
 impl HolderKind {
+    /// Whose licence an account of `kind` holds: a person's or an organisation's.
+    pub fn of(kind: crate::account::AccountKind) -> Self {
+        match kind {
+            crate::account::AccountKind::Enterprise => Self::Organisation,
+            _ => Self::Person,
+        }
+    }
+
     /// The holder ID type code of the licence standard.
     pub fn id_type(self) -> &'static str {
         match self {
@@ -428,8 +436,7 @@ impl Presentation {
             &self.sealed,
             licence_key.as_deref(),
             revoked,
-            now.with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8"))
-                .date_naive(),
+            crate::calendar::district_date(now),
         );
         if !proof_ok || inner == Verdict::Forged {
             return Verdict::Forged;

@@ -119,9 +119,7 @@ async fn expire_licences(state: AppState) {
     loop {
         tick.tick().await;
         let now = state.clock.now();
-        let today = now
-            .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8"))
-            .date_naive();
+        let today = tongban_domain::calendar::district_date(now);
         match state.store.expire_licences(now, today).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(count = n, "licences expired"),

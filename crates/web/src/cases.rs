@@ -174,11 +174,7 @@ pub async fn window_applicant(
 
 /// Today in the district (Asia/Shanghai has no daylight saving).
 pub fn today(state: &AppState) -> NaiveDate {
-    state
-        .clock
-        .now()
-        .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8"))
-        .date_naive()
+    tongban_domain::calendar::district_date(state.clock.now())
 }
 
 /// The due date of `limit` counted from `from`.
@@ -203,11 +199,6 @@ pub struct DueExplanation {
     pub stopped: u32,
 }
 
-fn local_date(t: chrono::DateTime<chrono::Utc>) -> NaiveDate {
-    t.with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8"))
-        .date_naive()
-}
-
 /// The acceptance day and the clock stops recorded on a case's timeline; a special
 /// procedure still running is stopped until `today`.
 pub fn clock_from_events(
@@ -219,7 +210,7 @@ pub fn clock_from_events(
     let mut stops = Vec::new();
     let mut open: Option<NaiveDate> = None;
     for e in events {
-        let day = local_date(e.at);
+        let day = tongban_domain::calendar::district_date(e.at);
         match e.action.as_str() {
             "accept"
             | "accept_with_deficiency"

@@ -45,7 +45,11 @@ pub async fn create_key(
 ) -> Result<(String, SealSecret), WebError> {
     let secret = SealSecret::generate();
     let public = secret.public_hex();
-    let key_id = seal::key_id(org_code, now.date_naive(), &public);
+    let key_id = seal::key_id(
+        org_code,
+        tongban_domain::calendar::district_date(now),
+        &public,
+    );
     keys.save(&key_id, &secret)?;
     store
         .publish_seal_key(now, actor, &key_id, org_code, &public)
@@ -104,7 +108,7 @@ pub async fn issue_for_case(
         issuer_code,
         issuer_name: org.name.clone(),
         holder_name: holder.name.clone(),
-        holder_id_type: holder_kind(holder.kind).id_type().to_owned(),
+        holder_id_type: HolderKind::of(holder.kind).id_type().to_owned(),
         holder_id: holder.login.clone(),
         fields,
         issued_on: today.format("%Y-%m-%d").to_string(),
@@ -125,13 +129,6 @@ pub async fn issue_for_case(
         sealed,
         case_id: Some(case.id.clone()),
     }))
-}
-
-pub fn holder_kind(kind: tongban_domain::account::AccountKind) -> HolderKind {
-    match kind {
-        tongban_domain::account::AccountKind::Enterprise => HolderKind::Organisation,
-        _ => HolderKind::Person,
-    }
 }
 
 /// The published public keys, cached per instance. Keys are only ever added (a rotated-out
@@ -466,7 +463,7 @@ pub async fn load_demo(store: &Store, keys: &KeyStore, now: DateTime<Utc>) -> Re
         store.upsert_licence_type(now, "system", t).await?;
     }
     let by_name = |n: &str| types.iter().find(|t| t.name == n).cloned();
-    let today = now.date_naive();
+    let today = tongban_domain::calendar::district_date(now);
     for (ty, holder, fields) in [
         (
             "居民身份证",

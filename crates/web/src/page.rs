@@ -176,8 +176,7 @@ pub async fn not_found() -> WebError {
 
 /// A time as people in the district read it (Asia/Shanghai has no daylight saving).
 pub fn local_time(t: chrono::DateTime<chrono::Utc>) -> String {
-    let offset = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset");
-    t.with_timezone(&offset)
+    t.with_timezone(&tongban_domain::calendar::district_offset())
         .format("%Y-%m-%d %H:%M")
         .to_string()
 }
