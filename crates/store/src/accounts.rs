@@ -239,14 +239,15 @@ impl Store {
         &self,
         scope_root: Option<&str>,
     ) -> Result<Vec<StaffMember>, StoreError> {
-        let rows = sqlx::query(
+        let scope = crate::scope_args(scope_root);
+        let rows = sqlx::query(AssertSqlSafe(format!(
             "SELECT a.id, a.login, a.name, a.role, o.name AS org_name, o.path AS org_path \
              FROM accounts a JOIN org_units o ON o.id = a.org_unit_id \
-             WHERE a.kind = 'staff' AND ($1 = '' OR o.path = $1 OR o.path LIKE $2) \
-             ORDER BY o.path, a.login",
-        )
-        .bind(scope_root.unwrap_or(""))
-        .bind(format!("{}/%", scope_root.unwrap_or("")))
+             WHERE a.kind = 'staff' AND {} ORDER BY o.path, a.login",
+            crate::IN_SCOPE
+        )))
+        .bind(scope.0)
+        .bind(scope.1)
         .fetch_all(&self.reader)
         .await?;
         rows.iter()

@@ -511,7 +511,7 @@ impl Store {
     ) -> Result<(CaseRecord, bool), StoreError> {
         // A key already recorded is found by the group-commit writer, one query per batch,
         // and answered as a conflict, which returns the recorded case below.
-        match self.insert_case(now, new).await {
+        match self.group.submit(now, new.clone()).await {
             // Two retries racing with one key: the loser returns the winner's case.
             Err(StoreError::Conflict(_)) if new.idempotency_key.is_some() => {
                 let key = new.idempotency_key.as_deref().unwrap_or_default();
@@ -522,14 +522,6 @@ impl Store {
             }
             other => other.map(|c| (c, true)),
         }
-    }
-
-    async fn insert_case(
-        &self,
-        now: DateTime<Utc>,
-        new: &NewCase,
-    ) -> Result<CaseRecord, StoreError> {
-        self.group.submit(now, new.clone()).await
     }
 
     async fn case_by_idempotency(
@@ -550,8 +542,8 @@ impl Store {
     }
 
     /// Records a transition the domain allowed, with what it changed and any materials
-    /// supplied with it, in one transaction; guarded by the status so two people cannot
-    /// both move one case.
+    /// supplied with it, in one transaction. It is refused (`Conflict`) if the status or
+    /// progress it was decided on moved since, so two people cannot both move one case.
     pub async fn record_case_action(
         &self,
         now: DateTime<Utc>,
@@ -579,9 +571,9 @@ impl Store {
         if status != change.from.as_str() || progress != *change.from_progress {
             return Err(StoreError::Conflict("status_changed".into()));
         }
-        let n = sqlx::query(
+        sqlx::query(
             "UPDATE cases SET status = $1, updated_at = $2, progress = $3, deficiency_due = $4, \
-             verification_due = $5 WHERE id = $6 AND status = $7",
+             verification_due = $5 WHERE id = $6",
         )
         .bind(change.to.as_str())
         .bind(ts(now))
@@ -592,13 +584,8 @@ impl Store {
         .bind(change.deficiency_due.map(day))
         .bind(change.verification_due.map(day))
         .bind(change.case_id)
-        .bind(change.from.as_str())
         .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if n == 0 {
-            return Err(StoreError::Conflict("status_changed".into()));
-        }
+        .await?;
         if let Some((statutory, promised)) = change.dues {
             sqlx::query("UPDATE cases SET statutory_due = $1, promised_due = $2 WHERE id = $3")
                 .bind(day(statutory))
@@ -691,14 +678,15 @@ impl Store {
         &self,
         scope_root: Option<&str>,
     ) -> Result<Vec<(String, i64)>, StoreError> {
-        let rows = sqlx::query(
+        let scope = crate::scope_args(scope_root);
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT o.name AS org_name, COUNT(*) AS n FROM case_events e \
              JOIN cases c ON c.id = e.case_id JOIN org_units o ON o.id = c.org_unit_id \
-             WHERE e.action = 'notice_breach' AND ($1 = '' OR o.path = $1 OR o.path LIKE $2) \
-             GROUP BY o.name ORDER BY n DESC, o.name",
-        )
-        .bind(scope_root.unwrap_or(""))
-        .bind(format!("{}/%", scope_root.unwrap_or("")))
+             WHERE e.action = 'notice_breach' AND {} GROUP BY o.name ORDER BY n DESC, o.name",
+            crate::IN_SCOPE
+        )))
+        .bind(scope.0)
+        .bind(scope.1)
         .fetch_all(&self.reader)
         .await?;
         rows.iter()
@@ -744,18 +732,15 @@ impl Store {
         if statuses.is_empty() {
             return Ok(Vec::new());
         }
-        // Status names come from the domain's fixed set, never from input.
-        let list = statuses
-            .iter()
-            .map(|s| format!("'{}'", s.as_str()))
-            .collect::<Vec<_>>()
-            .join(",");
+        let list = crate::fixed_names(statuses.iter().map(|s| s.as_str()));
+        let scope = crate::scope_args(scope_root);
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "{CASE_SELECT} WHERE c.status IN ({list}) AND ($1 = '' OR o.path = $1 OR o.path LIKE $2) \
-             ORDER BY c.promised_due, c.submitted_at LIMIT $3"
+            "{CASE_SELECT} WHERE c.status IN ({list}) AND {} \
+             ORDER BY c.promised_due, c.submitted_at LIMIT $3",
+            crate::IN_SCOPE
         )))
-        .bind(scope_root.unwrap_or(""))
-        .bind(format!("{}/%", scope_root.unwrap_or("")))
+        .bind(scope.0)
+        .bind(scope.1)
         .bind(limit)
         .fetch_all(&self.reader)
         .await?;
@@ -774,12 +759,14 @@ impl Store {
             FollowUp::DeficiencyOwed => "c.deficiency_due",
             FollowUp::Verification => "c.verification_due",
         };
+        let scope = crate::scope_args(scope_root);
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "{CASE_SELECT} WHERE {column} IS NOT NULL AND ($1 = '' OR o.path = $1 OR o.path LIKE $2) \
-             ORDER BY {column}, c.submitted_at LIMIT $3"
+            "{CASE_SELECT} WHERE {column} IS NOT NULL AND {} \
+             ORDER BY {column}, c.submitted_at LIMIT $3",
+            crate::IN_SCOPE
         )))
-        .bind(scope_root.unwrap_or(""))
-        .bind(format!("{}/%", scope_root.unwrap_or("")))
+        .bind(scope.0)
+        .bind(scope.1)
         .bind(limit)
         .fetch_all(&self.reader)
         .await?;

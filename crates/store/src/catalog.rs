@@ -418,17 +418,14 @@ impl Store {
         statuses: &[VersionStatus],
         scope_root: Option<&str>,
     ) -> Result<Vec<ItemVersion>, StoreError> {
-        let list = statuses
-            .iter()
-            .map(|s| format!("'{}'", s.as_str()))
-            .collect::<Vec<_>>()
-            .join(",");
+        let list = crate::fixed_names(statuses.iter().map(|s| s.as_str()));
+        let scope = crate::scope_args(scope_root);
         let rows = sqlx::query(AssertSqlSafe(format!(
-            "{VERSION_SELECT} WHERE v.status IN ({list}) AND ($1 = '' OR o.path = $1 OR o.path LIKE $2) \
-             ORDER BY v.updated_at, v.id"
+            "{VERSION_SELECT} WHERE v.status IN ({list}) AND {} ORDER BY v.updated_at, v.id",
+            crate::IN_SCOPE
         )))
-        .bind(scope_root.unwrap_or(""))
-        .bind(format!("{}/%", scope_root.unwrap_or("")))
+        .bind(scope.0)
+        .bind(scope.1)
         .fetch_all(&self.reader)
         .await?;
         rows.iter().map(version_from).collect()

@@ -270,6 +270,25 @@ pub(crate) fn parse_ts(s: &str) -> Result<DateTime<Utc>, StoreError> {
 }
 
 /// A new sortable identifier.
+/// The org-unit scope filter on a query joined to `org_units o`: the unit at `$1` and
+/// everything below it, or everywhere when `$1` is empty. Bind `scope_args` as `$1, $2`.
+pub(crate) const IN_SCOPE: &str = "($1 = '' OR o.path = $1 OR o.path LIKE $2)";
+
+/// The two parameters of `IN_SCOPE` for a scope root (`None` = everywhere).
+pub(crate) fn scope_args(root: Option<&str>) -> (String, String) {
+    let root = root.unwrap_or("");
+    (root.to_owned(), format!("{root}/%"))
+}
+
+/// `'a','b'` for an `IN (…)` list of names from a fixed set in the code (never from input).
+pub(crate) fn fixed_names(names: impl IntoIterator<Item = &'static str>) -> String {
+    names
+        .into_iter()
+        .map(|n| format!("'{n}'"))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
 /// `INSERT INTO {table_and_columns} VALUES ($1, …), (…) {suffix}` for `rows` rows of
 /// `columns` values: one statement for many rows, on both backends.
 pub(crate) fn multi_row_insert(

@@ -256,13 +256,15 @@ impl Store {
         kinds: &[HallKind],
         scope_root: Option<&str>,
     ) -> Result<Vec<Hall>, StoreError> {
-        let rows = sqlx::query(
+        let scope = crate::scope_args(scope_root);
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT h.id, h.org_unit_id, o.name AS org_name, o.path AS org_path, h.name, h.kind, \
              h.address, h.phone FROM service_halls h JOIN org_units o ON o.id = h.org_unit_id \
-             WHERE ($1 = '' OR o.path = $1 OR o.path LIKE $2) ORDER BY h.sort, o.path",
-        )
-        .bind(scope_root.unwrap_or(""))
-        .bind(format!("{}/%", scope_root.unwrap_or("")))
+             WHERE {} ORDER BY h.sort, o.path",
+            crate::IN_SCOPE
+        )))
+        .bind(scope.0)
+        .bind(scope.1)
         .fetch_all(&self.reader)
         .await?;
         let mut halls = Vec::new();
