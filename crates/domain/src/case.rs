@@ -472,6 +472,119 @@ pub const DEFICIENCY_SUPPLY_WORKING_DAYS: u32 = 5;
 /// Working days within which a department verifies a commitment (告知承诺核查).
 pub const COMMITMENT_VERIFICATION_WORKING_DAYS: u32 = 20;
 
+/// The person at a window, as the clerk identified them: the number checked by its check
+/// digit, the document seen (the clerk's tick), how they are helped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WindowApplicant {
+    pub kind: crate::account::AccountKind,
+    /// Resident ID number or credit code, canonical: the account's login.
+    pub login: String,
+    pub name: String,
+    pub phone: Option<String>,
+    pub assistance: Assistance,
+}
+
+/// The window form's fields for one applicant, as entered.
+#[derive(Debug, Clone, Copy)]
+pub struct WindowForm<'a> {
+    /// `enterprise` (credit code); anything else a citizen (resident ID).
+    pub kind: &'a str,
+    pub id_number: &'a str,
+    pub name: &'a str,
+    pub phone: &'a str,
+    pub id_checked: bool,
+    pub mode: &'a str,
+    pub consent: bool,
+    pub agent_name: &'a str,
+    pub agent_id: &'a str,
+    pub relationship: &'a str,
+}
+
+impl WindowApplicant {
+    /// Every field checked at once; errors by field.
+    pub fn parse(f: WindowForm<'_>) -> Result<Self, crate::ValidationErrors> {
+        use crate::account::AccountKind;
+        use crate::codes::{CreditCode, Phone, ResidentId};
+        let mut e = crate::ValidationErrors::new();
+        let kind = if f.kind == "enterprise" {
+            AccountKind::Enterprise
+        } else {
+            AccountKind::Citizen
+        };
+        let login = match kind {
+            AccountKind::Enterprise => e
+                .check("id_number", CreditCode::parse(f.id_number))
+                .map(|c| c.as_str().to_owned()),
+            _ => e
+                .check("id_number", ResidentId::parse(f.id_number))
+                .map(|c| c.as_str().to_owned()),
+        };
+        let name = e.check("name", crate::validation::required_text(f.name, 100));
+        let phone = if f.phone.trim().is_empty() {
+            None
+        } else {
+            e.check("phone", Phone::parse(f.phone))
+                .map(|p| p.as_str().to_owned())
+        };
+        if !f.id_checked {
+            e.add(
+                "id_checked",
+                "required",
+                "请核验申请人的身份证件（或营业执照）原件后勾选确认",
+            );
+        }
+        let assistance = match Assistance::from_form(
+            f.mode,
+            f.consent,
+            f.agent_name,
+            f.agent_id,
+            f.relationship,
+        ) {
+            Ok(a) => Some(a),
+            Err(v) => {
+                for x in v.errors {
+                    e.add(&x.field, x.code, x.message);
+                }
+                None
+            }
+        };
+        match (login, name, assistance) {
+            (Some(login), Some(name), Some(assistance)) if e.is_empty() => Ok(WindowApplicant {
+                kind,
+                login,
+                name,
+                phone,
+                assistance,
+            }),
+            _ => Err(e),
+        }
+    }
+
+    /// An existing account is this person only if its name and kind agree with the
+    /// document the clerk saw.
+    pub fn is(&self, name: &str, kind: crate::account::AccountKind) -> bool {
+        self.name == name && self.kind == kind
+    }
+}
+
+/// When a follow-up (owed 容缺 materials, a commitment verification) is due after a step:
+/// set `days` working days from `today` when the obligation starts, kept while it lasts,
+/// cleared once it ends.
+pub fn follow_up_date(
+    cal: &WorkCalendar,
+    open_after: bool,
+    open_before: bool,
+    current: Option<NaiveDate>,
+    today: NaiveDate,
+    days: u32,
+) -> Option<NaiveDate> {
+    match (open_after, open_before) {
+        (false, _) => None,
+        (true, true) => current,
+        (true, false) => Some(cal.add_working_days(today, days)),
+    }
+}
+
 /// 帮办代办: who acted at the window, for whom, and the applicant's consent on record.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(tag = "mode", rename_all = "snake_case")]
@@ -892,6 +1005,53 @@ mod tests {
         );
         assert!(Assistance::from_form("assisted", false, "", "", "").is_err());
         assert!(Assistance::from_form("robot", true, "", "", "").is_err());
+    }
+
+    #[test]
+    fn a_window_applicant_is_checked_whole() {
+        let form = WindowForm {
+            kind: "citizen",
+            id_number: "640303195803120241",
+            name: "",
+            phone: "12",
+            id_checked: false,
+            mode: "in_person",
+            consent: false,
+            agent_name: "",
+            agent_id: "",
+            relationship: "",
+        };
+        let fields: Vec<String> = WindowApplicant::parse(form)
+            .unwrap_err()
+            .errors
+            .into_iter()
+            .map(|e| e.field)
+            .collect();
+        assert_eq!(fields, ["id_number", "name", "phone", "id_checked"]);
+        let ok = WindowApplicant::parse(WindowForm {
+            id_number: "64030319580312024x",
+            name: "马秀兰",
+            phone: "",
+            id_checked: true,
+            ..form
+        })
+        .unwrap();
+        assert_eq!(ok.login, "64030319580312024X");
+        assert!(ok.is("马秀兰", crate::account::AccountKind::Citizen));
+        assert!(!ok.is("张三", crate::account::AccountKind::Citizen));
+    }
+
+    #[test]
+    fn follow_up_dates_start_stay_and_clear() {
+        let cal = shipped_calendar();
+        let fri = d("2026-11-27");
+        assert_eq!(
+            follow_up_date(&cal, true, false, None, fri, 5),
+            Some(d("2026-12-04"))
+        );
+        let kept = Some(d("2026-12-01"));
+        assert_eq!(follow_up_date(&cal, true, true, kept, fri, 5), kept);
+        assert_eq!(follow_up_date(&cal, false, true, kept, fri, 5), None);
     }
 
     #[test]

@@ -9,7 +9,8 @@ use tongban_domain::authz::Permission;
 use tongban_domain::calendar::WorkCalendar;
 use tongban_domain::case::{
     Assistance, COMMITMENT_VERIFICATION_WORKING_DAYS, CaseAction, CaseActor, CaseStatus,
-    DEFICIENCY_SUPPLY_WORKING_DAYS, ItemRules, Progress, sha256_hex, sniff_upload, transition,
+    DEFICIENCY_SUPPLY_WORKING_DAYS, ItemRules, Progress, follow_up_date, sha256_hex, sniff_upload,
+    transition,
 };
 use tongban_domain::catalog::{TimeLimit, TimeUnit};
 use tongban_domain::validation::required_text;
@@ -79,60 +80,23 @@ pub async fn window_applicant(
     current: &Current,
     w: &WindowFields,
 ) -> Result<OnBehalf, WebError> {
-    use tongban_domain::account::AccountKind;
-    use tongban_domain::codes::{CreditCode, Phone, ResidentId};
-    use tongban_domain::validation::required_text;
     // Only window staff file for someone else; checked before anything is registered.
     current.principal.capability(Permission::HandleIntake)?;
-    let mut e = ValidationErrors::new();
-    let kind = match w.kind.as_str() {
-        "enterprise" => AccountKind::Enterprise,
-        _ => AccountKind::Citizen,
-    };
-    let login = match kind {
-        AccountKind::Enterprise => e
-            .check("id_number", CreditCode::parse(&w.id_number))
-            .map(|c| c.as_str().to_owned()),
-        _ => e
-            .check("id_number", ResidentId::parse(&w.id_number))
-            .map(|c| c.as_str().to_owned()),
-    };
-    let name = e.check("name", required_text(&w.name, 100));
-    let phone = if w.phone.is_empty() {
-        None
-    } else {
-        e.check("phone", Phone::parse(&w.phone))
-            .map(|p| p.as_str().to_owned())
-    };
-    if !w.id_checked {
-        e.add(
-            "id_checked",
-            "required",
-            "请核验申请人的身份证件（或营业执照）原件后勾选确认",
-        );
-    }
-    let assistance = match tongban_domain::case::Assistance::from_form(
-        &w.mode,
-        w.consent,
-        &w.agent_name,
-        &w.agent_id,
-        &w.relationship,
-    ) {
-        Ok(a) => Some(a),
-        Err(v) => {
-            for x in v.errors {
-                e.add(&x.field, x.code, x.message);
-            }
-            None
-        }
-    };
-    e.clone().into_result()?;
-    let (Some(login), Some(name), Some(assistance)) = (login, name, assistance) else {
-        return Err(e.into());
-    };
-    let applicant = match state.store.account_by_login(&login).await {
+    let person = tongban_domain::case::WindowApplicant::parse(tongban_domain::case::WindowForm {
+        kind: &w.kind,
+        id_number: &w.id_number,
+        name: &w.name,
+        phone: &w.phone,
+        id_checked: w.id_checked,
+        mode: &w.mode,
+        consent: w.consent,
+        agent_name: &w.agent_name,
+        agent_id: &w.agent_id,
+        relationship: &w.relationship,
+    })?;
+    let applicant = match state.store.account_by_login(&person.login).await {
         Ok(a) => {
-            if a.name != name || a.kind != kind {
+            if !person.is(&a.name, a.kind) {
                 let mut e = ValidationErrors::new();
                 e.add(
                     "name",
@@ -151,10 +115,10 @@ pub async fn window_applicant(
                     state.clock.now(),
                     &staff.id,
                     &tongban_store::NewAccount {
-                        kind,
-                        login: login.clone(),
-                        name,
-                        phone,
+                        kind: person.kind,
+                        login: person.login.clone(),
+                        name: person.name.clone(),
+                        phone: person.phone.clone(),
                         legal_representative: None,
                         org_unit_code: None,
                         role: None,
@@ -168,7 +132,7 @@ pub async fn window_applicant(
     };
     Ok(OnBehalf {
         applicant,
-        assistance,
+        assistance: person.assistance,
     })
 }
 
@@ -526,23 +490,20 @@ pub async fn act(
         )
     });
     // Follow-up dates: set when the obligation starts, kept while it lasts, cleared after.
-    let follow_up = |open: bool, was_open: bool, current: Option<NaiveDate>, days: u32| match (
-        open, was_open,
-    ) {
-        (false, _) => None,
-        (true, true) => current,
-        (true, false) => Some(cal.add_working_days(today, days)),
-    };
-    let deficiency_due = follow_up(
+    let deficiency_due = follow_up_date(
+        &cal,
         !progress.deficiency_outstanding.is_empty(),
         !case.progress.deficiency_outstanding.is_empty(),
         parse(&case.deficiency_due),
+        today,
         DEFICIENCY_SUPPLY_WORKING_DAYS,
     );
-    let verification_due = follow_up(
+    let verification_due = follow_up_date(
+        &cal,
         progress.verification_open,
         case.progress.verification_open,
         parse(&case.verification_due),
+        today,
         COMMITMENT_VERIFICATION_WORKING_DAYS,
     );
     let detail = serde_json::to_string(&action).unwrap_or_default();
