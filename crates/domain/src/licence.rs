@@ -337,11 +337,20 @@ pub fn verdict(
 ) -> Verdict {
     let sealed_ok =
         public_key.is_some_and(|k| sealed.seal.verifies(k, &sealed.licence.canonical()));
-    if !sealed_ok {
+    if sealed_ok {
+        standing(&sealed.licence, revoked, today)
+    } else {
         Verdict::Forged
-    } else if revoked {
+    }
+}
+
+/// The standing of a licence whose seal is already trusted: one the library sealed itself
+/// or verified when it was imported, read back from its own store (whose rows the audit
+/// chain guards). Revoked, expired by its last valid day, or valid.
+pub fn standing(licence: &Licence, revoked: bool, today: NaiveDate) -> Verdict {
+    if revoked {
         Verdict::Revoked
-    } else if sealed.licence.valid_until_date().is_some_and(|d| d < today) {
+    } else if licence.valid_until_date().is_some_and(|d| d < today) {
         Verdict::Expired
     } else {
         Verdict::Valid

@@ -234,12 +234,14 @@ impl Store {
             .collect()
     }
 
-    /// Staff whose unit lies within `scope_root` (all staff when `None`).
+    /// Staff whose unit lies within `scope` .
     pub async fn list_staff(
         &self,
-        scope_root: Option<&str>,
+        scope: &tongban_domain::authz::Scope,
     ) -> Result<Vec<StaffMember>, StoreError> {
-        let scope = crate::scope_args(scope_root);
+        let Some(scope) = crate::scope_args(scope) else {
+            return Ok(Vec::new());
+        };
         let rows = sqlx::query(AssertSqlSafe(format!(
             "SELECT a.id, a.login, a.name, a.role, o.name AS org_name, o.path AS org_path \
              FROM accounts a JOIN org_units o ON o.id = a.org_unit_id \

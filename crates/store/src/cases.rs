@@ -673,12 +673,14 @@ impl Store {
         Ok(())
     }
 
-    /// Breaches of the one-time-notice rule per handling unit within `scope_root`, most first.
+    /// Breaches of the one-time-notice rule per handling unit within `scope`, most first.
     pub async fn notice_breach_counts(
         &self,
-        scope_root: Option<&str>,
+        scope: &tongban_domain::authz::Scope,
     ) -> Result<Vec<(String, i64)>, StoreError> {
-        let scope = crate::scope_args(scope_root);
+        let Some(scope) = crate::scope_args(scope) else {
+            return Ok(Vec::new());
+        };
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT o.name AS org_name, COUNT(*) AS n FROM case_events e \
              JOIN cases c ON c.id = e.case_id JOIN org_units o ON o.id = c.org_unit_id \
@@ -721,19 +723,21 @@ impl Store {
         rows.iter().map(case_from).collect()
     }
 
-    /// Cases in the given statuses whose handling unit lies within `scope_root` (all when
+    /// Cases in the given statuses whose handling unit lies within `scope` (all when
     /// `None`), the soonest promised due date first, at most `limit`: a staff inbox.
     pub async fn cases_in(
         &self,
         statuses: &[tongban_domain::case::CaseStatus],
-        scope_root: Option<&str>,
+        scope: &tongban_domain::authz::Scope,
         limit: i64,
     ) -> Result<Vec<CaseRecord>, StoreError> {
         if statuses.is_empty() {
             return Ok(Vec::new());
         }
         let list = crate::fixed_names(statuses.iter().map(|s| s.as_str()));
-        let scope = crate::scope_args(scope_root);
+        let Some(scope) = crate::scope_args(scope) else {
+            return Ok(Vec::new());
+        };
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "{CASE_SELECT} WHERE c.status IN ({list}) AND {} \
              ORDER BY c.promised_due, c.submitted_at LIMIT $3",
@@ -748,18 +752,20 @@ impl Store {
     }
 
     /// Cases with a follow-up date set (materials owed under 容缺受理, or an open commitment
-    /// verification) within `scope_root`, the soonest first.
+    /// verification) within `scope`, the soonest first.
     pub async fn cases_following_up(
         &self,
         follow_up: FollowUp,
-        scope_root: Option<&str>,
+        scope: &tongban_domain::authz::Scope,
         limit: i64,
     ) -> Result<Vec<CaseRecord>, StoreError> {
         let column = match follow_up {
             FollowUp::DeficiencyOwed => "c.deficiency_due",
             FollowUp::Verification => "c.verification_due",
         };
-        let scope = crate::scope_args(scope_root);
+        let Some(scope) = crate::scope_args(scope) else {
+            return Ok(Vec::new());
+        };
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "{CASE_SELECT} WHERE {column} IS NOT NULL AND {} \
              ORDER BY {column}, c.submitted_at LIMIT $3",

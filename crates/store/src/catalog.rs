@@ -411,15 +411,17 @@ impl Store {
         rows.iter().map(version_from).collect()
     }
 
-    /// Versions in the given statuses whose unit lies within `scope_root`, oldest first (the
+    /// Versions in the given statuses whose unit lies within `scope`, oldest first (the
     /// order work is done in).
     pub async fn versions_in(
         &self,
         statuses: &[VersionStatus],
-        scope_root: Option<&str>,
+        scope: &tongban_domain::authz::Scope,
     ) -> Result<Vec<ItemVersion>, StoreError> {
         let list = crate::fixed_names(statuses.iter().map(|s| s.as_str()));
-        let scope = crate::scope_args(scope_root);
+        let Some(scope) = crate::scope_args(scope) else {
+            return Ok(Vec::new());
+        };
         let rows = sqlx::query(AssertSqlSafe(format!(
             "{VERSION_SELECT} WHERE v.status IN ({list}) AND {} ORDER BY v.updated_at, v.id",
             crate::IN_SCOPE

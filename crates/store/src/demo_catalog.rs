@@ -287,7 +287,9 @@ pub async fn load_catalog(store: &Store, now: DateTime<Utc>) -> Result<usize, St
     let entries =
         parse_catalog_csv(UPPER_CATALOG_CSV).map_err(|e| StoreError::Config(e.to_string()))?;
     store.import_catalog(now, "system", &entries).await?;
-    let units = store.list_org_units(None).await?;
+    let units = store
+        .list_org_units(&tongban_domain::authz::Scope::All)
+        .await?;
     let credit_of = |code: &str| {
         units
             .iter()

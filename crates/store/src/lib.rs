@@ -67,6 +67,9 @@ pub struct Store {
     /// Batches this instance's concurrent submissions into shared commits (both backends:
     /// on SQLite it shares the fsync, on PostgreSQL also the audit chain's head-row lock).
     group: group::GroupCommit,
+    /// On SQLite, a shared lock on the database's lock file for as long as any clone of this
+    /// store lives, so `restore` can tell that the database is in use.
+    _in_use: Option<std::sync::Arc<std::fs::File>>,
 }
 
 static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -80,10 +83,47 @@ pub fn sqlite_url_in(data_dir: &Path) -> String {
     )
 }
 
+/// The database file a SQLite URL names (`sqlite://rel.db`, `sqlite:///abs.db`,
+/// `sqlite:file.db?mode=rwc`); `None` for other backends and in-memory databases.
+pub fn sqlite_path(url: &str) -> Option<std::path::PathBuf> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or_default();
+    (!path.is_empty() && path != ":memory:").then(|| std::path::PathBuf::from(path))
+}
+
+/// A SQLite URL that creates its file when missing (as the default data directory does),
+/// with the file's directory created first. An explicit `mode=` is kept.
+fn sqlite_create_url(url: &str) -> Result<String, StoreError> {
+    if let Some(path) = sqlite_path(url)
+        && let Some(dir) = path.parent()
+        && !dir.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(dir).map_err(|e| {
+            StoreError::Config(format!("无法创建数据库目录 {}：{e}", dir.display()))
+        })?;
+    }
+    Ok(if url.contains("mode=") {
+        url.to_owned()
+    } else if url.contains('?') {
+        format!("{url}&mode=rwc")
+    } else {
+        format!("{url}?mode=rwc")
+    })
+}
+
 impl Store {
     /// Connects to `url` (`sqlite://…` or `postgres://…`). Does not migrate.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
         sqlx::any::install_default_drivers();
+        let sqlite_url;
+        let url = if url.starts_with("sqlite:") {
+            sqlite_url = sqlite_create_url(url)?;
+            sqlite_url.as_str()
+        } else {
+            url
+        };
         let backend = if url.starts_with("sqlite:") {
             Backend::Sqlite
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
@@ -113,6 +153,10 @@ impl Store {
                     reader,
                     writer,
                     backend,
+                    _in_use: match sqlite_path(url) {
+                        Some(db) => Some(std::sync::Arc::new(lock_file(&db, false)?)),
+                        None => None,
+                    },
                 }
             }
             Backend::Postgres => {
@@ -126,6 +170,7 @@ impl Store {
                     group: group::GroupCommit::start(pool.clone(), backend),
                     writer: pool,
                     backend,
+                    _in_use: None,
                 }
             }
         };
@@ -196,10 +241,14 @@ impl Store {
         Ok(())
     }
 
-    /// Closes both pools, flushing SQLite's WAL.
+    /// Closes both pools, flushing SQLite's WAL, and lets go of the database (a restore may
+    /// proceed once every process has closed it).
     pub async fn close(&self) {
         self.reader.close().await;
         self.writer.close().await;
+        if let Some(lock) = &self._in_use {
+            let _ = lock.unlock();
+        }
     }
 }
 
@@ -223,6 +272,8 @@ fn sqlite_pragmas(
 /// `target_url` with it. The platform must not be running.
 pub async fn restore_sqlite(backup: &Path, target_db: &Path) -> Result<(), StoreError> {
     sqlx::any::install_default_drivers();
+    // Held until the copy is done: no instance may open the database meanwhile.
+    let _exclusive = lock_file(target_db, true)?;
     let url = format!("sqlite://{}?mode=ro", backup.display());
     let options = AnyConnectOptions::from_str(&url)?;
     let pool = AnyPoolOptions::new()
@@ -258,6 +309,40 @@ pub async fn restore_sqlite(backup: &Path, target_db: &Path) -> Result<(), Store
     Ok(())
 }
 
+/// Locks `DB.lock` beside the database file: shared while a store has the database open,
+/// exclusive (without waiting) for a restore. The operating system drops the lock when the
+/// process ends, however it ends.
+fn lock_file(db: &Path, exclusive: bool) -> Result<std::fs::File, StoreError> {
+    let mut name = db.as_os_str().to_owned();
+    name.push(".lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&name)
+        .map_err(|e| StoreError::Config(format!("无法创建锁文件 {}：{e}", db.display())))?;
+    let taken = if exclusive {
+        file.try_lock()
+    } else {
+        file.try_lock_shared()
+    };
+    match taken {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => Err(StoreError::Config(if exclusive {
+            format!(
+                "数据库 {} 正在被通办平台使用：请先停止所有使用该数据库的 tongban 进程，再执行恢复",
+                db.display()
+            )
+        } else {
+            format!("数据库 {} 正在恢复中，请等恢复完成后再启动", db.display())
+        })),
+        Err(std::fs::TryLockError::Error(e)) => Err(StoreError::Config(format!(
+            "无法锁定 {}：{e}",
+            db.display()
+        ))),
+    }
+}
+
 /// Times are stored as RFC 3339 UTC text with microseconds, so text order is time order.
 pub(crate) fn ts(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Micros, true)
@@ -274,10 +359,15 @@ pub(crate) fn parse_ts(s: &str) -> Result<DateTime<Utc>, StoreError> {
 /// everything below it, or everywhere when `$1` is empty. Bind `scope_args` as `$1, $2`.
 pub(crate) const IN_SCOPE: &str = "($1 = '' OR o.path = $1 OR o.path LIKE $2)";
 
-/// The two parameters of `IN_SCOPE` for a scope root (`None` = everywhere).
-pub(crate) fn scope_args(root: Option<&str>) -> (String, String) {
-    let root = root.unwrap_or("");
-    (root.to_owned(), format!("{root}/%"))
+/// The two parameters of `IN_SCOPE` for a scope, or `None` for a scope that covers nothing
+/// (the caller answers with nothing, without asking the database).
+pub(crate) fn scope_args(scope: &tongban_domain::authz::Scope) -> Option<(String, String)> {
+    use tongban_domain::authz::Scope;
+    match scope {
+        Scope::All => Some((String::new(), String::new())),
+        Scope::Within(root) => Some((root.clone(), format!("{root}/%"))),
+        Scope::Nothing => None,
+    }
 }
 
 /// `'a','b'` for an `IN (…)` list of names from a fixed set in the code (never from input).

@@ -158,13 +158,15 @@ impl Store {
         org_from(&row)
     }
 
-    /// Units in tree order, limited to those within `scope_root` when given.
+    /// Units in tree order, limited to those within `scope` when given.
     pub async fn list_org_units(
         &self,
-        scope_root: Option<&str>,
+        scope: &tongban_domain::authz::Scope,
     ) -> Result<Vec<OrgUnit>, StoreError> {
-        let rows = match scope_root {
-            Some(root) => {
+        use tongban_domain::authz::Scope;
+        let rows = match scope {
+            Scope::Nothing => return Ok(Vec::new()),
+            Scope::Within(root) => {
                 sqlx::query(AssertSqlSafe(format!(
                     "SELECT {ORG_COLUMNS} FROM org_units WHERE path = $1 OR path LIKE $2 \
                      ORDER BY path, sort"
@@ -174,7 +176,7 @@ impl Store {
                 .fetch_all(&self.reader)
                 .await?
             }
-            None => {
+            Scope::All => {
                 sqlx::query(AssertSqlSafe(format!(
                     "SELECT {ORG_COLUMNS} FROM org_units ORDER BY sort, path"
                 )))
@@ -249,14 +251,16 @@ impl Store {
         Ok(id)
     }
 
-    /// Halls with hours and windows; `kinds` limits which kinds (empty = all), `scope_root`
+    /// Halls with hours and windows; `kinds` limits which kinds (empty = all), `scope`
     /// limits to halls of units within that path.
     pub async fn list_halls(
         &self,
         kinds: &[HallKind],
-        scope_root: Option<&str>,
+        scope: &tongban_domain::authz::Scope,
     ) -> Result<Vec<Hall>, StoreError> {
-        let scope = crate::scope_args(scope_root);
+        let Some(scope) = crate::scope_args(scope) else {
+            return Ok(Vec::new());
+        };
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT h.id, h.org_unit_id, o.name AS org_name, o.path AS org_path, h.name, h.kind, \
              h.address, h.phone FROM service_halls h JOIN org_units o ON o.id = h.org_unit_id \

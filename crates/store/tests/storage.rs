@@ -9,6 +9,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, AssertSqlSafe};
 use tongban_domain::account::{AccountKind, Role};
 use tongban_domain::audit::{AuditEvent, ChainBreak};
+use tongban_domain::authz::Scope;
 use tongban_domain::codes::Password;
 use tongban_domain::org::HallKind;
 use tongban_domain::throttle::FailureCount;
@@ -182,12 +183,12 @@ async fn demo_loads_the_three_levels(f: &Fixture) {
     assert!(f.store.is_empty().await.unwrap());
     demo::load(&f.store, now(), &test_hash).await.unwrap();
     assert!(!f.store.is_empty().await.unwrap());
-    let units = f.store.list_org_units(None).await.unwrap();
+    let units = f.store.list_org_units(&Scope::All).await.unwrap();
     assert_eq!(units.len(), 1 + demo::DEPARTMENTS.len() + 7 + 74);
     let dahe = f.store.org_unit_by_code("640303200000").await.unwrap();
     assert_eq!(dahe.name, "大河乡");
     assert_eq!(dahe.path, "640303/640303200000");
-    let halls = f.store.list_halls(&[], None).await.unwrap();
+    let halls = f.store.list_halls(&[], &Scope::All).await.unwrap();
     assert_eq!(halls.len(), 1 + 7 + 74);
     let centre = &halls[0];
     assert_eq!(centre.kind, HallKind::DistrictCentre);
@@ -378,20 +379,54 @@ async fn login_failures_round_trip(f: &Fixture) {
 async fn scopes_filter_units_staff_and_halls(f: &Fixture) {
     demo::load(&f.store, now(), &test_hash).await.unwrap();
     let dahe = f.store.org_unit_by_code("640303200000").await.unwrap();
-    let units = f.store.list_org_units(Some(&dahe.path)).await.unwrap();
+    let units = f
+        .store
+        .list_org_units(&Scope::Within(dahe.path.clone()))
+        .await
+        .unwrap();
     assert_eq!(units.len(), 1 + 13);
     assert!(units.iter().all(|u| dahe.contains_path(&u.path)));
-    let staff = f.store.list_staff(Some(&dahe.path)).await.unwrap();
+    let staff = f
+        .store
+        .list_staff(&Scope::Within(dahe.path.clone()))
+        .await
+        .unwrap();
     assert_eq!(
         staff.iter().map(|s| s.login.as_str()).collect::<Vec<_>>(),
         ["clerk_dahe"]
     );
-    assert_eq!(f.store.list_staff(None).await.unwrap().len(), 7);
-    let halls = f.store.list_halls(&[], Some(&dahe.path)).await.unwrap();
+    assert_eq!(f.store.list_staff(&Scope::All).await.unwrap().len(), 7);
+    // A scope that covers nothing lists nothing (it is not read as "everywhere").
+    assert!(
+        f.store
+            .list_staff(&Scope::Nothing)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        f.store
+            .list_org_units(&Scope::Nothing)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        f.store
+            .list_halls(&[], &Scope::Nothing)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let halls = f
+        .store
+        .list_halls(&[], &Scope::Within(dahe.path.clone()))
+        .await
+        .unwrap();
     assert_eq!(halls.len(), 1 + 13);
     let town_halls = f
         .store
-        .list_halls(&[HallKind::TownCentre], None)
+        .list_halls(&[HallKind::TownCentre], &Scope::All)
         .await
         .unwrap();
     assert_eq!(town_halls.len(), 7);
@@ -452,6 +487,11 @@ async fn sqlite_backup_and_restore() {
         restored.account_by_login("admin").await.unwrap().name,
         "马海燕"
     );
+    // While a store has the database open, a restore over it is refused.
+    match tongban_store::restore_sqlite(&backup, &target).await {
+        Err(StoreError::Config(m)) => assert!(m.contains("正在被通办平台使用"), "{m}"),
+        other => panic!("restore over an open database: {other:?}"),
+    }
     assert_eq!(restored.verify_audit().await.unwrap().first_break, None);
     restored.close().await;
     let junk = dir.path().join("junk.db");
@@ -486,7 +526,7 @@ mod catalog {
             .add_org_units(now(), "t", &demo::org_units().unwrap())
             .await
             .unwrap();
-        let units = f.store.list_org_units(None).await.unwrap();
+        let units = f.store.list_org_units(&Scope::All).await.unwrap();
         let credit_of = |code: &str| {
             units
                 .iter()
@@ -643,13 +683,19 @@ mod catalog {
         ));
         let drafts = f
             .store
-            .versions_in(&[VersionStatus::Draft], Some("640303/D-SJJ"))
+            .versions_in(
+                &[VersionStatus::Draft],
+                &Scope::Within("640303/D-SJJ".into()),
+            )
             .await
             .unwrap();
         assert_eq!(drafts.len(), 1);
         assert!(
             f.store
-                .versions_in(&[VersionStatus::Draft], Some("640303/D-RSJ"))
+                .versions_in(
+                    &[VersionStatus::Draft],
+                    &Scope::Within("640303/D-RSJ".into())
+                )
                 .await
                 .unwrap()
                 .is_empty()
@@ -875,7 +921,7 @@ async fn case_changes_keep_progress_and_refuse_stale_decisions(f: &Fixture) {
     assert_eq!(stored.deficiency_due.as_deref(), Some("2026-12-04"));
     let following = f
         .store
-        .cases_following_up(FollowUp::DeficiencyOwed, None, 10)
+        .cases_following_up(FollowUp::DeficiencyOwed, &Scope::All, 10)
         .await
         .unwrap();
     assert_eq!(following.len(), 1);
@@ -914,7 +960,7 @@ async fn case_changes_keep_progress_and_refuse_stale_decisions(f: &Fixture) {
     assert_eq!(f.store.case_materials(&case.id).await.unwrap().len(), 2);
     assert!(
         f.store
-            .cases_following_up(FollowUp::DeficiencyOwed, None, 10)
+            .cases_following_up(FollowUp::DeficiencyOwed, &Scope::All, 10)
             .await
             .unwrap()
             .is_empty()
@@ -1090,4 +1136,73 @@ async fn two_instances_racing_one_key_record_one_case(f: &Fixture) {
     );
     assert!(f.store.verify_audit().await.unwrap().first_break.is_none());
     other.close().await;
+}
+
+/// One backend's schema, in terms both dialects share: every table's columns with their
+/// nullability, and the names of the explicit indexes.
+async fn schema_of(f: &Fixture) -> (Vec<(String, String, bool)>, Vec<String>) {
+    let postgres = f.url.starts_with("postgres");
+    let columns_sql = if postgres {
+        "SELECT table_name::text, column_name::text, \
+                CASE WHEN is_nullable = 'YES' THEN 1 ELSE 0 END::bigint \
+         FROM information_schema.columns \
+         WHERE table_schema = 'public' AND table_name <> '_sqlx_migrations'"
+    } else {
+        // A primary-key column is never null in either dialect, whatever SQLite reports.
+        "SELECT m.name, p.name, CASE WHEN p.\"notnull\" = 1 OR p.pk > 0 THEN 0 ELSE 1 END \
+         FROM sqlite_master m JOIN pragma_table_info(m.name) p \
+         WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name <> '_sqlx_migrations'"
+    };
+    let mut columns: Vec<(String, String, bool)> =
+        sqlx::query_as::<_, (String, String, i64)>(columns_sql)
+            .fetch_all(&f.raw)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|(t, c, n)| (t, c, n == 1))
+            .collect();
+    columns.sort();
+    let index_sql = if postgres {
+        // Indexes that back a primary key or unique constraint are the constraint's, as
+        // SQLite's automatic indexes are; only the ones a migration created by name count.
+        "SELECT i.indexname::text FROM pg_indexes i \
+         WHERE i.schemaname = 'public' AND i.tablename <> '_sqlx_migrations' \
+         AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)"
+    } else {
+        "SELECT name FROM sqlite_master WHERE type = 'index' \
+         AND name NOT LIKE 'sqlite_autoindex%' AND tbl_name <> '_sqlx_migrations'"
+    };
+    let mut indexes: Vec<String> = sqlx::query_scalar::<_, String>(index_sql)
+        .fetch_all(&f.raw)
+        .await
+        .unwrap();
+    indexes.sort();
+    (columns, indexes)
+}
+
+/// The SQLite and PostgreSQL migrations describe the same schema: the same tables and
+/// columns, the same nullability, the same named indexes.
+#[tokio::test]
+async fn sqlite_and_postgres_migrations_agree() {
+    let Some(pg) = Fixture::postgres().await else {
+        return;
+    };
+    let lite = Fixture::sqlite().await;
+    let (lite_columns, lite_indexes) = schema_of(&lite).await;
+    let (pg_columns, pg_indexes) = schema_of(&pg).await;
+    lite.finish().await;
+    pg.finish().await;
+    let only = |a: &[(String, String, bool)], b: &[(String, String, bool)]| -> Vec<String> {
+        a.iter()
+            .filter(|x| !b.contains(x))
+            .map(|(t, c, n)| format!("{t}.{c}{}", if *n { " NULL" } else { " NOT NULL" }))
+            .collect()
+    };
+    assert!(
+        lite_columns == pg_columns,
+        "columns differ\n only on SQLite: {:?}\n only on PostgreSQL: {:?}",
+        only(&lite_columns, &pg_columns),
+        only(&pg_columns, &lite_columns)
+    );
+    assert_eq!(lite_indexes, pg_indexes, "named indexes differ");
 }

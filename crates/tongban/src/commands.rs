@@ -1,4 +1,4 @@
-//! The subcommands. Each opens the store from the global settings, does one thing, and
+//! The subcommands. Each opens the store from the configuration, does one thing, and
 //! reports in plain words.
 
 use std::io::BufRead;
@@ -6,54 +6,40 @@ use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::{Context, bail};
-use rand::RngCore;
+use tongban_app::{App, Clock, SystemClock};
 use tongban_domain::account::{AccountKind, Role};
 use tongban_domain::codes::{Password, Username};
 use tongban_domain::validation::required_text;
 use tongban_store::{KeyStore, NewAccount, NewSession, SessionKind, Store, demo};
-use tongban_web::{AppState, Clock, SystemClock, WebConfig};
+use tongban_web::AppState;
 
-use crate::{Global, ServeArgs};
+use crate::ServeArgs;
+use crate::config::{Config, SenderKind, redact};
 
-async fn open(global: &Global) -> anyhow::Result<Store> {
-    let url = global.database_url()?;
-    Store::open(&url)
-        .await
-        .with_context(|| format!("无法打开数据库 {}", redact(&url)))
-}
-
-/// Hides a password in a database URL before it is printed or logged.
-fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => {
-            let creds = &url[scheme + 3..at];
-            match creds.split_once(':') {
-                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
-                None => url.to_owned(),
-            }
-        }
-        _ => url.to_owned(),
-    }
-}
-
-fn hash_with_random_salt(p: &Password) -> String {
-    let mut salt = [0u8; 16];
-    rand::rng().fill_bytes(&mut salt);
-    tongban_domain::password::hash_password(p, &salt)
+async fn open(config: &Config) -> anyhow::Result<Store> {
+    let url = &config.database;
+    Store::open(url).await.with_context(|| {
+        format!(
+            "无法打开数据库 {}：请检查地址、权限，PostgreSQL 是否在运行",
+            redact(url)
+        )
+    })
 }
 
 /// Where this instance keeps the secret halves of seal keys.
-fn key_store(global: &Global) -> anyhow::Result<KeyStore> {
-    KeyStore::open(&global.data_dir.join("keys")).context("无法打开密钥目录")
+fn key_store(config: &Config) -> anyhow::Result<KeyStore> {
+    KeyStore::open(&config.data_dir.join("keys")).with_context(|| {
+        format!(
+            "无法打开密钥目录 {}",
+            config.data_dir.join("keys").display()
+        )
+    })
 }
 
-async fn load_demo(store: &Store, keys: &KeyStore) -> anyhow::Result<()> {
-    demo::load(store, SystemClock.now(), &hash_with_random_salt)
+async fn load_demo(app: &App) -> anyhow::Result<()> {
+    tongban_app::demo::load(app, &tongban_app::accounts::random_salt_hash)
         .await
         .context("演示数据加载失败")?;
-    tongban_web::licences::load_demo(store, keys, SystemClock.now())
-        .await
-        .map_err(|e| anyhow::anyhow!("演示证照加载失败：{e}"))?;
     tracing::info!(
         "演示数据已加载：组织机构、服务大厅与演示账户（密码 {}）",
         demo::DEMO_PASSWORD
@@ -61,86 +47,53 @@ async fn load_demo(store: &Store, keys: &KeyStore) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub async fn serve(global: &Global, args: ServeArgs) -> anyhow::Result<()> {
-    let store = open(global).await?;
-    let keys = key_store(global)?;
-    if !args.no_demo && store.is_empty().await? {
-        load_demo(&store, &keys).await?;
-    }
-    let listener = tokio::net::TcpListener::bind(args.listen)
-        .await
-        .with_context(|| format!("无法监听 {}", args.listen))?;
-    let addr = listener.local_addr()?;
-    let state = AppState::new(
-        store.clone(),
-        WebConfig {
-            secure_cookies: args.secure_cookies,
-            ..WebConfig::default()
-        },
-        keys,
+/// The application over the configured store.
+async fn open_app(config: &Config, store: Store) -> anyhow::Result<App> {
+    App::new(
+        store,
+        config.settings.clone(),
+        key_store(config)?,
+        Arc::new(SystemClock),
     )
     .await
-    .context("服务事项目录索引建立失败")?;
-    let pruner = tokio::spawn(prune_login_failures(store.clone(), state.clock.clone()));
-    let follower = tokio::spawn(follow_publications(state.clone()));
-    let expirer = tokio::spawn(expire_licences(state.clone()));
-    let notifier = tokio::spawn(tongban_web::notify::run_outbox_worker(
-        state.clone(),
-        Box::new(tongban_web::notify::LogSender),
-    ));
-    tracing::info!("通办已启动：http://{addr}/");
-    println!("通办已启动：http://{addr}/  （Ctrl+C 停止）");
+    .map_err(|e| anyhow::anyhow!("服务事项目录索引建立失败：{e}"))
+}
+
+pub async fn serve(config: &Config, args: ServeArgs) -> anyhow::Result<()> {
+    // The port first: a busy port is reported before anything is loaded.
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .with_context(|| {
+            format!(
+                "无法监听 {}：该端口可能已被占用（另一个 tongban 正在运行？），可用 --listen 换一个端口",
+                config.listen
+            )
+        })?;
+    let addr = listener.local_addr()?;
+    let store = open(config).await?;
+    let app = open_app(config, store.clone()).await?;
+    if !args.no_demo && store.is_empty().await? {
+        load_demo(&app).await?;
+    }
+    let sender: Box<dyn tongban_app::notify::NotificationSender> = match (config.sms, config.email)
+    {
+        (SenderKind::None, SenderKind::None) => Box::new(tongban_app::notify::NoSender),
+        _ => Box::new(tongban_app::notify::LogSender),
+    };
+    let jobs = tongban_app::jobs::spawn_all(&app, sender);
+    let state = AppState::new(app, config.web.clone());
+    tracing::info!(listen = %addr, origin = %config.web.public_origin, "通办已启动");
+    println!(
+        "通办已启动：http://{addr}/ （对外地址 {}；Ctrl+C 停止）",
+        config.web.public_origin
+    );
     tongban_web::serve(listener, state, shutdown_signal()).await?;
-    pruner.abort();
-    follower.abort();
-    expirer.abort();
-    notifier.abort();
+    for job in jobs {
+        job.abort();
+    }
     store.close().await;
     tracing::info!("通办已停止");
     Ok(())
-}
-
-/// Hourly clean-up of expired login-failure windows; harmless to run on every instance.
-async fn prune_login_failures(store: Store, clock: Arc<dyn Clock>) {
-    let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
-    loop {
-        tick.tick().await;
-        let cutoff = clock.now() - chrono::Duration::hours(1);
-        if let Err(e) = store.prune_login_failures(cutoff).await {
-            tracing::warn!(error = %e, "pruning login failures failed");
-        }
-    }
-}
-
-/// Marks licences past their last valid day as expired (with audit rows), at start and
-/// hourly; verification already reports them expired by date in between.
-async fn expire_licences(state: AppState) {
-    let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
-    loop {
-        tick.tick().await;
-        let now = state.clock.now();
-        let today = tongban_domain::calendar::district_date(now);
-        match state.store.expire_licences(now, today).await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(count = n, "licences expired"),
-            Err(e) => tracing::warn!(error = %e, "expiring licences failed"),
-        }
-    }
-}
-
-/// Picks up items published and holiday arrangements entered through other instances, so
-/// every instance answers the same within a few seconds.
-async fn follow_publications(state: AppState) {
-    let mut tick = tokio::time::interval(std::time::Duration::from_secs(5));
-    loop {
-        tick.tick().await;
-        if let Err(e) = state.catalog.refresh(&state.store).await {
-            tracing::warn!(error = %e, "catalog index refresh failed");
-        }
-        if let Err(e) = state.calendar.refresh(&state.store).await {
-            tracing::warn!(error = %e, "calendar refresh failed");
-        }
-    }
 }
 
 async fn shutdown_signal() {
@@ -162,25 +115,25 @@ async fn shutdown_signal() {
     }
 }
 
-pub async fn migrate(global: &Global) -> anyhow::Result<()> {
-    open(global).await?;
+pub async fn migrate(config: &Config) -> anyhow::Result<()> {
+    open(config).await?;
     println!("数据库已是最新结构。");
     Ok(())
 }
 
-pub async fn demo(global: &Global) -> anyhow::Result<()> {
-    let store = open(global).await?;
+pub async fn demo(config: &Config) -> anyhow::Result<()> {
+    let store = open(config).await?;
     if !store.is_empty().await? {
         bail!("数据库中已有组织机构数据，未加载演示数据（演示数据只加载到空数据库）");
     }
-    load_demo(&store, &key_store(global)?).await?;
+    load_demo(&open_app(config, store.clone()).await?).await?;
     println!("演示数据已加载。演示账户密码：{}", demo::DEMO_PASSWORD);
     store.close().await;
     Ok(())
 }
 
 pub async fn user_add(
-    global: &Global,
+    config: &Config,
     username: &str,
     name: &str,
     org: &str,
@@ -203,7 +156,7 @@ pub async fn user_add(
     std::io::stdin().lock().read_line(&mut line)?;
     let password = Password::parse(line.trim_end_matches(['\r', '\n']))
         .map_err(|e| anyhow::anyhow!("密码：{e}"))?;
-    let store = open(global).await?;
+    let store = open(config).await?;
     let account = store
         .create_account(
             SystemClock.now(),
@@ -216,7 +169,7 @@ pub async fn user_add(
                 legal_representative: None,
                 org_unit_code: Some(org.to_owned()),
                 role: Some(role),
-                password_hash: hash_with_random_salt(&password),
+                password_hash: tongban_app::accounts::random_salt_hash(&password),
             },
         )
         .await
@@ -231,19 +184,19 @@ pub async fn user_add(
     Ok(())
 }
 
-pub async fn token_add(global: &Global, user: &str, label: &str) -> anyhow::Result<()> {
-    let store = open(global).await?;
+pub async fn token_add(config: &Config, user: &str, label: &str) -> anyhow::Result<()> {
+    let store = open(config).await?;
     let account = store
         .account_by_login(user)
         .await
         .with_context(|| format!("账户 {user} 不存在"))?;
-    let token = tongban_web::new_token();
+    let token = tongban_app::accounts::new_token();
     let now = SystemClock.now();
     let session = store
         .create_session(
             now,
             &NewSession {
-                token_hash: tongban_web::token_hash(&token),
+                token_hash: tongban_app::accounts::token_hash(&token),
                 account_id: account.id,
                 kind: SessionKind::Api,
                 label: label.to_owned(),
@@ -277,7 +230,7 @@ fn xlsx_records(path: &Path) -> anyhow::Result<Vec<Vec<String>>> {
         .collect())
 }
 
-pub async fn import(global: &Global, file: &Path) -> anyhow::Result<()> {
+pub async fn import(config: &Config, file: &Path) -> anyhow::Result<()> {
     use tongban_domain::catalog::{
         ImportError, parse_catalog_csv, parse_catalog_json, parse_catalog_records,
     };
@@ -314,7 +267,7 @@ pub async fn import(global: &Global, file: &Path) -> anyhow::Result<()> {
         Err(e) => bail!("{e}"),
     };
     eprintln!("[3/3] 写入 {} 项 …", entries.len());
-    let store = open(global).await?;
+    let store = open(config).await?;
     let summary = store
         .import_catalog(SystemClock.now(), "cli", &entries)
         .await?;
@@ -328,44 +281,54 @@ pub async fn import(global: &Global, file: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub async fn backup(global: &Global, file: &Path) -> anyhow::Result<()> {
-    let url = global.database_url()?;
+pub async fn backup(config: &Config, file: &Path) -> anyhow::Result<()> {
+    let url = &config.database;
     if !url.starts_with("sqlite:") {
-        println!(
-            "PostgreSQL 请使用 pg_dump 备份：\n  pg_dump --format=custom --file={} '{}'",
-            file.display(),
-            redact(&url)
-        );
-        return Ok(());
+        if file.exists() {
+            bail!("备份文件 {} 已存在，不会覆盖", file.display());
+        }
+        // PostgreSQL's own tool makes the consistent copy; without it there is no backup.
+        let status = tokio::process::Command::new("pg_dump")
+            .arg("--format=custom")
+            .arg(format!("--file={}", file.display()))
+            .arg(url)
+            .status()
+            .await;
+        return match status {
+            Ok(s) if s.success() => {
+                println!("已用 pg_dump 备份到 {}", file.display());
+                Ok(())
+            }
+            Ok(s) => bail!(
+                "pg_dump 失败（退出码 {}），未写出备份",
+                s.code().unwrap_or(-1)
+            ),
+            Err(_) => bail!(
+                "找不到 pg_dump：请安装 PostgreSQL 客户端（Debian：apt-get install postgresql-client）后重试，或自行运行\n  pg_dump --format=custom --file={} '{}'",
+                file.display(),
+                redact(url)
+            ),
+        };
     }
-    let store = open(global).await?;
+    let store = open(config).await?;
     store.backup_sqlite(file).await.context("备份失败")?;
     store.close().await;
     println!("已备份到 {}", file.display());
     Ok(())
 }
 
-pub async fn restore(global: &Global, file: &Path) -> anyhow::Result<()> {
-    let url = global.database_url()?;
+pub async fn restore(config: &Config, file: &Path) -> anyhow::Result<()> {
+    let url = &config.database;
     if !url.starts_with("sqlite:") {
         println!(
             "PostgreSQL 请使用 pg_restore 恢复（先停止平台）：\n  pg_restore --clean --if-exists --dbname='{}' {}",
-            redact(&url),
+            redact(url),
             file.display()
         );
         return Ok(());
     }
-    let target = match &global.database {
-        Some(u) => Path::new(
-            u.trim_start_matches("sqlite://")
-                .trim_start_matches("sqlite:")
-                .split('?')
-                .next()
-                .unwrap_or_default(),
-        )
-        .to_path_buf(),
-        None => global.data_dir.join("tongban.db"),
-    };
+    let target = tongban_store::sqlite_path(url)
+        .with_context(|| format!("数据库地址 {url} 没有指向文件"))?;
     tongban_store::restore_sqlite(file, &target)
         .await
         .context("恢复失败")?;
@@ -373,8 +336,8 @@ pub async fn restore(global: &Global, file: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub async fn audit_verify(global: &Global) -> anyhow::Result<()> {
-    let store = open(global).await?;
+pub async fn audit_verify(config: &Config) -> anyhow::Result<std::process::ExitCode> {
+    let store = open(config).await?;
     let report = store.verify_audit().await?;
     store.close().await;
     match report.first_break {
@@ -383,21 +346,21 @@ pub async fn audit_verify(global: &Global) -> anyhow::Result<()> {
                 "审计日志完整：共核验 {} 条记录，哈希链无误。",
                 report.rows_checked
             );
-            Ok(())
+            Ok(std::process::ExitCode::SUCCESS)
         }
         Some(b) => {
             println!(
                 "审计日志异常：{b}（此前 {} 条记录无误）",
                 report.rows_checked
             );
-            std::process::exit(1);
+            Ok(std::process::ExitCode::FAILURE)
         }
     }
 }
 
-pub async fn keys_list(global: &Global) -> anyhow::Result<()> {
-    let store = open(global).await?;
-    let keys = key_store(global)?;
+pub async fn keys_list(config: &Config) -> anyhow::Result<()> {
+    let store = open(config).await?;
+    let keys = key_store(config)?;
     for k in store.seal_keys().await? {
         let held = keys.load(&k.key_id)?.is_some();
         println!(
@@ -418,31 +381,19 @@ pub async fn keys_list(global: &Global) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub async fn keys_rotate(global: &Global, org: &str) -> anyhow::Result<()> {
-    let store = open(global).await?;
-    let keys = key_store(global)?;
-    if org != tongban_web::licences::PLATFORM_ORG {
+pub async fn keys_rotate(config: &Config, org: &str) -> anyhow::Result<()> {
+    let store = open(config).await?;
+    let keys = key_store(config)?;
+    if org != tongban_app::licences::PLATFORM_ORG {
         store
             .org_unit_by_code(org)
             .await
             .with_context(|| format!("单位 {org} 不存在"))?;
     }
     let (key_id, _) =
-        tongban_web::licences::create_key(&store, &keys, org, SystemClock.now(), "cli")
+        tongban_app::licences::create_key(&store, &keys, org, SystemClock.now(), "cli")
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
     println!("已为 {org} 创建并公布新密钥 {key_id}；旧密钥签发的证照仍可核验。");
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn passwords_are_hidden_in_urls() {
-        assert_eq!(redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");
-        assert_eq!(redact("postgres://u@h/db"), "postgres://u@h/db");
-        assert_eq!(redact("sqlite://./x.db"), "sqlite://./x.db");
-    }
 }

@@ -3,9 +3,11 @@
 //! command.
 
 mod commands;
+mod config;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
@@ -25,37 +27,51 @@ struct Cli {
 
 #[derive(Debug, Args)]
 pub struct Global {
-    /// Directory for the embedded SQLite database, backups and keys.
+    /// Configuration file (TOML). Without it, ./tongban.toml is read when present.
+    /// 配置文件。
+    #[arg(long, env = "TONGBAN_CONFIG", global = true)]
+    pub config: Option<PathBuf>,
+
+    /// Directory for the embedded SQLite database, backups and keys [default: ./tongban-data].
     /// 数据目录：内置 SQLite 数据库等文件存放于此。
-    #[arg(
-        long,
-        env = "TONGBAN_DATA_DIR",
-        default_value = "./tongban-data",
-        global = true
-    )]
-    pub data_dir: PathBuf,
+    #[arg(long, env = "TONGBAN_DATA_DIR", global = true)]
+    pub data_dir: Option<PathBuf>,
 
     /// Database URL: sqlite://FILE or postgres://USER@HOST/DB. Defaults to
     /// sqlite://DATA_DIR/tongban.db. 数据库地址；生产环境请使用 PostgreSQL。
     #[arg(long, env = "TONGBAN_DATABASE", global = true)]
     pub database: Option<String>,
 
-    /// Log filter, e.g. `info` or `tongban=debug,tower_http=debug`.
-    #[arg(long, env = "TONGBAN_LOG", default_value = "info", global = true)]
-    pub log: String,
-}
+    /// Log filter, e.g. `info` or `tongban=debug,tower_http=debug` [default: info].
+    #[arg(long, env = "TONGBAN_LOG", global = true)]
+    pub log: Option<String>,
 
-impl Global {
-    /// The database URL, creating the data directory for SQLite.
-    pub fn database_url(&self) -> anyhow::Result<String> {
-        match &self.database {
-            Some(url) => Ok(url.clone()),
-            None => {
-                std::fs::create_dir_all(&self.data_dir)?;
-                Ok(tongban_store::sqlite_url_in(&self.data_dir))
-            }
-        }
-    }
+    /// Log format: text for people (coloured only on a terminal), json for collectors.
+    #[arg(long, env = "TONGBAN_LOG_FORMAT", global = true, value_enum)]
+    pub log_format: Option<config::LogFormat>,
+
+    /// Address to listen on [default: 127.0.0.1:8080]. 监听地址。
+    #[arg(long, env = "TONGBAN_LISTEN", global = true)]
+    pub listen: Option<SocketAddr>,
+
+    /// The address people reach the platform at, e.g. https://zwfw.example.gov.cn; every
+    /// link and QR code is built from it [default: http://LISTEN]. 对外访问地址。
+    #[arg(long, env = "TONGBAN_PUBLIC_ORIGIN", global = true)]
+    pub public_origin: Option<String>,
+
+    /// Load balancers whose X-Forwarded-For is believed, comma-separated addresses or
+    /// networks (e.g. 10.0.0.0/8,127.0.0.1). 可信代理。
+    #[arg(long, env = "TONGBAN_TRUSTED_PROXIES", global = true)]
+    pub trusted_proxies: Option<String>,
+
+    /// Mark cookies Secure; set when served over HTTPS (implied by an https public origin).
+    /// 仅通过 HTTPS 发送 Cookie。
+    #[arg(long, env = "TONGBAN_SECURE_COOKIES", global = true)]
+    pub secure_cookies: bool,
+
+    /// The platform operator's unified social credit code. 平台运营单位统一社会信用代码。
+    #[arg(long, env = "TONGBAN_PLATFORM_CREDIT_CODE", global = true)]
+    pub platform_credit_code: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -91,6 +107,16 @@ enum Command {
     /// are published at /api/v1/seals. 电子印章密钥管理。
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Configuration. 配置。
+    #[command(subcommand)]
+    Config(ConfigCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Print the effective configuration (file, environment and flags), passwords masked;
+    /// exit 1 if it is invalid. 检查并显示生效的配置。
+    Check,
 }
 
 #[derive(Debug, Subcommand)]
@@ -109,15 +135,9 @@ pub enum KeysCommand {
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
-    /// Address to listen on. 监听地址。
-    #[arg(long, env = "TONGBAN_LISTEN", default_value = "127.0.0.1:8080")]
-    pub listen: SocketAddr,
     /// Do not load demonstration data into an empty database. 不加载演示数据。
     #[arg(long, env = "TONGBAN_NO_DEMO")]
     pub no_demo: bool,
-    /// Mark cookies Secure; set when served over HTTPS. 仅通过 HTTPS 发送 Cookie。
-    #[arg(long, env = "TONGBAN_SECURE_COOKIES")]
-    pub secure_cookies: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -160,41 +180,90 @@ pub enum AuditCommand {
     Verify,
 }
 
-fn main() -> anyhow::Result<()> {
+fn main() -> ExitCode {
     let cli = Cli::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_new(&cli.global.log)?)
-        .with_target(false)
-        .init();
+    let config = match config::Config::load(&cli.global) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("错误：{e:#}");
+            eprintln!("请检查配置文件、TONGBAN_* 环境变量和命令行参数（tongban config check）。");
+            return ExitCode::from(2);
+        }
+    };
+    if let Err(e) = init_logging(&config) {
+        eprintln!("错误：日志设置无效（{e}）。例：--log info 或 --log tongban=debug");
+        return ExitCode::from(2);
+    }
     // Two cores run the whole district: two workers, and at most two blocking threads for
     // Argon2, which also caps the memory the allocator keeps per hashing thread.
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .max_blocking_threads(2)
         .enable_all()
-        .build()?;
-    runtime.block_on(async move {
-        match cli.command {
-            Command::Serve(args) => commands::serve(&cli.global, args).await,
-            Command::Migrate => commands::migrate(&cli.global).await,
-            Command::Demo => commands::demo(&cli.global).await,
-            Command::User(UserCommand::Add {
-                username,
-                name,
-                org,
-                role,
-            }) => commands::user_add(&cli.global, &username, &name, &org, &role).await,
-            Command::Token(TokenCommand::Add { user, label }) => {
-                commands::token_add(&cli.global, &user, &label).await
-            }
-            Command::Import { file } => commands::import(&cli.global, &file).await,
-            Command::Backup { file } => commands::backup(&cli.global, &file).await,
-            Command::Restore { file } => commands::restore(&cli.global, &file).await,
-            Command::Audit(AuditCommand::Verify) => commands::audit_verify(&cli.global).await,
-            Command::Keys(KeysCommand::List) => commands::keys_list(&cli.global).await,
-            Command::Keys(KeysCommand::Rotate { org }) => {
-                commands::keys_rotate(&cli.global, &org).await
-            }
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("错误：无法启动运行时（{e}）");
+            return ExitCode::FAILURE;
         }
-    })
+    };
+    match runtime.block_on(run(cli.command, &config)) {
+        Ok(code) => code,
+        Err(e) => {
+            // People read one Chinese sentence; the cause chain is for `--log debug`.
+            eprintln!("错误：{e}");
+            let chain: Vec<String> = e.chain().skip(1).map(|c| c.to_string()).collect();
+            if chain.is_empty() {
+                // Nothing more to tell.
+            } else if tracing::enabled!(tracing::Level::DEBUG) {
+                tracing::debug!(cause = %chain.join("："), "command failed");
+            } else {
+                eprintln!("（加 --log debug 可查看详细原因）");
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging(config: &config::Config) -> anyhow::Result<()> {
+    use std::io::IsTerminal;
+    let filter = tracing_subscriber::EnvFilter::try_new(&config.log)?;
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .with_writer(std::io::stderr);
+    match config.log_format {
+        config::LogFormat::Json => builder.json().with_ansi(false).init(),
+        config::LogFormat::Text => builder.with_ansi(std::io::stderr().is_terminal()).init(),
+    }
+    Ok(())
+}
+
+async fn run(command: Command, config: &config::Config) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Serve(args) => commands::serve(config, args).await,
+        Command::Migrate => commands::migrate(config).await,
+        Command::Demo => commands::demo(config).await,
+        Command::User(UserCommand::Add {
+            username,
+            name,
+            org,
+            role,
+        }) => commands::user_add(config, &username, &name, &org, &role).await,
+        Command::Token(TokenCommand::Add { user, label }) => {
+            commands::token_add(config, &user, &label).await
+        }
+        Command::Import { file } => commands::import(config, &file).await,
+        Command::Backup { file } => commands::backup(config, &file).await,
+        Command::Restore { file } => commands::restore(config, &file).await,
+        Command::Audit(AuditCommand::Verify) => return commands::audit_verify(config).await,
+        Command::Keys(KeysCommand::List) => commands::keys_list(config).await,
+        Command::Keys(KeysCommand::Rotate { org }) => commands::keys_rotate(config, &org).await,
+        Command::Config(ConfigCommand::Check) => {
+            print!("{}", config.describe());
+            Ok(())
+        }
+    }?;
+    Ok(ExitCode::SUCCESS)
 }

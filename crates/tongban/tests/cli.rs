@@ -188,3 +188,186 @@ fn import_reads_spreadsheets() {
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("新增 1 项"));
 }
+
+/// The platform, started as an operator starts it, until the test drops it.
+struct Running(std::process::Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn serve(data_dir: &std::path::Path) -> Running {
+    use std::io::BufRead;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tongban"))
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(["serve", "--listen", "127.0.0.1:0", "--no-demo"])
+        .env_remove("TONGBAN_DATABASE")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start tongban serve");
+    let stdout = child.stdout.take().unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(stdout)
+        .read_line(&mut line)
+        .unwrap();
+    assert!(line.contains("通办已启动"), "{line}");
+    Running(child)
+}
+
+#[test]
+fn restore_is_refused_while_the_platform_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(tongban(dir.path(), &["demo"]).status.success());
+    let backup = dir.path().join("backup.db");
+    assert!(
+        tongban(dir.path(), &["backup", backup.to_str().unwrap()])
+            .status
+            .success()
+    );
+    let running = serve(dir.path());
+    let out = tongban(dir.path(), &["restore", backup.to_str().unwrap()]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("正在被通办平台使用"), "{stderr}");
+    drop(running);
+    let out = tongban(dir.path(), &["restore", backup.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(tongban(dir.path(), &["audit", "verify"]).status.success());
+}
+
+#[test]
+fn an_absolute_sqlite_url_in_a_new_directory_is_created() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("new").join("place").join("t.db");
+    let url = format!("sqlite://{}", db.display());
+    let out = tongban(dir.path(), &["--database", &url, "migrate"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(db.is_file());
+}
+
+#[test]
+fn config_check_prints_the_effective_configuration_with_secrets_masked() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("tongban.toml");
+    std::fs::write(
+        &file,
+        "database = \"postgres://tb:s3cret@db.internal/tongban\"\n\
+         public_origin = \"https://zwfw.example.gov.cn/\"\n\
+         trusted_proxies = [\"10.0.0.0/8\"]\n\
+         [time_limits]\n\
+         deficiency_supply_working_days = 7\n",
+    )
+    .unwrap();
+    let out = tongban(
+        dir.path(),
+        &["--config", file.to_str().unwrap(), "config", "check"],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("public_origin = \"https://zwfw.example.gov.cn\""));
+    assert!(stdout.contains("tb:***@db.internal"), "{stdout}");
+    assert!(!stdout.contains("s3cret"));
+    assert!(stdout.contains("deficiency_supply_working_days = 7"));
+    assert!(stdout.contains("\"10.0.0.0/8\""));
+    // A flag overrides the file.
+    let out = tongban(
+        dir.path(),
+        &[
+            "--config",
+            file.to_str().unwrap(),
+            "--public-origin",
+            "https://other.example.gov.cn",
+            "config",
+            "check",
+        ],
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("https://other.example.gov.cn"));
+    // A misspelt key is refused, in Chinese, naming the file.
+    std::fs::write(&file, "public_orign = \"https://x.example\"\n").unwrap();
+    let out = tongban(
+        dir.path(),
+        &["--config", file.to_str().unwrap(), "config", "check"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("配置文件") && stderr.contains("错误："),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn errors_are_one_chinese_sentence_without_colour_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = tongban(
+        dir.path(),
+        &[
+            "--database",
+            "postgres://nobody@127.0.0.1:1/none",
+            "migrate",
+        ],
+    );
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.starts_with("错误：无法打开数据库"), "{stderr}");
+    assert!(!stderr.contains("Caused by"), "{stderr}");
+    assert!(
+        !stderr.contains('\u{1b}'),
+        "no ANSI codes when not on a terminal"
+    );
+}
+
+#[test]
+fn keys_list_on_a_fresh_directory_says_there_are_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = tongban(dir.path(), &["keys", "list"]);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("尚未公布任何印章密钥"));
+}
+
+#[test]
+fn a_postgres_backup_without_pg_dump_fails_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("pg.dump");
+    let out = Command::new(env!("CARGO_BIN_EXE_tongban"))
+        .args(["--database", "postgres://nobody@127.0.0.1:1/none", "backup"])
+        .arg(&file)
+        .env("PATH", "")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("pg_dump"));
+    assert!(!file.exists());
+}
+
+#[test]
+fn a_busy_port_is_reported_before_anything_is_loaded() {
+    let dir = tempfile::tempdir().unwrap();
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let out = tongban(dir.path(), &["serve", "--listen", &addr]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("端口可能已被占用"), "{stderr}");
+    assert!(
+        !dir.path().join("tongban.db").exists(),
+        "nothing was loaded"
+    );
+}

@@ -13,11 +13,11 @@ use serde::{Deserialize, Serialize};
 use tongban_domain::account::{Registration, RegistrationInput};
 use tongban_domain::authz::{Permission, allows};
 use tongban_domain::mask::{mask_id_number, mask_phone};
-use tongban_domain::org::{HallKind, OrgUnit};
+use tongban_domain::org::OrgUnit;
 use tongban_store::{Account, SessionKind};
 use utoipa::{OpenApi, ToSchema};
 
-use crate::auth::{self, Current, client_address};
+use crate::auth::{Current, client_address};
 use crate::{AppState, WebError};
 
 /// `Json<T>` whose rejections are problem+json in Chinese.
@@ -128,7 +128,7 @@ pub async fn register_account(
     ApiJson(body): ApiJson<RegisterBody>,
 ) -> Result<Response, WebError> {
     let reg = Registration::parse(&RegistrationInput::from(body))?;
-    let account = auth::register(&state, reg).await?;
+    let account = tongban_app::accounts::register(&state, reg).await?;
     Ok((StatusCode::CREATED, Json(AccountView::from(&account))).into_response())
 }
 
@@ -171,11 +171,11 @@ pub async fn create_session(
         errors.add("password", "required", "请输入密码");
     }
     errors.into_result()?;
-    let (token, session, account) = auth::log_in(
+    let (token, session, account) = tongban_app::accounts::log_in(
         &state,
         &body.login,
         &body.password,
-        &client_address(&parts),
+        &client_address(&state, &parts),
         SessionKind::Bearer,
         "移动端/接口",
     )
@@ -199,12 +199,8 @@ pub async fn delete_current_session(
     State(state): State<AppState>,
     current: Current,
 ) -> Result<StatusCode, WebError> {
-    let account = current.account()?;
     let session = current.session.as_ref().ok_or(WebError::Unauthorized)?;
-    state
-        .store
-        .revoke_session(state.clock.now(), &account.id, &session.id)
-        .await?;
+    tongban_app::accounts::revoke_session(&state, &current, &session.id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -233,7 +229,7 @@ pub struct OrgUnitView {
 pub async fn list_org_units(
     State(state): State<AppState>,
 ) -> Result<Json<Vec<OrgUnitView>>, WebError> {
-    let units = state.store.list_org_units(None).await?;
+    let units = tongban_app::org::units(&state).await?;
     let code_of = |id: &Option<String>| -> Option<String> {
         id.as_ref()
             .and_then(|id| units.iter().find(|u| &u.id == id))
@@ -289,7 +285,7 @@ pub struct HallView {
 #[utoipa::path(get, path = "/api/v1/halls", tag = "organisation",
     responses((status = 200, body = Vec<HallView>)))]
 pub async fn list_halls(State(state): State<AppState>) -> Result<Json<Vec<HallView>>, WebError> {
-    let halls = state.store.list_halls(&[] as &[HallKind], None).await?;
+    let halls = tongban_app::org::halls(&state, &[]).await?;
     Ok(Json(
         halls
             .into_iter()
@@ -519,7 +515,7 @@ pub struct CaseBody {
     /// the clerk checked (`id_checked`), and how they are helped (`mode`: `in_person`,
     /// `assisted` or `proxy` with `agent_name`, `agent_id`, `relationship`; `consent`).
     #[serde(default)]
-    applicant: Option<crate::cases::WindowFields>,
+    applicant: Option<crate::window_fields::WindowFields>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -537,7 +533,7 @@ pub struct CaseCreated {
 fn decode_uploads(
     materials: Vec<MaterialUpload>,
     errors: &mut tongban_domain::ValidationErrors,
-) -> Vec<crate::cases::Upload> {
+) -> Vec<tongban_app::cases::Upload> {
     use base64::Engine;
     materials
         .into_iter()
@@ -555,7 +551,7 @@ fn decode_uploads(
                         None
                     }
                 };
-            crate::cases::Upload {
+            tongban_app::cases::Upload {
                 field: format!("materials[{i}]"),
                 content_field: format!("materials[{i}].content_base64"),
                 name: m.name,
@@ -590,7 +586,7 @@ pub async fn submit_case(
         .map(str::to_owned);
     let uploads = decode_uploads(body.materials, &mut errors);
     let on_behalf = match &body.applicant {
-        Some(w) => Some(crate::cases::window_applicant(&state, &current, w).await?),
+        Some(w) => Some(tongban_app::cases::window_applicant(&state, &current, w.form()).await?),
         None if allows(&current.principal, Permission::HandleIntake) => {
             errors.add(
                 "applicant",
@@ -601,10 +597,10 @@ pub async fn submit_case(
         }
         None => None,
     };
-    let (case, created) = crate::cases::submit(
+    let (case, created) = tongban_app::cases::submit(
         &state,
         &current,
-        crate::cases::Submission {
+        tongban_app::cases::Submission {
             implementation_code: body.implementation_code,
             situation: body.situation,
             form: serde_json::to_string(&body.form).unwrap_or_else(|_| "{}".into()),
@@ -684,12 +680,11 @@ pub async fn get_case(
     current: Current,
     axum::extract::Path(case_no): axum::extract::Path<String>,
 ) -> Result<Json<CaseView>, WebError> {
-    let case = state.store.case_by_no(&case_no).await?;
-    if !crate::cases::can_view(&current, &case) {
-        return Err(WebError::NotFound);
-    }
-    let events = state.store.case_events(&case.id).await?;
-    let materials = state.store.case_materials(&case.id).await?;
+    let tongban_app::cases::CaseView {
+        case,
+        events,
+        materials,
+    } = tongban_app::cases::view(&state, &current, &case_no).await?;
     let label = tongban_domain::case::CaseStatus::parse(&case.status)
         .map(|s| s.label())
         .unwrap_or_default()
@@ -764,9 +759,9 @@ pub async fn act_on_case(
         serde_json::from_value(serde_json::Value::Object(body))
             .map_err(|e| WebError::BadRequest(format!("未知的操作或参数不正确：{e}")))?;
     let uploads = decode_uploads(materials, &mut errors);
-    let materials = crate::cases::check_uploads(uploads, &mut errors);
+    let materials = tongban_app::cases::check_uploads(uploads, &mut errors);
     errors.into_result()?;
-    crate::cases::act(&state, &current, &case_no, action, &materials).await?;
+    tongban_app::cases::act(&state, &current, &case_no, action, &materials).await?;
     get_case(State(state), current, axum::extract::Path(case_no)).await
 }
 
@@ -792,9 +787,7 @@ pub struct SealKeyView {
     responses((status = 200, body = [SealKeyView])))]
 pub async fn list_seals(State(state): State<AppState>) -> Result<Json<Vec<SealKeyView>>, WebError> {
     Ok(Json(
-        state
-            .store
-            .seal_keys()
+        tongban_app::licences::seal_keys(&state)
             .await?
             .into_iter()
             .map(|k| SealKeyView {
@@ -820,19 +813,57 @@ pub struct VerifyBody {
 /// Check a licence presentation (亮证码): both seals against the published keys, the
 /// presentation's deadline, and the library's revocations. No login needed.
 #[utoipa::path(post, path = "/api/v1/licenses/verify", tag = "licences", request_body = VerifyBody,
-    responses((status = 200, body = crate::licences::VerifyOutcome)))]
+    responses((status = 200, body = VerifyView)))]
 pub async fn verify_license(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<VerifyBody>,
-) -> Result<Json<crate::licences::VerifyOutcome>, WebError> {
+) -> Result<Json<VerifyView>, WebError> {
     let payload = body
         .payload
         .rsplit_once("/v/")
         .map(|(_, p)| p)
         .unwrap_or(&body.payload);
     Ok(Json(
-        crate::licences::verify_payload(&state, payload).await?,
+        tongban_app::licences::verify_payload(&state, payload)
+            .await?
+            .into(),
     ))
+}
+
+/// What a verifier is told about a presentation.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VerifyView {
+    pub valid: bool,
+    /// `valid`, `expired`, `revoked`, `forged` or `presentation_expired`.
+    pub status: String,
+    /// The standard's status code: 01 有效, 03 撤销, 05 失效, 99 其他.
+    pub status_code: String,
+    pub status_label: String,
+    /// The issuing body, when the seal verified.
+    pub issuer: Option<String>,
+    pub licence_name: Option<String>,
+    pub identifier: Option<String>,
+    /// The holder's name and number, masked.
+    pub holder: Option<String>,
+    pub valid_until: Option<String>,
+    pub presented_until: Option<String>,
+}
+
+impl From<tongban_app::licences::VerifyOutcome> for VerifyView {
+    fn from(o: tongban_app::licences::VerifyOutcome) -> Self {
+        VerifyView {
+            valid: o.valid,
+            status: o.status,
+            status_code: o.status_code,
+            status_label: o.status_label,
+            issuer: o.issuer,
+            licence_name: o.licence_name,
+            identifier: o.identifier,
+            holder: o.holder,
+            valid_until: o.valid_until,
+            presented_until: o.presented_until,
+        }
+    }
 }
 
 /// The licence catalog (证照目录): every type the library knows.
@@ -841,7 +872,7 @@ pub async fn verify_license(
 pub async fn list_license_types(
     State(state): State<AppState>,
 ) -> Result<Json<Vec<tongban_domain::licence::LicenceType>>, WebError> {
-    Ok(Json(state.store.licence_types().await?))
+    Ok(Json(tongban_app::licences::types(&state).await?))
 }
 
 /// Define or update a licence type, e.g. one issued elsewhere that applicants commonly need
@@ -854,12 +885,7 @@ pub async fn put_license_type(
     current: Current,
     ApiJson(ty): ApiJson<tongban_domain::licence::LicenceType>,
 ) -> Result<Response, WebError> {
-    let cap = current.principal.capability(Permission::ManageLicences)?;
-    ty.validate()?;
-    state
-        .store
-        .upsert_licence_type(state.clock.now(), cap.actor(), &ty)
-        .await?;
+    tongban_app::licences::put_type(&state, &current, &ty).await?;
     Ok((StatusCode::CREATED, Json(ty)).into_response())
 }
 
@@ -894,7 +920,7 @@ pub async fn import_license(
     use tongban_domain::licence::HolderKind;
     let cap = current.principal.capability(Permission::ManageLicences)?;
     let mut e = tongban_domain::ValidationErrors::new();
-    let types = state.store.licence_types().await?;
+    let types = tongban_app::licences::types(&state).await?;
     let ty = types.iter().find(|t| t.code == body.type_code);
     if ty.is_none() {
         e.add("type_code", "unknown", "证照目录中没有这一证照类型");
@@ -934,13 +960,11 @@ pub async fn import_license(
     else {
         return Err(WebError::BadRequest("请求无效".into()));
     };
-    let sealed = crate::licences::import_licence(
-        &state.store,
-        &state.keys,
-        state.clock.now(),
+    let sealed = tongban_app::licences::import_licence(
+        &state,
         cap.actor(),
         ty,
-        crate::licences::Imported {
+        tongban_app::licences::Imported {
             holder_name: name,
             holder_id,
             fields: body.fields,
@@ -963,7 +987,7 @@ pub async fn my_licenses(
         .capability(Permission::ApplicantSelfService)?;
     let account = current.account()?;
     Ok(Json(
-        crate::licences::wallet(&state, &account.login)
+        tongban_app::licences::wallet(&state, &account.login)
             .await?
             .into_iter()
             .map(|(r, v)| {
@@ -997,21 +1021,7 @@ pub async fn present_license(
     current: Current,
     axum::extract::Path(identifier): axum::extract::Path<String>,
 ) -> Result<Response, WebError> {
-    current
-        .principal
-        .capability(Permission::ApplicantSelfService)?;
-    let account = current.account()?;
-    let record = state.store.licence(&identifier).await?;
-    if record.sealed.licence.holder_id != account.login {
-        return Err(WebError::NotFound);
-    }
-    if record.revoked() {
-        return Err(WebError::Conflict {
-            code: "licence_revoked",
-            detail: "已撤销的证照不能出示".into(),
-        });
-    }
-    let p = crate::licences::present(&state, record).await?;
+    let (_, p) = tongban_app::licences::present_own(&state, &current, &identifier).await?;
     Ok((
         StatusCode::CREATED,
         Json(PresentationView {
@@ -1029,10 +1039,7 @@ pub async fn healthz() -> &'static str {
 
 /// Readiness: the database answers.
 pub async fn readyz(State(state): State<AppState>) -> Result<&'static str, WebError> {
-    state.store.ping().await.map_err(|e| {
-        tracing::warn!(error = %e, "database not ready");
-        WebError::Unavailable
-    })?;
+    tongban_app::org::ready(&state).await?;
     Ok("ready")
 }
 
@@ -1040,7 +1047,7 @@ pub async fn readyz(State(state): State<AppState>) -> Result<&'static str, WebEr
 #[openapi(
     info(title = "通办 Tongban API", description = "红寺堡区一体化政务服务平台接口。错误为 RFC 9457 application/problem+json，含稳定的 code 与中文 detail。"),
     paths(register_account, create_session, delete_current_session, me, list_org_units, list_halls, list_items, get_item, add_working_days, submit_case, get_case, act_on_case, list_seals, verify_license, list_license_types, put_license_type, import_license, my_licenses, present_license),
-    components(schemas(RegisterBody, AccountView, SessionBody, SessionCreated, OrgUnitView, HallView, HoursView, WindowView, ItemSummary, ItemsPage, WorkingDate, CaseBody, MaterialUpload, CaseCreated, CaseView, CaseEventView, CaseMaterialView, SealKeyView, VerifyBody, crate::licences::VerifyOutcome, LicenseImport, PresentationView, crate::cases::WindowFields)),
+    components(schemas(RegisterBody, AccountView, SessionBody, SessionCreated, OrgUnitView, HallView, HoursView, WindowView, ItemSummary, ItemsPage, WorkingDate, CaseBody, MaterialUpload, CaseCreated, CaseView, CaseEventView, CaseMaterialView, SealKeyView, VerifyBody, VerifyView, LicenseImport, PresentationView, crate::window_fields::WindowFields)),
     modifiers(&BearerAuth),
 )]
 struct ApiDoc;

@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 
 use crate::WebError;
-use crate::auth::new_token;
+use tongban_app::accounts::new_token;
 
 pub const CSRF_COOKIE: &str = "tb_csrf";
 pub const CSRF_FIELD: &str = "csrf";

@@ -8,7 +8,6 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use tongban_domain::ValidationErrors;
 use tongban_domain::authz::Denied;
-use tongban_store::StoreError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum WebError {
@@ -25,6 +24,9 @@ pub enum WebError {
     /// A unique number is already taken; `code` is stable, `detail` is Chinese.
     #[error("{detail}")]
     Conflict { code: &'static str, detail: String },
+    /// The rules refuse this step now; `detail` says why.
+    #[error("{detail}")]
+    Refused { code: &'static str, detail: String },
     #[error("登录失败次数过多，请 {minutes} 分钟后再试")]
     TooManyAttempts { minutes: i64 },
     #[error("页面已过期，请刷新后重新提交")]
@@ -62,7 +64,7 @@ impl WebError {
             WebError::NotFound => StatusCode::NOT_FOUND,
             WebError::Unauthorized | WebError::InvalidCredentials => StatusCode::UNAUTHORIZED,
             WebError::Forbidden | WebError::CsrfFailed => StatusCode::FORBIDDEN,
-            WebError::Conflict { .. } => StatusCode::CONFLICT,
+            WebError::Conflict { .. } | WebError::Refused { .. } => StatusCode::CONFLICT,
             WebError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             WebError::BadRequest(_) => StatusCode::BAD_REQUEST,
             WebError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
@@ -77,7 +79,7 @@ impl WebError {
             WebError::Unauthorized => "unauthorized",
             WebError::InvalidCredentials => "invalid_credentials",
             WebError::Forbidden => "forbidden",
-            WebError::Conflict { code, .. } => code,
+            WebError::Conflict { code, .. } | WebError::Refused { code, .. } => code,
             WebError::TooManyAttempts { .. } => "too_many_attempts",
             WebError::CsrfFailed => "csrf_failed",
             WebError::BadRequest(_) => "bad_request",
@@ -87,6 +89,9 @@ impl WebError {
     }
 
     fn title(&self) -> &'static str {
+        if let WebError::Refused { .. } = self {
+            return "当前状态不允许此操作";
+        }
         match self.status() {
             StatusCode::UNPROCESSABLE_ENTITY => "提交的内容有误",
             StatusCode::NOT_FOUND => "未找到",
@@ -164,21 +169,26 @@ impl From<Denied> for WebError {
     }
 }
 
-impl From<StoreError> for WebError {
-    fn from(e: StoreError) -> Self {
-        match e {
-            StoreError::NotFound => WebError::NotFound,
-            StoreError::Conflict(what) => WebError::Conflict {
-                code: "conflict",
-                detail: format!("记录已存在（{what}）"),
-            },
-            other => WebError::internal(other),
-        }
-    }
-}
-
 impl From<askama::Error> for WebError {
     fn from(e: askama::Error) -> Self {
         WebError::internal(e)
+    }
+}
+
+impl From<tongban_app::AppError> for WebError {
+    fn from(e: tongban_app::AppError) -> Self {
+        use tongban_app::AppError as A;
+        match e {
+            A::Validation(v) => WebError::Validation(v),
+            A::NotFound => WebError::NotFound,
+            A::Unauthorized => WebError::Unauthorized,
+            A::InvalidCredentials => WebError::InvalidCredentials,
+            A::Forbidden => WebError::Forbidden,
+            A::Conflict { code, detail } => WebError::Conflict { code, detail },
+            A::Refused { code, detail } => WebError::Refused { code, detail },
+            A::TooManyAttempts { minutes } => WebError::TooManyAttempts { minutes },
+            A::Unavailable => WebError::Unavailable,
+            A::Internal(e) => WebError::Internal(e),
+        }
     }
 }

@@ -260,18 +260,11 @@ pub fn with_errors(fields: &[FormField]) -> Vec<FormField> {
         .collect()
 }
 
-/// An address as people will type or scan it, on the host they reached us by.
-pub fn absolute_url(state: &AppState, headers: &axum::http::HeaderMap, path: &str) -> String {
-    let host = headers
-        .get(axum::http::header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("127.0.0.1:8080");
-    let scheme = if state.config.secure_cookies {
-        "https"
-    } else {
-        "http"
-    };
-    format!("{scheme}://{host}{path}")
+/// An address as people will type or scan it: on the configured public origin, never on
+/// the `Host` the request named (a client chooses that, and a link in a QR code or a PDF
+/// must not point anywhere else).
+pub fn absolute_url(state: &AppState, path: &str) -> String {
+    format!("{}{path}", state.config.public_origin)
 }
 
 /// A QR code of `text` as SVG, with its quiet zone, at least 240 px square.

@@ -9,6 +9,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{MethodRouter, delete, get, post};
 use tongban_domain::authz::{Permission, allows};
 use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::auth::Current;
@@ -54,7 +55,7 @@ impl RouteSpec {
 
 const SAMPLE_ID: &str = "00000000-0000-7000-8000-000000000000";
 
-fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
+fn table(upload_limit: usize) -> Vec<(RouteSpec, MethodRouter<AppState>)> {
     use Access::{LoggedIn, Public};
     use Permission as P;
     let r = |method: Method, path: &'static str, sample: &'static str, access: Access, mr| {
@@ -200,7 +201,7 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             "/apply/{code}",
             "/apply/0000000000000000000000000000000",
             Access::Permission(P::ApplicantSelfService),
-            post(pages::cases::apply).layer(axum::extract::DefaultBodyLimit::max(48 * 1024 * 1024)),
+            post(pages::cases::apply).layer(axum::extract::DefaultBodyLimit::max(upload_limit)),
         ),
         r(
             Method::GET,
@@ -221,8 +222,7 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             "/me/cases/{no}/supply",
             "/me/cases/0000000000000000000000000000000202611270001/supply",
             Access::Permission(P::ApplicantSelfService),
-            post(pages::cases::supply)
-                .layer(axum::extract::DefaultBodyLimit::max(48 * 1024 * 1024)),
+            post(pages::cases::supply).layer(axum::extract::DefaultBodyLimit::max(upload_limit)),
         ),
         r(
             Method::GET,
@@ -257,8 +257,7 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             "/staff/intake/{code}",
             "/staff/intake/0000000000000000000000000000000",
             Access::Permission(P::HandleIntake),
-            post(pages::cases::intake)
-                .layer(axum::extract::DefaultBodyLimit::max(48 * 1024 * 1024)),
+            post(pages::cases::intake).layer(axum::extract::DefaultBodyLimit::max(upload_limit)),
         ),
         r(
             Method::GET,
@@ -454,7 +453,7 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             Access::AnyOf(&[P::ApplicantSelfService, P::HandleIntake]),
             // Materials travel base64-encoded inside the body: 10 MB a file, about 36 MB in
             // all, so one request cannot hold more memory than a small box can spare.
-            post(api::submit_case).layer(axum::extract::DefaultBodyLimit::max(48 * 1024 * 1024)),
+            post(api::submit_case).layer(axum::extract::DefaultBodyLimit::max(upload_limit)),
         ),
         // Licence library.
         r(
@@ -667,7 +666,7 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
 
 /// Every route and its access rule.
 pub fn route_specs() -> Vec<RouteSpec> {
-    table().into_iter().map(|(spec, _)| spec).collect()
+    table(0).into_iter().map(|(spec, _)| spec).collect()
 }
 
 async fn guard(
@@ -702,7 +701,7 @@ async fn guard(
 
 pub fn router(state: AppState) -> Router {
     let mut router: Router<AppState> = Router::new();
-    for (spec, method_router) in table() {
+    for (spec, method_router) in table(state.config.upload_limit_bytes) {
         let path = spec.path;
         let guarded = method_router.route_layer(middleware::from_fn_with_state(spec, guard));
         router = router.route(path, guarded);
@@ -727,6 +726,10 @@ pub fn router(state: AppState) -> Router {
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static("default-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'"),
+        ))
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            state.config.request_timeout,
         ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)

@@ -29,24 +29,29 @@ impl TestApp {
         let store = Store::open(&tongban_store::sqlite_url_in(dir.path()))
             .await
             .unwrap();
-        demo::load(&store, chrono::DateTime::UNIX_EPOCH, &|p| {
+        let keys = tongban_store::KeyStore::open(&dir.path().join("keys")).unwrap();
+        let app = tongban_app::App::new(
+            store.clone(),
+            tongban_app::Settings::default(),
+            keys,
+            std::sync::Arc::new(tongban_app::SystemClock),
+        )
+        .await
+        .unwrap();
+        tongban_app::demo::load(&app, &|p| {
             tongban_domain::password::hash_password(p, &[9u8; 16])
         })
         .await
         .unwrap();
-        let keys = tongban_store::KeyStore::open(&dir.path().join("keys")).unwrap();
-        tongban_web::licences::load_demo(
-            &store,
-            &keys,
-            tongban_web::Clock::now(&tongban_web::SystemClock),
-        )
-        .await
-        .unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr: SocketAddr = listener.local_addr().unwrap();
-        let state = AppState::new(store.clone(), WebConfig::default(), keys)
-            .await
-            .unwrap();
+        let state = AppState::new(
+            app,
+            WebConfig {
+                public_origin: "https://zwfw.hongsibu.example".into(),
+                ..WebConfig::default()
+            },
+        );
         tokio::spawn(tongban_web::serve(
             listener,
             state.clone(),
@@ -1318,13 +1323,35 @@ async fn a_case_goes_from_notice_to_delivery_through_the_api() {
             .contains("一次性告知须列明")
     );
 
-    let steps: [(&String, Value, &str); 8] = [
+    let res = act(
+        &clerk,
+        json!({"action": "issue_notice", "items": ["经营场所平面图"]}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    // A supply without the paper asked for is refused: it used to send the case back to
+    // intake with nothing new on it.
+    let res = act(&citizen, json!({"action": "supply"})).await.unwrap();
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    let p = problem(res).await;
+    assert_eq!(p["title"], "当前状态不允许此操作");
+    assert!(p["detail"].as_str().unwrap().contains("请上传要补交的材料"));
+    // Nor can a caller claim what it supplied: the files say it.
+    let res = act(
+        &citizen,
+        json!({"action": "supply", "supplied": ["经营场所平面图"]}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    let steps: [(&String, Value, &str); 7] = [
         (
-            &clerk,
-            json!({"action": "issue_notice", "items": ["经营场所平面图"]}),
-            "awaiting_supplement",
+            &citizen,
+            json!({"action": "supply", "materials": [{"name": "经营场所平面图",
+                "filename": "plan.pdf", "content_base64": b64(b"%PDF-1.7 plan")}]}),
+            "submitted",
         ),
-        (&citizen, json!({"action": "supply"}), "submitted"),
         (&clerk, json!({"action": "accept"}), "accepted"),
         (&reviewer, json!({"action": "start_review"}), "in_review"),
         (
@@ -1480,15 +1507,15 @@ async fn case_progress_reaches_the_applicants_inbox_once() {
         accepted.text().await.unwrap()
     );
     let state = app.state.as_ref().unwrap();
-    let sender = tongban_web::notify::LogSender;
+    let sender = tongban_app::notify::LogSender;
     assert_eq!(
-        tongban_web::notify::deliver_pending(state, &sender)
+        tongban_app::notify::deliver_pending(state, &sender)
             .await
             .unwrap(),
         2
     );
     assert_eq!(
-        tongban_web::notify::deliver_pending(state, &sender)
+        tongban_app::notify::deliver_pending(state, &sender)
             .await
             .unwrap(),
         0,
@@ -1643,6 +1670,30 @@ async fn deficiency_acceptance_lets_only_marked_materials_wait_and_blocks_conclu
     refused_with(
         act_api(&app, &reviewer, &no, json!({"action": "conclude"})).await,
         "容缺材料尚未补齐（从业人员健康证明）",
+    )
+    .await;
+    // Through the API, supplying nothing clears nothing: the case used to conclude after
+    // `{"action":"supply_deficiency"}` with no file.
+    refused_with(
+        act_api(&app, &citizen, &no, json!({"action": "supply_deficiency"})).await,
+        "请上传要补交的材料",
+    )
+    .await;
+    refused_with(
+        act_api(
+            &app,
+            &citizen,
+            &no,
+            json!({"action": "supply_deficiency", "materials": [{"name": "身份证",
+                "filename": "id.pdf", "content_base64": b64(b"%PDF-1.7 id")}]}),
+        )
+        .await,
+        "不是本办件待补齐的容缺材料",
+    )
+    .await;
+    refused_with(
+        act_api(&app, &reviewer, &no, json!({"action": "conclude"})).await,
+        "容缺材料尚未补齐",
     )
     .await;
     // The applicant's tracking page asks for the owed material; supplying it (with the
@@ -2011,11 +2062,11 @@ async fn a_concluded_case_issues_a_sealed_licence_that_verifies_until_revoked() 
     assert!(public_page.contains("data-status=\"valid\""));
 
     // A licence sealed by a key that was rotated out still verifies.
-    tongban_web::licences::create_key(
-        &state.store,
+    tongban_app::licences::create_key(
+        &app.store,
         &state.keys,
         "D-RSJ",
-        tongban_web::Clock::now(&tongban_web::SystemClock),
+        tongban_app::Clock::now(&tongban_app::SystemClock),
         "test",
     )
     .await
@@ -2032,16 +2083,16 @@ async fn a_concluded_case_issues_a_sealed_licence_that_verifies_until_revoked() 
     );
 
     // A presentation past its few minutes is refused; a tampered one is forged.
-    let platform = state
+    let platform = app
         .store
-        .current_seal_key(tongban_web::licences::PLATFORM_ORG)
+        .current_seal_key(tongban_app::licences::PLATFORM_ORG)
         .await
         .unwrap()
         .unwrap();
     let secret = state.keys.load(&platform.key_id).unwrap().unwrap();
     let old = Presentation::new(
         sealed.clone(),
-        tongban_web::Clock::now(&tongban_web::SystemClock) - chrono::Duration::minutes(10),
+        tongban_app::Clock::now(&tongban_app::SystemClock) - chrono::Duration::minutes(10),
         &platform.key_id,
         &secret,
     );
@@ -2413,4 +2464,70 @@ async fn a_second_notice_beyond_what_was_supplied_is_recorded_and_counted() {
             .status(),
         StatusCode::NOT_FOUND
     );
+}
+
+/// Links and QR codes are built from the configured public origin: a request naming another
+/// host (`Host: evil.example`) never puts that host in a link, a QR code or a PDF.
+#[tokio::test]
+async fn links_and_qr_codes_never_take_the_host_header() {
+    let app = TestApp::new().await;
+    let item = find_item(&app, "居住证").await;
+    let code = item["implementation_code"].as_str().unwrap().to_owned();
+    let raw = reqwest::Client::new();
+    let guide = raw
+        .get(app.url(&format!("/guide/{code}")))
+        .header("Host", "verify.evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(guide.status(), StatusCode::OK);
+    let html = guide.text().await.unwrap();
+    assert!(!html.contains("evil.example"), "guide page");
+    assert!(
+        html.contains("https://zwfw.hongsibu.example/guide/"),
+        "guide QR link"
+    );
+    // A concluded case's licence: its PDF and its presentation QR.
+    concluded_case(&app, "社会保障卡申领", "reviewer_rsj").await;
+    let citizen = app.token(CITIZEN).await;
+    let wallet: Value = app
+        .get_as(&citizen, "/api/v1/me/licenses")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = wallet
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["licence"]["type_name"] == "社会保障卡")
+        .expect("the card is in the wallet")["licence"]["identifier"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let web = staff_client(&app, CITIZEN).await;
+    let csrf = extract_csrf(&web.get("/me/licences").await.text().await.unwrap());
+    let shown = web
+        .client
+        .post(web.url(&format!("/me/licences/{id}/present")))
+        .header("Host", "verify.evil.example")
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    let html = shown.text().await.unwrap();
+    assert!(!html.contains("evil.example"), "presentation page");
+    assert!(html.contains("https://zwfw.hongsibu.example/v/"), "{html}");
+    let pdf = web
+        .client
+        .get(web.url(&format!("/me/licences/{id}/pdf")))
+        .header("Host", "verify.evil.example")
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let text = String::from_utf8_lossy(&pdf);
+    assert!(!text.contains("evil.example"), "licence PDF");
 }

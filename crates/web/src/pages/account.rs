@@ -14,7 +14,7 @@ use tongban_domain::mask::{mask_id_number, mask_phone};
 use tongban_store::{Session, SessionKind};
 
 use crate::api::RegisterBody;
-use crate::auth::{self, Current, clear_session_cookie, client_address, session_cookie};
+use crate::auth::{Current, clear_session_cookie, client_address, session_cookie};
 use crate::page::{Ctx, ELDER_COOKIE, FormField, local_time, render, with_errors};
 use crate::{AppState, WebError};
 
@@ -107,15 +107,16 @@ pub async fn login(
         .get(axum::http::header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("浏览器");
-    match auth::log_in(
+    match tongban_app::accounts::log_in(
         &state,
         &form.login,
         &form.password,
-        &client_address(&parts),
+        &client_address(&state, &parts),
         SessionKind::Web,
         agent,
     )
     .await
+    .map_err(WebError::from)
     {
         Ok((token, _session, account)) => {
             let target = if !next.is_empty() {
@@ -142,12 +143,8 @@ pub async fn logout(
     current: Current,
     jar: CookieJar,
 ) -> Result<Response, WebError> {
-    let account = current.account()?;
     if let Some(s) = &current.session {
-        state
-            .store
-            .revoke_session(state.clock.now(), &account.id, &s.id)
-            .await?;
+        tongban_app::accounts::revoke_session(&state, &current, &s.id).await?;
     }
     Ok((jar.add(clear_session_cookie()), Redirect::to("/")).into_response())
 }
@@ -253,7 +250,10 @@ pub async fn register(
     let errors = match Registration::parse(&input) {
         Ok(reg) => {
             let number_field = reg.number_field();
-            match auth::register(&state, reg).await {
+            match tongban_app::accounts::register(&state, reg)
+                .await
+                .map_err(WebError::from)
+            {
                 Ok(_) => return Ok(Redirect::to("/login?registered=1").into_response()),
                 Err(WebError::Conflict { detail, .. }) => {
                     let mut errs = ValidationErrors::new();
@@ -312,9 +312,7 @@ pub async fn me(
     current: Current,
 ) -> Result<Response, WebError> {
     let account = current.account()?;
-    let sessions = state
-        .store
-        .sessions_of(state.clock.now(), &account.id)
+    let sessions = tongban_app::accounts::sessions(&state, &current)
         .await?
         .into_iter()
         .map(|s| SessionRow {
@@ -345,11 +343,7 @@ pub async fn revoke_session(
     current: Current,
     Path(id): Path<String>,
 ) -> Result<Response, WebError> {
-    let account = current.account()?;
-    state
-        .store
-        .revoke_session(state.clock.now(), &account.id, &id)
-        .await?;
+    tongban_app::accounts::revoke_session(&state, &current, &id).await?;
     Ok(Redirect::to("/me").into_response())
 }
 

@@ -12,7 +12,7 @@ use tongban_domain::calendar::WorkCalendar;
 
 use crate::auth::Current;
 use crate::page::{Ctx, render};
-use crate::{AppState, WebError, cases};
+use crate::{AppState, WebError};
 
 #[derive(Template)]
 #[template(path = "admin/calendar.html")]
@@ -58,7 +58,7 @@ pub async fn enter_calendar(
     current: Current,
     Form(form): Form<CalendarForm>,
 ) -> Result<Response, WebError> {
-    let cap = current.principal.capability(Permission::ManageCalendar)?;
+    current.principal.capability(Permission::ManageCalendar)?;
     let parsed = WorkCalendar::from_csv(&format!("date,kind,name\n{}", form.days.trim()));
     let days: Vec<(chrono::NaiveDate, String, String)> = match parsed {
         Ok(_) => form
@@ -86,14 +86,6 @@ pub async fn enter_calendar(
             return Ok(res);
         }
     };
-    if days.is_empty() {
-        return Err(WebError::BadRequest("请至少输入一天".into()));
-    }
-    state
-        .store
-        .enter_calendar_days(state.clock.now(), cap.actor(), &days)
-        .await?;
-    state.calendar.refresh(&state.store).await?;
-    let recounted = cases::recount_open_cases(&state).await?;
+    let recounted = tongban_app::calendar::enter_days(&state, &current, &days).await?;
     Ok(Redirect::to(&format!("/admin/calendar?recounted={recounted}")).into_response())
 }

@@ -12,15 +12,16 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use tongban_domain::ValidationErrors;
 use tongban_domain::authz::Permission;
-use tongban_domain::case::{CaseAction, CaseStatus, urgency};
+use tongban_domain::case::{CaseAction, CaseStatus};
 use tongban_domain::catalog::ServiceItem;
 use tongban_domain::mask::{mask_id_number, mask_name};
 use tongban_store::{CaseEvent, CaseRecord, MaterialRecord};
 
-use crate::auth::{Current, new_token};
-use crate::cases::{self, Submission, Upload};
+use crate::auth::Current;
 use crate::page::{Ctx, local_time, render};
 use crate::{AppState, WebError};
+use tongban_app::accounts::new_token;
+use tongban_app::cases::{self, Submission, Upload};
 
 /// Reads a multipart form: text fields by name, files as (field, filename, bytes).
 async fn read_multipart(
@@ -63,15 +64,15 @@ struct ApplyPage {
     commitment: bool,
     errors: Vec<String>,
     /// At a window: who is applying and how they are helped; `None` online.
-    window: Option<cases::WindowFields>,
+    window: Option<crate::window_fields::WindowFields>,
     /// Online: materials the applicant's licences stand for, and data read from them.
-    reuse: crate::licences::Reuse,
+    reuse: tongban_app::licences::Reuse,
 }
 
-impl cases::WindowFields {
+impl crate::window_fields::WindowFields {
     fn read(fields: &[(String, String)]) -> Self {
         let f = |n| field(fields, n).trim().to_owned();
-        cases::WindowFields {
+        crate::window_fields::WindowFields {
             kind: f("kind"),
             id_number: f("id_number").to_uppercase(),
             name: f("name"),
@@ -97,7 +98,8 @@ pub async fn apply_form(
     Path(code): Path<String>,
 ) -> Result<Response, WebError> {
     let item = published(&state, &code)?;
-    let reuse = crate::licences::reuse(&state, &current.account()?.login, &item, None).await?;
+    let reuse =
+        tongban_app::licences::reuse(&state, &current.account()?.login, &item, None).await?;
     render(&ApplyPage {
         reuse,
         ctx,
@@ -123,7 +125,9 @@ pub async fn apply(
     let (fields, files) = read_multipart(multipart).await?;
     let mut form = ApplyForm::read(&item, &fields, files);
     let sub = form.submission(&code, None);
-    let result = cases::submit(&state, &current, sub, ValidationErrors::new()).await;
+    let result = cases::submit(&state, &current, sub, ValidationErrors::new())
+        .await
+        .map_err(WebError::from);
     match result {
         Ok((case, _)) => Ok(Redirect::to(&format!("/me/cases/{}", case.case_no)).into_response()),
         Err(WebError::Validation(v)) => form.rerender(ctx, item, None, v),
@@ -173,7 +177,7 @@ impl ApplyForm {
         self,
         ctx: Ctx,
         item: Arc<ServiceItem>,
-        window: Option<cases::WindowFields>,
+        window: Option<crate::window_fields::WindowFields>,
         v: tongban_domain::ValidationErrors,
     ) -> Result<Response, WebError> {
         let mut res = render(&ApplyPage {
@@ -185,7 +189,7 @@ impl ApplyForm {
             commitment: self.commitment,
             errors: v.errors.iter().map(|e| e.message.clone()).collect(),
             window,
-            reuse: crate::licences::Reuse::default(),
+            reuse: tongban_app::licences::Reuse::default(),
         })?;
         *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
         Ok(res)
@@ -238,12 +242,12 @@ pub async fn intake_form(
         note: String::new(),
         commitment: false,
         errors: Vec::new(),
-        window: Some(cases::WindowFields {
+        window: Some(crate::window_fields::WindowFields {
             kind: "citizen".into(),
             mode: "in_person".into(),
-            ..cases::WindowFields::default()
+            ..crate::window_fields::WindowFields::default()
         }),
-        reuse: crate::licences::Reuse::default(),
+        reuse: tongban_app::licences::Reuse::default(),
     })
 }
 
@@ -260,11 +264,17 @@ pub async fn intake(
     let item = published(&state, &code)?;
     let (fields, files) = read_multipart(multipart).await?;
     let mut form = ApplyForm::read(&item, &fields, files);
-    let w = cases::WindowFields::read(&fields);
-    match cases::window_applicant(&state, &current, &w).await {
+    let w = crate::window_fields::WindowFields::read(&fields);
+    match cases::window_applicant(&state, &current, w.form())
+        .await
+        .map_err(WebError::from)
+    {
         Ok(on_behalf) => {
             let sub = form.submission(&code, Some(on_behalf));
-            match cases::submit(&state, &current, sub, ValidationErrors::new()).await {
+            match cases::submit(&state, &current, sub, ValidationErrors::new())
+                .await
+                .map_err(WebError::from)
+            {
                 Ok((case, _)) => {
                     Ok(Redirect::to(&format!("/staff/cases/{}", case.case_no)).into_response())
                 }
@@ -308,15 +318,6 @@ impl MyCasesPage {
     }
 }
 
-/// Whether materials owed under deficiency acceptance are past their date (flagged).
-fn deficiency_late(state: &AppState, case: &CaseRecord) -> bool {
-    let today = cases::today(state);
-    case.deficiency_due
-        .as_deref()
-        .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
-        .is_some_and(|d| d < today)
-}
-
 fn status_label(status: &str) -> &'static str {
     CaseStatus::parse(status)
         .map(CaseStatus::label)
@@ -328,8 +329,7 @@ pub async fn my_cases(
     ctx: Ctx,
     current: Current,
 ) -> Result<Response, WebError> {
-    let account = current.account()?;
-    let cases = state.store.cases_of_applicant(&account.id).await?;
+    let cases = cases::mine(&state, &current).await?;
     render(&MyCasesPage { ctx, cases })
 }
 
@@ -435,24 +435,18 @@ pub async fn track_case(
     current: Current,
     Path(no): Path<String>,
 ) -> Result<Response, WebError> {
-    let account = current.account()?;
-    let case = state.store.case_by_no(&no).await?;
-    if case.applicant_id != account.id {
-        return Err(WebError::NotFound);
-    }
-    let events = state.store.case_events(&case.id).await?;
-    let version = state.store.item_version_for_case(&case.id).await?;
+    let f = cases::file(&state, &current, &no, cases::Reader::Applicant).await?;
     render(&TrackPage {
-        explanation: cases::explain_promised(&state, &events, &version),
-        status: status_label(&case.status),
-        next: next_step(&case.status),
-        notice: open_notice(&case, &events),
-        timeline: timeline(events),
-        materials: state.store.case_materials(&case.id).await?,
-        licences: state.store.licences_of_case(&case.id).await?,
-        deficiency_late: deficiency_late(&state, &case),
-        item: state.catalog.get().get(&case.implementation_code),
-        case,
+        explanation: f.explanation,
+        status: status_label(&f.case.status),
+        next: next_step(&f.case.status),
+        notice: open_notice(&f.case, &f.events),
+        timeline: timeline(f.events),
+        materials: f.materials,
+        licences: f.licences,
+        deficiency_late: f.deficiency_late,
+        item: f.published,
+        case: f.case,
         ctx,
     })
 }
@@ -466,16 +460,12 @@ pub async fn supply(
     Path(no): Path<String>,
     multipart: Multipart,
 ) -> Result<Response, WebError> {
-    let account = current.account()?;
-    let case = state.store.case_by_no(&no).await?;
-    if case.applicant_id != account.id {
-        return Err(WebError::NotFound);
-    }
+    let (case, events) = cases::events(&state, &current, &no, cases::Reader::Applicant).await?;
     // One file input per item asked for (`file_{i}` answers item i), so each material is
     // named by what it answers; the one-time-notice rule compares those names.
     let awaiting = case.status == CaseStatus::AwaitingSupplement.as_str();
     let asked = if awaiting {
-        open_notice(&case, &state.store.case_events(&case.id).await?)
+        open_notice(&case, &events)
     } else {
         case.progress.deficiency_outstanding.clone()
     };
@@ -501,20 +491,16 @@ pub async fn supply(
         e.add("file_0", "required", "请选择要补正的材料文件");
         return Err(e.into());
     }
-    // Owed 容缺 materials are supplied together: the step clears what is owed.
-    if !awaiting && materials.len() < asked.len() {
-        let mut e = ValidationErrors::new();
-        for (i, m) in asked.iter().enumerate() {
-            if !materials.iter().any(|x| &x.name == m) {
-                e.add(&format!("file_{i}"), "required", format!("请上传“{m}”"));
-            }
-        }
-        return Err(e.into());
-    }
+    // What was supplied is named by the files themselves (in `cases::act`); a 容缺 material
+    // may come on its own, the rest staying owed.
     let action = if awaiting {
-        CaseAction::Supply
+        CaseAction::Supply {
+            supplied: Vec::new(),
+        }
     } else {
-        CaseAction::SupplyDeficiency
+        CaseAction::SupplyDeficiency {
+            supplied: Vec::new(),
+        }
     };
     cases::act(&state, &current, &no, action, &materials).await?;
     Ok(Redirect::to(&format!("/me/cases/{no}")).into_response())
@@ -538,40 +524,23 @@ pub async fn notice(
     current: Current,
     Path(no): Path<String>,
 ) -> Result<Response, WebError> {
-    let case = state.store.case_by_no(&no).await?;
-    if !cases::can_view(&current, &case) {
-        return Err(WebError::NotFound);
-    }
-    let notices: Vec<(String, Vec<String>)> = state
-        .store
-        .case_events(&case.id)
-        .await?
-        .into_iter()
-        .filter_map(|e| match serde_json::from_str::<CaseAction>(&e.detail) {
-            Ok(CaseAction::IssueNotice { items }) => Some((local_time(e.at), items)),
-            _ => None,
-        })
-        .collect();
-    if notices.is_empty() {
-        return Err(WebError::NotFound);
-    }
-    let applicant = state.store.account(&case.applicant_id).await?;
-    let item = state.store.item_version_for_case(&case.id).await?;
+    let n = cases::notices(&state, &current, &no).await?;
     render(&NoticePage {
         ctx,
         applicant: format!(
             "{}（{}）",
-            mask_name(&applicant.name),
-            mask_id_number(&applicant.login)
+            mask_name(&n.applicant.name),
+            mask_id_number(&n.applicant.login)
         ),
-        notices,
-        consult_phone: item.consult_phone,
-        case,
+        notices: n
+            .notices
+            .into_iter()
+            .map(|(at, items)| (local_time(at), items))
+            .collect(),
+        consult_phone: n.consult_phone,
+        case: n.case,
     })
 }
-
-/// How many working days before the due date a case turns yellow.
-const DUE_SOON_WORKING_DAYS: u32 = 1;
 
 struct InboxRow {
     case: CaseRecord,
@@ -595,54 +564,21 @@ pub async fn inbox(
     ctx: Ctx,
     current: Current,
 ) -> Result<Response, WebError> {
-    use CaseStatus as S;
-    let p = &current.principal;
-    let (statuses, scope, title): (Vec<CaseStatus>, Option<String>, _) =
-        if p.capability(Permission::HandleIntake).is_ok() {
-            (
-                vec![S::Submitted, S::AwaitingSupplement, S::Concluded],
-                None,
-                "待受理、待补正和待送达的办件",
-            )
-        } else if let Ok(cap) = p.capability(Permission::ReviewCases) {
-            (
-                vec![S::Accepted, S::InReview, S::SpecialProcedure, S::Decided],
-                cap.scope().root().map(str::to_owned),
-                "本部门待审查和待办结的办件",
-            )
-        } else {
-            // Legality reviewers and supervisors read everything open, to follow up on delays.
-            let open = S::ALL.into_iter().filter(|s| !s.is_final()).collect();
-            (open, None, "全区在办件（只读）")
-        };
-    let cases = state
-        .store
-        .cases_in(&statuses, scope.as_deref(), 500)
-        .await?;
-    let cal = state.calendar.get();
-    let today = cases::today(&state);
-    let rows = cases
+    let inbox = cases::inbox(&state, &current).await?;
+    let rows = inbox
+        .rows
         .into_iter()
-        .map(|c| {
-            let due =
-                chrono::NaiveDate::parse_from_str(&c.promised_due, "%Y-%m-%d").unwrap_or(today);
-            InboxRow {
-                status: status_label(&c.status),
-                urgency: urgency(&cal, due, today, DUE_SOON_WORKING_DAYS).as_str(),
-                case: c,
-            }
+        .map(|(c, u)| InboxRow {
+            status: status_label(&c.status),
+            urgency: u.as_str(),
+            case: c,
         })
         .collect();
+    let title = inbox.title;
     render(&InboxPage { ctx, rows, title })
 }
 
-/// One department's line on the time-limit page.
-struct DepartmentDeadlines {
-    department: String,
-    open: usize,
-    due_soon: usize,
-    overdue: Vec<CaseRecord>,
-}
+use tongban_app::cases::DepartmentDeadlines;
 
 #[derive(Template)]
 #[template(path = "cases/deadlines.html")]
@@ -666,75 +602,18 @@ pub async fn deadlines(
     ctx: Ctx,
     current: Current,
 ) -> Result<Response, WebError> {
-    use tongban_store::FollowUp;
-    let cap = current.principal.capability(Permission::ViewDeadlines)?;
-    let scope = cap.scope().root().map(str::to_owned);
-    let started: Vec<CaseStatus> = CaseStatus::ALL
-        .into_iter()
-        .filter(|s| s.clock_started())
-        .collect();
-    let cal = state.calendar.get();
-    let today = cases::today(&state);
-    let day = |d: &str| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap_or(today);
-    let mut departments: Vec<DepartmentDeadlines> = Vec::new();
-    for c in state
-        .store
-        .cases_in(&started, scope.as_deref(), 10_000)
-        .await?
-    {
-        let u = urgency(&cal, day(&c.promised_due), today, DUE_SOON_WORKING_DAYS);
-        let i = match departments.iter().position(|d| d.department == c.org_name) {
-            Some(i) => i,
-            None => {
-                departments.push(DepartmentDeadlines {
-                    department: c.org_name.clone(),
-                    open: 0,
-                    due_soon: 0,
-                    overdue: Vec::new(),
-                });
-                departments.len() - 1
-            }
-        };
-        let d = &mut departments[i];
-        d.open += 1;
-        match u {
-            tongban_domain::case::Urgency::Overdue => d.overdue.push(c),
-            tongban_domain::case::Urgency::DueSoon => d.due_soon += 1,
-            tongban_domain::case::Urgency::Normal => {}
-        }
-    }
-    // Most overdue first: that is where the bureau follows up.
-    departments.sort_by(|a, b| {
-        (b.overdue.len(), b.due_soon, b.open).cmp(&(a.overdue.len(), a.due_soon, a.open))
-    });
-    let owed = state
-        .store
-        .cases_following_up(FollowUp::DeficiencyOwed, scope.as_deref(), 500)
-        .await?
-        .into_iter()
-        .map(|c| {
-            let late = c.deficiency_due.as_deref().is_some_and(|d| day(d) < today);
-            (c, late)
-        })
-        .collect();
-    let verifications = state
-        .store
-        .cases_following_up(FollowUp::Verification, scope.as_deref(), 500)
-        .await?
-        .into_iter()
-        .map(|c| {
-            let due = day(c.verification_due.as_deref().unwrap_or_default());
-            (c, urgency(&cal, due, today, DUE_SOON_WORKING_DAYS).as_str())
-        })
-        .collect();
-    let breaches = state.store.notice_breach_counts(scope.as_deref()).await?;
+    let d = cases::deadlines(&state, &current).await?;
     render(&DeadlinesPage {
         ctx,
-        breaches,
-        today: today.format("%Y-%m-%d").to_string(),
-        departments,
-        owed,
-        verifications,
+        breaches: d.breaches,
+        today: d.today.format("%Y-%m-%d").to_string(),
+        departments: d.departments,
+        owed: d.owed,
+        verifications: d
+            .verifications
+            .into_iter()
+            .map(|(c, u)| (c, u.as_str()))
+            .collect(),
     })
 }
 
@@ -813,17 +692,12 @@ fn staff_actions(
         .into_iter()
         .filter(|(_, a)| {
             transition(status, &rules, &case.progress, a).is_ok()
-                && match a.actor() {
-                    tongban_domain::case::CaseActor::Clerk => current
-                        .principal
-                        .capability(Permission::HandleIntake)
-                        .is_ok(),
-                    tongban_domain::case::CaseActor::Reviewer => current
-                        .principal
-                        .capability(Permission::ReviewCases)
-                        .is_ok_and(|c| c.scope().covers(&case.org_path)),
-                    tongban_domain::case::CaseActor::Applicant => false,
-                }
+                && tongban_domain::authz::may_act(
+                    &current.principal,
+                    a.actor(),
+                    &case.org_path,
+                    &case.applicant_id,
+                )
         })
         .map(|(slug, a)| (slug, a.label()))
         .collect()
@@ -836,42 +710,30 @@ async fn case_file(
     no: &str,
     error: Option<String>,
 ) -> Result<Response, WebError> {
-    let case = state.store.case_by_no(no).await?;
-    if !cases::can_view(current, &case)
-        || current
-            .principal
-            .capability(Permission::StaffWorkbench)
-            .is_err()
-    {
-        return Err(WebError::NotFound);
-    }
-    let applicant = state.store.account(&case.applicant_id).await?;
-    let events = state.store.case_events(&case.id).await?;
-    let has_notice = events.iter().any(|e| e.action == "issue_notice");
-    let version = state.store.item_version_for_case(&case.id).await?;
+    let f = cases::file(state, current, no, cases::Reader::Staff).await?;
+    let has_notice = f.events.iter().any(|e| e.action == "issue_notice");
     let has_error = error.is_some();
+    let case = f.case;
+    let version = f.version;
     let mut res = render(&CaseFilePage {
-        explanation: cases::explain_promised(state, &events, &version),
+        explanation: f.explanation,
         status: status_label(&case.status),
         applicant: format!(
             "{}（{}）",
-            mask_name(&applicant.name),
-            mask_id_number(&applicant.login)
+            mask_name(&f.applicant.name),
+            mask_id_number(&f.applicant.login)
         ),
-        timeline: timeline(events),
-        materials: state.store.case_materials(&case.id).await?,
+        timeline: timeline(f.events),
+        materials: f.materials,
         actions: staff_actions(current, &case, &version),
         deficiency_allowed: tongban_domain::case::ItemRules::of(&version).deficiency_allowed,
         assistance: serde_json::from_str::<tongban_domain::case::Assistance>(&case.assistance)
             .map(|a| a.describe())
             .unwrap_or_default(),
-        first_responder: match &case.first_responder {
-            Some(id) => Some(state.store.account(id).await?.name),
-            None => None,
-        },
+        first_responder: f.first_responder,
         commitment: version.commitment.clone(),
-        licences: state.store.licences_of_case(&case.id).await?,
-        deficiency_late: deficiency_late(state, &case),
+        licences: f.licences,
+        deficiency_late: f.deficiency_late,
         has_notice,
         may_revoke: current
             .principal
@@ -943,9 +805,12 @@ pub async fn act_on_case_file(
         "revoke" => CaseAction::Revoke { reason },
         _ => return Err(WebError::BadRequest("未知的操作".into())),
     };
-    match cases::act(&state, &current, &no, action, &[]).await {
+    match cases::act(&state, &current, &no, action, &[])
+        .await
+        .map_err(WebError::from)
+    {
         Ok(()) => Ok(Redirect::to(&format!("/staff/cases/{no}")).into_response()),
-        Err(WebError::Conflict { detail, .. }) => {
+        Err(WebError::Refused { detail, .. } | WebError::Conflict { detail, .. }) => {
             case_file(&state, ctx, &current, &no, Some(detail)).await
         }
         Err(e) => Err(e),

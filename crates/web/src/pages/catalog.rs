@@ -11,32 +11,14 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use tongban_domain::ValidationErrors;
-use tongban_domain::authz::{Capability, Permission};
-use tongban_domain::catalog::{
-    CatalogEntry, FieldChange, ItemList, LifecycleError, ReviewAction, ServiceItem, VersionStatus,
-    describe, diff, four_sames, next_status,
-};
-use tongban_domain::codes::CreditCode;
-use tongban_store::{ItemVersion, StoreError};
+use tongban_domain::authz::Permission;
+use tongban_domain::catalog::{CatalogEntry, FieldChange, ItemList, ReviewAction, describe, diff};
+use tongban_store::ItemVersion;
 
 use crate::auth::Current;
 use crate::page::{Ctx, local_time, render};
 use crate::{AppState, WebError};
-
-/// The version if it lies within the capability's scope, else 404 (no hint it exists).
-async fn version_in_scope(
-    state: &AppState,
-    cap: &Capability,
-    id: &str,
-) -> Result<ItemVersion, WebError> {
-    let v = state.store.item_version(id).await?;
-    if cap.scope().covers(&v.org_path) {
-        Ok(v)
-    } else {
-        Err(WebError::NotFound)
-    }
-}
+use tongban_app::catalog::work;
 
 struct VersionRow {
     id: String,
@@ -75,28 +57,15 @@ pub async fn catalog_work(
     ctx: Ctx,
     current: Current,
 ) -> Result<Response, WebError> {
-    let cap = current.principal.capability(Permission::ViewCatalogWork)?;
-    let root = cap.scope().root();
-    let drafts = state
-        .store
-        .versions_in(&[VersionStatus::Draft, VersionStatus::Returned], root)
-        .await?;
-    let in_review = state
-        .store
-        .versions_in(&[VersionStatus::InReview], root)
-        .await?;
-    let approved = state
-        .store
-        .versions_in(&[VersionStatus::Approved], root)
-        .await?;
+    let w = work::work(&state, &current).await?;
     render(&WorkPage {
         sections: vec![
-            ("草稿与退回修改", "drafts", rows(drafts)),
-            ("合法性审查中", "in-review", rows(in_review)),
-            ("审查通过、待发布", "approved", rows(approved)),
+            ("草稿与退回修改", "drafts", rows(w.drafts)),
+            ("合法性审查中", "in-review", rows(w.in_review)),
+            ("审查通过、待发布", "approved", rows(w.approved)),
         ],
-        published: state.catalog.get().len(),
-        can_draft: current.principal.capability(Permission::DraftItems).is_ok(),
+        published: w.published,
+        can_draft: w.can_draft,
         ctx,
     })
 }
@@ -126,13 +95,10 @@ pub async fn catalog_entries(
     current: Current,
     Query(query): Query<EntriesQuery>,
 ) -> Result<Response, WebError> {
-    current.principal.capability(Permission::ViewCatalogWork)?;
     let per_page = 30;
     let page = query.page.unwrap_or(1).max(1);
-    let (entries, total) = state
-        .store
-        .catalog_entries(&query.q, per_page, (page - 1) * per_page)
-        .await?;
+    let (entries, total) =
+        work::entries(&state, &current, &query.q, per_page, (page - 1) * per_page).await?;
     render(&EntriesPage {
         q: query.q,
         entries,
@@ -151,37 +117,7 @@ pub async fn draft_from_entry(
     current: Current,
     Path(catalog_code): Path<String>,
 ) -> Result<Response, WebError> {
-    let cap = current.principal.capability(Permission::DraftItems)?;
-    let account = current.account()?;
-    let entry = state.store.catalog_entry(&catalog_code).await?;
-    let org = state
-        .store
-        .org_unit(account.org_unit_id.as_deref().ok_or(WebError::Forbidden)?)
-        .await?;
-    let credit = org
-        .credit_code
-        .as_deref()
-        .and_then(|c| CreditCode::parse(c).ok())
-        .ok_or_else(|| {
-            WebError::BadRequest(format!(
-                "{} 没有统一社会信用代码，无法生成实施编码",
-                org.name
-            ))
-        })?;
-    let item = ServiceItem::draft(&entry, &credit, org.level(), &org.code, &org.name);
-    let v = match state
-        .store
-        .create_draft(state.clock.now(), cap.actor(), &item, "")
-        .await
-    {
-        Err(StoreError::Conflict(_)) => {
-            return Err(WebError::Conflict {
-                code: "open_version",
-                detail: "该事项已有未完成的版本，请先完成或查看该版本".into(),
-            });
-        }
-        other => other?,
-    };
+    let v = work::draft_from_entry(&state, &current, &catalog_code).await?;
     Ok(Redirect::to(&format!("/catalog/versions/{}", v.id)).into_response())
 }
 
@@ -212,55 +148,24 @@ async fn version_page(
     state: &AppState,
     ctx: Ctx,
     current: &Current,
-    v: ItemVersion,
+    id: &str,
     form_error: Option<String>,
 ) -> Result<Response, WebError> {
-    let mut problems: Vec<String> = match v.item.validate() {
-        Ok(()) => Vec::new(),
-        Err(e) => e
-            .errors
-            .iter()
-            .map(|x| format!("{}：{}", x.field, x.message))
-            .collect(),
-    };
-    if let Ok(entry) = state.store.catalog_entry(&v.item.catalog_code).await
-        && let Err(e) = four_sames(&entry, &v.item)
-    {
-        problems.extend(
-            e.errors
-                .iter()
-                .map(|x| format!("四级四同 {}：{}", x.field, x.message)),
-        );
-    }
-    let changes = match state.store.published_item(&v.implementation_code).await {
-        Ok(p) if p.version_id != v.id => diff(&p.item, &v.item),
-        _ => Vec::new(),
-    };
-    let p = &current.principal;
-    let scope_ok = |perm| {
-        p.capability(perm)
-            .is_ok_and(|c: Capability| c.scope().covers(&v.org_path))
-    };
-    let actions = [
-        ReviewAction::Submit,
-        ReviewAction::Approve,
-        ReviewAction::Return,
-        ReviewAction::Publish,
-    ]
-    .into_iter()
-    .filter(|a| next_status(v.status, *a, "意见").is_ok() && scope_ok(a.permission()))
-    .map(|a| (action_slug(a), a.label()))
-    .collect();
+    let r = work::review(state, current, id).await?;
     let has_error = form_error.is_some();
     let mut res = render(&VersionPage {
-        status: v.status.label(),
-        elements: describe(&v.item),
-        can_edit: v.status.editable() && scope_ok(Permission::DraftItems),
-        problems,
-        changes,
-        actions,
+        status: r.version.status.label(),
+        elements: describe(&r.version.item),
+        can_edit: r.can_edit,
+        problems: r.problems,
+        changes: r.changes,
+        actions: r
+            .actions
+            .into_iter()
+            .map(|a| (action_slug(a), a.label()))
+            .collect(),
         form_error,
-        v,
+        v: r.version,
         ctx,
     })?;
     if has_error {
@@ -275,27 +180,13 @@ pub async fn show_version(
     current: Current,
     Path(id): Path<String>,
 ) -> Result<Response, WebError> {
-    let cap = current.principal.capability(Permission::ViewCatalogWork)?;
-    let v = version_in_scope(&state, &cap, &id).await?;
-    version_page(&state, ctx, &current, v, None).await
+    version_page(&state, ctx, &current, &id, None).await
 }
 
 #[derive(Deserialize)]
 pub struct ActionForm {
     #[serde(default)]
     comment: String,
-}
-
-/// The version page again, with why the action was refused.
-async fn refuse(
-    state: &AppState,
-    ctx: Ctx,
-    current: &Current,
-    id: &str,
-    msg: String,
-) -> Result<Response, WebError> {
-    let v = state.store.item_version(id).await?;
-    version_page(state, ctx, current, v, Some(msg)).await
 }
 
 /// Submit a draft for legality review (department).
@@ -350,66 +241,17 @@ async fn act_on_version(
     action: ReviewAction,
     form: ActionForm,
 ) -> Result<Response, WebError> {
-    let cap = current.principal.capability(action.permission())?;
-    let v = version_in_scope(&state, &cap, &id).await?;
-    let next = match next_status(v.status, action, &form.comment) {
-        Ok(n) => n,
-        Err(e @ (LifecycleError::NotAllowed { .. } | LifecycleError::CommentRequired)) => {
-            return refuse(&state, ctx, &current, &id, e.to_string()).await;
-        }
-    };
-    // A version goes to review, and out to the public, only when it is complete and agrees
-    // with the upper-level catalog.
-    if matches!(action, ReviewAction::Submit | ReviewAction::Publish) {
-        let mut errors = v.item.validate().err().unwrap_or_default();
-        if action == ReviewAction::Publish {
-            let entry = state.store.catalog_entry(&v.item.catalog_code).await?;
-            if let Err(e) = four_sames(&entry, &v.item) {
-                errors.errors.extend(e.errors);
-            }
-        }
-        if !errors.is_empty() {
-            let msg = format!(
-                "不能{}：{}",
-                action.label(),
-                errors
-                    .errors
-                    .iter()
-                    .map(|e| format!("{}（{}）", e.message, e.field))
-                    .collect::<Vec<_>>()
-                    .join("；")
-            );
-            return refuse(&state, ctx, &current, &id, msg).await;
-        }
-    }
-    match state
-        .store
-        .transition_version(
-            state.clock.now(),
-            cap.actor(),
-            &v.id,
-            v.status,
-            next,
-            form.comment.trim(),
-        )
+    let v = match work::act(&state, &current, &id, action, &form.comment)
         .await
+        .map_err(WebError::from)
     {
-        Err(StoreError::Conflict(_)) => {
-            return refuse(
-                &state,
-                ctx,
-                &current,
-                &id,
-                "该版本刚被他人处理，请刷新后查看".into(),
-            )
-            .await;
+        Ok(v) => v,
+        // The version page again, with why the step was refused.
+        Err(WebError::Refused { detail, .. }) => {
+            return version_page(&state, ctx, &current, &id, Some(detail)).await;
         }
-        other => other?,
-    }
-    if next == VersionStatus::Published {
-        // Searchable at once on this instance; the others follow the generation counter.
-        state.catalog.refresh(&state.store).await?;
-    }
+        Err(e) => return Err(e),
+    };
     Ok(Redirect::to(&format!("/catalog/versions/{}", v.id)).into_response())
 }
 
@@ -422,29 +264,13 @@ struct EditPage {
     errors: Vec<String>,
 }
 
-async fn editable_version(
-    state: &AppState,
-    current: &Current,
-    id: &str,
-) -> Result<(Capability, ItemVersion), WebError> {
-    let cap = current.principal.capability(Permission::DraftItems)?;
-    let v = version_in_scope(state, &cap, id).await?;
-    if !v.status.editable() {
-        return Err(WebError::Conflict {
-            code: "not_editable",
-            detail: format!("“{}”状态的版本不能修改", v.status.label()),
-        });
-    }
-    Ok((cap, v))
-}
-
 pub async fn edit_version_form(
     State(state): State<AppState>,
     ctx: Ctx,
     current: Current,
     Path(id): Path<String>,
 ) -> Result<Response, WebError> {
-    let (_, v) = editable_version(&state, &current, &id).await?;
+    let v = work::editable(&state, &current, &id).await?;
     let document = serde_json::to_string_pretty(&v.item).map_err(WebError::internal)?;
     render(&EditPage {
         ctx,
@@ -469,33 +295,15 @@ pub async fn save_version(
     Path(id): Path<String>,
     Form(form): Form<EditForm>,
 ) -> Result<Response, WebError> {
-    let (cap, v) = editable_version(&state, &current, &id).await?;
-    let mut errors = ValidationErrors::new();
-    match serde_json::from_str::<ServiceItem>(&form.document) {
-        Err(e) => errors.add(
-            "document",
-            "json",
-            format!("第 {} 行第 {} 列附近格式有误：{e}", e.line(), e.column()),
-        ),
-        Ok(item) => {
-            if item.implementation_code != v.item.implementation_code
-                || item.catalog_code != v.item.catalog_code
-                || item.org_code != v.item.org_code
-            {
-                errors.add(
-                    "document",
-                    "fixed",
-                    "实施编码、基本编码和实施主体不能在此修改",
-                );
-            } else {
-                state
-                    .store
-                    .update_draft(state.clock.now(), cap.actor(), &v.id, v.status, &item)
-                    .await?;
-                return Ok(Redirect::to(&format!("/catalog/versions/{}", v.id)).into_response());
-            }
-        }
-    }
+    let errors = match work::save(&state, &current, &id, &form.document)
+        .await
+        .map_err(WebError::from)
+    {
+        Ok(v) => return Ok(Redirect::to(&format!("/catalog/versions/{}", v.id)).into_response()),
+        Err(WebError::Validation(v)) => v,
+        Err(e) => return Err(e),
+    };
+    let v = work::editable(&state, &current, &id).await?;
     let mut res = render(&EditPage {
         errors: errors.errors.iter().map(|e| e.message.clone()).collect(),
         document: form.document,
@@ -523,25 +331,12 @@ pub async fn item_history(
     current: Current,
     Path(code): Path<String>,
 ) -> Result<Response, WebError> {
-    let cap = current.principal.capability(Permission::ViewCatalogWork)?;
-    let history: Vec<ItemVersion> = state
-        .store
-        .item_history(&code)
-        .await?
-        .into_iter()
-        .filter(|v| cap.scope().covers(&v.org_path))
-        .collect();
+    let h = work::history(&state, &current, &code).await?;
+    let history = h.versions;
     let first = history.first().ok_or(WebError::NotFound)?;
     let name = first.item.name.clone();
-    let can_adjust = first.status == VersionStatus::Published
-        && current
-            .principal
-            .capability(Permission::DraftItems)
-            .is_ok_and(|c| c.scope().covers(&first.org_path));
-    let lists = ItemList::ALL
-        .into_iter()
-        .filter(|l| l.includes(&first.item))
-        .collect();
+    let can_adjust = h.can_adjust;
+    let lists = h.lists;
     let versions = history
         .iter()
         .enumerate()
@@ -582,12 +377,7 @@ pub async fn item_diff(
     Path(code): Path<String>,
     Query(q): Query<DiffQuery>,
 ) -> Result<Response, WebError> {
-    let cap = current.principal.capability(Permission::ViewCatalogWork)?;
-    let a = version_in_scope(&state, &cap, &q.from).await?;
-    let b = version_in_scope(&state, &cap, &q.to).await?;
-    if a.implementation_code != code || b.implementation_code != code {
-        return Err(WebError::NotFound);
-    }
+    let (a, b) = work::pair(&state, &current, &code, &q.from, &q.to).await?;
     render(&DiffPage {
         name: b.item.name.clone(),
         changes: diff(&a.item, &b.item),
@@ -611,34 +401,6 @@ pub async fn adjust_item(
     Path(code): Path<String>,
     Form(form): Form<AdjustForm>,
 ) -> Result<Response, WebError> {
-    let cap = current.principal.capability(Permission::DraftItems)?;
-    let published = state.store.published_item(&code).await?;
-    let current_version = state.store.item_version(&published.version_id).await?;
-    if !cap.scope().covers(&current_version.org_path) {
-        return Err(WebError::NotFound);
-    }
-    let reason = form.reason.trim();
-    if reason.is_empty() {
-        let mut e = ValidationErrors::new();
-        e.add(
-            "reason",
-            "required",
-            "请写明调整理由（法律法规调整、业务变化等）",
-        );
-        return Err(e.into());
-    }
-    let v = match state
-        .store
-        .create_draft(state.clock.now(), cap.actor(), &published.item, reason)
-        .await
-    {
-        Err(StoreError::Conflict(_)) => {
-            return Err(WebError::Conflict {
-                code: "open_version",
-                detail: "该事项已有未完成的调整，请先完成该版本".into(),
-            });
-        }
-        other => other?,
-    };
+    let v = work::adjust(&state, &current, &code, &form.reason).await?;
     Ok(Redirect::to(&format!("/catalog/versions/{}", v.id)).into_response())
 }

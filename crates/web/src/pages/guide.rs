@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use tongban_domain::catalog::{ItemList, MaterialRequirement, MaterialSource, ServiceItem};
@@ -252,15 +252,10 @@ pub async fn situation_guide(
 /// The QR code that links to the online guide, as SVG for the hall's notice boards.
 pub async fn guide_qr(
     State(state): State<AppState>,
-    headers: HeaderMap,
     Path(code): Path<String>,
 ) -> Result<Response, WebError> {
     let item = published(&state, &code)?;
-    let url = crate::page::absolute_url(
-        &state,
-        &headers,
-        &format!("/guide/{}", item.implementation_code),
-    );
+    let url = crate::page::absolute_url(&state, &format!("/guide/{}", item.implementation_code));
     let svg = crate::page::qr_svg(&url)?;
     Ok((
         [

@@ -21,10 +21,7 @@ pub async fn my_messages(
     ctx: Ctx,
     current: Current,
 ) -> Result<Response, WebError> {
-    let account = current.account()?;
-    let messages = state
-        .store
-        .messages_of(&account.id, 100)
+    let messages = tongban_app::accounts::messages(&state, &current)
         .await?
         .into_iter()
         .map(|m| {

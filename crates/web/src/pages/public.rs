@@ -20,11 +20,9 @@ struct HomePage {
 }
 
 pub async fn home(State(state): State<AppState>, ctx: Ctx) -> Result<Response, WebError> {
-    let units = state.store.list_org_units(None).await?;
+    let units = tongban_app::org::units(&state).await?;
     let count = |k: OrgKind| units.iter().filter(|u| u.kind == k).count();
-    let centre = state
-        .store
-        .list_halls(&[HallKind::DistrictCentre], None)
+    let centre = tongban_app::org::halls(&state, &[HallKind::DistrictCentre])
         .await?
         .into_iter()
         .next();
@@ -52,7 +50,7 @@ struct HallsPage {
 }
 
 pub async fn halls(State(state): State<AppState>, ctx: Ctx) -> Result<Response, WebError> {
-    let all = state.store.list_halls(&[], None).await?;
+    let all = tongban_app::org::halls(&state, &[]).await?;
     let (district, rest): (Vec<Hall>, Vec<Hall>) = all
         .into_iter()
         .partition(|h| h.kind == HallKind::DistrictCentre);
@@ -93,7 +91,7 @@ struct OrgPage {
 }
 
 pub async fn org(State(state): State<AppState>, ctx: Ctx) -> Result<Response, WebError> {
-    let units = state.store.list_org_units(None).await?;
+    let units = tongban_app::org::units(&state).await?;
     let root = units
         .iter()
         .find(|u| u.kind == OrgKind::Government)

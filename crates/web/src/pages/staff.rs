@@ -7,22 +7,20 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use tongban_domain::ValidationErrors;
-use tongban_domain::account::{AccountKind, Role};
+use tongban_domain::account::Role;
 use tongban_domain::authz::{Permission, Scope};
-use tongban_domain::codes::{Password, Username};
 use tongban_domain::mask::{mask_id_number, mask_name, mask_phone};
 use tongban_domain::org::OrgUnit;
-use tongban_domain::validation::required_text;
-use tongban_store::{Hall, NewAccount, StaffMember, StoreError};
+use tongban_store::{Hall, StaffMember};
 
-use crate::auth::{Current, hash_password};
+use crate::auth::Current;
 use crate::page::{Ctx, FormField, local_time, render, with_errors};
 use crate::{AppState, WebError};
 
 fn scope_label(scope: &Scope, org_name: &str) -> String {
     match scope {
-        Scope::All => "全区".to_owned(),
-        Scope::Within(_) => format!("{org_name}及其下属单位"),
+        tongban_domain::authz::Scope::All => "全区".to_owned(),
+        tongban_domain::authz::Scope::Within(_) => format!("{org_name}及其下属单位"),
         Scope::Nothing => "无".to_owned(),
     }
 }
@@ -72,17 +70,13 @@ pub async fn org_scope(
     ctx: Ctx,
     current: Current,
 ) -> Result<Response, WebError> {
-    let cap = current.principal.capability(Permission::ViewOrgScope)?;
     let account = current.account()?;
-    let root = cap.scope().root();
-    let units = state.store.list_org_units(root).await?;
-    let staff = state.store.list_staff(root).await?;
-    let halls = state.store.list_halls(&[], root).await?;
+    let view = tongban_app::org::scope_of(&state, &current).await?;
     render(&OrgScopePage {
-        scope: scope_label(cap.scope(), account.org_name.as_deref().unwrap_or_default()),
-        units,
-        staff,
-        halls,
+        scope: scope_label(&view.scope, account.org_name.as_deref().unwrap_or_default()),
+        units: view.units,
+        staff: view.staff,
+        halls: view.halls,
         ctx,
     })
 }
@@ -132,26 +126,29 @@ pub async fn find_people(
 ) -> Result<Response, WebError> {
     current.principal.capability(Permission::ViewPersonalData)?;
     let q = form.q.trim().to_owned();
-    let (people, error) = if q.is_empty() {
-        (Vec::new(), None)
-    } else if q.chars().count() < 2 {
-        (
-            Vec::new(),
-            Some("请至少输入两个字，或完整的证件号码".to_owned()),
-        )
+    let found = if q.is_empty() {
+        Ok(Vec::new())
     } else {
-        let found = state.store.find_people(&q, 50).await?;
-        let rows = found
-            .into_iter()
-            .map(|p| PersonRow {
-                kind: p.kind.label(),
-                name: mask_name(&p.name),
-                number: mask_id_number(&p.login),
-                phone: p.phone.as_deref().map(mask_phone).unwrap_or_default(),
-                id: p.id,
-            })
-            .collect();
-        (rows, None)
+        tongban_app::accounts::find_people(&state, &current, &q)
+            .await
+            .map_err(WebError::from)
+    };
+    let (people, error) = match found {
+        Err(WebError::Validation(v)) => (Vec::new(), v.errors.first().map(|e| e.message.clone())),
+        Err(e) => return Err(e),
+        Ok(found) => {
+            let rows = found
+                .into_iter()
+                .map(|p| PersonRow {
+                    kind: p.kind.label(),
+                    name: mask_name(&p.name),
+                    number: mask_id_number(&p.login),
+                    phone: p.phone.as_deref().map(mask_phone).unwrap_or_default(),
+                    id: p.id,
+                })
+                .collect();
+            (rows, None)
+        }
     };
     render(&PeoplePage {
         searched: !q.is_empty(),
@@ -180,12 +177,7 @@ pub async fn person_record(
     current: Current,
     Path(id): Path<String>,
 ) -> Result<Response, WebError> {
-    let cap = current.principal.capability(Permission::ViewPersonalData)?;
-    let account = state
-        .store
-        .open_personal_record(state.clock.now(), cap.actor(), &id)
-        .await?;
-    tracing::info!(viewer = %cap.actor(), target = %account.id, "personal record opened");
+    let account = tongban_app::accounts::open_person(&state, &current, &id).await?;
     render(&PersonPage {
         kind: account.kind.label(),
         name: account.name,
@@ -220,12 +212,8 @@ pub async fn audit_trail(
     ctx: Ctx,
     current: Current,
 ) -> Result<Response, WebError> {
-    current.principal.capability(Permission::ViewAuditTrail)?;
-    let report = state.store.verify_audit().await?;
-    let rows = state
-        .store
-        .recent_audit(100, None)
-        .await?
+    let (report, rows) = tongban_app::audit::trail(&state, &current, 100).await?;
+    let rows = rows
         .into_iter()
         .map(|e| AuditRow {
             seq: e.seq,
@@ -316,7 +304,7 @@ async fn staff_page(
         fields_with_errors: with_errors(&fields),
         fields,
         form_error: None,
-        units: state.store.list_org_units(None).await?,
+        units: tongban_app::org::units(state).await?,
         org_code: form.org_code.clone(),
         org_error: errors.message_for("org_code").map(str::to_owned),
         role: form.role.clone(),
@@ -349,46 +337,25 @@ pub async fn create_staff(
     current: Current,
     Form(form): Form<NewStaffForm>,
 ) -> Result<Response, WebError> {
-    let cap = current.principal.capability(Permission::ManageStaff)?;
-    let mut errors = ValidationErrors::new();
-    let username = errors.check("username", Username::parse(&form.username));
-    let name = errors.check("name", required_text(&form.name, 40));
-    let password = errors.check("password", Password::parse(&form.password));
-    let role = Role::parse(&form.role);
-    if role.is_none() {
-        errors.add("role", "required", "请选择角色");
-    }
-    if form.org_code.is_empty() {
-        errors.add("org_code", "required", "请选择所属单位");
-    }
-    if let (Some(username), Some(name), Some(password), Some(role), true) =
-        (username, name, password, role, errors.is_empty())
+    let new = tongban_app::accounts::NewStaff {
+        username: form.username.clone(),
+        name: form.name.clone(),
+        password: form.password.clone(),
+        role: form.role.clone(),
+        org_code: form.org_code.clone(),
+    };
+    let errors = match tongban_app::accounts::create_staff(&state, &current, &new)
+        .await
+        .map_err(WebError::from)
     {
-        let new = NewAccount {
-            kind: AccountKind::Staff,
-            login: username.as_str().to_owned(),
-            name,
-            phone: None,
-            legal_representative: None,
-            org_unit_code: Some(form.org_code.clone()),
-            role: Some(role),
-            password_hash: hash_password(password).await?,
-        };
-        match state
-            .store
-            .create_account(state.clock.now(), cap.actor(), &new)
-            .await
-        {
-            Ok(a) => {
-                return Ok(
-                    Redirect::to(&format!("/admin/staff/new?created={}", a.login)).into_response(),
-                );
-            }
-            Err(StoreError::Conflict(_)) => errors.add("username", "taken", "该用户名已被使用"),
-            Err(StoreError::Config(_)) => errors.add("org_code", "unknown", "所选单位不存在"),
-            Err(e) => return Err(e.into()),
+        Ok(a) => {
+            return Ok(
+                Redirect::to(&format!("/admin/staff/new?created={}", a.login)).into_response(),
+            );
         }
-    }
+        Err(WebError::Validation(v)) => v,
+        Err(e) => return Err(e),
+    };
     let mut res = staff_page(&state, ctx, &form, &errors, None).await?;
     *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
     Ok(res)

@@ -8,16 +8,22 @@ use tongban_domain::account::AccountKind;
 use tongban_domain::authz::Permission;
 use tongban_domain::calendar::WorkCalendar;
 use tongban_domain::case::{
-    Assistance, COMMITMENT_VERIFICATION_WORKING_DAYS, CaseAction, CaseActor, CaseStatus,
-    DEFICIENCY_SUPPLY_WORKING_DAYS, ItemRules, Progress, follow_up_date, sha256_hex, sniff_upload,
-    transition,
+    Assistance, CaseAction, CaseStatus, ItemRules, Progress, follow_up_date, sha256_hex,
+    sniff_upload, transition,
 };
 use tongban_domain::catalog::{TimeLimit, TimeUnit};
 use tongban_domain::validation::required_text;
 use tongban_store::{CaseChange, CaseRecord, NewCase, NewMaterial, StoreError};
 
-use crate::auth::Current;
-use crate::{AppState, WebError};
+mod queries;
+
+pub use queries::{
+    CaseFile, CaseView, Deadlines, DepartmentDeadlines, Inbox, Notices, Reader, deadlines,
+    deficiency_late, events, file, inbox, mine, notices, readable, view,
+};
+
+use crate::Actor;
+use crate::{App, AppError};
 
 /// One uploaded material, as the channel received it.
 #[derive(Debug)]
@@ -55,46 +61,17 @@ pub struct OnBehalf {
     pub assistance: Assistance,
 }
 
-/// A window application's applicant and assistance, as the clerk entered them (the page's
-/// form fields, or the API's `applicant` object).
-#[derive(Debug, Default, serde::Deserialize, utoipa::ToSchema)]
-#[serde(default)]
-pub struct WindowFields {
-    /// `citizen` (resident ID) or `enterprise` (credit code).
-    pub kind: String,
-    pub id_number: String,
-    pub name: String,
-    pub phone: String,
-    pub id_checked: bool,
-    pub mode: String,
-    pub consent: bool,
-    pub agent_name: String,
-    pub agent_id: String,
-    pub relationship: String,
-}
-
 /// The applicant at the window: found by ID number (the name must match) or registered
 /// for them, without a password, so the case has its owner and they can claim it online.
 pub async fn window_applicant(
-    state: &AppState,
-    current: &Current,
-    w: &WindowFields,
-) -> Result<OnBehalf, WebError> {
+    app: &App,
+    current: &Actor,
+    form: tongban_domain::case::WindowForm<'_>,
+) -> Result<OnBehalf, AppError> {
     // Only window staff file for someone else; checked before anything is registered.
     current.principal.capability(Permission::HandleIntake)?;
-    let person = tongban_domain::case::WindowApplicant::parse(tongban_domain::case::WindowForm {
-        kind: &w.kind,
-        id_number: &w.id_number,
-        name: &w.name,
-        phone: &w.phone,
-        id_checked: w.id_checked,
-        mode: &w.mode,
-        consent: w.consent,
-        agent_name: &w.agent_name,
-        agent_id: &w.agent_id,
-        relationship: &w.relationship,
-    })?;
-    let applicant = match state.store.account_by_login(&person.login).await {
+    let person = tongban_domain::case::WindowApplicant::parse(form)?;
+    let applicant = match app.store.account_by_login(&person.login).await {
         Ok(a) => {
             if !person.is(&a.name, a.kind) {
                 let mut e = ValidationErrors::new();
@@ -109,10 +86,9 @@ pub async fn window_applicant(
         }
         Err(tongban_store::StoreError::NotFound) => {
             let staff = current.account()?;
-            state
-                .store
+            app.store
                 .create_account(
-                    state.clock.now(),
+                    app.clock.now(),
                     &staff.id,
                     &tongban_store::NewAccount {
                         kind: person.kind,
@@ -136,9 +112,9 @@ pub async fn window_applicant(
     })
 }
 
-/// Today in the district (Asia/Shanghai has no daylight saving).
-pub fn today(state: &AppState) -> NaiveDate {
-    tongban_domain::calendar::district_date(state.clock.now())
+/// Today in the district.
+pub fn today(app: &App) -> NaiveDate {
+    app.today()
 }
 
 /// The due date of `limit` counted from `from`.
@@ -197,18 +173,18 @@ pub fn clock_from_events(
 
 /// The promised due date's explanation, once the case has been accepted.
 pub fn explain_promised(
-    state: &AppState,
+    app: &App,
     events: &[tongban_store::CaseEvent],
     item: &tongban_domain::catalog::ServiceItem,
 ) -> Option<DueExplanation> {
     use tongban_domain::calendar::DayKind;
-    let (accepted, stops) = clock_from_events(events, today(state));
+    let (accepted, stops) = clock_from_events(events, today(app));
     let accepted = accepted?;
     if item.promised_limit.unit != TimeUnit::WorkingDays {
         return None;
     }
     let (e, stopped) = tongban_domain::case::explain_due(
-        &state.calendar.get(),
+        &app.calendar.get(),
         accepted,
         item.promised_limit.days,
         &stops,
@@ -269,11 +245,11 @@ pub fn check_uploads(uploads: Vec<Upload>, errors: &mut ValidationErrors) -> Vec
 /// Checks every field and records the application; `errors` may already hold the
 /// channel's own findings. Returns the case and whether it was newly created.
 pub async fn submit(
-    state: &AppState,
-    current: &Current,
+    app: &App,
+    current: &Actor,
     sub: Submission,
     mut errors: ValidationErrors,
-) -> Result<(CaseRecord, bool), WebError> {
+) -> Result<(CaseRecord, bool), AppError> {
     // Online the applicant files for themselves; at a window a clerk files for the person
     // whose identity they checked (the clerk is the first responder, 首问责任).
     let (cap, account, first_responder) = match &sub.on_behalf {
@@ -297,7 +273,7 @@ pub async fn submit(
             "Idempotency-Key 不能超过 100 个字符",
         );
     }
-    let item = state.catalog.get().get(sub.implementation_code.trim());
+    let item = app.catalog.get().get(sub.implementation_code.trim());
     match &item {
         None => errors.add(
             "implementation_code",
@@ -338,11 +314,11 @@ pub async fn submit(
     }
     let mut materials = check_uploads(sub.uploads, &mut errors);
     errors.into_result()?;
-    let item = item.ok_or(WebError::NotFound)?;
+    let item = item.ok_or(AppError::NotFound)?;
     // 免提交 / 免填写: what the applicant's valid licences stand for is attached and read.
     let situation = sub.situation.trim();
     let reuse = crate::licences::reuse(
-        state,
+        app,
         &account.login,
         &item,
         (!situation.is_empty()).then_some(situation),
@@ -366,11 +342,8 @@ pub async fn submit(
         );
         serde_json::Value::Object(form).to_string()
     };
-    let version = state
-        .store
-        .published_item(&item.implementation_code)
-        .await?;
-    let today = today(state);
+    let version = app.store.published_item(&item.implementation_code).await?;
+    let today = today(app);
     let new = NewCase {
         implementation_code: item.implementation_code.clone(),
         item_version_id: version.version_id,
@@ -398,18 +371,18 @@ pub async fn submit(
         },
         idempotency_key: sub.idempotency_key,
         submitted_on: today,
-        statutory_due: due(&state.calendar.get(), today, &item.statutory_limit),
-        promised_due: due(&state.calendar.get(), today, &item.promised_limit),
+        statutory_due: due(&app.calendar.get(), today, &item.statutory_limit),
+        promised_due: due(&app.calendar.get(), today, &item.promised_limit),
         materials,
     };
-    let (case, created) = state.store.submit_case(state.clock.now(), &new).await?;
+    let (case, created) = app.store.submit_case(app.clock.now(), &new).await?;
     tracing::info!(case.no = %case.case_no, actor = %cap.actor(), created, "case submitted");
     Ok((case, created))
 }
 
 /// The applicant, window clerks (who take any item at any comprehensive window, 无差别受理)
 /// and staff whose scope covers the handling department may see a case.
-pub fn can_view(current: &Current, case: &CaseRecord) -> bool {
+pub fn can_view(current: &Actor, case: &CaseRecord) -> bool {
     current
         .account
         .as_ref()
@@ -427,50 +400,36 @@ pub fn can_view(current: &Current, case: &CaseRecord) -> bool {
 /// Takes `action` on the case if the actor may and the state machine allows it; materials
 /// supplied with it are stored in the same transaction.
 pub async fn act(
-    state: &AppState,
-    current: &Current,
+    app: &App,
+    current: &Actor,
     case_no: &str,
     action: CaseAction,
     materials: &[NewMaterial],
-) -> Result<(), WebError> {
+) -> Result<(), AppError> {
     let account = current.account()?;
-    let case = state.store.case_by_no(case_no).await?;
-    let allowed = match action.actor() {
-        CaseActor::Applicant => {
-            current
-                .principal
-                .capability(Permission::ApplicantSelfService)
-                .is_ok()
-                && case.applicant_id == account.id
-        }
-        CaseActor::Clerk => current
-            .principal
-            .capability(Permission::HandleIntake)
-            .is_ok(),
-        CaseActor::Reviewer => current
-            .principal
-            .capability(Permission::ReviewCases)
-            .is_ok_and(|c| c.scope().covers(&case.org_path)),
-    };
+    // A supply step supplies exactly the files that came with it, whatever the caller said.
+    let action = action.with_supplied(materials.iter().map(|m| m.name.clone()).collect());
+    let case = app.store.case_by_no(case_no).await?;
+    let allowed = tongban_domain::authz::may_act(
+        &current.principal,
+        action.actor(),
+        &case.org_path,
+        &case.applicant_id,
+    );
     if !allowed {
         return Err(if can_view(current, &case) {
-            WebError::Forbidden
+            AppError::Forbidden
         } else {
-            WebError::NotFound
+            AppError::NotFound
         });
     }
     let from = CaseStatus::parse(&case.status)
-        .ok_or_else(|| WebError::internal(StoreError::Corrupt(case.status.clone())))?;
-    let item = state.store.item_version_for_case(&case.id).await?;
-    let (to, progress) =
-        transition(from, &ItemRules::of(&item), &case.progress, &action).map_err(|e| {
-            WebError::Conflict {
-                code: "case_transition",
-                detail: e.to_string(),
-            }
-        })?;
-    let cal = state.calendar.get();
-    let today = today(state);
+        .ok_or_else(|| AppError::internal(StoreError::Corrupt(case.status.clone())))?;
+    let item = app.store.item_version_for_case(&case.id).await?;
+    let (to, progress) = transition(from, &ItemRules::of(&item), &case.progress, &action)
+        .map_err(|e| AppError::refused(e.to_string()))?;
+    let cal = app.calendar.get();
+    let today = today(app);
     let parse = |d: &Option<String>| {
         d.as_deref()
             .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
@@ -496,7 +455,7 @@ pub async fn act(
         !case.progress.deficiency_outstanding.is_empty(),
         parse(&case.deficiency_due),
         today,
-        DEFICIENCY_SUPPLY_WORKING_DAYS,
+        app.settings.deficiency_supply_working_days,
     );
     let verification_due = follow_up_date(
         &cal,
@@ -504,7 +463,7 @@ pub async fn act(
         case.progress.verification_open,
         parse(&case.verification_due),
         today,
-        COMMITMENT_VERIFICATION_WORKING_DAYS,
+        app.settings.commitment_verification_working_days,
     );
     let detail = serde_json::to_string(&action).unwrap_or_default();
     let action_name = serde_json::to_value(&action)
@@ -515,10 +474,10 @@ pub async fn act(
     // anything else is recorded as a breach and counted (the notice still goes out).
     let notice_breach = match &action {
         CaseAction::IssueNotice { items } => {
-            let events = state.store.case_events(&case.id).await?;
+            let events = app.store.case_events(&case.id).await?;
             match events.iter().find(|e| e.action == "issue_notice") {
                 Some(first) => {
-                    let supplied: Vec<String> = state
+                    let supplied: Vec<String> = app
                         .store
                         .case_materials(&case.id)
                         .await?
@@ -541,7 +500,7 @@ pub async fn act(
     };
     // 谁办理、谁入库: an approved case that concludes issues its licence in the same step.
     let licence = if to == CaseStatus::Concluded && progress.decision == Some(true) {
-        crate::licences::issue_for_case(state, &case, &item, today).await?
+        crate::licences::issue_for_case(app, &case, &item, today).await?
     } else {
         None
     };
@@ -561,43 +520,39 @@ pub async fn act(
         licence: licence.as_ref(),
         notice_breach,
     };
-    match state
-        .store
-        .record_case_action(state.clock.now(), &change)
-        .await
-    {
-        Err(StoreError::Conflict(_)) => Err(WebError::Conflict {
-            code: "case_transition",
-            detail: "该办件刚被他人处理，请刷新后再试".into(),
-        }),
+    match app.store.record_case_action(app.clock.now(), &change).await {
+        Err(StoreError::Conflict(_)) => Err(AppError::refused("该办件刚被他人处理，请刷新后再试")),
         other => Ok(other?),
     }
 }
 
 /// Recounts the due dates of every case whose clock runs, after the calendar changed.
 /// Returns how many were recounted.
-pub async fn recount_open_cases(state: &AppState) -> Result<usize, WebError> {
-    let cal = state.calendar.get();
-    let today = today(state);
+pub async fn recount_open_cases(app: &App) -> Result<usize, AppError> {
+    let cal = app.calendar.get();
+    let today = today(app);
     let mut n = 0;
     let started: Vec<CaseStatus> = CaseStatus::ALL
         .into_iter()
         .filter(|s| s.clock_started())
         .collect();
-    for case in state.store.cases_in(&started, None, i64::MAX).await? {
-        let events = state.store.case_events(&case.id).await?;
+    for case in app
+        .store
+        .cases_in(&started, &tongban_domain::authz::Scope::All, i64::MAX)
+        .await?
+    {
+        let events = app.store.case_events(&case.id).await?;
         let (Some(accepted), stops) = clock_from_events(&events, today) else {
             continue;
         };
-        let item = state.store.item_version_for_case(&case.id).await?;
+        let item = app.store.item_version_for_case(&case.id).await?;
         let count = |limit: &TimeLimit| match limit.unit {
             TimeUnit::WorkingDays => {
                 tongban_domain::case::due_date(&cal, accepted, limit.days, &stops)
             }
             TimeUnit::NaturalDays => due(&cal, accepted, limit),
         };
-        state
-            .store
+        app.store
             .set_case_dues(
                 &case.id,
                 count(&item.statutory_limit),

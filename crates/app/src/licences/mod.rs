@@ -13,7 +13,14 @@ use tongban_domain::licence::{
 use tongban_domain::seal::{self, SealSecret};
 use tongban_store::{KeyStore, LicenceRecord, NewLicence, Store, StoreError};
 
-use crate::WebError;
+use crate::AppError;
+
+mod queries;
+
+pub use queries::{
+    LicenceView, judge, labelled_fields, own, present_own, put_type, revoke, seal_keys, status,
+    types, view_own,
+};
 
 /// The platform's own seal: licences imported from other systems and presentation codes.
 pub const PLATFORM_ORG: &str = "PLATFORM";
@@ -25,7 +32,7 @@ pub async fn sealing_key(
     keys: &KeyStore,
     org_code: &str,
     now: DateTime<Utc>,
-) -> Result<(String, SealSecret), WebError> {
+) -> Result<(String, SealSecret), AppError> {
     if let Some(current) = store.current_seal_key(org_code).await?
         && let Some(secret) = keys.load(&current.key_id)?
     {
@@ -42,7 +49,7 @@ pub async fn create_key(
     org_code: &str,
     now: DateTime<Utc>,
     actor: &str,
-) -> Result<(String, SealSecret), WebError> {
+) -> Result<(String, SealSecret), AppError> {
     let secret = SealSecret::generate();
     let public = secret.public_hex();
     let key_id = seal::key_id(
@@ -65,7 +72,7 @@ pub async fn seal_licence(
     org_code: &str,
     licence: Licence,
     now: DateTime<Utc>,
-) -> Result<SealedLicence, WebError> {
+) -> Result<SealedLicence, AppError> {
     let (key_id, secret) = sealing_key(store, keys, org_code, now).await?;
     Ok(SealedLicence {
         seal: Seal::new(&key_id, &secret, &licence.canonical()),
@@ -76,23 +83,23 @@ pub async fn seal_licence(
 /// The licence a concluding case issues (谁办理、谁入库), when its item's outcome is a
 /// licence type of the catalog; sealed by the handling department.
 pub async fn issue_for_case(
-    state: &crate::AppState,
+    app: &crate::App,
     case: &tongban_store::CaseRecord,
     item: &tongban_domain::catalog::ServiceItem,
     today: NaiveDate,
-) -> Result<Option<NewLicence>, WebError> {
+) -> Result<Option<NewLicence>, AppError> {
     let Some(type_name) = &item.outcome.licence_type else {
         return Ok(None);
     };
-    let types = state.store.licence_types().await?;
+    let types = app.store.licence_types().await?;
     let Some(ty) = types.iter().find(|t| &t.name == type_name) else {
         tracing::warn!(licence_type = %type_name, "outcome licence type is not in the catalog");
         return Ok(None);
     };
-    let org = state.store.org_unit(&case.org_unit_id).await?;
+    let org = app.store.org_unit(&case.org_unit_id).await?;
     let issuer_code = org.credit_code.clone().unwrap_or_default();
-    let holder = state.store.account(&case.applicant_id).await?;
-    let serial = state
+    let holder = app.store.account(&case.applicant_id).await?;
+    let serial = app
         .store
         .next_licence_serial(&ty.code, &issuer_code)
         .await?;
@@ -117,14 +124,7 @@ pub async fn issue_for_case(
             .map(|d| d.format("%Y-%m-%d").to_string()),
         case_no: Some(case.case_no.clone()),
     };
-    let sealed = seal_licence(
-        &state.store,
-        &state.keys,
-        &org.code,
-        licence,
-        state.clock.now(),
-    )
-    .await?;
+    let sealed = seal_licence(&app.store, &app.keys, &org.code, licence, app.clock.now()).await?;
     Ok(Some(NewLicence {
         sealed,
         case_id: Some(case.id.clone()),
@@ -143,7 +143,7 @@ impl PublicKeys {
         &self,
         store: &Store,
         ids: &[&str],
-    ) -> Result<Arc<BTreeMap<String, String>>, WebError> {
+    ) -> Result<Arc<BTreeMap<String, String>>, AppError> {
         let current = self.0.read().map(|k| k.clone()).unwrap_or_default();
         if ids.iter().all(|id| current.contains_key(*id)) {
             return Ok(current);
@@ -165,16 +165,16 @@ impl PublicKeys {
 
 /// A holder's licences with the verdict on each today.
 pub async fn wallet(
-    state: &crate::AppState,
+    app: &crate::App,
     holder_id: &str,
-) -> Result<Vec<(LicenceRecord, Verdict)>, WebError> {
-    let records = state.store.licences_of_holder(holder_id).await?;
+) -> Result<Vec<(LicenceRecord, Verdict)>, AppError> {
+    let records = app.store.licences_of_holder(holder_id).await?;
     let ids: Vec<&str> = records
         .iter()
         .map(|r| r.sealed.seal.key_id.as_str())
         .collect();
-    let keys = state.seal_keys.covering(&state.store, &ids).await?;
-    let today = crate::cases::today(state);
+    let keys = app.seal_keys.covering(&app.store, &ids).await?;
+    let today = crate::cases::today(app);
     Ok(records
         .into_iter()
         .map(|r| {
@@ -189,41 +189,69 @@ pub async fn wallet(
         .collect())
 }
 
-/// The licences a holder validly holds now: what applications may reuse.
-pub async fn valid_licences(
-    state: &crate::AppState,
-    holder_id: &str,
-) -> Result<Vec<SealedLicence>, WebError> {
-    Ok(wallet(state, holder_id)
-        .await?
-        .into_iter()
-        .filter(|(_, v)| *v == Verdict::Valid)
-        .map(|(r, _)| r.sealed)
-        .collect())
-}
-
 /// What an application by `holder_id` for `item` may reuse: the materials held licences
 /// stand for (免提交), and form data read from them (免填写) as (label, value, licence).
+///
+/// The library's own records are trusted for their standing (revoked, expired); only the
+/// licences the application actually attaches have their seals checked, once each, so the
+/// cost follows what the item needs rather than the size of the wallet.
 pub async fn reuse(
-    state: &crate::AppState,
+    app: &crate::App,
     holder_id: &str,
     item: &tongban_domain::catalog::ServiceItem,
     situation: Option<&str>,
-) -> Result<Reuse, WebError> {
-    let held = valid_licences(state, holder_id).await?;
-    let plain: Vec<Licence> = held.iter().map(|s| s.licence.clone()).collect();
-    let waived = tongban_domain::licence::waivers(item, situation, &plain);
-    let prefilled = if waived.is_empty() {
-        Vec::new()
-    } else {
-        let types = state.store.licence_types().await?;
-        tongban_domain::licence::prefill(&types, &plain, &waived)
-    };
-    Ok(Reuse {
-        held,
-        waived,
-        prefilled,
-    })
+) -> Result<Reuse, AppError> {
+    let today = app.today();
+    let mut held: Vec<SealedLicence> = app
+        .store
+        .licences_of_holder(holder_id)
+        .await?
+        .into_iter()
+        .filter(|r| {
+            tongban_domain::licence::standing(&r.sealed.licence, r.revoked(), today)
+                == Verdict::Valid
+        })
+        .map(|r| r.sealed)
+        .collect();
+    loop {
+        let plain: Vec<Licence> = held.iter().map(|s| s.licence.clone()).collect();
+        let waived = tongban_domain::licence::waivers(item, situation, &plain);
+        let used: Vec<&SealedLicence> = held
+            .iter()
+            .filter(|h| {
+                waived
+                    .iter()
+                    .any(|w| w.licence_identifier == h.licence.identifier)
+            })
+            .collect();
+        let ids: Vec<&str> = used.iter().map(|u| u.seal.key_id.as_str()).collect();
+        let keys = app.seal_keys.covering(&app.store, &ids).await?;
+        let forged: Vec<String> = used
+            .iter()
+            .filter(|u| {
+                !keys
+                    .get(&u.seal.key_id)
+                    .is_some_and(|k| u.seal.verifies(k, &u.licence.canonical()))
+            })
+            .map(|u| u.licence.identifier.clone())
+            .collect();
+        if forged.is_empty() {
+            let prefilled = if waived.is_empty() {
+                Vec::new()
+            } else {
+                let types = app.store.licence_types().await?;
+                tongban_domain::licence::prefill(&types, &plain, &waived)
+            };
+            return Ok(Reuse {
+                held,
+                waived,
+                prefilled,
+            });
+        }
+        // A record whose seal fails is never attached; the material is asked for instead.
+        tracing::error!(licences = ?forged, "stored licence seal does not verify");
+        held.retain(|h| !forged.contains(&h.licence.identifier));
+    }
 }
 
 /// Reuse of held licences in one application.
@@ -263,17 +291,14 @@ impl Reuse {
 }
 
 /// A presentation of one of the holder's licences, sealed by the platform.
-pub async fn present(
-    state: &crate::AppState,
-    record: LicenceRecord,
-) -> Result<Presentation, WebError> {
-    let now = state.clock.now();
-    let (key_id, secret) = sealing_key(&state.store, &state.keys, PLATFORM_ORG, now).await?;
+pub async fn present(app: &crate::App, record: LicenceRecord) -> Result<Presentation, AppError> {
+    let now = app.clock.now();
+    let (key_id, secret) = sealing_key(&app.store, &app.keys, PLATFORM_ORG, now).await?;
     Ok(Presentation::new(record.sealed, now, &key_id, &secret))
 }
 
 /// What a verifier is told about a presentation.
-#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone)]
 pub struct VerifyOutcome {
     pub valid: bool,
     /// `valid`, `expired`, `revoked`, `forged` or `presentation_expired`.
@@ -292,10 +317,7 @@ pub struct VerifyOutcome {
 }
 
 /// Checks a QR payload against the published keys and the library's revocations.
-pub async fn verify_payload(
-    state: &crate::AppState,
-    payload: &str,
-) -> Result<VerifyOutcome, WebError> {
+pub async fn verify_payload(app: &crate::App, payload: &str) -> Result<VerifyOutcome, AppError> {
     let forged = |status: Verdict| VerifyOutcome {
         valid: false,
         status: status.as_str().to_owned(),
@@ -311,39 +333,49 @@ pub async fn verify_payload(
     let Ok(p) = Presentation::decode(payload) else {
         return Ok(forged(Verdict::Forged));
     };
-    let keys = state
+    let keys = app
         .seal_keys
         .covering(
-            &state.store,
+            &app.store,
             &[p.sealed.seal.key_id.as_str(), p.proof.key_id.as_str()],
         )
         .await?;
-    let revoked = match state.store.licence(&p.sealed.licence.identifier).await {
+    let revoked = match app.store.licence(&p.sealed.licence.identifier).await {
         Ok(r) => r.revoked(),
         Err(StoreError::NotFound) => false,
         Err(e) => return Err(e.into()),
     };
-    let v = p.check(|id| keys.get(id).cloned(), revoked, state.clock.now());
+    let v = p.check(|id| keys.get(id).cloned(), revoked, app.clock.now());
     if v == Verdict::Forged {
         return Ok(forged(v));
     }
-    let l = &p.sealed.licence;
-    Ok(VerifyOutcome {
-        valid: v == Verdict::Valid,
-        status: v.as_str().to_owned(),
-        status_code: v.status_code().to_owned(),
-        status_label: v.label().to_owned(),
-        issuer: Some(l.issuer_name.clone()),
-        licence_name: Some(l.type_name.clone()),
-        identifier: Some(l.identifier.clone()),
-        holder: Some(format!(
-            "{}（{}）",
-            tongban_domain::mask::mask_name(&l.holder_name),
-            tongban_domain::mask::mask_id_number(&l.holder_id)
-        )),
-        valid_until: l.valid_until.clone(),
-        presented_until: Some(p.until.clone()),
-    })
+    Ok(VerifyOutcome::of(
+        &p.sealed.licence,
+        v,
+        Some(p.until.clone()),
+    ))
+}
+
+impl VerifyOutcome {
+    /// What a verifier is told of `l` under verdict `v`: the holder masked.
+    pub fn of(l: &Licence, v: Verdict, presented_until: Option<String>) -> Self {
+        VerifyOutcome {
+            valid: v == Verdict::Valid,
+            status: v.as_str().to_owned(),
+            status_code: v.status_code().to_owned(),
+            status_label: v.label().to_owned(),
+            issuer: Some(l.issuer_name.clone()),
+            licence_name: Some(l.type_name.clone()),
+            identifier: Some(l.identifier.clone()),
+            holder: Some(format!(
+                "{}（{}）",
+                tongban_domain::mask::mask_name(&l.holder_name),
+                tongban_domain::mask::mask_id_number(&l.holder_id)
+            )),
+            valid_until: l.valid_until.clone(),
+            presented_until,
+        }
+    }
 }
 
 /// A licence another system issued, as it reports it.
@@ -359,13 +391,13 @@ pub struct Imported {
 /// Records a licence another system issued (e.g. a 居民身份证 or 营业执照), sealed by the
 /// platform as received from that system.
 pub async fn import_licence(
-    store: &Store,
-    keys: &KeyStore,
-    now: DateTime<Utc>,
+    app: &crate::App,
     actor: &str,
     ty: &LicenceType,
     imported: Imported,
-) -> Result<SealedLicence, WebError> {
+) -> Result<SealedLicence, AppError> {
+    let (store, keys, now) = (&app.store, &app.keys, app.clock.now());
+    let platform_code = || app.settings.platform_credit_code.clone();
     let Imported {
         holder_name,
         holder_id,
@@ -413,15 +445,12 @@ pub async fn import_licence(
     Ok(sealed)
 }
 
-/// The platform's body code (the Approval Services Bureau's, as the platform's operator).
-pub fn platform_code() -> String {
-    tongban_store::demo::demo_credit_code(1)
-}
-
 /// Licence types for the demonstration: every licence the demo catalog's items issue,
 /// defined by the issuing department, and the ones its materials ask for that are issued
 /// elsewhere; then the demo citizen's and enterprise's licences from elsewhere.
-pub async fn load_demo(store: &Store, keys: &KeyStore, now: DateTime<Utc>) -> Result<(), WebError> {
+pub async fn load_demo(app: &crate::App) -> Result<(), AppError> {
+    let (store, now) = (&app.store, app.clock.now());
+    let platform_code = || app.settings.platform_credit_code.clone();
     let items = store.published_items().await?;
     let mut types: Vec<LicenceType> = Vec::new();
     for p in &items {
@@ -455,7 +484,11 @@ pub async fn load_demo(store: &Store, keys: &KeyStore, now: DateTime<Utc>) -> Re
                 && !types.iter().any(|t| &t.name == licence_type)
             {
                 external += 1;
-                types.push(external_type(licence_type, external));
+                types.push(external_type(
+                    &app.settings.platform_credit_code,
+                    licence_type,
+                    external,
+                ));
             }
         }
     }
@@ -487,9 +520,7 @@ pub async fn load_demo(store: &Store, keys: &KeyStore, now: DateTime<Utc>) -> Re
     ] {
         if let Some(t) = by_name(ty) {
             import_licence(
-                store,
-                keys,
-                now,
+                app,
                 "system",
                 &t,
                 Imported {
@@ -536,10 +567,10 @@ fn validity_of(name: &str) -> u32 {
     }
 }
 
-fn external_type(name: &str, n: u32) -> LicenceType {
+fn external_type(platform_code: &str, name: &str, n: u32) -> LicenceType {
     let organisation = matches!(name, "营业执照" | "建设工程规划许可证");
     LicenceType {
-        code: format!("{}{n:03}", platform_code()),
+        code: format!("{platform_code}{n:03}"),
         name: name.to_owned(),
         issuer_org: None,
         issuer_name: "外地或上级发证机关（经接口导入）".to_owned(),

@@ -1,0 +1,406 @@
+//! Accounts and sessions as use cases: registering an applicant, logging in with
+//! throttling, tokens and who an account acts as.
+//!
+//! Tokens are 32 random bytes; only their SM3 digest is stored. Login attempts are throttled
+//! per account and per address through counts in the database, so every instance agrees.
+
+use base64::Engine;
+use chrono::Duration;
+use rand::RngCore;
+use sm3::{Digest, Sm3};
+use tongban_domain::account::AccountKind;
+use tongban_domain::audit::AuditEvent;
+use tongban_domain::authz::Principal;
+use tongban_domain::mask::mask_id_number;
+use tongban_domain::password::{decoy_hash, verify_password};
+use tongban_domain::throttle::Decision;
+use tongban_store::{Account, NewSession, Session, SessionKind, StoreError};
+
+use crate::{App, AppError};
+
+/// Who is acting: the principal the permission table reads, and the account behind it.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub principal: Principal,
+    pub account: Option<Account>,
+}
+
+impl Actor {
+    pub fn anonymous() -> Self {
+        Actor {
+            principal: Principal::Anonymous,
+            account: None,
+        }
+    }
+
+    /// The actor of a signed-in account.
+    pub fn of(account: Account) -> Self {
+        Actor {
+            principal: principal_of(&account),
+            account: Some(account),
+        }
+    }
+
+    /// The account, or `Unauthorized`.
+    pub fn account(&self) -> Result<&Account, AppError> {
+        self.account.as_ref().ok_or(AppError::Unauthorized)
+    }
+}
+
+/// The account and session a token opens, if it is live.
+pub async fn session_of_token(
+    app: &App,
+    token: &str,
+) -> Result<Option<(Session, Account)>, AppError> {
+    match app
+        .store
+        .live_session(app.clock.now(), &token_hash(token))
+        .await
+    {
+        Ok(found) => Ok(Some(found)),
+        Err(StoreError::NotFound) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The digest under which a token is stored.
+pub fn token_hash(token: &str) -> String {
+    Sm3::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// A new unguessable token.
+pub fn new_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// A random 16-byte salt for password hashing.
+pub fn new_salt() -> [u8; 16] {
+    let mut salt = [0u8; 16];
+    rand::rng().fill_bytes(&mut salt);
+    salt
+}
+
+pub fn principal_of(account: &Account) -> Principal {
+    match (account.kind, account.role) {
+        (AccountKind::Citizen, _) => Principal::Citizen {
+            account_id: account.id.clone(),
+        },
+        (AccountKind::Enterprise, _) => Principal::Enterprise {
+            account_id: account.id.clone(),
+        },
+        (AccountKind::Staff, Some(role)) => Principal::Staff {
+            account_id: account.id.clone(),
+            role,
+            org_path: account.org_path.clone().unwrap_or_default(),
+        },
+        // A staff account without a role holds no rights at all.
+        (AccountKind::Staff, None) => Principal::Anonymous,
+    }
+}
+
+/// Checks credentials with throttling; on success opens a session of `kind` and returns its
+/// token. Failures are counted per login and per address; a correct password while locked
+/// is still refused.
+pub async fn log_in(
+    app: &App,
+    login: &str,
+    password: &str,
+    address: &str,
+    kind: SessionKind,
+    label: &str,
+) -> Result<(String, Session, Account), AppError> {
+    let now = app.clock.now();
+    let policy = app.settings.throttle;
+    let login = login.trim().to_ascii_uppercase();
+    let account_key = format!("login:{login}");
+    let address_key = format!("addr:{address}");
+    for (key, limit) in [
+        (&account_key, policy.per_account),
+        (&address_key, policy.per_address),
+    ] {
+        let failures = app.store.login_failures(key).await?;
+        if let Decision::Locked { retry_after } = policy.decide(failures, limit, now) {
+            return Err(AppError::TooManyAttempts {
+                minutes: retry_after.num_minutes().max(1),
+            });
+        }
+    }
+    // Staff user names are lower-case; ID numbers and credit codes upper-case.
+    let account = match app.store.account_by_login(&login).await {
+        Ok(a) => Some(a),
+        Err(StoreError::NotFound) => match app
+            .store
+            .account_by_login(&login.to_ascii_lowercase())
+            .await
+        {
+            Ok(a) => Some(a),
+            Err(StoreError::NotFound) => None,
+            Err(e) => return Err(e.into()),
+        },
+        Err(e) => return Err(e.into()),
+    };
+    let stored = account
+        .as_ref()
+        .map(|a| a.password_hash.clone())
+        .unwrap_or_else(|| decoy_hash().to_owned());
+    let candidate = password.to_owned();
+    let ok = tokio::task::spawn_blocking(move || verify_password(&candidate, &stored))
+        .await
+        .map_err(AppError::internal)?;
+    match account {
+        Some(account) if ok && !account.disabled => {
+            app.store.clear_login_failures(&account_key).await?;
+            let token = new_token();
+            let session = app
+                .store
+                .create_session(
+                    now,
+                    &NewSession {
+                        token_hash: token_hash(&token),
+                        account_id: account.id.clone(),
+                        kind,
+                        label: label.chars().take(120).collect(),
+                        address: address.to_owned(),
+                        expires_at: now + session_lifetime(kind),
+                    },
+                )
+                .await?;
+            Ok((token, session, account))
+        }
+        _ => {
+            // Failed logins are security events: on the trail, with the login masked.
+            app.store
+                .append_audit(
+                    now,
+                    AuditEvent::new(
+                        "anonymous",
+                        "session.login_failed",
+                        format!("login:{}", mask_id_number(&login)),
+                        address,
+                    ),
+                )
+                .await?;
+            for key in [&account_key, &address_key] {
+                let failures = app.store.login_failures(key).await?;
+                app.store
+                    .set_login_failures(key, policy.record_failure(failures, now))
+                    .await?;
+            }
+            Err(AppError::InvalidCredentials)
+        }
+    }
+}
+
+/// How long a session lives: a working day for browsers, a month for the mobile app, a year
+/// for integrating systems (which are revoked explicitly).
+pub fn session_lifetime(kind: SessionKind) -> Duration {
+    match kind {
+        SessionKind::Web => Duration::hours(12),
+        SessionKind::Bearer => Duration::days(30),
+        SessionKind::Api => Duration::days(365),
+    }
+}
+
+/// Creates an applicant account from a validated registration. A taken number is a
+/// `Conflict` naming the field it belongs to.
+pub async fn register(
+    app: &App,
+    reg: tongban_domain::account::Registration,
+) -> Result<Account, AppError> {
+    use tongban_domain::account::Registration;
+    let (password, new) = match reg {
+        Registration::Citizen {
+            name,
+            id_number,
+            phone,
+            password,
+        } => (
+            password,
+            tongban_store::NewAccount {
+                kind: AccountKind::Citizen,
+                login: id_number.as_str().to_owned(),
+                name,
+                phone: Some(phone.as_str().to_owned()),
+                legal_representative: None,
+                org_unit_code: None,
+                role: None,
+                password_hash: String::new(),
+            },
+        ),
+        Registration::Enterprise {
+            name,
+            credit_code,
+            legal_representative,
+            phone,
+            password,
+        } => (
+            password,
+            tongban_store::NewAccount {
+                kind: AccountKind::Enterprise,
+                login: credit_code.as_str().to_owned(),
+                name,
+                phone: Some(phone.as_str().to_owned()),
+                legal_representative: Some(legal_representative),
+                org_unit_code: None,
+                role: None,
+                password_hash: String::new(),
+            },
+        ),
+    };
+    let kind = new.kind;
+    let password_hash = hash_password(password).await?;
+    match app
+        .store
+        .create_account(
+            app.clock.now(),
+            "",
+            &tongban_store::NewAccount {
+                password_hash,
+                ..new
+            },
+        )
+        .await
+    {
+        Err(StoreError::Conflict(_)) => Err(AppError::Conflict {
+            code: "already_registered",
+            detail: match kind {
+                AccountKind::Enterprise => "该统一社会信用代码已注册，请直接登录".into(),
+                _ => "该身份证号码已注册，请直接登录".into(),
+            },
+        }),
+        other => Ok(other?),
+    }
+}
+
+/// Argon2id off the async threads: it is deliberately slow.
+pub async fn hash_password(password: tongban_domain::codes::Password) -> Result<String, AppError> {
+    let salt = new_salt();
+    tokio::task::spawn_blocking(move || tongban_domain::password::hash_password(&password, &salt))
+        .await
+        .map_err(AppError::internal)
+}
+
+/// Argon2id with a fresh random salt, on the calling thread (for the command line and demo
+/// seeding, where nothing else waits).
+pub fn random_salt_hash(p: &tongban_domain::codes::Password) -> String {
+    tongban_domain::password::hash_password(p, &new_salt())
+}
+
+/// Ends one of the actor's own sessions (logging out, or revoking a device).
+pub async fn revoke_session(app: &App, actor: &Actor, session_id: &str) -> Result<(), AppError> {
+    let account = actor.account()?;
+    Ok(app
+        .store
+        .revoke_session(app.clock.now(), &account.id, session_id)
+        .await?)
+}
+
+/// The actor's live sessions.
+pub async fn sessions(app: &App, actor: &Actor) -> Result<Vec<Session>, AppError> {
+    let account = actor.account()?;
+    Ok(app.store.sessions_of(app.clock.now(), &account.id).await?)
+}
+
+/// The actor's in-app messages, newest first.
+pub async fn messages(app: &App, actor: &Actor) -> Result<Vec<tongban_store::Message>, AppError> {
+    let account = actor.account()?;
+    Ok(app.store.messages_of(&account.id, 100).await?)
+}
+
+/// People whose name or number matches, for staff who may see personal data (masked by the
+/// page). Fewer than two characters finds nothing.
+pub async fn find_people(
+    app: &App,
+    actor: &Actor,
+    query: &str,
+) -> Result<Vec<tongban_store::PersonSummary>, AppError> {
+    actor
+        .principal
+        .capability(tongban_domain::authz::Permission::ViewPersonalData)?;
+    let q = query.trim();
+    if q.chars().count() < 2 {
+        return Err(AppError::field(
+            "q",
+            "too_short",
+            "请至少输入两个字，或完整的证件号码",
+        ));
+    }
+    Ok(app.store.find_people(q, 50).await?)
+}
+
+/// A person's whole record; the opening is audited.
+pub async fn open_person(app: &App, actor: &Actor, id: &str) -> Result<Account, AppError> {
+    let cap = actor
+        .principal
+        .capability(tongban_domain::authz::Permission::ViewPersonalData)?;
+    let account = app
+        .store
+        .open_personal_record(app.clock.now(), cap.actor(), id)
+        .await?;
+    tracing::info!(viewer = %cap.actor(), target = %account.id, "personal record opened");
+    Ok(account)
+}
+
+/// A new staff account, as the bureau enters it.
+#[derive(Debug, Default, Clone)]
+pub struct NewStaff {
+    pub username: String,
+    pub name: String,
+    pub password: String,
+    pub role: String,
+    pub org_code: String,
+}
+
+/// Creates a staff account: every field checked at once, a taken user name or an unknown
+/// unit reported on its field.
+pub async fn create_staff(app: &App, actor: &Actor, form: &NewStaff) -> Result<Account, AppError> {
+    use tongban_domain::account::Role;
+    use tongban_domain::codes::{Password, Username};
+    use tongban_domain::validation::required_text;
+    let cap = actor
+        .principal
+        .capability(tongban_domain::authz::Permission::ManageStaff)?;
+    let mut errors = tongban_domain::ValidationErrors::new();
+    let username = errors.check("username", Username::parse(&form.username));
+    let name = errors.check("name", required_text(&form.name, 40));
+    let password = errors.check("password", Password::parse(&form.password));
+    let role = Role::parse(&form.role);
+    if role.is_none() {
+        errors.add("role", "required", "请选择角色");
+    }
+    if form.org_code.is_empty() {
+        errors.add("org_code", "required", "请选择所属单位");
+    }
+    let (Some(username), Some(name), Some(password), Some(role), true) =
+        (username, name, password, role, errors.is_empty())
+    else {
+        return Err(errors.into());
+    };
+    let new = tongban_store::NewAccount {
+        kind: AccountKind::Staff,
+        login: username.as_str().to_owned(),
+        name,
+        phone: None,
+        legal_representative: None,
+        org_unit_code: Some(form.org_code.clone()),
+        role: Some(role),
+        password_hash: hash_password(password).await?,
+    };
+    match app
+        .store
+        .create_account(app.clock.now(), cap.actor(), &new)
+        .await
+    {
+        Ok(a) => Ok(a),
+        Err(StoreError::Conflict(_)) => {
+            Err(AppError::field("username", "taken", "该用户名已被使用"))
+        }
+        Err(StoreError::Config(_)) => Err(AppError::field("org_code", "unknown", "所选单位不存在")),
+        Err(e) => Err(e.into()),
+    }
+}

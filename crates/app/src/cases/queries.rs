@@ -1,0 +1,323 @@
+//! What people read about cases: an applicant's own cases, a case file with everything on
+//! it, the one-time notices, staff inboxes and the time-limit follow-up. Each query checks
+//! who is asking before it reads.
+
+use std::sync::Arc;
+
+use tongban_domain::authz::{Permission, Scope};
+use tongban_domain::case::{CaseAction, CaseStatus, Urgency, urgency};
+use tongban_domain::catalog::ServiceItem;
+use tongban_store::{Account, CaseEvent, CaseRecord, FollowUp, LicenceRecord, MaterialRecord};
+
+use super::{DueExplanation, can_view, explain_promised};
+use crate::{Actor, App, AppError};
+
+/// A case with everything recorded on it.
+#[derive(Debug)]
+pub struct CaseFile {
+    pub case: CaseRecord,
+    pub applicant: Account,
+    pub events: Vec<CaseEvent>,
+    pub materials: Vec<MaterialRecord>,
+    /// Licences issued on the case.
+    pub licences: Vec<LicenceRecord>,
+    /// The implementation list the case was filed under.
+    pub version: ServiceItem,
+    /// The item as published now, if it still is.
+    pub published: Option<Arc<ServiceItem>>,
+    pub explanation: Option<DueExplanation>,
+    /// The clerk who took the application at a window (首问责任人).
+    pub first_responder: Option<String>,
+    /// Owed 容缺 materials are past their date.
+    pub deficiency_late: bool,
+}
+
+/// Who is reading a case file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reader {
+    /// The applicant, on their tracking page: their own cases only.
+    Applicant,
+    /// Staff whose work the case falls in.
+    Staff,
+}
+
+/// The cases the actor applied for, newest first.
+pub async fn mine(app: &App, actor: &Actor) -> Result<Vec<CaseRecord>, AppError> {
+    let account = actor.account()?;
+    Ok(app.store.cases_of_applicant(&account.id).await?)
+}
+
+/// The case numbered `case_no`, if `reader` may see it; anyone else is told it does not
+/// exist.
+pub async fn readable(
+    app: &App,
+    actor: &Actor,
+    case_no: &str,
+    reader: Reader,
+) -> Result<CaseRecord, AppError> {
+    let case = app.store.case_by_no(case_no).await?;
+    let may = match reader {
+        Reader::Applicant => actor
+            .account
+            .as_ref()
+            .is_some_and(|a| a.id == case.applicant_id),
+        Reader::Staff => {
+            can_view(actor, &case)
+                && actor
+                    .principal
+                    .capability(Permission::StaffWorkbench)
+                    .is_ok()
+        }
+    };
+    if may {
+        Ok(case)
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+/// Everything on one case, for `reader`.
+pub async fn file(
+    app: &App,
+    actor: &Actor,
+    case_no: &str,
+    reader: Reader,
+) -> Result<CaseFile, AppError> {
+    let case = readable(app, actor, case_no, reader).await?;
+    let events = app.store.case_events(&case.id).await?;
+    let version = app.store.item_version_for_case(&case.id).await?;
+    let applicant = app.store.account(&case.applicant_id).await?;
+    let first_responder = match &case.first_responder {
+        Some(id) => Some(app.store.account(id).await?.name),
+        None => None,
+    };
+    Ok(CaseFile {
+        explanation: explain_promised(app, &events, &version),
+        materials: app.store.case_materials(&case.id).await?,
+        licences: app.store.licences_of_case(&case.id).await?,
+        published: app.catalog.get().get(&case.implementation_code),
+        deficiency_late: deficiency_late(app, &case),
+        first_responder,
+        applicant,
+        events,
+        version,
+        case,
+    })
+}
+
+/// Whether materials owed under deficiency acceptance are past their date.
+pub fn deficiency_late(app: &App, case: &CaseRecord) -> bool {
+    let today = app.today();
+    case.deficiency_due
+        .as_deref()
+        .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+        .is_some_and(|d| d < today)
+}
+
+/// The events of a case the actor may read.
+pub async fn events(
+    app: &App,
+    actor: &Actor,
+    case_no: &str,
+    reader: Reader,
+) -> Result<(CaseRecord, Vec<CaseEvent>), AppError> {
+    let case = readable(app, actor, case_no, reader).await?;
+    let events = app.store.case_events(&case.id).await?;
+    Ok((case, events))
+}
+
+/// The one-time notices of a case (时间, items), oldest first, with the applicant and the
+/// item's consultation phone, for the printable 一次性告知书.
+#[derive(Debug)]
+pub struct Notices {
+    pub case: CaseRecord,
+    pub applicant: Account,
+    pub notices: Vec<(chrono::DateTime<chrono::Utc>, Vec<String>)>,
+    pub consult_phone: String,
+}
+
+pub async fn notices(app: &App, actor: &Actor, case_no: &str) -> Result<Notices, AppError> {
+    let case = app.store.case_by_no(case_no).await?;
+    if !can_view(actor, &case) {
+        return Err(AppError::NotFound);
+    }
+    let notices: Vec<_> = app
+        .store
+        .case_events(&case.id)
+        .await?
+        .into_iter()
+        .filter_map(|e| match serde_json::from_str::<CaseAction>(&e.detail) {
+            Ok(CaseAction::IssueNotice { items }) => Some((e.at, items)),
+            _ => None,
+        })
+        .collect();
+    if notices.is_empty() {
+        return Err(AppError::NotFound);
+    }
+    Ok(Notices {
+        applicant: app.store.account(&case.applicant_id).await?,
+        consult_phone: app
+            .store
+            .item_version_for_case(&case.id)
+            .await?
+            .consult_phone,
+        notices,
+        case,
+    })
+}
+
+/// A staff inbox: what the actor's role works on, soonest due first.
+#[derive(Debug)]
+pub struct Inbox {
+    pub title: &'static str,
+    pub rows: Vec<(CaseRecord, Urgency)>,
+}
+
+pub async fn inbox(app: &App, actor: &Actor) -> Result<Inbox, AppError> {
+    use CaseStatus as S;
+    let p = &actor.principal;
+    p.capability(Permission::StaffWorkbench)?;
+    let (statuses, scope, title): (Vec<CaseStatus>, Scope, _) =
+        if p.capability(Permission::HandleIntake).is_ok() {
+            (
+                vec![S::Submitted, S::AwaitingSupplement, S::Concluded],
+                Scope::All,
+                "待受理、待补正和待送达的办件",
+            )
+        } else if let Ok(cap) = p.capability(Permission::ReviewCases) {
+            (
+                vec![S::Accepted, S::InReview, S::SpecialProcedure, S::Decided],
+                cap.scope().clone(),
+                "本部门待审查和待办结的办件",
+            )
+        } else {
+            // Legality reviewers and supervisors read everything open, to follow up on delays.
+            let open = S::ALL.into_iter().filter(|s| !s.is_final()).collect();
+            (open, Scope::All, "全区在办件（只读）")
+        };
+    let cases = app.store.cases_in(&statuses, &scope, 500).await?;
+    let cal = app.calendar.get();
+    let today = app.today();
+    let warn = app.settings.due_soon_working_days;
+    let rows = cases
+        .into_iter()
+        .map(|c| {
+            let due =
+                chrono::NaiveDate::parse_from_str(&c.promised_due, "%Y-%m-%d").unwrap_or(today);
+            let u = urgency(&cal, due, today, warn);
+            (c, u)
+        })
+        .collect();
+    Ok(Inbox { title, rows })
+}
+
+/// One department's line on the time-limit follow-up.
+#[derive(Debug)]
+pub struct DepartmentDeadlines {
+    pub department: String,
+    pub open: usize,
+    pub due_soon: usize,
+    pub overdue: Vec<CaseRecord>,
+}
+
+/// 限时办结 follow-up within the actor's scope.
+#[derive(Debug)]
+pub struct Deadlines {
+    pub today: chrono::NaiveDate,
+    /// Most overdue first: that is where the bureau follows up.
+    pub departments: Vec<DepartmentDeadlines>,
+    /// Materials owed under 容缺受理, with whether the supply date has passed.
+    pub owed: Vec<(CaseRecord, bool)>,
+    /// Open commitment verifications, with their urgency.
+    pub verifications: Vec<(CaseRecord, Urgency)>,
+    /// Breaches of the one-time-notice rule per department.
+    pub breaches: Vec<(String, i64)>,
+}
+
+pub async fn deadlines(app: &App, actor: &Actor) -> Result<Deadlines, AppError> {
+    let cap = actor.principal.capability(Permission::ViewDeadlines)?;
+    let scope = cap.scope();
+    let started: Vec<CaseStatus> = CaseStatus::ALL
+        .into_iter()
+        .filter(|s| s.clock_started())
+        .collect();
+    let cal = app.calendar.get();
+    let today = app.today();
+    let warn = app.settings.due_soon_working_days;
+    let day = |d: &str| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap_or(today);
+    let mut departments: Vec<DepartmentDeadlines> = Vec::new();
+    for c in app.store.cases_in(&started, scope, 10_000).await? {
+        let u = urgency(&cal, day(&c.promised_due), today, warn);
+        let i = match departments.iter().position(|d| d.department == c.org_name) {
+            Some(i) => i,
+            None => {
+                departments.push(DepartmentDeadlines {
+                    department: c.org_name.clone(),
+                    open: 0,
+                    due_soon: 0,
+                    overdue: Vec::new(),
+                });
+                departments.len() - 1
+            }
+        };
+        let d = &mut departments[i];
+        d.open += 1;
+        match u {
+            Urgency::Overdue => d.overdue.push(c),
+            Urgency::DueSoon => d.due_soon += 1,
+            Urgency::Normal => {}
+        }
+    }
+    departments.sort_by(|a, b| {
+        (b.overdue.len(), b.due_soon, b.open).cmp(&(a.overdue.len(), a.due_soon, a.open))
+    });
+    let owed = app
+        .store
+        .cases_following_up(FollowUp::DeficiencyOwed, scope, 500)
+        .await?
+        .into_iter()
+        .map(|c| {
+            let late = c.deficiency_due.as_deref().is_some_and(|d| day(d) < today);
+            (c, late)
+        })
+        .collect();
+    let verifications = app
+        .store
+        .cases_following_up(FollowUp::Verification, scope, 500)
+        .await?
+        .into_iter()
+        .map(|c| {
+            let due = day(c.verification_due.as_deref().unwrap_or_default());
+            let u = urgency(&cal, due, today, warn);
+            (c, u)
+        })
+        .collect();
+    Ok(Deadlines {
+        today,
+        departments,
+        owed,
+        verifications,
+        breaches: app.store.notice_breach_counts(scope).await?,
+    })
+}
+
+/// A case as the API returns it: the record, its timeline and its materials.
+#[derive(Debug)]
+pub struct CaseView {
+    pub case: CaseRecord,
+    pub events: Vec<CaseEvent>,
+    pub materials: Vec<MaterialRecord>,
+}
+
+/// One case for the applicant or staff who may see it.
+pub async fn view(app: &App, actor: &Actor, case_no: &str) -> Result<CaseView, AppError> {
+    let case = app.store.case_by_no(case_no).await?;
+    if !can_view(actor, &case) {
+        return Err(AppError::NotFound);
+    }
+    Ok(CaseView {
+        events: app.store.case_events(&case.id).await?,
+        materials: app.store.case_materials(&case.id).await?,
+        case,
+    })
+}

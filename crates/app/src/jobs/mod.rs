@@ -1,0 +1,61 @@
+//! The background jobs every `serve` instance runs. Each is safe on any number of instances
+//! at once: claims are short-lived, updates are guarded, and refreshes only read.
+
+use std::time::Duration;
+
+use tokio::task::JoinHandle;
+
+use crate::App;
+use crate::notify::{NotificationSender, run_outbox_worker};
+
+/// Starts every job; abort the handles to stop them.
+pub fn spawn_all(app: &App, sender: Box<dyn NotificationSender>) -> Vec<JoinHandle<()>> {
+    vec![
+        tokio::spawn(prune_login_failures(app.clone())),
+        tokio::spawn(follow_publications(app.clone())),
+        tokio::spawn(expire_licences(app.clone())),
+        tokio::spawn(run_outbox_worker(app.clone(), sender)),
+    ]
+}
+
+/// Hourly clean-up of expired login-failure windows.
+async fn prune_login_failures(app: App) {
+    let mut tick = tokio::time::interval(Duration::from_secs(3600));
+    loop {
+        tick.tick().await;
+        let cutoff = app.clock.now() - chrono::Duration::hours(1);
+        if let Err(e) = app.store.prune_login_failures(cutoff).await {
+            tracing::warn!(error = %e, "pruning login failures failed");
+        }
+    }
+}
+
+/// Marks licences past their last valid day as expired (with audit rows), at start and
+/// hourly; verification already reports them expired by date in between.
+async fn expire_licences(app: App) {
+    let mut tick = tokio::time::interval(Duration::from_secs(3600));
+    loop {
+        tick.tick().await;
+        let now = app.clock.now();
+        match app.store.expire_licences(now, app.today()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(count = n, "licences expired"),
+            Err(e) => tracing::warn!(error = %e, "expiring licences failed"),
+        }
+    }
+}
+
+/// Picks up items published and holiday arrangements entered through other instances, so
+/// every instance answers the same within a few seconds.
+async fn follow_publications(app: App) {
+    let mut tick = tokio::time::interval(Duration::from_secs(5));
+    loop {
+        tick.tick().await;
+        if let Err(e) = app.catalog.refresh(&app.store).await {
+            tracing::warn!(error = %e, "catalog index refresh failed");
+        }
+        if let Err(e) = app.calendar.refresh(&app.store).await {
+            tracing::warn!(error = %e, "calendar refresh failed");
+        }
+    }
+}

@@ -1,0 +1,23 @@
+//! The case (办件) rules: its state machine, the one-time-notice rule, deadlines with clock
+//! stops for special procedures, and case numbers.
+//!
+//! This module decides, so that the same rules hold for online applications, window intake
+//! and the API; each seam has its own file: `status` (the state machine), `deadlines`,
+//! `window` (the person at a window), `notice`, `number` and `upload`.
+
+mod deadlines;
+mod notice;
+mod number;
+mod status;
+mod upload;
+mod window;
+
+pub use deadlines::*;
+pub use notice::*;
+pub use number::*;
+pub use status::*;
+pub use upload::*;
+pub use window::*;
+
+#[cfg(test)]
+mod tests;

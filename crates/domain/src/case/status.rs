@@ -1,0 +1,471 @@
+//! The case's state machine: its statuses, the actions taken on it and who takes them,
+//! what the item and the case's progress allow, and `transition`.
+
+use serde::Serialize;
+
+/// Where a case stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CaseStatus {
+    /// Applied, waiting for the intake decision.
+    Submitted,
+    /// A one-time notice (一次性告知) lists what is missing; waiting for the applicant.
+    AwaitingSupplement,
+    /// 受理: the clock runs.
+    Accepted,
+    /// A reviewer is examining it.
+    InReview,
+    /// 现场勘验 / 技术审查 / 听证论证: the clock stops.
+    SpecialProcedure,
+    /// Approved or denied, not yet concluded.
+    Decided,
+    /// 办结.
+    Concluded,
+    /// 送达: the result is in the applicant's hands.
+    Delivered,
+    /// 不予受理, with the legal reason.
+    Refused,
+    /// 撤回 by the applicant.
+    Withdrawn,
+    /// Approval on commitment revoked after a breach was found.
+    Revoked,
+}
+
+impl CaseStatus {
+    pub const ALL: [CaseStatus; 11] = [
+        Self::Submitted,
+        Self::AwaitingSupplement,
+        Self::Accepted,
+        Self::InReview,
+        Self::SpecialProcedure,
+        Self::Decided,
+        Self::Concluded,
+        Self::Delivered,
+        Self::Refused,
+        Self::Withdrawn,
+        Self::Revoked,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Submitted => "submitted",
+            Self::AwaitingSupplement => "awaiting_supplement",
+            Self::Accepted => "accepted",
+            Self::InReview => "in_review",
+            Self::SpecialProcedure => "special_procedure",
+            Self::Decided => "decided",
+            Self::Concluded => "concluded",
+            Self::Delivered => "delivered",
+            Self::Refused => "refused",
+            Self::Withdrawn => "withdrawn",
+            Self::Revoked => "revoked",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Submitted => "已提交，待受理",
+            Self::AwaitingSupplement => "待补正材料",
+            Self::Accepted => "已受理",
+            Self::InReview => "审查中",
+            Self::SpecialProcedure => "特别程序中（不计时）",
+            Self::Decided => "已作出决定",
+            Self::Concluded => "已办结",
+            Self::Delivered => "已送达",
+            Self::Refused => "不予受理",
+            Self::Withdrawn => "已撤回",
+            Self::Revoked => "已撤销",
+        }
+    }
+
+    /// No further handling, except revocation of a result.
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            Self::Delivered | Self::Refused | Self::Withdrawn | Self::Revoked
+        )
+    }
+
+    /// Whether the time limit is running.
+    pub fn clock_runs(self) -> bool {
+        matches!(self, Self::Accepted | Self::InReview | Self::Decided)
+    }
+
+    /// Accepted and not yet concluded: the due dates apply (a special procedure only
+    /// pauses them), so a calendar change recounts these.
+    pub fn clock_started(self) -> bool {
+        self.clock_runs() || self == Self::SpecialProcedure
+    }
+}
+
+/// Who may take an action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CaseActor {
+    Applicant,
+    /// Window clerk (intake, delivery).
+    Clerk,
+    /// Department reviewer (review, decision).
+    Reviewer,
+}
+
+/// What someone does to a case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum CaseAction {
+    Accept,
+    /// 容缺受理: accepted with acceptable materials missing, to be supplied by a deadline.
+    AcceptWithDeficiency {
+        missing: Vec<String>,
+    },
+    Refuse {
+        reason: String,
+    },
+    /// 一次性告知: everything missing or wrong, listed once.
+    IssueNotice {
+        items: Vec<String>,
+    },
+    /// The applicant supplies what the notice asked for: `supplied` names the materials
+    /// that came with this step (filled in from the files received, never from the caller's
+    /// word).
+    Supply {
+        #[serde(default, skip_deserializing)]
+        supplied: Vec<String>,
+    },
+    StartReview,
+    /// One review stage (初审, 复审 …) passed with the reviewer's opinion, where the item
+    /// has more than one; the last stage is the decision itself.
+    PassReviewStage {
+        opinion: String,
+    },
+    /// 退回 to an earlier step, with the reason on record.
+    ReturnForRework {
+        reason: String,
+    },
+    StartSpecialProcedure,
+    EndSpecialProcedure,
+    Decide {
+        approve: bool,
+    },
+    /// 告知承诺: decided at once on the applicant's signed commitment.
+    ApproveOnCommitment,
+    /// 即办: an immediate item accepted, approved and concluded on the spot.
+    ConcludeOnTheSpot,
+    /// The applicant supplies materials that deficiency acceptance let them owe; `supplied`
+    /// as for `Supply`.
+    SupplyDeficiency {
+        #[serde(default, skip_deserializing)]
+        supplied: Vec<String>,
+    },
+    Conclude,
+    Deliver,
+    Withdraw {
+        reason: String,
+    },
+    /// The commitment verification found the applicant's commitment true.
+    ConfirmCommitment,
+    /// A commitment breach found on verification revokes the result.
+    Revoke {
+        reason: String,
+    },
+}
+
+impl CaseAction {
+    /// The action with what came with it: a supply step names the materials received.
+    pub fn with_supplied(self, names: Vec<String>) -> Self {
+        match self {
+            Self::Supply { .. } => Self::Supply { supplied: names },
+            Self::SupplyDeficiency { .. } => Self::SupplyDeficiency { supplied: names },
+            other => other,
+        }
+    }
+
+    pub fn label(&self) -> &'static str {
+        match self {
+            Self::Accept => "受理",
+            Self::AcceptWithDeficiency { .. } => "容缺受理",
+            Self::Refuse { .. } => "不予受理",
+            Self::IssueNotice { .. } => "一次性告知",
+            Self::Supply { .. } => "补正材料",
+            Self::StartReview => "开始审查",
+            Self::PassReviewStage { .. } => "本级审查通过",
+            Self::ReturnForRework { .. } => "退回",
+            Self::StartSpecialProcedure => "启动特别程序",
+            Self::EndSpecialProcedure => "结束特别程序",
+            Self::Decide { .. } => "作出决定",
+            Self::ApproveOnCommitment => "告知承诺审批",
+            Self::ConcludeOnTheSpot => "即办办结",
+            Self::SupplyDeficiency { .. } => "补齐容缺材料",
+            Self::ConfirmCommitment => "承诺核查属实",
+            Self::Conclude => "办结",
+            Self::Deliver => "送达",
+            Self::Withdraw { .. } => "撤回",
+            Self::Revoke { .. } => "撤销",
+        }
+    }
+
+    /// Who takes this action.
+    pub fn actor(&self) -> CaseActor {
+        match self {
+            Self::Supply { .. } | Self::SupplyDeficiency { .. } | Self::Withdraw { .. } => {
+                CaseActor::Applicant
+            }
+            Self::Accept
+            | Self::AcceptWithDeficiency { .. }
+            | Self::Refuse { .. }
+            | Self::IssueNotice { .. }
+            | Self::ApproveOnCommitment
+            | Self::ConcludeOnTheSpot
+            | Self::Deliver => CaseActor::Clerk,
+            Self::StartReview
+            | Self::PassReviewStage { .. }
+            | Self::ConfirmCommitment
+            | Self::ReturnForRework { .. }
+            | Self::StartSpecialProcedure
+            | Self::EndSpecialProcedure
+            | Self::Decide { .. }
+            | Self::Conclude
+            | Self::Revoke { .. } => CaseActor::Reviewer,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CaseError {
+    #[error("“{}”的办件不能{}", from.label(), action)]
+    NotAllowed {
+        from: CaseStatus,
+        action: &'static str,
+    },
+    #[error("{0}须写明理由")]
+    ReasonRequired(&'static str),
+    #[error("一次性告知须列明缺少或需更正的材料")]
+    EmptyNotice,
+    #[error("容缺受理须列明暂缺的材料")]
+    EmptyDeficiency,
+    #[error("“{0}”不是本事项可容缺受理的材料")]
+    NotDeficiencyAcceptable(String),
+    #[error("容缺材料尚未补齐（{0}），不能办结")]
+    DeficiencyOutstanding(String),
+    #[error("本办件没有待补齐的容缺材料")]
+    NoDeficiency,
+    #[error("请上传要补交的材料")]
+    NothingSupplied,
+    #[error("所交材料不是本办件待补齐的容缺材料（待补：{0}）")]
+    NotOwed(String),
+    #[error("尚有 {0} 级审查未完成，不能作出决定")]
+    StagesPending(u8),
+    #[error("本事项只有一级审查，请直接作出决定")]
+    NoFurtherStage,
+    #[error("本事项不适用告知承诺，或申请人未签署承诺书")]
+    CommitmentNotSigned,
+    #[error("本办件没有待核查的告知承诺")]
+    NoVerification,
+    #[error("只有即办件可以当场办结")]
+    NotImmediate,
+}
+
+/// What the state machine needs to know about the item a case was filed under.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ItemRules {
+    /// 即办件.
+    pub immediate: bool,
+    /// Review stages before the decision; at least one.
+    pub review_stages: u8,
+    /// Materials marked 容缺后补: the only ones that may be missing at acceptance.
+    pub deficiency_allowed: Vec<String>,
+}
+
+impl ItemRules {
+    pub fn of(item: &crate::catalog::ServiceItem) -> Self {
+        ItemRules {
+            immediate: item.case_class == crate::catalog::CaseClass::Immediate,
+            review_stages: item.review_stages.max(1),
+            deficiency_allowed: item
+                .materials
+                .iter()
+                .filter(|m| m.necessity == crate::catalog::Necessity::Deficiency)
+                .map(|m| m.name.clone())
+                .collect(),
+        }
+    }
+}
+
+/// Where a case stands beyond its status: kept with the case, changed only by `transition`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct Progress {
+    /// Review stages passed since the last return.
+    #[serde(default)]
+    pub stages_done: u8,
+    /// Materials accepted as missing (容缺) and not supplied yet.
+    #[serde(default)]
+    pub deficiency_outstanding: Vec<String>,
+    /// The applicant signed the item's commitment (告知承诺) when applying.
+    #[serde(default)]
+    pub commitment_signed: bool,
+    /// A commitment verification task is open.
+    #[serde(default)]
+    pub verification_open: bool,
+    /// The decision: approved (`true`) or denied.
+    #[serde(default)]
+    pub decision: Option<bool>,
+}
+
+/// The status and progress after `action`, or why not. Reasons and notice items are
+/// required where the plan requires them to be on record.
+pub fn transition(
+    from: CaseStatus,
+    rules: &ItemRules,
+    progress: &Progress,
+    action: &CaseAction,
+) -> Result<(CaseStatus, Progress), CaseError> {
+    use CaseAction as A;
+    use CaseStatus as S;
+    let reason_needed = |r: &str, what| {
+        if r.trim().is_empty() {
+            Err(CaseError::ReasonRequired(what))
+        } else {
+            Ok(())
+        }
+    };
+    let mut p = progress.clone();
+    let next = match (from, action) {
+        (S::Submitted, A::Accept) => S::Accepted,
+        (S::Submitted, A::AcceptWithDeficiency { missing }) => {
+            let missing: Vec<String> = missing
+                .iter()
+                .map(|m| m.trim().to_owned())
+                .filter(|m| !m.is_empty())
+                .collect();
+            if missing.is_empty() {
+                return Err(CaseError::EmptyDeficiency);
+            }
+            if let Some(m) = missing
+                .iter()
+                .find(|m| !rules.deficiency_allowed.contains(m))
+            {
+                return Err(CaseError::NotDeficiencyAcceptable(m.clone()));
+            }
+            p.deficiency_outstanding = missing;
+            S::Accepted
+        }
+        (S::Submitted, A::Refuse { reason }) => {
+            reason_needed(reason, "不予受理")?;
+            S::Refused
+        }
+        (S::Submitted, A::IssueNotice { items }) => {
+            if items.iter().all(|i| i.trim().is_empty()) {
+                return Err(CaseError::EmptyNotice);
+            }
+            S::AwaitingSupplement
+        }
+        (S::AwaitingSupplement, A::Supply { supplied }) => {
+            if supplied.iter().all(|m| m.trim().is_empty()) {
+                return Err(CaseError::NothingSupplied);
+            }
+            S::Submitted
+        }
+        (S::Submitted, A::ApproveOnCommitment) => {
+            if !progress.commitment_signed {
+                return Err(CaseError::CommitmentNotSigned);
+            }
+            p.decision = Some(true);
+            p.verification_open = true;
+            S::Decided
+        }
+        (S::Submitted, A::ConcludeOnTheSpot) => {
+            if !rules.immediate {
+                return Err(CaseError::NotImmediate);
+            }
+            p.decision = Some(true);
+            S::Concluded
+        }
+        (S::Accepted, A::StartReview) => S::InReview,
+        (S::InReview, A::PassReviewStage { opinion }) => {
+            reason_needed(opinion, "审查意见")?;
+            if progress.stages_done + 1 >= rules.review_stages.max(1) {
+                return Err(CaseError::NoFurtherStage);
+            }
+            p.stages_done += 1;
+            S::InReview
+        }
+        (S::InReview, A::ReturnForRework { reason }) => {
+            reason_needed(reason, "退回")?;
+            p.stages_done = 0;
+            S::Accepted
+        }
+        (S::InReview, A::StartSpecialProcedure) => S::SpecialProcedure,
+        (S::SpecialProcedure, A::EndSpecialProcedure) => S::InReview,
+        (S::InReview, A::Decide { approve }) => {
+            let pending = rules
+                .review_stages
+                .max(1)
+                .saturating_sub(progress.stages_done + 1);
+            if pending > 0 {
+                return Err(CaseError::StagesPending(pending));
+            }
+            p.decision = Some(*approve);
+            S::Decided
+        }
+        (
+            S::Accepted | S::InReview | S::SpecialProcedure | S::Decided,
+            A::SupplyDeficiency { supplied },
+        ) => {
+            if progress.deficiency_outstanding.is_empty() {
+                return Err(CaseError::NoDeficiency);
+            }
+            if supplied.iter().all(|m| m.trim().is_empty()) {
+                return Err(CaseError::NothingSupplied);
+            }
+            // Only what was owed and came now is struck off; the rest stays owed.
+            let before = p.deficiency_outstanding.len();
+            p.deficiency_outstanding
+                .retain(|owed| !supplied.iter().any(|s| s.trim() == owed));
+            if p.deficiency_outstanding.len() == before {
+                return Err(CaseError::NotOwed(
+                    progress.deficiency_outstanding.join("、"),
+                ));
+            }
+            from
+        }
+        (S::Decided, A::Conclude) => {
+            if !progress.deficiency_outstanding.is_empty() {
+                return Err(CaseError::DeficiencyOutstanding(
+                    progress.deficiency_outstanding.join("、"),
+                ));
+            }
+            S::Concluded
+        }
+        (S::Concluded, A::Deliver) => S::Delivered,
+        (
+            S::Submitted | S::AwaitingSupplement | S::Accepted | S::InReview | S::SpecialProcedure,
+            A::Withdraw { reason },
+        ) => {
+            reason_needed(reason, "撤回")?;
+            S::Withdrawn
+        }
+        (S::Decided | S::Concluded | S::Delivered, A::ConfirmCommitment) => {
+            if !progress.verification_open {
+                return Err(CaseError::NoVerification);
+            }
+            p.verification_open = false;
+            from
+        }
+        (S::Decided | S::Concluded | S::Delivered, A::Revoke { reason }) => {
+            reason_needed(reason, "撤销")?;
+            p.verification_open = false;
+            S::Revoked
+        }
+        _ => {
+            return Err(CaseError::NotAllowed {
+                from,
+                action: action.label(),
+            });
+        }
+    };
+    Ok((next, p))
+}

@@ -1,0 +1,500 @@
+//! The state machine and deadline rules, with property tests.
+use super::*;
+use crate::calendar::shipped_calendar;
+use chrono::NaiveDate;
+use proptest::prelude::*;
+
+fn d(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+}
+
+fn rules() -> ItemRules {
+    ItemRules {
+        immediate: false,
+        review_stages: 1,
+        deficiency_allowed: vec!["健康证明".into()],
+    }
+}
+
+/// Applies `actions` in turn from `Submitted`, failing on the first refusal.
+fn run(rules: &ItemRules, start: Progress, actions: &[CaseAction]) -> (CaseStatus, Progress) {
+    let mut s = CaseStatus::Submitted;
+    let mut p = start;
+    for a in actions {
+        (s, p) = transition(s, rules, &p, a).unwrap_or_else(|e| panic!("{a:?}: {e}"));
+    }
+    (s, p)
+}
+
+fn refusal(from: CaseStatus, rules: &ItemRules, p: &Progress, a: CaseAction) -> CaseError {
+    transition(from, rules, p, &a).expect_err("should be refused")
+}
+
+#[test]
+fn the_whole_path_and_its_refusals() {
+    use CaseAction as A;
+    let p = Progress::default();
+    let (s, p2) = run(
+        &rules(),
+        p.clone(),
+        &[
+            A::IssueNotice {
+                items: vec!["营业执照复印件".into()],
+            },
+            A::Supply {
+                supplied: vec!["营业执照复印件".into()],
+            },
+            A::Accept,
+            A::StartReview,
+            A::StartSpecialProcedure,
+            A::EndSpecialProcedure,
+            A::Decide { approve: true },
+            A::Conclude,
+            A::Deliver,
+        ],
+    );
+    assert_eq!(s, CaseStatus::Delivered);
+    assert_eq!(p2.decision, Some(true));
+    assert_eq!(
+        refusal(
+            CaseStatus::Submitted,
+            &rules(),
+            &p,
+            A::Decide { approve: true }
+        ),
+        CaseError::NotAllowed {
+            from: CaseStatus::Submitted,
+            action: "作出决定"
+        }
+    );
+    assert_eq!(
+        refusal(
+            CaseStatus::Submitted,
+            &rules(),
+            &p,
+            A::Refuse { reason: " ".into() }
+        ),
+        CaseError::ReasonRequired("不予受理")
+    );
+    assert_eq!(
+        refusal(
+            CaseStatus::Submitted,
+            &rules(),
+            &p,
+            A::IssueNotice { items: vec![] }
+        ),
+        CaseError::EmptyNotice
+    );
+    assert!(
+        transition(
+            CaseStatus::Decided,
+            &rules(),
+            &p,
+            &A::Withdraw { reason: "x".into() }
+        )
+        .is_err()
+    );
+    assert_eq!(
+        refusal(
+            CaseStatus::InReview,
+            &rules(),
+            &p,
+            A::ReturnForRework { reason: "".into() }
+        ),
+        CaseError::ReasonRequired("退回")
+    );
+    let (s, _) = run(
+        &rules(),
+        p.clone(),
+        &[A::Withdraw {
+            reason: "不再办理".into(),
+        }],
+    );
+    assert_eq!(s, CaseStatus::Withdrawn);
+    for a in [
+        A::Accept,
+        A::Supply {
+            supplied: vec!["x".into()],
+        },
+        A::Deliver,
+    ] {
+        assert!(matches!(
+            refusal(CaseStatus::Withdrawn, &rules(), &p, a),
+            CaseError::NotAllowed { .. }
+        ));
+    }
+}
+
+#[test]
+fn deficiency_acceptance_only_for_marked_materials_and_blocks_conclusion() {
+    use CaseAction as A;
+    let p = Progress::default();
+    assert_eq!(
+        refusal(
+            CaseStatus::Submitted,
+            &rules(),
+            &p,
+            A::AcceptWithDeficiency {
+                missing: vec!["营业执照".into()]
+            }
+        ),
+        CaseError::NotDeficiencyAcceptable("营业执照".into())
+    );
+    assert_eq!(
+        refusal(
+            CaseStatus::Submitted,
+            &rules(),
+            &p,
+            A::AcceptWithDeficiency {
+                missing: vec![" ".into()]
+            }
+        ),
+        CaseError::EmptyDeficiency
+    );
+    let (s, owed) = run(
+        &rules(),
+        p.clone(),
+        &[
+            A::AcceptWithDeficiency {
+                missing: vec!["健康证明".into()],
+            },
+            A::StartReview,
+            A::Decide { approve: true },
+        ],
+    );
+    assert_eq!(owed.deficiency_outstanding, vec!["健康证明".to_owned()]);
+    assert_eq!(
+        refusal(s, &rules(), &owed, A::Conclude),
+        CaseError::DeficiencyOutstanding("健康证明".into())
+    );
+    let supply = |names: &[&str]| A::SupplyDeficiency {
+        supplied: names.iter().map(|n| (*n).to_owned()).collect(),
+    };
+    // Nothing supplied, or something not owed, strikes nothing off.
+    assert_eq!(
+        refusal(s, &rules(), &owed, supply(&[])),
+        CaseError::NothingSupplied
+    );
+    assert_eq!(
+        refusal(s, &rules(), &owed, supply(&["身份证"])),
+        CaseError::NotOwed("健康证明".into())
+    );
+    let (s2, supplied) = transition(s, &rules(), &owed, &supply(&["健康证明"])).unwrap();
+    assert_eq!(s2, CaseStatus::Decided);
+    assert_eq!(
+        refusal(s2, &rules(), &supplied, supply(&["健康证明"])),
+        CaseError::NoDeficiency
+    );
+    assert_eq!(
+        transition(s2, &rules(), &supplied, &A::Conclude).unwrap().0,
+        CaseStatus::Concluded
+    );
+}
+
+#[test]
+fn multi_stage_review_needs_every_stage_and_a_return_starts_over() {
+    use CaseAction as A;
+    let two = ItemRules {
+        review_stages: 2,
+        ..rules()
+    };
+    let (s, p) = run(&two, Progress::default(), &[A::Accept, A::StartReview]);
+    assert_eq!(
+        refusal(s, &two, &p, A::Decide { approve: true }),
+        CaseError::StagesPending(1)
+    );
+    let pass = A::PassReviewStage {
+        opinion: "材料齐全，同意".into(),
+    };
+    let (s, p) = transition(s, &two, &p, &pass).unwrap();
+    assert_eq!((s, p.stages_done), (CaseStatus::InReview, 1));
+    assert_eq!(
+        refusal(s, &two, &p, pass.clone()),
+        CaseError::NoFurtherStage
+    );
+    let (back, p0) = transition(
+        s,
+        &two,
+        &p,
+        &A::ReturnForRework {
+            reason: "补充说明".into(),
+        },
+    )
+    .unwrap();
+    assert_eq!((back, p0.stages_done), (CaseStatus::Accepted, 0));
+    assert_eq!(
+        transition(s, &two, &p, &A::Decide { approve: false })
+            .unwrap()
+            .1
+            .decision,
+        Some(false)
+    );
+    assert_eq!(
+        refusal(s, &rules(), &Progress::default(), pass),
+        CaseError::NoFurtherStage
+    );
+}
+
+#[test]
+fn commitment_approval_opens_a_verification_that_a_breach_closes_by_revoking() {
+    use CaseAction as A;
+    let unsigned = Progress::default();
+    assert_eq!(
+        refusal(
+            CaseStatus::Submitted,
+            &rules(),
+            &unsigned,
+            A::ApproveOnCommitment
+        ),
+        CaseError::CommitmentNotSigned
+    );
+    let signed = Progress {
+        commitment_signed: true,
+        ..Progress::default()
+    };
+    let (s, p) = run(&rules(), signed.clone(), &[A::ApproveOnCommitment]);
+    assert_eq!(
+        (s, p.verification_open, p.decision),
+        (CaseStatus::Decided, true, Some(true))
+    );
+    let (s, p) = transition(s, &rules(), &p, &A::Conclude).unwrap();
+    let (revoked, closed) = transition(
+        s,
+        &rules(),
+        &p,
+        &A::Revoke {
+            reason: "经核查，经营场所与承诺不符".into(),
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        (revoked, closed.verification_open),
+        (CaseStatus::Revoked, false)
+    );
+    let (kept, ok) = transition(s, &rules(), &p, &A::ConfirmCommitment).unwrap();
+    assert_eq!((kept, ok.verification_open), (CaseStatus::Concluded, false));
+    assert_eq!(
+        refusal(kept, &rules(), &ok, A::ConfirmCommitment),
+        CaseError::NoVerification
+    );
+}
+
+#[test]
+fn proxy_handling_needs_a_valid_agent_and_consent() {
+    let e = Assistance::from_form("proxy", false, "", "640303195803120241", "子女").unwrap_err();
+    let fields: Vec<&str> = e.errors.iter().map(|x| x.field.as_str()).collect();
+    assert_eq!(fields, ["agent_name", "agent_id", "consent"]);
+    let a = Assistance::from_form("proxy", true, "马小红", "64030319580312024X", "女儿").unwrap();
+    assert_eq!(
+        a.describe(),
+        "代办：马**（女儿，身份证 640303********024X）受申请人委托办理"
+    );
+    assert_eq!(
+        Assistance::from_form("in_person", false, "", "", ""),
+        Ok(Assistance::InPerson)
+    );
+    assert!(Assistance::from_form("assisted", false, "", "", "").is_err());
+    assert!(Assistance::from_form("robot", true, "", "", "").is_err());
+}
+
+#[test]
+fn a_window_applicant_is_checked_whole() {
+    let form = WindowForm {
+        kind: "citizen",
+        id_number: "640303195803120241",
+        name: "",
+        phone: "12",
+        id_checked: false,
+        mode: "in_person",
+        consent: false,
+        agent_name: "",
+        agent_id: "",
+        relationship: "",
+    };
+    let fields: Vec<String> = WindowApplicant::parse(form)
+        .unwrap_err()
+        .errors
+        .into_iter()
+        .map(|e| e.field)
+        .collect();
+    assert_eq!(fields, ["id_number", "name", "phone", "id_checked"]);
+    let ok = WindowApplicant::parse(WindowForm {
+        id_number: "64030319580312024x",
+        name: "马秀兰",
+        phone: "",
+        id_checked: true,
+        ..form
+    })
+    .unwrap();
+    assert_eq!(ok.login, "64030319580312024X");
+    assert!(ok.is("马秀兰", crate::account::AccountKind::Citizen));
+    assert!(!ok.is("张三", crate::account::AccountKind::Citizen));
+}
+
+#[test]
+fn follow_up_dates_start_stay_and_clear() {
+    let cal = shipped_calendar();
+    let fri = d("2026-11-27");
+    assert_eq!(
+        follow_up_date(&cal, true, false, None, fri, 5),
+        Some(d("2026-12-04"))
+    );
+    let kept = Some(d("2026-12-01"));
+    assert_eq!(follow_up_date(&cal, true, true, kept, fri, 5), kept);
+    assert_eq!(follow_up_date(&cal, false, true, kept, fri, 5), None);
+}
+
+#[test]
+fn only_immediate_items_conclude_on_the_spot() {
+    let p = Progress::default();
+    assert_eq!(
+        refusal(
+            CaseStatus::Submitted,
+            &rules(),
+            &p,
+            CaseAction::ConcludeOnTheSpot
+        ),
+        CaseError::NotImmediate
+    );
+    let immediate = ItemRules {
+        immediate: true,
+        ..rules()
+    };
+    let (s, p) = transition(
+        CaseStatus::Submitted,
+        &immediate,
+        &p,
+        &CaseAction::ConcludeOnTheSpot,
+    )
+    .unwrap();
+    assert_eq!((s, p.decision), (CaseStatus::Concluded, Some(true)));
+}
+
+#[test]
+fn second_notice_may_only_concern_later_materials() {
+    let breaches = notice_breaches(
+        &["经营场所平面图".into(), "营业执照".into()],
+        &["经营场所平面图".into()],
+    );
+    assert_eq!(breaches, vec!["营业执照".to_owned()]);
+}
+
+#[test]
+fn special_procedures_stop_the_clock() {
+    let cal = shipped_calendar();
+    // Accepted Monday 2026-11-16, 5 working days → Monday 11-23.
+    assert_eq!(due_date(&cal, d("2026-11-16"), 5, &[]), d("2026-11-23"));
+    // A site inspection Wed 11-18 to Thu 11-19 stops it for two working days.
+    let stop = ClockStop {
+        start: d("2026-11-18"),
+        end: d("2026-11-19"),
+    };
+    assert_eq!(due_date(&cal, d("2026-11-16"), 5, &[stop]), d("2026-11-25"));
+}
+
+#[test]
+fn urgency_counts_working_days() {
+    let cal = shipped_calendar();
+    let fri = d("2026-11-27");
+    assert_eq!(urgency(&cal, d("2026-11-26"), fri, 1), Urgency::Overdue);
+    // One working day after Friday is Monday: due then is yellow, Tuesday is not.
+    assert_eq!(urgency(&cal, d("2026-11-30"), fri, 1), Urgency::DueSoon);
+    assert_eq!(urgency(&cal, d("2026-12-01"), fri, 1), Urgency::Normal);
+    assert_eq!(urgency(&cal, d("2026-12-01"), fri, 2), Urgency::DueSoon);
+    assert!(CaseStatus::SpecialProcedure.clock_started());
+    assert!(!CaseStatus::Concluded.clock_started());
+}
+
+#[test]
+fn case_numbers_have_43_characters() {
+    let n = case_number("11640303MB0000103K43A0102900001", d("2026-11-27"), 7);
+    assert_eq!(n.len(), 43);
+    assert!(n.ends_with("202611270007"));
+}
+
+fn action() -> impl Strategy<Value = CaseAction> {
+    use CaseAction as A;
+    prop_oneof![
+        Just(A::Accept),
+        Just(A::AcceptWithDeficiency {
+            missing: vec!["健康证明".into()]
+        }),
+        Just(A::Refuse {
+            reason: "不属于受理范围".into()
+        }),
+        Just(A::IssueNotice {
+            items: vec!["身份证".into()]
+        }),
+        Just(A::Supply {
+            supplied: vec!["身份证".into()]
+        }),
+        Just(A::Supply { supplied: vec![] }),
+        Just(A::SupplyDeficiency {
+            supplied: vec!["健康证明".into()]
+        }),
+        Just(A::SupplyDeficiency { supplied: vec![] }),
+        Just(A::StartReview),
+        Just(A::PassReviewStage {
+            opinion: "同意".into()
+        }),
+        Just(A::ConcludeOnTheSpot),
+        Just(A::ConfirmCommitment),
+        Just(A::ReturnForRework {
+            reason: "材料不一致".into()
+        }),
+        Just(A::StartSpecialProcedure),
+        Just(A::EndSpecialProcedure),
+        any::<bool>().prop_map(|approve| A::Decide { approve }),
+        Just(A::ApproveOnCommitment),
+        Just(A::Conclude),
+        Just(A::Deliver),
+        Just(A::Withdraw {
+            reason: "不再办理".into()
+        }),
+        Just(A::Revoke {
+            reason: "承诺不实".into()
+        }),
+    ]
+}
+
+fn item_rules() -> impl Strategy<Value = ItemRules> {
+    (any::<bool>(), 1u8..=3).prop_map(|(immediate, review_stages)| ItemRules {
+        immediate,
+        review_stages,
+        deficiency_allowed: vec!["健康证明".into()],
+    })
+}
+
+proptest! {
+    /// Whatever the actions: nothing moves a refused, withdrawn or revoked case; nothing
+    /// concludes without an approval or denial on record, nor while 容缺 materials are
+    /// owed; a decision on a multi-stage item follows every stage; a verification task
+    /// opens only with a commitment approval.
+    #[test]
+    fn no_illegal_state_is_reachable(
+        rules in item_rules(),
+        signed in any::<bool>(),
+        actions in proptest::collection::vec(action(), 0..24),
+    ) {
+        let mut s = CaseStatus::Submitted;
+        let mut p = Progress { commitment_signed: signed, ..Progress::default() };
+        for a in &actions {
+            let before = s;
+            let Ok((next, np)) = transition(s, &rules, &p, a) else { continue };
+            prop_assert!(!matches!(before, CaseStatus::Refused | CaseStatus::Withdrawn | CaseStatus::Revoked));
+            prop_assert!(np.stages_done < rules.review_stages);
+            if matches!(a, CaseAction::Decide { .. }) {
+                prop_assert_eq!(p.stages_done + 1, rules.review_stages);
+            }
+            if next == CaseStatus::Concluded && before != CaseStatus::Concluded {
+                prop_assert!(np.decision.is_some());
+                prop_assert!(np.deficiency_outstanding.is_empty());
+            }
+            if np.verification_open && !p.verification_open {
+                prop_assert!(matches!(a, CaseAction::ApproveOnCommitment) && signed);
+            }
+            s = next;
+            p = np;
+        }
+    }
+}
