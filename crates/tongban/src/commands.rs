@@ -361,7 +361,13 @@ pub async fn audit_verify(config: &Config) -> anyhow::Result<std::process::ExitC
 pub async fn keys_list(config: &Config) -> anyhow::Result<()> {
     let store = open(config).await?;
     let keys = key_store(config)?;
-    for k in store.seal_keys().await? {
+    let published = store.seal_keys().await?;
+    if published.is_empty() {
+        println!(
+            "尚未公布任何印章密钥：部门签发第一张证照时会自动创建，或用 tongban keys rotate --org 单位编码 创建。"
+        );
+    }
+    for k in published {
         let held = keys.load(&k.key_id)?.is_some();
         println!(
             "{}\t{}\t{}\t{}",

@@ -211,15 +211,20 @@ fn main() -> ExitCode {
     match runtime.block_on(run(cli.command, &config)) {
         Ok(code) => code,
         Err(e) => {
-            // People read one Chinese sentence; the cause chain is for `--log debug`.
-            eprintln!("错误：{e}");
-            let chain: Vec<String> = e.chain().skip(1).map(|c| c.to_string()).collect();
-            if chain.is_empty() {
-                // Nothing more to tell.
-            } else if tracing::enabled!(tracing::Level::DEBUG) {
-                tracing::debug!(cause = %chain.join("："), "command failed");
-            } else {
-                eprintln!("（加 --log debug 可查看详细原因）");
+            // People read Chinese sentences: ours, the context and the platform's own causes
+            // (e.g. why a restore was refused). A library's English cause stays for
+            // `--log debug`.
+            let (ours, theirs): (Vec<String>, Vec<String>) = e
+                .chain()
+                .map(|c| c.to_string())
+                .partition(|m| !m.is_ascii());
+            eprintln!("错误：{}", ours.join("：").replace("：配置错误：", "："));
+            if !theirs.is_empty() {
+                if tracing::enabled!(tracing::Level::DEBUG) {
+                    tracing::debug!(cause = %theirs.join(": "), "command failed");
+                } else {
+                    eprintln!("（加 --log debug 可查看详细原因）");
+                }
             }
             ExitCode::FAILURE
         }

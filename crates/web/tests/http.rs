@@ -2483,10 +2483,7 @@ async fn links_and_qr_codes_never_take_the_host_header() {
     assert_eq!(guide.status(), StatusCode::OK);
     let html = guide.text().await.unwrap();
     assert!(!html.contains("evil.example"), "guide page");
-    assert!(
-        html.contains("https://zwfw.hongsibu.example/guide/"),
-        "guide QR link"
-    );
+
     // A concluded case's licence: its PDF and its presentation QR.
     concluded_case(&app, "社会保障卡申领", "reviewer_rsj").await;
     let citizen = app.token(CITIZEN).await;
