@@ -591,7 +591,7 @@ fn table(upload_limit: usize) -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         ),
         r(
             Method::GET,
-            "/api/v1/items/{code}",
+            "/api/v1/items/{implementation_code}",
             "/api/v1/items/0000000000000000000000000000000",
             Public,
             get(api::get_item),

@@ -1,0 +1,397 @@
+//! Accounts and sessions: registration, logging in and out, throttling, CSRF, the large-type mode, staff administration, personal data.
+
+use crate::support::*;
+use tongban_domain::account::Role;
+
+#[tokio::test]
+async fn probes_answer() {
+    let app = TestApp::new().await;
+    assert_eq!(app.get("/healthz").await.status(), StatusCode::OK);
+    let ready = app.get("/readyz").await;
+    assert_eq!(ready.status(), StatusCode::OK);
+    assert_eq!(ready.text().await.unwrap(), "ready");
+    app.store.close().await;
+    assert_eq!(
+        app.get("/readyz").await.status(),
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+}
+
+#[tokio::test]
+async fn api_registration_validates_check_digits_and_duplicates() {
+    let app = TestApp::new().await;
+    let post = |body: Value| {
+        app.client
+            .post(app.url("/api/v1/accounts"))
+            .json(&body)
+            .send()
+    };
+
+    let res = post(json!({"kind":"citizen","name":"张三","id_number":"110105194912310021","phone":"13800001234","password":"abc12345"})).await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let p = problem(res).await;
+    assert_eq!(p["code"], "validation_failed");
+    assert_eq!(p["errors"][0]["field"], "id_number");
+    assert_eq!(p["errors"][0]["code"], "check_digit");
+    assert!(
+        p["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("校验位")
+    );
+
+    let res = post(json!({"kind":"enterprise","name":"某公司","credit_code":"91350100M000100Y44","legal_representative":"李四","phone":"13800001234","password":"abc12345"})).await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(problem(res).await["errors"][0]["field"], "credit_code");
+
+    let good = json!({"kind":"citizen","name":"张三","id_number":"11010519491231002x","phone":"13800001234","password":"abc12345"});
+    let res = post(good.clone()).await.unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(
+        body["login"], "110105********002X",
+        "numbers are masked in responses"
+    );
+    assert_eq!(body["phone"], "138****1234");
+
+    let res = post(good).await.unwrap();
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    assert_eq!(problem(res).await["code"], "already_registered");
+
+    let res = app
+        .client
+        .post(app.url("/api/v1/accounts"))
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(problem(res).await["code"], "bad_request");
+
+    let res = post(json!({"kind":"citizen"})).await.unwrap();
+    let p = problem(res).await;
+    let fields: Vec<&str> = p["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["name", "phone", "password", "id_number"]);
+}
+
+#[tokio::test]
+async fn bearer_sessions_open_and_revoke() {
+    let app = TestApp::new().await;
+    let token = app.token(CITIZEN).await;
+    let me = app.get_as(&token, "/api/v1/me").await;
+    assert_eq!(me.status(), StatusCode::OK);
+    let me: Value = me.json().await.unwrap();
+    assert_eq!(me["name"], "马秀兰");
+    assert_eq!(me["kind"], "citizen");
+
+    let del = app
+        .client
+        .delete(app.url("/api/v1/sessions/current"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(del.status(), StatusCode::NO_CONTENT);
+    let me = app.get_as(&token, "/api/v1/me").await;
+    assert_eq!(me.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(problem(me).await["code"], "unauthorized");
+}
+
+#[tokio::test]
+async fn failed_logins_are_throttled_per_account() {
+    let app = TestApp::new().await;
+    let attempt = |password: &'static str| {
+        app.client
+            .post(app.url("/api/v1/sessions"))
+            .json(&json!({"login": ENTERPRISE, "password": password}))
+            .send()
+    };
+    for _ in 0..5 {
+        let res = attempt("wrong-password1").await.unwrap();
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(problem(res).await["code"], "invalid_credentials");
+    }
+    let res = attempt(PASSWORD).await.unwrap();
+    assert_eq!(
+        res.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "locked even with the right password"
+    );
+    assert!(res.headers().contains_key("retry-after"));
+    // Another account from the same address is not locked by this one's failures.
+    assert!(!app.token("admin").await.is_empty());
+}
+
+#[tokio::test]
+async fn registration_page_shows_the_chinese_error_beside_the_field() {
+    let app = TestApp::new().await;
+    let res = app
+        .post_form(
+            "/register",
+            &[
+                ("kind", "citizen"),
+                ("name", "张三"),
+                ("id_number", "110105194912310021"),
+                ("phone", "13800001234"),
+                ("password", "abc12345"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("data-test=\"error-id_number\""));
+    assert!(html.contains("身份证号码校验位不正确"));
+    assert!(html.contains("aria-describedby=\"id_number-hint id_number-error\""));
+    assert!(
+        html.contains("value=\"110105194912310021\""),
+        "what was typed is kept"
+    );
+    assert!(!html.contains("abc12345"), "passwords are never echoed");
+
+    let ok = app
+        .post_form(
+            "/register",
+            &[
+                ("kind", "enterprise"),
+                ("name", "红寺堡测试公司"),
+                ("credit_code", "91350100M000100Y43"),
+                ("legal_representative", "李四"),
+                ("phone", "13800001234"),
+                ("password", "abc12345"),
+            ],
+        )
+        .await;
+    assert_eq!(ok.status(), StatusCode::SEE_OTHER);
+    assert!(
+        app.store
+            .account_by_login("91350100M000100Y43")
+            .await
+            .is_ok()
+    );
+}
+
+#[tokio::test]
+async fn forms_without_the_csrf_token_are_refused() {
+    let app = TestApp::new().await;
+    let _ = app.csrf().await;
+    let res = app
+        .client
+        .post(app.url("/login"))
+        .form(&[("login", "admin"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("页面已过期"), "a Chinese page, not JSON");
+    let res = app
+        .client
+        .post(app.url("/login"))
+        .form(&[
+            ("login", "admin"),
+            ("password", PASSWORD),
+            ("csrf", "forged"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn web_login_session_and_logout() {
+    let app = TestApp::new().await;
+    let res = app.get("/me").await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(res.headers()["location"], "/login?next=%2Fme");
+
+    let res = app
+        .post_form("/login", &[("login", "admin"), ("password", "wrong-pass1")])
+        .await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    assert!(res.text().await.unwrap().contains("账号或密码不正确"));
+
+    let res = app
+        .post_form(
+            "/login",
+            &[
+                ("login", "ADMIN"),
+                ("password", PASSWORD),
+                ("next", "/staff/org"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(res.headers()["location"], "/staff/org");
+    let cookie = res.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
+
+    let html = app.get("/staff").await.text().await.unwrap();
+    assert!(html.contains("审批服务管理局管理员"));
+    assert!(html.contains("全区"));
+
+    let res = app.post_form("/logout", &[]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.get("/staff").await.status(), StatusCode::SEE_OTHER);
+
+    let res = app
+        .post_form(
+            "/login",
+            &[
+                ("login", "admin"),
+                ("password", PASSWORD),
+                ("next", "https://evil.example/"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        res.headers()["location"],
+        "/staff",
+        "off-site next is ignored"
+    );
+}
+
+#[tokio::test]
+async fn large_type_mode_is_kept() {
+    let app = TestApp::new().await;
+    assert!(
+        !app.get("/")
+            .await
+            .text()
+            .await
+            .unwrap()
+            .contains("class=\"elder\"")
+    );
+    let res = app
+        .post_form("/preferences/elder", &[("back", "/halls")])
+        .await;
+    assert_eq!(res.headers()["location"], "/halls");
+    let html = app.get("/halls").await.text().await.unwrap();
+    assert!(html.contains("<html lang=\"zh-CN\" class=\"elder\">"));
+    assert!(html.contains("切换到标准版"));
+    app.post_form("/preferences/elder", &[("back", "/")]).await;
+    assert!(
+        !app.get("/")
+            .await
+            .text()
+            .await
+            .unwrap()
+            .contains("class=\"elder\"")
+    );
+}
+
+#[tokio::test]
+async fn opening_personal_data_is_audited_and_lists_are_masked() {
+    let app = TestApp::new().await;
+    let clerk = app.token("clerk").await;
+    let get = |path: String| app.client.get(app.url(&path)).bearer_auth(&clerk).send();
+    let csrf = app.csrf().await;
+    let html = app
+        .client
+        .post(app.url("/staff/people"))
+        .bearer_auth(&clerk)
+        .form(&[("q", "马秀兰"), ("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("640303********024X"), "{html}");
+    assert!(html.contains("139****1234"));
+    assert!(!html.contains(CITIZEN));
+    let citizen = app.store.account_by_login(CITIZEN).await.unwrap();
+    let html = get(format!("/staff/people/{}", citizen.id))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains(CITIZEN) && html.contains("13909531234"));
+    let trail = app
+        .store
+        .recent_audit(1, Some(&format!("account:{}", citizen.id)))
+        .await
+        .unwrap();
+    assert_eq!(trail[0].action, "personal_data.view");
+    let clerk_account = app.store.account_by_login("clerk").await.unwrap();
+    assert_eq!(trail[0].actor, clerk_account.id);
+
+    let admin = app.token("admin").await;
+    let html = app
+        .get_as(&admin, "/admin/audit")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("哈希链完整"));
+    assert!(html.contains("personal_data.view"));
+}
+
+#[tokio::test]
+async fn admin_creates_staff_with_field_errors() {
+    let app = TestApp::new().await;
+    app.post_form("/login", &[("login", "admin"), ("password", PASSWORD)])
+        .await;
+    let res = app
+        .post_form(
+            "/admin/staff/new",
+            &[
+                ("username", "X"),
+                ("name", ""),
+                ("org_code", ""),
+                ("role", ""),
+                ("password", "short"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.unwrap();
+    for msg in [
+        "用户名为 3 至 32 位",
+        "此项为必填项",
+        "请选择所属单位",
+        "请选择角色",
+        "密码至少 8 位",
+    ] {
+        assert!(html.contains(msg), "{msg}");
+    }
+    let res = app
+        .post_form(
+            "/admin/staff/new",
+            &[
+                ("username", "clerk_liuquan"),
+                ("name", "马兰"),
+                ("org_code", "640303202000"),
+                ("role", "window_clerk"),
+                ("password", "Liuquan2026"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let created = app.store.account_by_login("clerk_liuquan").await.unwrap();
+    assert_eq!(created.org_name.as_deref(), Some("柳泉乡"));
+    assert_eq!(created.role, Some(Role::WindowClerk));
+}
+
+#[tokio::test]
+async fn unknown_pages_are_chinese_404s() {
+    let app = TestApp::new().await;
+    let res = app.get("/no/such/page").await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("您要找的页面或记录不存在")
+    );
+}

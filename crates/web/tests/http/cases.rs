@@ -1,0 +1,998 @@
+//! Cases: applying, notices, acceptance, 容缺, 告知承诺, review, decisions, window intake, notifications and time limits.
+
+use crate::support::*;
+
+#[tokio::test]
+async fn cases_are_submitted_once_validated_and_shown_to_their_applicant_only() {
+    let app = TestApp::new().await;
+    let citizen = app.token(CITIZEN).await;
+    let item = find_item(&app, "居住证办理").await;
+    let code = item["implementation_code"].as_str().unwrap();
+    let body = json!({
+        "implementation_code": code,
+        "situation": "合法稳定住所",
+        "form": {"address": "红寺堡镇"},
+        "materials": [
+            {"name": "居民身份证", "filename": "id.jpg", "content_base64": b64(&[0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3])},
+            {"name": "房屋产权证明或租赁合同", "filename": "lease.pdf", "content_base64": b64(b"%PDF-1.7 lease")}
+        ]
+    });
+    let post = |key: &'static str| {
+        app.client
+            .post(app.url("/api/v1/cases"))
+            .bearer_auth(&citizen)
+            .header("Idempotency-Key", key)
+            .json(&body)
+            .send()
+    };
+    let res = post("apply-1").await.unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let created: Value = res.json().await.unwrap();
+    let case_no = created["case_no"].as_str().unwrap().to_owned();
+    assert_eq!(case_no.len(), 43);
+    assert!(case_no.starts_with(code));
+    assert_eq!(created["status"], "submitted");
+    assert!(created["promised_due"].as_str().unwrap() > "2026-01-01");
+
+    let again = post("apply-1").await.unwrap();
+    assert_eq!(
+        again.status(),
+        StatusCode::OK,
+        "a retry returns the same case"
+    );
+    assert_eq!(
+        again.json::<Value>().await.unwrap()["case_no"],
+        case_no.as_str()
+    );
+
+    let view: Value = app
+        .get_as(&citizen, &format!("/api/v1/cases/{case_no}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(view["status_label"], "已提交，待受理");
+    // The two uploads, and the 居民身份证 the applicant holds in the licence library,
+    // attached instead of a copy (免提交).
+    let materials = view["materials"].as_array().unwrap();
+    assert_eq!(materials.len(), 3);
+    assert_eq!(materials[1]["content_type"], "application/pdf");
+    let waived: Vec<&Value> = materials
+        .iter()
+        .filter(|m| m["waived_by"].is_string())
+        .collect();
+    assert_eq!(waived.len(), 1);
+    assert_eq!(waived[0]["name"], "居民身份证");
+    assert_eq!(view["events"][0]["action"], "submit");
+
+    // Another applicant, and staff of another department, do not see it.
+    let enterprise = app.token(ENTERPRISE).await;
+    let other = app
+        .get_as(&enterprise, &format!("/api/v1/cases/{case_no}"))
+        .await;
+    assert_eq!(other.status(), StatusCode::NOT_FOUND);
+    let rsj = app.token("reviewer_rsj").await;
+    let staff = app.get_as(&rsj, &format!("/api/v1/cases/{case_no}")).await;
+    assert_eq!(staff.status(), StatusCode::NOT_FOUND);
+    let admin = app.token("admin").await;
+    let staff = app
+        .get_as(&admin, &format!("/api/v1/cases/{case_no}"))
+        .await;
+    assert_eq!(staff.status(), StatusCode::OK);
+
+    // Bad input: every problem named by field.
+    let bad = app
+        .client
+        .post(app.url("/api/v1/cases"))
+        .bearer_auth(&citizen)
+        .json(&json!({
+            "implementation_code": code,
+            "situation": "不存在的情形",
+            "materials": [
+                {"name": "", "filename": "a.exe", "content_base64": b64(b"MZ\x90\x00")},
+                {"name": "x", "filename": "b.pdf", "content_base64": "***"}
+            ]
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let p = problem(bad).await;
+    let mut fields: Vec<&str> = p["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    fields.sort_unstable();
+    assert_eq!(
+        fields,
+        [
+            "materials[0].content_base64",
+            "materials[0].name",
+            "materials[1].content_base64",
+            "situation"
+        ]
+    );
+    // An enterprise cannot apply for an item that serves persons only.
+    let res = app
+        .client
+        .post(app.url("/api/v1/cases"))
+        .bearer_auth(&enterprise)
+        .json(&json!({"implementation_code": code, "situation": "合法稳定住所"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(problem(res).await["errors"][0]["code"], "audience");
+}
+
+#[tokio::test]
+async fn a_case_goes_from_notice_to_delivery_through_the_api() {
+    let app = TestApp::new().await;
+    let citizen = app.token(CITIZEN).await;
+    let clerk = app.token("clerk_dahe").await; // any comprehensive window accepts any item
+    let reviewer = app.token("reviewer").await; // 市场监管分局
+    let other_reviewer = app.token("reviewer_rsj").await;
+    let item = find_item(&app, "食品小经营店备案发放").await;
+    let code = item["implementation_code"].as_str().unwrap();
+    let no = apply(
+        &app,
+        &citizen,
+        code,
+        json!({"situation": "新办", "materials": [
+            {"name": "食品小经营店备案申请表", "filename": "form.pdf", "content_base64": b64(b"%PDF-1.4 form")}
+        ]}),
+    )
+    .await;
+    let act = |token: &String, body: Value| {
+        app.client
+            .post(app.url(&format!("/api/v1/cases/{no}/actions")))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+    };
+    // The applicant cannot accept their own case; a reviewer of another department cannot
+    // even see it; an empty notice is refused.
+    assert_eq!(
+        act(&citizen, json!({"action": "accept"}))
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        act(&other_reviewer, json!({"action": "start_review"}))
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    let res = act(&clerk, json!({"action": "issue_notice", "items": []}))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    assert!(
+        problem(res).await["detail"]
+            .as_str()
+            .unwrap()
+            .contains("一次性告知须列明")
+    );
+
+    let res = act(
+        &clerk,
+        json!({"action": "issue_notice", "items": ["经营场所平面图"]}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    // A supply without the paper asked for is refused: it used to send the case back to
+    // intake with nothing new on it.
+    let res = act(&citizen, json!({"action": "supply"})).await.unwrap();
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    let p = problem(res).await;
+    assert_eq!(p["title"], "当前状态不允许此操作");
+    assert!(p["detail"].as_str().unwrap().contains("请上传要补交的材料"));
+    // Nor can a caller claim what it supplied: the files say it.
+    let res = act(
+        &citizen,
+        json!({"action": "supply", "supplied": ["经营场所平面图"]}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    let steps: [(&String, Value, &str); 7] = [
+        (
+            &citizen,
+            json!({"action": "supply", "materials": [{"name": "经营场所平面图",
+                "filename": "plan.pdf", "content_base64": b64(b"%PDF-1.7 plan")}]}),
+            "submitted",
+        ),
+        (&clerk, json!({"action": "accept"}), "accepted"),
+        (&reviewer, json!({"action": "start_review"}), "in_review"),
+        (
+            &reviewer,
+            json!({"action": "start_special_procedure"}),
+            "special_procedure",
+        ),
+        (
+            &reviewer,
+            json!({"action": "end_special_procedure"}),
+            "in_review",
+        ),
+        (
+            &reviewer,
+            json!({"action": "decide", "approve": true}),
+            "decided",
+        ),
+        (&reviewer, json!({"action": "conclude"}), "concluded"),
+    ];
+    for (token, body, expected) in steps {
+        let res = act(token, body.clone()).await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "{body}");
+        let view: Value = res.json().await.unwrap();
+        assert_eq!(view["status"], expected, "{body}");
+    }
+    // The tracking page explains how the due date was counted.
+    let page = app
+        .get_as(&citizen, &format!("/me/cases/{no}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("办结日期怎么算的") && page.contains("自次日起算 3 个工作日"),
+        "{page}"
+    );
+    // Withdrawing a decided case is not a transition.
+    let res = act(&citizen, json!({"action": "withdraw", "reason": "不办了"}))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    let view: Value = act(&clerk, json!({"action": "deliver"}))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(view["status_label"], "已送达");
+    let actions: Vec<&str> = view["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions.first(), Some(&"submit"));
+    assert_eq!(actions.last(), Some(&"deliver"));
+    assert_eq!(actions.len(), 10);
+    assert_eq!(app.store.verify_audit().await.unwrap().first_break, None);
+}
+
+#[tokio::test]
+async fn the_bureau_enters_next_years_holidays_and_open_cases_are_recounted() {
+    let app = TestApp::new().await;
+    let before: Value = app
+        .get("/api/v1/calendar/add-working-days?from=2099-12-31&days=1")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(before["date"], "2100-01-01");
+    assert_eq!(before["arrangement_known"], false);
+
+    // An accepted case whose due date a calendar change will move.
+    let citizen = app.token(CITIZEN).await;
+    let clerk = app.token("clerk").await;
+    let code = find_item(&app, "spxjyd").await["implementation_code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let no = apply(&app, &citizen, &code, json!({"situation": "新办"})).await;
+    let accepted: Value = app
+        .client
+        .post(app.url(&format!("/api/v1/cases/{no}/actions")))
+        .bearer_auth(&clerk)
+        .json(&json!({"action": "accept"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let due_before = accepted["promised_due"].as_str().unwrap().to_owned();
+    let due_date = chrono::NaiveDate::parse_from_str(&due_before, "%Y-%m-%d").unwrap();
+
+    let admin = staff_client(&app, "admin").await;
+    let bad = admin
+        .post_form("/admin/calendar", &[("days", "2100-02-30,holiday,春节")])
+        .await;
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.text().await.unwrap().contains("日期格式"));
+    let lines = format!(
+        "2100-01-01,holiday,元旦\n{},holiday,测试假日",
+        due_date.format("%Y-%m-%d")
+    );
+    let res = admin
+        .post_form("/admin/calendar", &[("days", lines.as_str())])
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert!(location(&res).contains("recounted=1"), "{}", location(&res));
+
+    let after: Value = app
+        .get("/api/v1/calendar/add-working-days?from=2099-12-31&days=1")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(after["date"], "2100-01-04");
+    assert_eq!(after["arrangement_known"], true);
+    let view: Value = app
+        .get_as(&citizen, &format!("/api/v1/cases/{no}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        view["promised_due"].as_str().unwrap() > due_before.as_str(),
+        "the new holiday moved the due date"
+    );
+}
+
+#[tokio::test]
+async fn case_progress_reaches_the_applicants_inbox_once() {
+    let app = TestApp::new().await;
+    let citizen = app.token(CITIZEN).await;
+    let clerk = app.token("clerk").await;
+    let code = find_item(&app, "spxjyd").await["implementation_code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let no = apply(&app, &citizen, &code, json!({"situation": "新办"})).await;
+    let accepted = app
+        .client
+        .post(app.url(&format!("/api/v1/cases/{no}/actions")))
+        .bearer_auth(&clerk)
+        .json(&json!({"action": "accept"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        accepted.status(),
+        StatusCode::OK,
+        "{}",
+        accepted.text().await.unwrap()
+    );
+    let state = app.state.as_ref().unwrap();
+    let sender = tongban_app::notify::LogSender;
+    assert_eq!(
+        tongban_app::notify::deliver_pending(state, &sender)
+            .await
+            .unwrap(),
+        2
+    );
+    assert_eq!(
+        tongban_app::notify::deliver_pending(state, &sender)
+            .await
+            .unwrap(),
+        0,
+        "delivered once"
+    );
+    let page = app
+        .get_as(&citizen, "/me/messages")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("申请已提交") && page.contains("当前状态：已受理"),
+        "{page}"
+    );
+}
+
+#[tokio::test]
+async fn commitment_approval_is_verified_and_a_breach_revokes_it() {
+    let app = TestApp::new().await;
+    let citizen = app.token(CITIZEN).await;
+    let clerk = app.token("clerk").await;
+    let reviewer = app.token("reviewer").await;
+    let item = find_item(&app, "食品小经营店备案发放").await;
+    let code = item["implementation_code"].as_str().unwrap();
+    // Without the signed commitment there is no approval on commitment.
+    let unsigned = apply(&app, &citizen, code, json!({"situation": "新办"})).await;
+    refused_with(
+        act_api(
+            &app,
+            &clerk,
+            &unsigned,
+            json!({"action": "approve_on_commitment"}),
+        )
+        .await,
+        "未签署承诺书",
+    )
+    .await;
+    let no = apply(
+        &app,
+        &citizen,
+        code,
+        json!({"situation": "新办", "commitment_signed": true}),
+    )
+    .await;
+    let res = act_api(
+        &app,
+        &clerk,
+        &no,
+        json!({"action": "approve_on_commitment"}),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let case: Value = res.json().await.unwrap();
+    assert_eq!(case["status"], "decided");
+    assert_eq!(case["decision"], true);
+    let verification_due = case["verification_due"].as_str().unwrap().to_owned();
+    // The department sees the verification task on its time-limit page.
+    let html = app
+        .get_as(&reviewer, "/staff/deadlines")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains(&no) && html.contains(&verification_due),
+        "{html}"
+    );
+    // A breach found on verification revokes the outcome, with the reason on record.
+    refused_with(
+        act_api(
+            &app,
+            &reviewer,
+            &no,
+            json!({"action": "revoke", "reason": ""}),
+        )
+        .await,
+        "撤销须写明理由",
+    )
+    .await;
+    let res = act_api(
+        &app,
+        &reviewer,
+        &no,
+        json!({"action": "revoke", "reason": "经现场核查，经营场所与承诺不符"}),
+    )
+    .await;
+    let case: Value = res.json().await.unwrap();
+    assert_eq!(case["status"], "revoked");
+    assert!(case["verification_due"].is_null());
+    assert!(
+        case["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["detail"].as_str().unwrap().contains("与承诺不符"))
+    );
+}
+
+#[tokio::test]
+async fn deficiency_acceptance_lets_only_marked_materials_wait_and_blocks_conclusion() {
+    let app = TestApp::new().await;
+    let citizen = app.token(CITIZEN).await;
+    let clerk = app.token("clerk").await;
+    let reviewer = app.token("reviewer").await;
+    let item = find_item(&app, "食品小经营店备案发放").await;
+    let code = item["implementation_code"].as_str().unwrap();
+    let no = apply(&app, &citizen, code, json!({"situation": "新办"})).await;
+    refused_with(
+        act_api(
+            &app,
+            &clerk,
+            &no,
+            json!({"action": "accept_with_deficiency", "missing": ["营业执照"]}),
+        )
+        .await,
+        "不是本事项可容缺受理的材料",
+    )
+    .await;
+    let res = act_api(
+        &app,
+        &clerk,
+        &no,
+        json!({"action": "accept_with_deficiency", "missing": ["从业人员健康证明"]}),
+    )
+    .await;
+    let case: Value = res.json().await.unwrap();
+    assert_eq!(case["status"], "accepted");
+    assert_eq!(case["deficiency_owed"], json!(["从业人员健康证明"]));
+    assert!(case["deficiency_due"].is_string());
+    for a in ["start_review", "decide"] {
+        let res = act_api(&app, &reviewer, &no, json!({"action": a, "approve": true})).await;
+        assert_eq!(res.status(), StatusCode::OK, "{a}");
+    }
+    refused_with(
+        act_api(&app, &reviewer, &no, json!({"action": "conclude"})).await,
+        "容缺材料尚未补齐（从业人员健康证明）",
+    )
+    .await;
+    // Through the API, supplying nothing clears nothing: the case used to conclude after
+    // `{"action":"supply_deficiency"}` with no file.
+    refused_with(
+        act_api(&app, &citizen, &no, json!({"action": "supply_deficiency"})).await,
+        "请上传要补交的材料",
+    )
+    .await;
+    refused_with(
+        act_api(
+            &app,
+            &citizen,
+            &no,
+            json!({"action": "supply_deficiency", "materials": [{"name": "身份证",
+                "filename": "id.pdf", "content_base64": b64(b"%PDF-1.7 id")}]}),
+        )
+        .await,
+        "不是本办件待补齐的容缺材料",
+    )
+    .await;
+    refused_with(
+        act_api(&app, &reviewer, &no, json!({"action": "conclude"})).await,
+        "容缺材料尚未补齐",
+    )
+    .await;
+    // The applicant's tracking page asks for the owed material; supplying it (with the
+    // file, in one step) lets the case conclude.
+    let web = staff_client(&app, CITIZEN).await;
+    let html = web
+        .get(&format!("/me/cases/{no}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("data-test=\"deficiency-owed\""));
+    let csrf = extract_csrf(&html);
+    let form = reqwest::multipart::Form::new().part(
+        "file_0",
+        reqwest::multipart::Part::bytes(b"%PDF-1.7 health".to_vec()).file_name("健康证明.pdf"),
+    );
+    let res = web
+        .client
+        .post(web.url(&format!(
+            "/me/cases/{no}/supply?csrf={}",
+            urlencoding(&csrf)
+        )))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let res = act_api(&app, &reviewer, &no, json!({"action": "conclude"})).await;
+    let case: Value = res.json().await.unwrap();
+    assert_eq!(case["status"], "concluded");
+    assert!(case["deficiency_due"].is_null());
+    assert!(
+        case["materials"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["filename"] == "健康证明.pdf")
+    );
+}
+
+#[tokio::test]
+async fn two_stage_review_and_immediate_items() {
+    let app = TestApp::new().await;
+    let citizen = app.token(CITIZEN).await;
+    let clerk = app.token("clerk").await;
+    let reviewer = app.token("reviewer_rsj").await;
+    let item = find_item(&app, "就业困难人员认定").await;
+    let no = apply(
+        &app,
+        &citizen,
+        item["implementation_code"].as_str().unwrap(),
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        act_api(&app, &clerk, &no, json!({"action": "accept"}))
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        act_api(&app, &reviewer, &no, json!({"action": "start_review"}))
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    refused_with(
+        act_api(
+            &app,
+            &reviewer,
+            &no,
+            json!({"action": "decide", "approve": true}),
+        )
+        .await,
+        "尚有 1 级审查未完成",
+    )
+    .await;
+    let res = act_api(
+        &app,
+        &reviewer,
+        &no,
+        json!({"action": "pass_review_stage", "opinion": "初审：材料齐全，情况属实"}),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let case: Value = act_api(
+        &app,
+        &reviewer,
+        &no,
+        json!({"action": "decide", "approve": true}),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(case["status"], "decided");
+
+    // 即办件: the window concludes it on the spot, due the same day.
+    let item = find_item(&app, "失业登记").await;
+    let no = apply(
+        &app,
+        &citizen,
+        item["implementation_code"].as_str().unwrap(),
+        json!({}),
+    )
+    .await;
+    let case: Value = act_api(&app, &clerk, &no, json!({"action": "conclude_on_the_spot"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(case["status"], "concluded");
+    assert_eq!(
+        case["promised_due"],
+        case["submitted_at"].as_str().unwrap()[..10]
+    );
+    let other = find_item(&app, "食品小经营店备案发放").await;
+    let no = apply(
+        &app,
+        &citizen,
+        other["implementation_code"].as_str().unwrap(),
+        json!({"situation": "新办"}),
+    )
+    .await;
+    refused_with(
+        act_api(&app, &clerk, &no, json!({"action": "conclude_on_the_spot"})).await,
+        "只有即办件",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_window_clerk_files_for_a_person_with_proxy_consent_on_record() {
+    let app = TestApp::new().await;
+    let clerk = staff_client(&app, "clerk").await;
+    let item = find_item(&app, "居住证办理").await;
+    let code = item["implementation_code"].as_str().unwrap();
+    let full: Value = app
+        .get(&format!("/api/v1/items/{code}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let situation = full["situations"][0]["name"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let page = clerk.get(&format!("/staff/intake/{code}")).await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let csrf = extract_csrf(&page.text().await.unwrap());
+    let post = |fields: Vec<(&'static str, String)>| {
+        let mut form = reqwest::multipart::Form::new().text("situation", situation.clone());
+        for (k, v) in fields {
+            form = form.text(k, v);
+        }
+        clerk
+            .client
+            .post(clerk.url(&format!("/staff/intake/{code}?csrf={}", urlencoding(&csrf))))
+            .multipart(form)
+            .send()
+    };
+    // A wrong check digit, no ID check and proxy handling without consent: all listed.
+    let res = post(vec![
+        ("kind", "citizen".into()),
+        ("id_number", "640303195803120241".into()),
+        ("name", "马桂兰".into()),
+        ("mode", "proxy".into()),
+        ("agent_name", "马小红".into()),
+        ("agent_id", "64030319580312024X".into()),
+        ("relationship", "女儿".into()),
+    ])
+    .await
+    .unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains("校验位") && html.contains("核验") && html.contains("同意"),
+        "{html}"
+    );
+    // The demo citizen's number with another name is refused.
+    let res = post(vec![
+        ("kind", "citizen".into()),
+        ("id_number", CITIZEN.into()),
+        ("name", "张三".into()),
+        ("id_checked", "yes".into()),
+        ("mode", "in_person".into()),
+    ])
+    .await
+    .unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.unwrap().contains("不一致"));
+    // A person without an account, represented by her daughter: filed, registered, and
+    // the clerk is the first responder.
+    let res = post(vec![
+        ("kind", "citizen".into()),
+        ("id_number", "640303194003070024".into()),
+        ("name", "马桂兰".into()),
+        ("id_checked", "yes".into()),
+        ("mode", "proxy".into()),
+        ("agent_name", "马小红".into()),
+        ("agent_id", CITIZEN.into()),
+        ("relationship", "女儿".into()),
+        ("consent", "yes".into()),
+    ])
+    .await
+    .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let file = location(&res);
+    let html = clerk.get(&file).await.text().await.unwrap();
+    assert!(html.contains("窗口受理"));
+    assert!(html.contains("data-test=\"first-responder\""));
+    assert!(
+        html.contains("代办：马**（女儿，身份证 640303********024X）"),
+        "{html}"
+    );
+    assert!(!html.contains(CITIZEN), "the agent's number is masked");
+    let person = app
+        .store
+        .account_by_login("640303194003070024")
+        .await
+        .unwrap();
+    let cases = app.store.cases_of_applicant(&person.id).await.unwrap();
+    assert_eq!(cases.len(), 1);
+    assert_eq!(cases[0].channel, "window");
+    assert!(!tongban_domain::password::verify_password(
+        "",
+        &person.password_hash
+    ));
+}
+
+#[tokio::test]
+async fn window_intake_and_supplying_materials_through_the_api() {
+    let app = TestApp::new().await;
+    let clerk = app.token("clerk_dahe").await;
+    let citizen = app.token(CITIZEN).await;
+    let item = find_item(&app, "失业登记").await;
+    let code = item["implementation_code"].as_str().unwrap();
+    let body = |applicant: Value| {
+        json!({"implementation_code": code, "applicant": applicant, "materials": [
+            {"name": "申请表", "filename": "a.pdf", "content_base64": b64(b"%PDF-1.7 form")}
+        ]})
+    };
+    let person = json!({"kind": "citizen", "id_number": "640303194003070024", "name": "马桂兰",
+                        "id_checked": true, "mode": "assisted", "consent": true});
+    // A citizen cannot file for someone else; nothing is registered by trying.
+    let res = app
+        .client
+        .post(app.url("/api/v1/cases"))
+        .bearer_auth(&citizen)
+        .json(&body(person.clone()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert!(
+        app.store
+            .account_by_login("640303194003070024")
+            .await
+            .is_err()
+    );
+    // Without consent to assisted handling: a field error.
+    let mut no_consent = person.clone();
+    no_consent["consent"] = json!(false);
+    let res = app
+        .client
+        .post(app.url("/api/v1/cases"))
+        .bearer_auth(&clerk)
+        .json(&body(no_consent))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(problem(res).await["errors"][0]["field"], "consent");
+    let res = app
+        .client
+        .post(app.url("/api/v1/cases"))
+        .bearer_auth(&clerk)
+        .json(&body(person))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let no = res.json::<Value>().await.unwrap()["case_no"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let case: Value = app
+        .get_as(&clerk, &format!("/api/v1/cases/{no}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(case["channel"], "window");
+
+    // The demo citizen's own case: a notice, then the material supplied through the API
+    // with the step, and a bad file refused with its field.
+    let own = apply(&app, &citizen, code, json!({})).await;
+    let res = act_api(
+        &app,
+        &clerk,
+        &own,
+        json!({"action": "issue_notice", "items": ["户口簿首页"]}),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let res = act_api(
+        &app,
+        &citizen,
+        &own,
+        json!({"action": "supply", "materials": [
+            {"name": "户口簿首页", "filename": "x.exe", "content_base64": b64(b"MZ\x90")}]}),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        problem(res).await["errors"][0]["field"],
+        "materials[0].content_base64"
+    );
+    let res = act_api(
+        &app,
+        &citizen,
+        &own,
+        json!({"action": "supply", "materials": [
+            {"name": "户口簿首页", "filename": "hk.pdf", "content_base64": b64(b"%PDF-1.7 hk")}]}),
+    )
+    .await;
+    let case: Value = res.json().await.unwrap();
+    assert_eq!(case["status"], "submitted");
+    assert!(
+        case["materials"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["filename"] == "hk.pdf")
+    );
+}
+
+#[tokio::test]
+async fn the_bureau_sees_overdue_cases_per_department_and_a_department_only_its_own() {
+    let app = TestApp::new().await;
+    let citizen = app.token(CITIZEN).await;
+    let clerk = app.token("clerk").await;
+    let item = find_item(&app, "食品小经营店备案发放").await;
+    let no = apply(
+        &app,
+        &citizen,
+        item["implementation_code"].as_str().unwrap(),
+        json!({"situation": "新办"}),
+    )
+    .await;
+    assert_eq!(
+        act_api(&app, &clerk, &no, json!({"action": "accept"}))
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    // Its promised date passed (as if accepted weeks ago).
+    let case = app.store.case_by_no(&no).await.unwrap();
+    let past = chrono::NaiveDate::from_ymd_opt(2026, 1, 5).unwrap();
+    app.store.set_case_dues(&case.id, past, past).await.unwrap();
+    let supervisor = app.token("supervisor").await;
+    let html = app
+        .get_as(&supervisor, "/staff/deadlines")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let overdue = &html[html
+        .find("data-test=\"overdue-list\"")
+        .expect("an overdue list")..];
+    assert!(overdue.contains(&no), "the case is listed as overdue");
+    assert!(html.contains("吴忠市市场监督管理局红寺堡区分局"));
+    // Another department's reviewer sees their own scope only.
+    let rsj = app.token("reviewer_rsj").await;
+    let html = app
+        .get_as(&rsj, "/staff/deadlines")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!html.contains(&no));
+}
+
+#[tokio::test]
+async fn a_second_notice_beyond_what_was_supplied_is_recorded_and_counted() {
+    let app = TestApp::new().await;
+    let citizen = app.token(CITIZEN).await;
+    let clerk = app.token("clerk").await;
+    let item = find_item(&app, "食品小经营店备案发放").await;
+    let no = apply(
+        &app,
+        &citizen,
+        item["implementation_code"].as_str().unwrap(),
+        json!({"situation": "新办"}),
+    )
+    .await;
+    let notice = |items: Value| {
+        act_api(
+            &app,
+            &clerk,
+            &no,
+            json!({"action": "issue_notice", "items": items}),
+        )
+    };
+    assert_eq!(
+        notice(json!(["经营场所平面图"])).await.status(),
+        StatusCode::OK
+    );
+    let res = act_api(
+        &app,
+        &citizen,
+        &no,
+        json!({"action": "supply", "materials": [
+            {"name": "经营场所平面图", "filename": "plan.pdf", "content_base64": b64(b"%PDF-1.7 plan")}]}),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    // Asking again about the plan just supplied is within the rule; asking for a health
+    // certificate the first notice never mentioned is a breach, recorded beside the notice.
+    let case: Value = notice(json!(["经营场所平面图", "从业人员健康证明"]))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(case["status"], "awaiting_supplement");
+    let breaches: Vec<&Value> = case["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "notice_breach")
+        .collect();
+    assert_eq!(breaches.len(), 1);
+    let detail = breaches[0]["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("从业人员健康证明") && !detail.contains("平面图"),
+        "{detail}"
+    );
+    let supervisor = app.token("supervisor").await;
+    let html = app
+        .get_as(&supervisor, "/staff/deadlines")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let counted = &html[html.find("data-test=\"notice-breaches\"").unwrap()..];
+    assert!(counted.contains("吴忠市市场监督管理局红寺堡区分局：<strong>1</strong>"));
+    // The notices, printable for the applicant; nobody else's to read.
+    let printed = app
+        .get_as(&citizen, &format!("/cases/{no}/notice"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(printed.matches("data-test=\"printed-notice\"").count(), 2);
+    assert!(printed.contains("从业人员健康证明"));
+    let enterprise = app.token(ENTERPRISE).await;
+    assert_eq!(
+        app.get_as(&enterprise, &format!("/cases/{no}/notice"))
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+}

@@ -1,0 +1,11 @@
+//! HTTP integration tests, one binary: each test starts the real server on a random port over
+//! its own copy of the demonstration database and talks to it with a real client. One module
+//! per context; `support` holds what they share.
+
+mod accounts;
+mod authz;
+mod cases;
+mod catalog;
+mod licences;
+mod org;
+mod support;
