@@ -25,13 +25,23 @@ struct Fixture {
 }
 
 impl Fixture {
-    async fn sqlite() -> Fixture {
+    /// A fresh SQLite database: migrated, and with the demonstration data when `demo`,
+    /// copied from this binary's template instead of built again.
+    async fn sqlite(demo: bool) -> Fixture {
         let dir = tempfile::tempdir().unwrap();
+        let template = sqlite_template(demo).await;
+        for file in ["tongban.db", "tongban.db-wal"] {
+            if template.join(file).exists() {
+                std::fs::copy(template.join(file), dir.path().join(file)).unwrap();
+            }
+        }
         let url = tongban_store::sqlite_url_in(dir.path());
         Self::open(url, None, Some(dir)).await
     }
 
-    async fn postgres() -> Option<Fixture> {
+    /// A fresh PostgreSQL database, created from this binary's template (migrated, with the
+    /// demonstration data when `demo`).
+    async fn postgres(demo: bool) -> Option<Fixture> {
         let Ok(admin_url) = std::env::var("TONGBAN_TEST_DATABASE_URL") else {
             assert!(
                 std::env::var("CI").is_err(),
@@ -41,16 +51,22 @@ impl Fixture {
             return None;
         };
         sqlx::any::install_default_drivers();
+        let template = postgres_template(&admin_url, demo).await;
         let name = format!("tongban_test_{}", uuid_simple());
         let admin = AnyPoolOptions::new()
             .max_connections(1)
             .connect_with(AnyConnectOptions::from_str(&admin_url).unwrap())
             .await
             .expect("connect to TONGBAN_TEST_DATABASE_URL");
-        sqlx::query(AssertSqlSafe(format!("CREATE DATABASE {name}")))
-            .execute(&admin)
-            .await
-            .unwrap();
+        // One copy at a time: PostgreSQL refuses to copy a template another copy is reading.
+        let _turn = COPYING.lock().await;
+        sqlx::query(AssertSqlSafe(format!(
+            "CREATE DATABASE {name} TEMPLATE {template}"
+        )))
+        .execute(&admin)
+        .await
+        .unwrap();
+        drop(_turn);
         admin.close().await;
         let url = replace_db_name(&admin_url, &name);
         Some(Self::open(url, Some((admin_url, name)), None).await)
@@ -94,6 +110,79 @@ impl Fixture {
     }
 }
 
+static SQLITE_TEMPLATES: [tokio::sync::OnceCell<std::path::PathBuf>; 2] = [
+    tokio::sync::OnceCell::const_new(),
+    tokio::sync::OnceCell::const_new(),
+];
+static POSTGRES_TEMPLATES: [tokio::sync::OnceCell<String>; 2] = [
+    tokio::sync::OnceCell::const_new(),
+    tokio::sync::OnceCell::const_new(),
+];
+static COPYING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// Migrates a new store at `url` and, when `demo`, loads the demonstration data; closes it.
+async fn build_template(url: &str, demo: bool) {
+    let store = Store::open(url)
+        .await
+        .expect("open and migrate the template");
+    if demo {
+        demo::load(&store, now(), &test_hash).await.unwrap();
+    }
+    store.close().await;
+}
+
+async fn sqlite_template(demo: bool) -> &'static std::path::Path {
+    SQLITE_TEMPLATES[usize::from(demo)]
+        .get_or_init(|| async {
+            let dir = tempfile::tempdir().unwrap().keep();
+            build_template(&tongban_store::sqlite_url_in(&dir), demo).await;
+            dir
+        })
+        .await
+}
+
+/// The name of this process's PostgreSQL template database. Templates left by earlier runs
+/// whose process is gone are dropped first.
+async fn postgres_template(admin_url: &str, demo: bool) -> &'static str {
+    POSTGRES_TEMPLATES[usize::from(demo)]
+        .get_or_init(|| async {
+            let admin = AnyPoolOptions::new()
+                .max_connections(1)
+                .connect_with(AnyConnectOptions::from_str(admin_url).unwrap())
+                .await
+                .expect("connect to TONGBAN_TEST_DATABASE_URL");
+            let old: Vec<String> = sqlx::query_scalar(
+                "SELECT datname::text FROM pg_database WHERE datname LIKE 'tongban_tpl_%'",
+            )
+            .fetch_all(&admin)
+            .await
+            .unwrap();
+            for name in old {
+                let pid = name.split('_').nth(2).unwrap_or_default();
+                if !std::path::Path::new(&format!("/proc/{pid}")).exists() {
+                    let _ = sqlx::query(AssertSqlSafe(format!(
+                        "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                    )))
+                    .execute(&admin)
+                    .await;
+                }
+            }
+            let name = format!(
+                "tongban_tpl_{}_{}",
+                std::process::id(),
+                if demo { "demo" } else { "empty" }
+            );
+            sqlx::query(AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                .execute(&admin)
+                .await
+                .unwrap();
+            admin.close().await;
+            build_template(&replace_db_name(admin_url, &name), demo).await;
+            name
+        })
+        .await
+}
+
 fn uuid_simple() -> String {
     use std::time::{SystemTime, UNIX_EPOCH};
     let nanos = SystemTime::now()
@@ -134,32 +223,31 @@ fn test_hash(p: &Password) -> String {
 }
 
 macro_rules! contract {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
+    ($demo:literal: $($name:ident),* $(,)?) => {
+        $(
+            mod $name {
                 #[tokio::test]
-                async fn $name() {
-                    let f = super::Fixture::sqlite().await;
+                async fn sqlite() {
+                    let f = super::Fixture::sqlite($demo).await;
                     super::$name(&f).await;
                     f.finish().await;
                 }
-            )*
-        }
-        mod postgres {
-            $(
+
                 #[tokio::test]
-                async fn $name() {
-                    if let Some(f) = super::Fixture::postgres().await {
+                async fn postgres() {
+                    if let Some(f) = super::Fixture::postgres($demo).await {
                         super::$name(&f).await;
                         f.finish().await;
                     }
                 }
-            )*
-        }
+            }
+        )*
     };
 }
 
+// Each contract test runs on an empty (migrated) database …
 contract!(
+    false:
     demo_loads_the_three_levels,
     migrations_are_idempotent,
     duplicate_login_is_a_conflict,
@@ -167,13 +255,18 @@ contract!(
     audit_chain_detects_altered_and_missing_rows,
     concurrent_audit_appends_keep_one_chain,
     login_failures_round_trip,
+    catalog_import_upserts_and_lists_entries,
+    entered_calendar_days_are_kept_and_versioned,
+);
+
+// … or on one with the demonstration data.
+contract!(
+    true:
     scopes_filter_units_staff_and_halls,
     personal_record_views_are_audited,
     catalog_versions_move_through_review_and_publication,
-    catalog_import_upserts_and_lists_entries,
     cases_are_numbered_per_day_and_submitted_once,
     concurrent_submissions_get_distinct_numbers,
-    entered_calendar_days_are_kept_and_versioned,
     case_changes_keep_progress_and_refuse_stale_decisions,
     licences_are_numbered_revoked_once_and_expired_with_audit,
     two_instances_racing_one_key_record_one_case,
@@ -377,7 +470,6 @@ async fn login_failures_round_trip(f: &Fixture) {
 }
 
 async fn scopes_filter_units_staff_and_halls(f: &Fixture) {
-    demo::load(&f.store, now(), &test_hash).await.unwrap();
     let dahe = f.store.org_unit_by_code("640303200000").await.unwrap();
     let units = f
         .store
@@ -433,7 +525,6 @@ async fn scopes_filter_units_staff_and_halls(f: &Fixture) {
 }
 
 async fn personal_record_views_are_audited(f: &Fixture) {
-    demo::load(&f.store, now(), &test_hash).await.unwrap();
     let found = f.store.find_people("马秀", 10).await.unwrap();
     assert_eq!(found.len(), 1);
     let by_number = f.store.find_people("64030319580312024x", 10).await.unwrap();
@@ -466,7 +557,7 @@ async fn personal_record_views_are_audited(f: &Fixture) {
 
 #[tokio::test]
 async fn sqlite_backup_and_restore() {
-    let f = Fixture::sqlite().await;
+    let f = Fixture::sqlite(false).await;
     demo::load(&f.store, now(), &test_hash).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let backup = dir.path().join("backup.db");
@@ -537,7 +628,6 @@ mod catalog {
     }
 
     pub(super) async fn versions_move_through_review_and_publication(f: &Fixture) {
-        demo::load(&f.store, now(), &test_hash).await.unwrap();
         let published = f.store.published_items().await.unwrap();
         assert!(published.len() >= 60, "{}", published.len());
         let gen_before = f.store.catalog_generation().await.unwrap();
@@ -753,7 +843,6 @@ mod cases {
     }
 
     pub(super) async fn fixture_ids(f: &Fixture) -> (String, String, String) {
-        demo::load(&f.store, now(), &test_hash).await.unwrap();
         let applicant = f
             .store
             .account_by_login(demo::DEMO_ACCOUNTS[7].login)
@@ -975,7 +1064,6 @@ async fn licences_are_numbered_revoked_once_and_expired_with_audit(f: &Fixture) 
     };
     use tongban_domain::seal::SealSecret;
     use tongban_store::NewLicence;
-    demo::load(&f.store, now(), &test_hash).await.unwrap();
     let first = SealSecret::generate();
     f.store
         .publish_seal_key(now(), "test", "D-SJJ-1", "D-SJJ", &first.public_hex())
@@ -1184,10 +1272,10 @@ async fn schema_of(f: &Fixture) -> (Vec<(String, String, bool)>, Vec<String>) {
 /// columns, the same nullability, the same named indexes.
 #[tokio::test]
 async fn sqlite_and_postgres_migrations_agree() {
-    let Some(pg) = Fixture::postgres().await else {
+    let Some(pg) = Fixture::postgres(false).await else {
         return;
     };
-    let lite = Fixture::sqlite().await;
+    let lite = Fixture::sqlite(false).await;
     let (lite_columns, lite_indexes) = schema_of(&lite).await;
     let (pg_columns, pg_indexes) = schema_of(&pg).await;
     lite.finish().await;
