@@ -1,0 +1,285 @@
+//! Applying, a case with its timeline and materials, and the steps taken on it.
+
+use super::*;
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct MaterialUpload {
+    /// The material's name as the item lists it, e.g. 营业执照.
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    filename: String,
+    /// The file, base64-encoded: PDF, JPEG, PNG or OFD, at most 10 MB.
+    #[serde(default)]
+    content_base64: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CaseBody {
+    #[serde(default)]
+    implementation_code: String,
+    /// One of the item's 办事情形, when it has any.
+    #[serde(default)]
+    situation: String,
+    /// The item's form fields.
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    form: serde_json::Map<String, serde_json::Value>,
+    #[serde(default)]
+    materials: Vec<MaterialUpload>,
+    /// The applicant signs the item's commitment text (告知承诺), where the item offers it.
+    #[serde(default)]
+    commitment_signed: bool,
+    /// Window intake only (a clerk's token): the person applying, whose identity document
+    /// the clerk checked (`id_checked`), and how they are helped (`mode`: `in_person`,
+    /// `assisted` or `proxy` with `agent_name`, `agent_id`, `relationship`; `consent`).
+    #[serde(default)]
+    applicant: Option<crate::window_fields::WindowFields>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CaseCreated {
+    /// 43-character case number.
+    case_no: String,
+    status: String,
+    /// YYYY-MM-DD, counted in working days from the submission day; recounted on acceptance.
+    statutory_due: String,
+    promised_due: String,
+}
+
+/// The API's materials (base64 in JSON) as uploads; undecodable content is reported by
+/// field and left out.
+fn decode_uploads(
+    materials: Vec<MaterialUpload>,
+    errors: &mut tongban_domain::ValidationErrors,
+) -> Vec<tongban_app::cases::Upload> {
+    use base64::Engine;
+    materials
+        .into_iter()
+        .enumerate()
+        .map(|(i, m)| {
+            let bytes =
+                match base64::engine::general_purpose::STANDARD.decode(m.content_base64.trim()) {
+                    Ok(b) => Some(b),
+                    Err(_) => {
+                        errors.add(
+                            &format!("materials[{i}].content_base64"),
+                            "base64",
+                            "文件内容不是有效的 Base64 编码",
+                        );
+                        None
+                    }
+                };
+            tongban_app::cases::Upload {
+                field: format!("materials[{i}]"),
+                content_field: format!("materials[{i}].content_base64"),
+                name: m.name,
+                filename: m.filename,
+                bytes,
+            }
+        })
+        .collect()
+}
+
+/// Apply for a published item (一网通办). Send an `Idempotency-Key` header: a retry with the
+/// same key returns the case already recorded instead of a second one.
+#[utoipa::path(post, path = "/api/v1/cases", request_body = CaseBody, tag = "cases",
+    params(("Idempotency-Key" = Option<String>, Header, description = "同一申请重试时保持不变")),
+    responses(
+        (status = 201, description = "已提交", body = CaseCreated),
+        (status = 200, description = "同一 Idempotency-Key 已提交过，返回原办件", body = CaseCreated),
+        (status = 422, description = "字段校验失败", content_type = "application/problem+json"),
+    ))]
+pub async fn submit_case(
+    State(state): State<AppState>,
+    current: Current,
+    headers: axum::http::HeaderMap,
+    ApiJson(body): ApiJson<CaseBody>,
+) -> Result<Response, WebError> {
+    let mut errors = tongban_domain::ValidationErrors::new();
+    let key = headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+        .map(str::to_owned);
+    let uploads = decode_uploads(body.materials, &mut errors);
+    let on_behalf = match &body.applicant {
+        Some(w) => Some(tongban_app::cases::window_applicant(&state, &current, w.form()).await?),
+        None if allows(&current.principal, Permission::HandleIntake) => {
+            errors.add(
+                "applicant",
+                "required",
+                "窗口收件须提供申请人信息（证件号码、姓名、核验情况、办理方式）",
+            );
+            return Err(errors.into());
+        }
+        None => None,
+    };
+    let (case, created) = tongban_app::cases::submit(
+        &state,
+        &current,
+        tongban_app::cases::Submission {
+            implementation_code: body.implementation_code,
+            situation: body.situation,
+            form: serde_json::to_string(&body.form).unwrap_or_else(|_| "{}".into()),
+            uploads,
+            idempotency_key: key,
+            commitment_signed: body.commitment_signed,
+            on_behalf,
+        },
+        errors,
+    )
+    .await?;
+    Ok((
+        if created {
+            StatusCode::CREATED
+        } else {
+            StatusCode::OK
+        },
+        Json(CaseCreated {
+            case_no: case.case_no,
+            status: case.status,
+            statutory_due: case.statutory_due,
+            promised_due: case.promised_due,
+        }),
+    )
+        .into_response())
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CaseEventView {
+    at: String,
+    action: String,
+    status: String,
+    detail: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CaseMaterialView {
+    name: String,
+    filename: String,
+    content_type: String,
+    sha256: String,
+    size: i64,
+    /// 免提交: the identifier of the applicant's licence that stands for this material.
+    waived_by: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CaseView {
+    case_no: String,
+    status: String,
+    status_label: String,
+    implementation_code: String,
+    item_name: String,
+    department: String,
+    situation: String,
+    channel: String,
+    submitted_at: String,
+    statutory_due: String,
+    promised_due: String,
+    /// Materials owed under 容缺受理, and by when.
+    deficiency_owed: Vec<String>,
+    deficiency_due: Option<String>,
+    /// Approved (`true`), denied (`false`), or not decided yet.
+    decision: Option<bool>,
+    /// The due date of an open commitment verification (告知承诺核查).
+    verification_due: Option<String>,
+    events: Vec<CaseEventView>,
+    materials: Vec<CaseMaterialView>,
+}
+
+/// A case, for its applicant or for staff whose scope covers the handling department.
+#[utoipa::path(get, path = "/api/v1/cases/{case_no}", tag = "cases",
+    params(("case_no" = String, Path, description = "43 位办件编号")),
+    responses((status = 200, body = CaseView), (status = 404, description = "不存在或无权查看")))]
+pub async fn get_case(
+    State(state): State<AppState>,
+    current: Current,
+    axum::extract::Path(case_no): axum::extract::Path<String>,
+) -> Result<Json<CaseView>, WebError> {
+    let tongban_app::cases::CaseView {
+        case,
+        events,
+        materials,
+    } = tongban_app::cases::view(&state, &current, &case_no).await?;
+    let label = tongban_domain::case::CaseStatus::parse(&case.status)
+        .map(|s| s.label())
+        .unwrap_or_default()
+        .to_owned();
+    Ok(Json(CaseView {
+        status_label: label,
+        deficiency_owed: case.progress.deficiency_outstanding.clone(),
+        deficiency_due: case.deficiency_due.clone(),
+        decision: case.progress.decision,
+        verification_due: case.verification_due.clone(),
+        events: events
+            .into_iter()
+            .map(|e| CaseEventView {
+                at: e.at.to_rfc3339(),
+                action: e.action,
+                status: e.status_after,
+                detail: e.detail,
+            })
+            .collect(),
+        materials: materials
+            .into_iter()
+            .map(|m| CaseMaterialView {
+                name: m.name,
+                filename: m.filename,
+                content_type: m.content_type,
+                sha256: m.sha256,
+                size: m.size,
+                waived_by: m.waived_by,
+            })
+            .collect(),
+        case_no: case.case_no,
+        status: case.status,
+        implementation_code: case.implementation_code,
+        item_name: case.item_name,
+        department: case.org_name,
+        situation: case.situation,
+        channel: case.channel,
+        submitted_at: case.submitted_at.to_rfc3339(),
+        statutory_due: case.statutory_due,
+        promised_due: case.promised_due,
+    }))
+}
+
+/// Take an action on a case: `{"action": "accept"}`, `{"action": "issue_notice", "items":
+/// […]}`, `{"action": "refuse", "reason": …}`, `{"action": "supply"}`, `{"action":
+/// "start_review"}`, `{"action": "decide", "approve": true}`, `{"action": "conclude"}`,
+/// `{"action": "deliver"}`, `{"action": "withdraw", "reason": …}` and the others of the
+/// case state machine. `supply` and `supply_deficiency` may carry `"materials": [{"name",
+/// "filename", "content_base64"}]`, stored in the same transaction as the step. Who may take
+/// which action follows the permission table: applicants their own cases, window clerks
+/// intake anywhere, reviewers their department's cases.
+#[utoipa::path(post, path = "/api/v1/cases/{case_no}/actions", tag = "cases",
+    params(("case_no" = String, Path, description = "43 位办件编号")),
+    request_body(content = Object, description = "{\"action\": …} 及其参数"),
+    responses(
+        (status = 200, body = CaseView),
+        (status = 409, description = "当前状态不能进行该操作", content_type = "application/problem+json"),
+    ))]
+pub async fn act_on_case(
+    State(state): State<AppState>,
+    current: Current,
+    axum::extract::Path(case_no): axum::extract::Path<String>,
+    ApiJson(mut body): ApiJson<serde_json::Map<String, serde_json::Value>>,
+) -> Result<Json<CaseView>, WebError> {
+    let mut errors = tongban_domain::ValidationErrors::new();
+    let materials: Vec<MaterialUpload> = match body.remove("materials") {
+        Some(v) => serde_json::from_value(v)
+            .map_err(|e| WebError::BadRequest(format!("materials 格式不正确：{e}")))?,
+        None => Vec::new(),
+    };
+    let action: tongban_domain::case::CaseAction =
+        serde_json::from_value(serde_json::Value::Object(body))
+            .map_err(|e| WebError::BadRequest(format!("未知的操作或参数不正确：{e}")))?;
+    let uploads = decode_uploads(materials, &mut errors);
+    let materials = tongban_app::cases::check_uploads(uploads, &mut errors);
+    errors.into_result()?;
+    tongban_app::cases::act(&state, &current, &case_no, action, &materials).await?;
+    get_case(State(state), current, axum::extract::Path(case_no)).await
+}

@@ -1,0 +1,111 @@
+//! The JSON API under `/api/v1`, for the mobile app and integrating systems. Errors are
+//! RFC 9457 problem+json (see `error.rs`); the OpenAPI document is generated from these
+//! handlers' annotations and served at `/api/openapi.json`.
+
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, Request, State};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use tongban_domain::account::{Registration, RegistrationInput};
+use tongban_domain::authz::{Permission, allows};
+use tongban_domain::mask::{mask_id_number, mask_phone};
+use tongban_domain::org::OrgUnit;
+use tongban_store::{Account, SessionKind};
+use utoipa::{OpenApi, ToSchema};
+
+use crate::auth::{Current, client_address};
+use crate::{AppState, WebError};
+
+/// `Json<T>` whose rejections are problem+json in Chinese.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = WebError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(v)) => Ok(ApiJson(v)),
+            Err(JsonRejection::MissingJsonContentType(_)) => Err(WebError::BadRequest(
+                "请求须为 JSON（Content-Type: application/json）".into(),
+            )),
+            Err(JsonRejection::JsonSyntaxError(_)) => {
+                Err(WebError::BadRequest("JSON 格式错误".into()))
+            }
+            Err(JsonRejection::JsonDataError(e)) => Err(WebError::BadRequest(format!(
+                "JSON 字段类型不正确：{}",
+                e.body_text()
+            ))),
+            Err(e) => Err(WebError::BadRequest(format!(
+                "请求无法读取：{}",
+                e.body_text()
+            ))),
+        }
+    }
+}
+
+mod accounts;
+mod calendar;
+mod cases;
+mod catalog;
+mod licences;
+mod org;
+
+pub use accounts::*;
+pub use calendar::*;
+pub use cases::*;
+pub use catalog::*;
+pub use licences::*;
+pub use org::*;
+
+/// Liveness: the process answers.
+pub async fn healthz() -> &'static str {
+    "ok"
+}
+
+/// Readiness: the database answers.
+pub async fn readyz(State(state): State<AppState>) -> Result<&'static str, WebError> {
+    tongban_app::org::ready(&state).await?;
+    Ok("ready")
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "通办 Tongban API", description = "红寺堡区一体化政务服务平台接口。错误为 RFC 9457 application/problem+json，含稳定的 code 与中文 detail。"),
+    paths(register_account, create_session, delete_current_session, me, list_org_units, list_halls, list_items, get_item, add_working_days, submit_case, get_case, act_on_case, list_seals, verify_license, list_license_types, put_license_type, import_license, my_licenses, present_license),
+    components(schemas(RegisterBody, AccountView, SessionBody, SessionCreated, OrgUnitView, HallView, HoursView, WindowView, ItemSummary, ItemsPage, WorkingDate, CaseBody, MaterialUpload, CaseCreated, CaseView, CaseEventView, CaseMaterialView, SealKeyView, VerifyBody, VerifyView, LicenseImport, PresentationView, crate::window_fields::WindowFields)),
+    modifiers(&BearerAuth),
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        if let Some(components) = openapi.components.as_mut() {
+            components.add_security_scheme(
+                "bearer",
+                SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+            );
+        }
+    }
+}
+
+/// The OpenAPI document as JSON text.
+pub fn openapi_json() -> String {
+    ApiDoc::openapi()
+        .to_pretty_json()
+        .unwrap_or_else(|_| "{}".into())
+}
+
+pub async fn openapi() -> Response {
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        openapi_json(),
+    )
+        .into_response()
+}
