@@ -21,6 +21,7 @@ mod group;
 mod licences;
 mod org;
 mod outbox;
+mod seed;
 mod sessions;
 mod throttle;
 

@@ -270,6 +270,8 @@ contract!(
     case_changes_keep_progress_and_refuse_stale_decisions,
     licences_are_numbered_revoked_once_and_expired_with_audit,
     two_instances_racing_one_key_record_one_case,
+    status_columns_refuse_unknown_values,
+    seeded_cases_fill_lists_in_every_status,
 );
 
 async fn demo_loads_the_three_levels(f: &Fixture) {
@@ -1293,4 +1295,62 @@ async fn sqlite_and_postgres_migrations_agree() {
         only(&pg_columns, &lite_columns)
     );
     assert_eq!(lite_indexes, pg_indexes, "named indexes differ");
+}
+
+/// A status the domain does not know is refused by the database itself.
+async fn status_columns_refuse_unknown_values(f: &Fixture) {
+    for sql in [
+        "UPDATE item_versions SET status = 'publishd'",
+        "UPDATE cases SET status = 'concluded ' WHERE 1 = 1",
+    ] {
+        let res = sqlx::query(sql).execute(&f.raw).await;
+        if sql.contains("item_versions") {
+            assert!(res.is_err(), "{sql} was accepted");
+        } else {
+            // No cases yet: nothing to refuse, and nothing changed.
+            assert_eq!(res.unwrap().rows_affected(), 0);
+        }
+    }
+    let (applicant, version, code) = cases::fixture_ids(f).await;
+    let case = cases::new_case(&applicant, &version, &code, Some("k-status"), b"%PDF-1.7 s");
+    f.store.submit_case(now(), &case).await.unwrap();
+    assert!(
+        sqlx::query("UPDATE cases SET status = 'done'")
+            .execute(&f.raw)
+            .await
+            .is_err()
+    );
+}
+
+/// The load-test seeding adds cases spread over statuses, with their events, to both backends.
+async fn seeded_cases_fill_lists_in_every_status(f: &Fixture) {
+    let total = f
+        .store
+        .seed_cases(2_000, "64030319580312024X")
+        .await
+        .unwrap();
+    assert_eq!(total, 2_000);
+    let open = f
+        .store
+        .cases_in(
+            &[tongban_domain::case::CaseStatus::Submitted],
+            &Scope::All,
+            10_000,
+        )
+        .await
+        .unwrap();
+    assert_eq!(open.len(), 200);
+    let citizen = f
+        .store
+        .account_by_login("64030319580312024X")
+        .await
+        .unwrap();
+    let mine = f.store.cases_of_applicant(&citizen.id).await.unwrap();
+    assert_eq!(mine.len(), 2);
+    assert_eq!(f.store.case_events(&mine[0].id).await.unwrap().len(), 2);
+    // Seeding again adds as many more, numbered apart.
+    assert_eq!(
+        f.store.seed_cases(500, "64030319580312024X").await.unwrap(),
+        2_500
+    );
 }

@@ -403,3 +403,22 @@ pub async fn keys_rotate(config: &Config, org: &str) -> anyhow::Result<()> {
     println!("已为 {org} 创建并公布新密钥 {key_id}；旧密钥签发的证照仍可核验。");
     Ok(())
 }
+
+pub async fn bench_seed(config: &Config, cases: u64) -> anyhow::Result<()> {
+    let store = open(config).await?;
+    if store.is_empty().await? {
+        load_demo(&open_app(config, store.clone()).await?).await?;
+    }
+    let started = std::time::Instant::now();
+    eprintln!("正在写入 {cases} 件压测办件 …");
+    let total = store
+        .seed_cases(cases, "64030319580312024X")
+        .await
+        .context("写入压测办件失败")?;
+    println!(
+        "已写入 {cases} 件（用时 {:.0} 秒）；数据库中共有 {total} 件办件。",
+        started.elapsed().as_secs_f64()
+    );
+    store.close().await;
+    Ok(())
+}

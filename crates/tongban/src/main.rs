@@ -110,6 +110,21 @@ enum Command {
     /// Configuration. 配置。
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Load measurements. 性能测试。
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Add many cases with their timeline events (spread over the published items, a year,
+    /// every status, a thousand applicants) to measure lists at scale; loads the demo data
+    /// first into an empty database. Never on a production database. 生成压测用办件数据。
+    Seed {
+        /// How many cases to add.
+        #[arg(long, default_value_t = 1_000_000)]
+        cases: u64,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -265,6 +280,7 @@ async fn run(command: Command, config: &config::Config) -> anyhow::Result<ExitCo
         Command::Audit(AuditCommand::Verify) => return commands::audit_verify(config).await,
         Command::Keys(KeysCommand::List) => commands::keys_list(config).await,
         Command::Keys(KeysCommand::Rotate { org }) => commands::keys_rotate(config, &org).await,
+        Command::Bench(BenchCommand::Seed { cases }) => commands::bench_seed(config, cases).await,
         Command::Config(ConfigCommand::Check) => {
             print!("{}", config.describe());
             Ok(())

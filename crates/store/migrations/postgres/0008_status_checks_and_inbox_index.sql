@@ -1,0 +1,12 @@
+-- Status columns hold only the values the domain knows (a typo in a query, or a hand-edited
+-- row, is refused by the database).
+ALTER TABLE cases ADD CONSTRAINT cases_status_check CHECK (status IN ('submitted',
+    'awaiting_supplement', 'accepted', 'in_review', 'special_procedure', 'decided', 'concluded',
+    'delivered', 'refused', 'withdrawn', 'revoked'));
+ALTER TABLE item_versions ADD CONSTRAINT item_versions_status_check CHECK (status IN ('draft',
+    'in_review', 'returned', 'approved', 'published', 'superseded'));
+ALTER TABLE licences ADD CONSTRAINT licences_status_check CHECK (status IN ('valid', 'revoked',
+    'expired'));
+
+-- Staff inboxes list cases in a few statuses, soonest promised date first.
+CREATE INDEX cases_status_due ON cases (status, promised_due);

@@ -1,0 +1,26 @@
+-- Status columns hold only the values the domain knows (a typo in a query, or a hand-edited
+-- row, is refused by the database). SQLite cannot add a CHECK to an existing table, so
+-- triggers do the same; PostgreSQL has the constraints themselves.
+CREATE TRIGGER cases_status_insert BEFORE INSERT ON cases
+WHEN NEW.status NOT IN ('submitted', 'awaiting_supplement', 'accepted', 'in_review',
+    'special_procedure', 'decided', 'concluded', 'delivered', 'refused', 'withdrawn', 'revoked')
+BEGIN SELECT RAISE(ABORT, 'cases.status: unknown status'); END;
+CREATE TRIGGER cases_status_update BEFORE UPDATE OF status ON cases
+WHEN NEW.status NOT IN ('submitted', 'awaiting_supplement', 'accepted', 'in_review',
+    'special_procedure', 'decided', 'concluded', 'delivered', 'refused', 'withdrawn', 'revoked')
+BEGIN SELECT RAISE(ABORT, 'cases.status: unknown status'); END;
+CREATE TRIGGER item_versions_status_insert BEFORE INSERT ON item_versions
+WHEN NEW.status NOT IN ('draft', 'in_review', 'returned', 'approved', 'published', 'superseded')
+BEGIN SELECT RAISE(ABORT, 'item_versions.status: unknown status'); END;
+CREATE TRIGGER item_versions_status_update BEFORE UPDATE OF status ON item_versions
+WHEN NEW.status NOT IN ('draft', 'in_review', 'returned', 'approved', 'published', 'superseded')
+BEGIN SELECT RAISE(ABORT, 'item_versions.status: unknown status'); END;
+CREATE TRIGGER licences_status_insert BEFORE INSERT ON licences
+WHEN NEW.status NOT IN ('valid', 'revoked', 'expired')
+BEGIN SELECT RAISE(ABORT, 'licences.status: unknown status'); END;
+CREATE TRIGGER licences_status_update BEFORE UPDATE OF status ON licences
+WHEN NEW.status NOT IN ('valid', 'revoked', 'expired')
+BEGIN SELECT RAISE(ABORT, 'licences.status: unknown status'); END;
+
+-- Staff inboxes list cases in a few statuses, soonest promised date first.
+CREATE INDEX cases_status_due ON cases (status, promised_due);
