@@ -76,6 +76,15 @@ pub struct CaseRecord {
     pub verification_due: Option<String>,
 }
 
+/// One unit's line in the time-limit follow-up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeadlineCount {
+    pub org_name: String,
+    pub open: i64,
+    pub due_soon: i64,
+    pub overdue: i64,
+}
+
 /// A follow-up a case may wait on after its decision or acceptance.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FollowUp {
@@ -745,6 +754,75 @@ impl Store {
         )))
         .bind(scope.0)
         .bind(scope.1)
+        .bind(limit)
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter().map(case_from).collect()
+    }
+
+    /// Per handling unit within `scope`, the cases whose clock has started (in
+    /// `statuses`): how many, how many fall due by `soon_until` (from `today`), how many are
+    /// past due. Counted by the database, so the answer costs one query at any size.
+    pub async fn deadline_counts(
+        &self,
+        statuses: &[tongban_domain::case::CaseStatus],
+        scope: &tongban_domain::authz::Scope,
+        today: chrono::NaiveDate,
+        soon_until: chrono::NaiveDate,
+    ) -> Result<Vec<DeadlineCount>, StoreError> {
+        if statuses.is_empty() {
+            return Ok(Vec::new());
+        }
+        let Some(scope) = crate::scope_args(scope) else {
+            return Ok(Vec::new());
+        };
+        let list = crate::fixed_names(statuses.iter().map(|s| s.as_str()));
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT o.name AS org_name, COUNT(*) AS open,              SUM(CASE WHEN c.promised_due >= $3 AND c.promised_due <= $4 THEN 1 ELSE 0 END)              AS due_soon, SUM(CASE WHEN c.promised_due < $3 THEN 1 ELSE 0 END) AS overdue              FROM cases c JOIN org_units o ON o.id = c.org_unit_id              WHERE c.status IN ({list}) AND {} GROUP BY o.name",
+            crate::IN_SCOPE
+        )))
+        .bind(scope.0)
+        .bind(scope.1)
+        .bind(today.format("%Y-%m-%d").to_string())
+        .bind(soon_until.format("%Y-%m-%d").to_string())
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(DeadlineCount {
+                    org_name: r.try_get("org_name")?,
+                    open: r.try_get("open")?,
+                    due_soon: r.try_get("due_soon")?,
+                    overdue: r.try_get("overdue")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Cases in `statuses` within `scope` past their promised date, the longest overdue
+    /// first, at most `limit`.
+    pub async fn overdue_cases(
+        &self,
+        statuses: &[tongban_domain::case::CaseStatus],
+        scope: &tongban_domain::authz::Scope,
+        today: chrono::NaiveDate,
+        limit: i64,
+    ) -> Result<Vec<CaseRecord>, StoreError> {
+        if statuses.is_empty() {
+            return Ok(Vec::new());
+        }
+        let Some(scope) = crate::scope_args(scope) else {
+            return Ok(Vec::new());
+        };
+        let list = crate::fixed_names(statuses.iter().map(|s| s.as_str()));
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{CASE_SELECT} WHERE c.status IN ({list}) AND {} AND c.promised_due < $3 \
+             ORDER BY c.promised_due, c.submitted_at LIMIT $4",
+            crate::IN_SCOPE
+        )))
+        .bind(scope.0)
+        .bind(scope.1)
+        .bind(today.format("%Y-%m-%d").to_string())
         .bind(limit)
         .fetch_all(&self.reader)
         .await?;

@@ -43,7 +43,8 @@ pub use accounts::{Account, NewAccount, PersonSummary, StaffMember};
 pub use audit::AuditReport;
 pub use calendar::CalendarDay;
 pub use cases::{
-    CaseChange, CaseEvent, CaseRecord, FollowUp, MaterialRecord, NewCase, NewMaterial,
+    CaseChange, CaseEvent, CaseRecord, DeadlineCount, FollowUp, MaterialRecord, NewCase,
+    NewMaterial,
 };
 pub use catalog::{ImportSummary, ItemVersion, PublishedItem};
 pub use error::StoreError;

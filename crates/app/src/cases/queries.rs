@@ -217,8 +217,13 @@ pub struct DepartmentDeadlines {
     pub department: String,
     pub open: usize,
     pub due_soon: usize,
+    pub overdue_count: usize,
+    /// The longest overdue of them (all of them up to `OVERDUE_LISTED` across departments).
     pub overdue: Vec<CaseRecord>,
 }
+
+/// How many overdue cases the follow-up lists by name; the counts are always exact.
+pub const OVERDUE_LISTED: i64 = 200;
 
 /// 限时办结 follow-up within the actor's scope.
 #[derive(Debug)]
@@ -245,31 +250,32 @@ pub async fn deadlines(app: &App, actor: &Actor) -> Result<Deadlines, AppError> 
     let today = app.today();
     let warn = app.settings.due_soon_working_days;
     let day = |d: &str| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap_or(today);
-    let mut departments: Vec<DepartmentDeadlines> = Vec::new();
-    for c in app.store.cases_in(&started, scope, 10_000).await? {
-        let u = urgency(&cal, day(&c.promised_due), today, warn);
-        let i = match departments.iter().position(|d| d.department == c.org_name) {
-            Some(i) => i,
-            None => {
-                departments.push(DepartmentDeadlines {
-                    department: c.org_name.clone(),
-                    open: 0,
-                    due_soon: 0,
-                    overdue: Vec::new(),
-                });
-                departments.len() - 1
-            }
-        };
-        let d = &mut departments[i];
-        d.open += 1;
-        match u {
-            Urgency::Overdue => d.overdue.push(c),
-            Urgency::DueSoon => d.due_soon += 1,
-            Urgency::Normal => {}
-        }
-    }
+    // Counted by the database; the overdue cases listed are the longest overdue (a page
+    // shows at most `OVERDUE_LISTED`, the counts are exact).
+    let soon_until = cal.add_working_days(today, warn);
+    let overdue = app
+        .store
+        .overdue_cases(&started, scope, today, OVERDUE_LISTED)
+        .await?;
+    let mut departments: Vec<DepartmentDeadlines> = app
+        .store
+        .deadline_counts(&started, scope, today, soon_until)
+        .await?
+        .into_iter()
+        .map(|d| DepartmentDeadlines {
+            overdue: overdue
+                .iter()
+                .filter(|c| c.org_name == d.org_name)
+                .cloned()
+                .collect(),
+            overdue_count: usize::try_from(d.overdue).unwrap_or_default(),
+            department: d.org_name,
+            open: usize::try_from(d.open).unwrap_or_default(),
+            due_soon: usize::try_from(d.due_soon).unwrap_or_default(),
+        })
+        .collect();
     departments.sort_by(|a, b| {
-        (b.overdue.len(), b.due_soon, b.open).cmp(&(a.overdue.len(), a.due_soon, a.open))
+        (b.overdue_count, b.due_soon, b.open).cmp(&(a.overdue_count, a.due_soon, a.open))
     });
     let owed = app
         .store
