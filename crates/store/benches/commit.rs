@@ -38,7 +38,7 @@ fn bench_case(
         applicant_id: applicant.to_owned(),
         situation: String::new(),
         form: "{}".into(),
-        status: "submitted".into(),
+        status: tongban_domain::case::CaseStatus::Submitted,
         channel: "online".into(),
         first_responder: None,
         assistance: String::new(),

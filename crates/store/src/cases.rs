@@ -34,7 +34,7 @@ pub struct NewCase {
     pub situation: String,
     /// The item's form fields as JSON.
     pub form: String,
-    pub status: String,
+    pub status: tongban_domain::case::CaseStatus,
     /// `online` or `window`.
     pub channel: String,
     /// The window clerk who took the application (首问责任); `None` online.
@@ -62,18 +62,18 @@ pub struct CaseRecord {
     pub applicant_id: String,
     pub situation: String,
     pub form: String,
-    pub status: String,
+    pub status: tongban_domain::case::CaseStatus,
     pub channel: String,
     pub submitted_at: DateTime<Utc>,
-    pub statutory_due: String,
-    pub promised_due: String,
+    pub statutory_due: NaiveDate,
+    pub promised_due: NaiveDate,
     pub first_responder: Option<String>,
     pub assistance: String,
     pub progress: Progress,
     /// When materials owed under 容缺受理 are due, while any are owed.
-    pub deficiency_due: Option<String>,
+    pub deficiency_due: Option<NaiveDate>,
     /// When the open commitment verification is due, while one is open.
-    pub verification_due: Option<String>,
+    pub verification_due: Option<NaiveDate>,
 }
 
 /// One unit's line in the time-limit follow-up.
@@ -159,18 +159,34 @@ fn case_from(row: &AnyRow) -> Result<CaseRecord, StoreError> {
         applicant_id: row.try_get("applicant_id")?,
         situation: row.try_get("situation")?,
         form: row.try_get("form")?,
-        status: row.try_get("status")?,
+        status: {
+            let s: String = row.try_get("status")?;
+            tongban_domain::case::CaseStatus::parse(&s).ok_or(StoreError::Corrupt(s))?
+        },
         channel: row.try_get("channel")?,
         submitted_at: parse_ts(&row.try_get::<String, _>("submitted_at")?)?,
-        statutory_due: row.try_get("statutory_due")?,
-        promised_due: row.try_get("promised_due")?,
+        statutory_due: parse_day(&row.try_get::<String, _>("statutory_due")?)?,
+        promised_due: parse_day(&row.try_get::<String, _>("promised_due")?)?,
         first_responder: row.try_get("first_responder")?,
         assistance: row.try_get("assistance")?,
         progress: serde_json::from_str(&row.try_get::<String, _>("progress")?)
             .map_err(|e| StoreError::Corrupt(format!("办件进度：{e}")))?,
-        deficiency_due: row.try_get("deficiency_due")?,
-        verification_due: row.try_get("verification_due")?,
+        deficiency_due: row
+            .try_get::<Option<String>, _>("deficiency_due")?
+            .as_deref()
+            .map(parse_day)
+            .transpose()?,
+        verification_due: row
+            .try_get::<Option<String>, _>("verification_due")?
+            .as_deref()
+            .map(parse_day)
+            .transpose()?,
     })
+}
+
+fn parse_day(d: &str) -> Result<NaiveDate, StoreError> {
+    NaiveDate::parse_from_str(d, "%Y-%m-%d")
+        .map_err(|e| StoreError::Corrupt(format!("日期格式错误 {d}: {e}")))
 }
 
 fn day(d: NaiveDate) -> String {
@@ -349,11 +365,11 @@ pub(crate) async fn insert_cases_batch_in(
             applicant_id: new.applicant_id.clone(),
             situation: new.situation.clone(),
             form: new.form.clone(),
-            status: new.status.clone(),
+            status: new.status,
             channel: new.channel.clone(),
             submitted_at: parse_ts(&ts(*now))?,
-            statutory_due: day(new.statutory_due),
-            promised_due: day(new.promised_due),
+            statutory_due: new.statutory_due,
+            promised_due: new.promised_due,
             first_responder: new.first_responder.clone(),
             assistance: new.assistance.clone(),
             progress: new.progress.clone(),
@@ -384,13 +400,13 @@ pub(crate) async fn insert_cases_batch_in(
                 .bind(&new.applicant_id)
                 .bind(&new.situation)
                 .bind(&new.form)
-                .bind(&new.status)
+                .bind(new.status.as_str())
                 .bind(&new.channel)
                 .bind(&new.first_responder)
                 .bind(&new.idempotency_key)
                 .bind(ts(*now))
-                .bind(&r.statutory_due)
-                .bind(&r.promised_due)
+                .bind(day(r.statutory_due))
+                .bind(day(r.promised_due))
                 .bind(ts(*now))
                 .bind(&new.assistance)
                 .bind(
@@ -465,7 +481,7 @@ pub(crate) async fn insert_cases_batch_in(
                 .bind(ts(*now))
                 .bind(new.first_responder.as_deref().unwrap_or(&new.applicant_id))
                 .bind("submit")
-                .bind(&new.status)
+                .bind(new.status.as_str())
                 .bind(format!(
                     "{} 份材料，渠道 {}",
                     new.materials.len(),
@@ -778,7 +794,11 @@ impl Store {
         };
         let list = crate::fixed_names(statuses.iter().map(|s| s.as_str()));
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT o.name AS org_name, COUNT(*) AS open,              SUM(CASE WHEN c.promised_due >= $3 AND c.promised_due <= $4 THEN 1 ELSE 0 END)              AS due_soon, SUM(CASE WHEN c.promised_due < $3 THEN 1 ELSE 0 END) AS overdue              FROM cases c JOIN org_units o ON o.id = c.org_unit_id              WHERE c.status IN ({list}) AND {} GROUP BY o.name",
+            "SELECT o.name AS org_name, COUNT(*) AS open, \
+             SUM(CASE WHEN c.promised_due >= $3 AND c.promised_due <= $4 THEN 1 ELSE 0 END) \
+             AS due_soon, SUM(CASE WHEN c.promised_due < $3 THEN 1 ELSE 0 END) AS overdue \
+             FROM cases c JOIN org_units o ON o.id = c.org_unit_id \
+             WHERE c.status IN ({list}) AND {} GROUP BY o.name",
             crate::IN_SCOPE
         )))
         .bind(scope.0)

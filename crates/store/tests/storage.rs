@@ -824,7 +824,7 @@ mod cases {
             applicant_id: applicant.into(),
             situation: String::new(),
             form: "{}".into(),
-            status: "submitted".into(),
+            status: tongban_domain::case::CaseStatus::Submitted,
             channel: "online".into(),
             first_responder: None,
             assistance: String::new(),
@@ -1009,7 +1009,10 @@ async fn case_changes_keep_progress_and_refuse_stale_decisions(f: &Fixture) {
     f.store.record_case_action(now(), &change).await.unwrap();
     let stored = f.store.case_by_no(&case.case_no).await.unwrap();
     assert_eq!(stored.progress, owed);
-    assert_eq!(stored.deficiency_due.as_deref(), Some("2026-12-04"));
+    assert_eq!(
+        stored.deficiency_due.map(|d| d.to_string()).as_deref(),
+        Some("2026-12-04")
+    );
     let following = f
         .store
         .cases_following_up(FollowUp::DeficiencyOwed, &Scope::All, 10)

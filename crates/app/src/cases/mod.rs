@@ -352,7 +352,7 @@ pub async fn submit(
         applicant_id: account.id.clone(),
         situation: situation.to_owned(),
         form,
-        status: CaseStatus::Submitted.as_str().to_owned(),
+        status: CaseStatus::Submitted,
         channel: if first_responder.is_some() {
             "window"
         } else {
@@ -423,17 +423,13 @@ pub async fn act(
             AppError::NotFound
         });
     }
-    let from = CaseStatus::parse(&case.status)
-        .ok_or_else(|| AppError::internal(StoreError::Corrupt(case.status.clone())))?;
+    let from = case.status;
     let item = app.store.item_version_for_case(&case.id).await?;
     let (to, progress) = transition(from, &ItemRules::of(&item), &case.progress, &action)
         .map_err(|e| AppError::refused(e.to_string()))?;
     let cal = app.calendar.get();
     let today = today(app);
-    let parse = |d: &Option<String>| {
-        d.as_deref()
-            .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
-    };
+
     // Acceptance starts the clock: the due dates are counted from the day of acceptance.
     let dues = matches!(
         action,
@@ -453,7 +449,7 @@ pub async fn act(
         &cal,
         !progress.deficiency_outstanding.is_empty(),
         !case.progress.deficiency_outstanding.is_empty(),
-        parse(&case.deficiency_due),
+        case.deficiency_due,
         today,
         app.settings.deficiency_supply_working_days,
     );
@@ -461,7 +457,7 @@ pub async fn act(
         &cal,
         progress.verification_open,
         case.progress.verification_open,
-        parse(&case.verification_due),
+        case.verification_due,
         today,
         app.settings.commitment_verification_working_days,
     );

@@ -108,10 +108,7 @@ pub async fn file(
 /// Whether materials owed under deficiency acceptance are past their date.
 pub fn deficiency_late(app: &App, case: &CaseRecord) -> bool {
     let today = app.today();
-    case.deficiency_due
-        .as_deref()
-        .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
-        .is_some_and(|d| d < today)
+    case.deficiency_due.is_some_and(|d| d < today)
 }
 
 /// The events of a case the actor may read.
@@ -202,9 +199,7 @@ pub async fn inbox(app: &App, actor: &Actor) -> Result<Inbox, AppError> {
     let rows = cases
         .into_iter()
         .map(|c| {
-            let due =
-                chrono::NaiveDate::parse_from_str(&c.promised_due, "%Y-%m-%d").unwrap_or(today);
-            let u = urgency(&cal, due, today, warn);
+            let u = urgency(&cal, c.promised_due, today, warn);
             (c, u)
         })
         .collect();
@@ -249,7 +244,6 @@ pub async fn deadlines(app: &App, actor: &Actor) -> Result<Deadlines, AppError> 
     let cal = app.calendar.get();
     let today = app.today();
     let warn = app.settings.due_soon_working_days;
-    let day = |d: &str| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap_or(today);
     // Counted by the database; the overdue cases listed are the longest overdue (a page
     // shows at most `OVERDUE_LISTED`, the counts are exact).
     let soon_until = cal.add_working_days(today, warn);
@@ -283,7 +277,7 @@ pub async fn deadlines(app: &App, actor: &Actor) -> Result<Deadlines, AppError> 
         .await?
         .into_iter()
         .map(|c| {
-            let late = c.deficiency_due.as_deref().is_some_and(|d| day(d) < today);
+            let late = c.deficiency_due.is_some_and(|d| d < today);
             (c, late)
         })
         .collect();
@@ -293,8 +287,7 @@ pub async fn deadlines(app: &App, actor: &Actor) -> Result<Deadlines, AppError> 
         .await?
         .into_iter()
         .map(|c| {
-            let due = day(c.verification_due.as_deref().unwrap_or_default());
-            let u = urgency(&cal, due, today, warn);
+            let u = urgency(&cal, c.verification_due.unwrap_or(today), today, warn);
             (c, u)
         })
         .collect();

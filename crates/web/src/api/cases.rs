@@ -139,9 +139,9 @@ pub async fn submit_case(
         },
         Json(CaseCreated {
             case_no: case.case_no,
-            status: case.status,
-            statutory_due: case.statutory_due,
-            promised_due: case.promised_due,
+            status: case.status.as_str().to_owned(),
+            statutory_due: case.statutory_due.to_string(),
+            promised_due: case.promised_due.to_string(),
         }),
     )
         .into_response())
@@ -204,16 +204,13 @@ pub async fn get_case(
         events,
         materials,
     } = tongban_app::cases::view(&state, &current, &case_no).await?;
-    let label = tongban_domain::case::CaseStatus::parse(&case.status)
-        .map(|s| s.label())
-        .unwrap_or_default()
-        .to_owned();
+    let label = case.status.label().to_owned();
     Ok(Json(CaseView {
         status_label: label,
         deficiency_owed: case.progress.deficiency_outstanding.clone(),
-        deficiency_due: case.deficiency_due.clone(),
+        deficiency_due: case.deficiency_due.map(|d| d.to_string()),
         decision: case.progress.decision,
-        verification_due: case.verification_due.clone(),
+        verification_due: case.verification_due.map(|d| d.to_string()),
         events: events
             .into_iter()
             .map(|e| CaseEventView {
@@ -235,15 +232,15 @@ pub async fn get_case(
             })
             .collect(),
         case_no: case.case_no,
-        status: case.status,
+        status: case.status.as_str().to_owned(),
         implementation_code: case.implementation_code,
         item_name: case.item_name,
         department: case.org_name,
         situation: case.situation,
         channel: case.channel,
         submitted_at: case.submitted_at.to_rfc3339(),
-        statutory_due: case.statutory_due,
-        promised_due: case.promised_due,
+        statutory_due: case.statutory_due.to_string(),
+        promised_due: case.promised_due.to_string(),
     }))
 }
 

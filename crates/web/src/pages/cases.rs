@@ -312,12 +312,6 @@ struct MyCasesPage {
     cases: Vec<CaseRecord>,
 }
 
-impl MyCasesPage {
-    fn label(&self, status: &str) -> &'static str {
-        status_label(status)
-    }
-}
-
 fn status_label(status: &str) -> &'static str {
     CaseStatus::parse(status)
         .map(CaseStatus::label)
@@ -379,7 +373,7 @@ fn timeline(events: Vec<CaseEvent>) -> Vec<TimelineRow> {
 
 /// The latest one-time notice's items, while the case waits for them.
 fn open_notice(case: &CaseRecord, events: &[CaseEvent]) -> Vec<String> {
-    if case.status != CaseStatus::AwaitingSupplement.as_str() {
+    if case.status != CaseStatus::AwaitingSupplement {
         return Vec::new();
     }
     events
@@ -438,8 +432,8 @@ pub async fn track_case(
     let f = cases::file(&state, &current, &no, cases::Reader::Applicant).await?;
     render(&TrackPage {
         explanation: f.explanation,
-        status: status_label(&f.case.status),
-        next: next_step(&f.case.status),
+        status: f.case.status.label(),
+        next: next_step(f.case.status.as_str()),
         notice: open_notice(&f.case, &f.events),
         timeline: timeline(f.events),
         materials: f.materials,
@@ -463,7 +457,7 @@ pub async fn supply(
     let (case, events) = cases::events(&state, &current, &no, cases::Reader::Applicant).await?;
     // One file input per item asked for (`file_{i}` answers item i), so each material is
     // named by what it answers; the one-time-notice rule compares those names.
-    let awaiting = case.status == CaseStatus::AwaitingSupplement.as_str();
+    let awaiting = case.status == CaseStatus::AwaitingSupplement;
     let asked = if awaiting {
         open_notice(&case, &events)
     } else {
@@ -569,7 +563,7 @@ pub async fn inbox(
         .rows
         .into_iter()
         .map(|(c, u)| InboxRow {
-            status: status_label(&c.status),
+            status: c.status.label(),
             urgency: u.as_str(),
             case: c,
         })
@@ -654,9 +648,7 @@ fn staff_actions(
     item: &ServiceItem,
 ) -> Vec<(&'static str, &'static str)> {
     use tongban_domain::case::{ItemRules, transition};
-    let Some(status) = CaseStatus::parse(&case.status) else {
-        return Vec::new();
-    };
+    let status = case.status;
     let rules = ItemRules::of(item);
     let x = || "x".to_owned();
     let candidates = [
@@ -717,7 +709,7 @@ async fn case_file(
     let version = f.version;
     let mut res = render(&CaseFilePage {
         explanation: f.explanation,
-        status: status_label(&case.status),
+        status: case.status.label(),
         applicant: format!(
             "{}（{}）",
             mask_name(&f.applicant.name),
