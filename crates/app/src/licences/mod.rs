@@ -3,7 +3,9 @@
 //! are the domain's (`licence`, `seal`); this module fetches keys and records.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
+
+use arc_swap::ArcSwap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use tongban_domain::licence::{
@@ -135,7 +137,7 @@ pub async fn issue_for_case(
 /// key stays published so its licences verify), so a key id missing from the cache means
 /// one reload from the database, and a cached key is never stale.
 #[derive(Clone, Default)]
-pub struct PublicKeys(Arc<RwLock<Arc<BTreeMap<String, String>>>>);
+pub struct PublicKeys(Arc<ArcSwap<BTreeMap<String, String>>>);
 
 impl PublicKeys {
     /// A snapshot holding every key in `ids` that is published.
@@ -144,7 +146,7 @@ impl PublicKeys {
         store: &Store,
         ids: &[&str],
     ) -> Result<Arc<BTreeMap<String, String>>, AppError> {
-        let current = self.0.read().map(|k| k.clone()).unwrap_or_default();
+        let current = self.0.load_full();
         if ids.iter().all(|id| current.contains_key(*id)) {
             return Ok(current);
         }
@@ -156,9 +158,7 @@ impl PublicKeys {
                 .map(|k| (k.key_id, k.public_key))
                 .collect(),
         );
-        if let Ok(mut slot) = self.0.write() {
-            *slot = fresh.clone();
-        }
+        self.0.store(fresh.clone());
         Ok(fresh)
     }
 }
