@@ -48,7 +48,7 @@ reviewer=$(token reviewer)
 supervisor=$(token supervisor)
 citizen=$(token 64030319580312024X)
 no=$(curl -sf -H "Authorization: Bearer $citizen" $base/me/cases |
-  grep -oE '[0-9A-Z]{31}2026[0-9]{8}' | head -n1)
+  grep -m1 -oE '[0-9A-Z]{31}2026[0-9]{8}' | sed -n 1p)
 [ -n "$no" ] || { echo "no seeded case of the demo citizen" >&2; exit 1; }
 measure() { # label token path
   local out p50 p99 rps bytes

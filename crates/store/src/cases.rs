@@ -184,6 +184,29 @@ fn case_from(row: &AnyRow) -> Result<CaseRecord, StoreError> {
     })
 }
 
+/// The ids of the first `$3` cases in promised-date order among `statuses` within the
+/// `IN_SCOPE` scope (`$1`, `$2`), with `extra` added to each arm's condition: one arm per
+/// status, each read in order from the `(status, promised_due)` index and stopped at the
+/// limit, so a list costs the same with a thousand cases or a million.
+fn first_by_promised_due(statuses: &[tongban_domain::case::CaseStatus], extra: &str) -> String {
+    let arms: Vec<String> = statuses
+        .iter()
+        .map(|s| {
+            format!(
+                "SELECT * FROM (SELECT c.id, c.promised_due, c.submitted_at FROM cases c \
+                 JOIN org_units o ON o.id = c.org_unit_id WHERE c.status = '{}' AND {} {extra} \
+                 ORDER BY c.promised_due, c.submitted_at LIMIT $3) arm",
+                s.as_str(),
+                crate::IN_SCOPE
+            )
+        })
+        .collect();
+    format!(
+        "SELECT id FROM ({}) firsts ORDER BY promised_due, submitted_at LIMIT $3",
+        arms.join(" UNION ALL ")
+    )
+}
+
 fn parse_day(d: &str) -> Result<NaiveDate, StoreError> {
     NaiveDate::parse_from_str(d, "%Y-%m-%d")
         .map_err(|e| StoreError::Corrupt(format!("日期格式错误 {d}: {e}")))
@@ -759,14 +782,12 @@ impl Store {
         if statuses.is_empty() {
             return Ok(Vec::new());
         }
-        let list = crate::fixed_names(statuses.iter().map(|s| s.as_str()));
         let Some(scope) = crate::scope_args(scope) else {
             return Ok(Vec::new());
         };
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "{CASE_SELECT} WHERE c.status IN ({list}) AND {} \
-             ORDER BY c.promised_due, c.submitted_at LIMIT $3",
-            crate::IN_SCOPE
+            "{CASE_SELECT} WHERE c.id IN ({}) ORDER BY c.promised_due, c.submitted_at",
+            first_by_promised_due(statuses, "")
         )))
         .bind(scope.0)
         .bind(scope.1)
@@ -794,11 +815,12 @@ impl Store {
         };
         let list = crate::fixed_names(statuses.iter().map(|s| s.as_str()));
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT o.name AS org_name, COUNT(*) AS open, \
+            "SELECT o.name AS org_name, SUM(x.open) AS open, SUM(x.due_soon) AS due_soon, \
+             SUM(x.overdue) AS overdue FROM (SELECT c.org_unit_id, COUNT(*) AS open, \
              SUM(CASE WHEN c.promised_due >= $3 AND c.promised_due <= $4 THEN 1 ELSE 0 END) \
              AS due_soon, SUM(CASE WHEN c.promised_due < $3 THEN 1 ELSE 0 END) AS overdue \
-             FROM cases c JOIN org_units o ON o.id = c.org_unit_id \
-             WHERE c.status IN ({list}) AND {} GROUP BY o.name",
+             FROM cases c WHERE c.status IN ({list}) GROUP BY c.org_unit_id) x \
+             JOIN org_units o ON o.id = x.org_unit_id WHERE {} GROUP BY o.name",
             crate::IN_SCOPE
         )))
         .bind(scope.0)
@@ -834,16 +856,14 @@ impl Store {
         let Some(scope) = crate::scope_args(scope) else {
             return Ok(Vec::new());
         };
-        let list = crate::fixed_names(statuses.iter().map(|s| s.as_str()));
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "{CASE_SELECT} WHERE c.status IN ({list}) AND {} AND c.promised_due < $3 \
-             ORDER BY c.promised_due, c.submitted_at LIMIT $4",
-            crate::IN_SCOPE
+            "{CASE_SELECT} WHERE c.id IN ({}) ORDER BY c.promised_due, c.submitted_at",
+            first_by_promised_due(statuses, "AND c.promised_due < $4")
         )))
         .bind(scope.0)
         .bind(scope.1)
-        .bind(today.format("%Y-%m-%d").to_string())
         .bind(limit)
+        .bind(today.format("%Y-%m-%d").to_string())
         .fetch_all(&self.reader)
         .await?;
         rows.iter().map(case_from).collect()

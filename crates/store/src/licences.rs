@@ -403,6 +403,34 @@ impl Store {
         rows.iter().map(licence_from).collect()
     }
 
+    /// A holder's licences in the `valid` status whose type is one of `type_names`, newest
+    /// first: what an application for an item needing those types may reuse. Only those rows
+    /// are read, however many licences the holder has.
+    pub async fn valid_licences_of_types(
+        &self,
+        holder_id: &str,
+        type_names: &[&str],
+    ) -> Result<Vec<LicenceRecord>, StoreError> {
+        if type_names.is_empty() {
+            return Ok(Vec::new());
+        }
+        let placeholders: Vec<String> = (0..type_names.len())
+            .map(|i| format!("${}", i + 2))
+            .collect();
+        let sql = format!(
+            "{LICENCE_SELECT} WHERE holder_id = $1 AND status = 'valid' AND type_code IN \
+             (SELECT code FROM licence_types WHERE name IN ({})) \
+             ORDER BY issued_at DESC, identifier",
+            placeholders.join(", ")
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(holder_id);
+        for name in type_names {
+            q = q.bind(*name);
+        }
+        let rows = q.fetch_all(&self.reader).await?;
+        rows.iter().map(licence_from).collect()
+    }
+
     /// Licences issued on a case.
     pub async fn licences_of_case(&self, case_id: &str) -> Result<Vec<LicenceRecord>, StoreError> {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(

@@ -202,9 +202,21 @@ pub async fn reuse(
     situation: Option<&str>,
 ) -> Result<Reuse, AppError> {
     let today = app.today();
+    let needed: Vec<&str> = item
+        .materials_for(situation)
+        .into_iter()
+        .filter_map(|m| match &m.source {
+            tongban_domain::catalog::MaterialSource::Government { licence_type }
+                if !licence_type.is_empty() =>
+            {
+                Some(licence_type.as_str())
+            }
+            _ => None,
+        })
+        .collect();
     let mut held: Vec<SealedLicence> = app
         .store
-        .licences_of_holder(holder_id)
+        .valid_licences_of_types(holder_id, &needed)
         .await?
         .into_iter()
         .filter(|r| {

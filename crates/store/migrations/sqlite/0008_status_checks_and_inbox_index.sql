@@ -24,3 +24,9 @@ BEGIN SELECT RAISE(ABORT, 'licences.status: unknown status'); END;
 
 -- Staff inboxes list cases in a few statuses, soonest promised date first.
 CREATE INDEX cases_status_due ON cases (status, promised_due);
+
+-- An application reads only the applicant's valid licences of the types its item needs.
+CREATE INDEX licences_holder_type ON licences (holder_id, type_code, status);
+
+-- The time-limit follow-up counts open cases per unit from the index alone.
+CREATE INDEX cases_status_org_due ON cases (status, org_unit_id, promised_due);
