@@ -47,8 +47,9 @@ clerk=$(token clerk)
 reviewer=$(token reviewer)
 supervisor=$(token supervisor)
 citizen=$(token 64030319580312024X)
-no=$(curl -sf -H "Authorization: Bearer $citizen" $base/me/cases |
-  grep -m1 -oE '[0-9A-Z]{31}2026[0-9]{8}' | sed -n 1p)
+html=$(curl -sf -H "Authorization: Bearer $citizen" $base/me/cases)
+no=""
+if [[ $html =~ ([0-9A-Z]{31}2026[0-9]{8}) ]]; then no=${BASH_REMATCH[1]}; fi
 [ -n "$no" ] || { echo "no seeded case of the demo citizen" >&2; exit 1; }
 measure() { # label token path
   local out p50 p99 rps bytes

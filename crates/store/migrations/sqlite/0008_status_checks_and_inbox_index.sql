@@ -30,3 +30,11 @@ CREATE INDEX licences_holder_type ON licences (holder_id, type_code, status);
 
 -- The time-limit follow-up counts open cases per unit from the index alone.
 CREATE INDEX cases_status_org_due ON cases (status, org_unit_id, promised_due);
+
+-- A unit's inbox reads its cases of one status in promised-date order.
+DROP INDEX cases_org_status;
+CREATE INDEX cases_org_status_due ON cases (org_unit_id, status, promised_due);
+
+-- Breaches of the one-time-notice rule are counted from their own small index, not by
+-- reading every event.
+CREATE INDEX case_events_breaches ON case_events (case_id) WHERE action = 'notice_breach';
