@@ -282,12 +282,20 @@ pub async fn restore_sqlite(backup: &Path, target_db: &Path) -> Result<(), Store
         .max_connections(1)
         .connect_with(options)
         .await?;
+    let not_a_backup = |_| {
+        StoreError::Config(format!(
+            "{} 不是通办数据库备份（无法作为 SQLite 数据库读取）",
+            backup.display()
+        ))
+    };
     let check: String = sqlx::query_scalar("PRAGMA integrity_check")
         .fetch_one(&pool)
-        .await?;
+        .await
+        .map_err(not_a_backup)?;
     let migrated: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations")
         .fetch_one(&pool)
-        .await?;
+        .await
+        .map_err(not_a_backup)?;
     pool.close().await;
     if check != "ok" || migrated == 0 {
         return Err(StoreError::Config(format!(

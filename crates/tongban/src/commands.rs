@@ -318,6 +318,9 @@ pub async fn backup(config: &Config, file: &Path) -> anyhow::Result<()> {
 }
 
 pub async fn restore(config: &Config, file: &Path) -> anyhow::Result<()> {
+    if !file.is_file() {
+        bail!("找不到备份文件 {}", file.display());
+    }
     let url = &config.database;
     if !url.starts_with("sqlite:") {
         println!(

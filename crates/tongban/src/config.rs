@@ -284,6 +284,21 @@ impl Config {
     }
 }
 
+fn mask_password_parameter(url: &str) -> String {
+    let mut out = String::with_capacity(url.len());
+    let mut rest = url;
+    while let Some(i) = rest.to_ascii_lowercase().find("password=") {
+        let value_start = i + "password=".len();
+        out.push_str(&rest[..value_start]);
+        out.push_str("***");
+        let after = &rest[value_start..];
+        let end = after.find(['&', ' ', ';']).unwrap_or(after.len());
+        rest = &after[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
 fn read_file(path: &Path) -> anyhow::Result<FileConfig> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("无法读取配置文件 {}", path.display()))?;
@@ -336,8 +351,10 @@ fn parse_network(s: &str) -> anyhow::Result<(IpAddr, u8)> {
     Ok((addr, len))
 }
 
-/// Hides a password in a database URL before it is printed or logged.
+/// Hides a password in a database URL before it is printed or logged: in the user-info
+/// part (`user:secret@host`) and as a `password=` parameter (query or key-value form).
 pub fn redact(url: &str) -> String {
+    let url = &mask_password_parameter(url);
     match (url.find("://"), url.rfind('@')) {
         (Some(scheme), Some(at)) if at > scheme => {
             let creds = &url[scheme + 3..at];
@@ -359,6 +376,14 @@ mod tests {
         assert_eq!(redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");
         assert_eq!(redact("postgres://u@h/db"), "postgres://u@h/db");
         assert_eq!(redact("sqlite://./x.db"), "sqlite://./x.db");
+        assert_eq!(
+            redact("postgres://h/db?user=u&password=Top&sslmode=require"),
+            "postgres://h/db?user=u&password=***&sslmode=require"
+        );
+        assert_eq!(
+            redact("host=h user=u password=Top dbname=x"),
+            "host=h user=u password=*** dbname=x"
+        );
     }
 
     #[test]

@@ -222,7 +222,7 @@ fn serve(data_dir: &std::path::Path) -> Running {
 #[test]
 fn restore_is_refused_while_the_platform_runs() {
     let dir = tempfile::tempdir().unwrap();
-    assert!(tongban(dir.path(), &["demo"]).status.success());
+    assert!(tongban(dir.path(), &["migrate"]).status.success());
     let backup = dir.path().join("backup.db");
     assert!(
         tongban(dir.path(), &["backup", backup.to_str().unwrap()])
@@ -318,15 +318,12 @@ fn errors_are_one_chinese_sentence_without_colour_codes() {
     let dir = tempfile::tempdir().unwrap();
     let out = tongban(
         dir.path(),
-        &[
-            "--database",
-            "postgres://nobody@127.0.0.1:1/none",
-            "migrate",
-        ],
+        &["--database", "mysql://nobody@127.0.0.1/none", "migrate"],
     );
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.starts_with("错误：无法打开数据库"), "{stderr}");
+    assert!(stderr.contains("不支持的数据库地址"), "{stderr}");
     assert!(!stderr.contains("Caused by"), "{stderr}");
     assert!(
         !stderr.contains('\u{1b}'),
@@ -355,6 +352,20 @@ fn a_postgres_backup_without_pg_dump_fails_and_writes_nothing() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("pg_dump"));
     assert!(!file.exists());
+}
+
+#[test]
+fn restoring_a_missing_or_foreign_file_says_what_is_wrong() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = tongban(dir.path(), &["restore", "/nonexistent/backup.db"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("找不到备份文件"));
+    let junk = dir.path().join("junk.db");
+    std::fs::write(&junk, b"not a database at all").unwrap();
+    let out = tongban(dir.path(), &["restore", junk.to_str().unwrap()]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("不是通办数据库备份"), "{stderr}");
 }
 
 #[test]

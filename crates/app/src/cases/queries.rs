@@ -199,7 +199,13 @@ pub async fn inbox(app: &App, actor: &Actor) -> Result<Inbox, AppError> {
     let rows = cases
         .into_iter()
         .map(|c| {
-            let u = urgency(&cal, c.promised_due, today, warn);
+            // Only a running clock can be late: a case not yet accepted, or already concluded,
+            // has no promise to keep.
+            let u = if c.status.clock_started() {
+                urgency(&cal, c.promised_due, today, warn)
+            } else {
+                Urgency::Normal
+            };
             (c, u)
         })
         .collect();
