@@ -123,6 +123,9 @@ impl Config {
             .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080)));
         let public_origin = match global.public_origin.clone().or(file.public_origin) {
             Some(o) => parse_origin(&o)?,
+            // Without one, the address this machine listens on; an unspecified address
+            // (0.0.0.0) is not one anybody can open, so the loopback stands in for it.
+            None if listen.ip().is_unspecified() => format!("http://127.0.0.1:{}", listen.port()),
             None => format!("http://{listen}"),
         };
         let proxies: Vec<String> = match &global.trusted_proxies {
