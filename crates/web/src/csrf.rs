@@ -24,7 +24,12 @@ const FORM_LIMIT: usize = 256 * 1024;
 #[derive(Debug, Clone)]
 pub struct CsrfToken(pub String);
 
-pub async fn protect(jar: CookieJar, req: Request, next: Next) -> Response {
+pub async fn protect(
+    axum::extract::State(state): axum::extract::State<crate::AppState>,
+    jar: CookieJar,
+    req: Request,
+    next: Next,
+) -> Response {
     let existing = jar.get(CSRF_COOKIE).map(|c| c.value().to_owned());
     let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     let is_api = req.uri().path().starts_with("/api/");
@@ -77,6 +82,8 @@ pub async fn protect(jar: CookieJar, req: Request, next: Next) -> Response {
         c.set_http_only(true);
         c.set_same_site(SameSite::Strict);
         c.set_path("/");
+        // Behind HTTPS the token travels only over HTTPS, like the session.
+        c.set_secure(state.config.secure_cookies);
         (jar.add(c), res).into_response()
     } else {
         res

@@ -708,7 +708,7 @@ pub fn router(state: AppState) -> Router {
     }
     router
         .fallback(page::not_found)
-        .layer(middleware::from_fn(csrf::protect))
+        .layer(middleware::from_fn_with_state(state.clone(), csrf::protect))
         .layer(middleware::from_fn(page::html_errors))
         .layer(middleware::from_fn_with_state(state.clone(), auth::resolve_session))
         .layer(SetResponseHeaderLayer::overriding(
