@@ -207,6 +207,19 @@ fn first_by_promised_due(statuses: &[tongban_domain::case::CaseStatus], extra: &
     )
 }
 
+/// The `IN_SCOPE` parameters for a list of cases in `statuses`, or `None` when the answer
+/// is empty anyway (no status asked for, or a scope that covers nothing).
+fn status_scope(
+    statuses: &[tongban_domain::case::CaseStatus],
+    scope: &tongban_domain::authz::Scope,
+) -> Option<(String, String)> {
+    if statuses.is_empty() {
+        None
+    } else {
+        crate::scope_args(scope)
+    }
+}
+
 fn parse_day(d: &str) -> Result<NaiveDate, StoreError> {
     NaiveDate::parse_from_str(d, "%Y-%m-%d")
         .map_err(|e| StoreError::Corrupt(format!("日期格式错误 {d}: {e}")))
@@ -779,10 +792,7 @@ impl Store {
         scope: &tongban_domain::authz::Scope,
         limit: i64,
     ) -> Result<Vec<CaseRecord>, StoreError> {
-        if statuses.is_empty() {
-            return Ok(Vec::new());
-        }
-        let Some(scope) = crate::scope_args(scope) else {
+        let Some(scope) = status_scope(statuses, scope) else {
             return Ok(Vec::new());
         };
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
@@ -807,10 +817,7 @@ impl Store {
         today: chrono::NaiveDate,
         soon_until: chrono::NaiveDate,
     ) -> Result<Vec<DeadlineCount>, StoreError> {
-        if statuses.is_empty() {
-            return Ok(Vec::new());
-        }
-        let Some(scope) = crate::scope_args(scope) else {
+        let Some(scope) = status_scope(statuses, scope) else {
             return Ok(Vec::new());
         };
         let list = crate::fixed_names(statuses.iter().map(|s| s.as_str()));
@@ -850,10 +857,7 @@ impl Store {
         today: chrono::NaiveDate,
         limit: i64,
     ) -> Result<Vec<CaseRecord>, StoreError> {
-        if statuses.is_empty() {
-            return Ok(Vec::new());
-        }
-        let Some(scope) = crate::scope_args(scope) else {
+        let Some(scope) = status_scope(statuses, scope) else {
             return Ok(Vec::new());
         };
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(

@@ -32,18 +32,7 @@ async fn template() -> &'static Path {
     TEMPLATE
         .get_or_init(|| async {
             let dir = tempfile::tempdir().unwrap().keep();
-            let store = Store::open(&tongban_store::sqlite_url_in(&dir))
-                .await
-                .unwrap();
-            let keys = tongban_store::KeyStore::open(&dir.join("keys")).unwrap();
-            let app = tongban_app::App::new(
-                store.clone(),
-                tongban_app::Settings::default(),
-                keys,
-                std::sync::Arc::new(tongban_app::StartedClock::at(now())),
-            )
-            .await
-            .unwrap();
+            let (store, app) = open_app(&dir).await;
             tongban_app::demo::load(&app, &|p| {
                 tongban_domain::password::hash_password(p, &[9u8; 16])
             })
@@ -54,6 +43,23 @@ async fn template() -> &'static Path {
             dir
         })
         .await
+}
+
+/// The store and the application over the database and keys in `dir`, on the test clock.
+async fn open_app(dir: &Path) -> (Store, tongban_app::App) {
+    let store = Store::open(&tongban_store::sqlite_url_in(dir))
+        .await
+        .unwrap();
+    let keys = tongban_store::KeyStore::open(&dir.join("keys")).unwrap();
+    let app = tongban_app::App::new(
+        store.clone(),
+        tongban_app::Settings::default(),
+        keys,
+        std::sync::Arc::new(tongban_app::StartedClock::at(now())),
+    )
+    .await
+    .unwrap();
+    (store, app)
 }
 
 fn copy_template(from: &Path, to: &Path) {
@@ -81,18 +87,7 @@ impl TestApp {
     pub async fn new() -> TestApp {
         let dir = tempfile::tempdir().unwrap();
         copy_template(template().await, dir.path());
-        let store = Store::open(&tongban_store::sqlite_url_in(dir.path()))
-            .await
-            .unwrap();
-        let keys = tongban_store::KeyStore::open(&dir.path().join("keys")).unwrap();
-        let app = tongban_app::App::new(
-            store.clone(),
-            tongban_app::Settings::default(),
-            keys,
-            std::sync::Arc::new(tongban_app::StartedClock::at(now())),
-        )
-        .await
-        .unwrap();
+        let (store, app) = open_app(dir.path()).await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr: SocketAddr = listener.local_addr().unwrap();
         let state = AppState::new(
