@@ -822,8 +822,11 @@ impl Store {
         };
         let list = crate::fixed_names(statuses.iter().map(|s| s.as_str()));
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT o.name AS org_name, SUM(x.open) AS open, SUM(x.due_soon) AS due_soon, \
-             SUM(x.overdue) AS overdue FROM (SELECT c.org_unit_id, COUNT(*) AS open, \
+            // Sums cast back to BIGINT: PostgreSQL sums BIGINTs as NUMERIC.
+            "SELECT o.name AS org_name, CAST(SUM(x.open) AS BIGINT) AS open, \
+             CAST(SUM(x.due_soon) AS BIGINT) AS due_soon, \
+             CAST(SUM(x.overdue) AS BIGINT) AS overdue FROM (SELECT c.org_unit_id, \
+             COUNT(*) AS open, \
              SUM(CASE WHEN c.promised_due >= $3 AND c.promised_due <= $4 THEN 1 ELSE 0 END) \
              AS due_soon, SUM(CASE WHEN c.promised_due < $3 THEN 1 ELSE 0 END) AS overdue \
              FROM cases c WHERE c.status IN ({list}) GROUP BY c.org_unit_id) x \

@@ -1351,6 +1351,47 @@ async fn seeded_cases_fill_lists_in_every_status(f: &Fixture) {
     let mine = f.store.cases_of_applicant(&citizen.id).await.unwrap();
     assert_eq!(mine.len(), 2);
     assert_eq!(f.store.case_events(&mine[0].id).await.unwrap().len(), 2);
+    // The time-limit follow-up counts them per unit, exactly, on both backends.
+    let started = [
+        tongban_domain::case::CaseStatus::Accepted,
+        tongban_domain::case::CaseStatus::InReview,
+        tongban_domain::case::CaseStatus::Decided,
+    ];
+    let day = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+    let counts = f
+        .store
+        .deadline_counts(&started, &Scope::All, day("2026-12-01"), day("2026-12-02"))
+        .await
+        .unwrap();
+    assert_eq!(counts.iter().map(|c| c.open).sum::<i64>(), 600);
+    assert!(
+        counts
+            .iter()
+            .all(|c| c.overdue == c.open && c.due_soon == 0)
+    );
+    let overdue = f
+        .store
+        .overdue_cases(&started, &Scope::All, day("2026-12-01"), 50)
+        .await
+        .unwrap();
+    assert_eq!(overdue.len(), 50);
+    assert!(
+        overdue
+            .windows(2)
+            .all(|w| w[0].promised_due <= w[1].promised_due)
+    );
+    assert!(
+        f.store
+            .deadline_counts(
+                &started,
+                &Scope::Nothing,
+                day("2026-12-01"),
+                day("2026-12-02")
+            )
+            .await
+            .unwrap()
+            .is_empty()
+    );
     // Seeding again adds as many more, numbered apart.
     assert_eq!(
         f.store.seed_cases(500, "64030319580312024X").await.unwrap(),
