@@ -395,3 +395,39 @@ async fn unknown_pages_are_chinese_404s() {
             .contains("您要找的页面或记录不存在")
     );
 }
+
+/// Behind HTTPS both cookies a browser gets, the session and the CSRF token, are `Secure`.
+#[tokio::test]
+async fn cookies_are_secure_behind_https() {
+    let app = TestApp::with_config(WebConfig {
+        public_origin: "https://zwfw.hongsibu.example".into(),
+        secure_cookies: true,
+        ..WebConfig::default()
+    })
+    .await;
+    let res = app.get("/login").await;
+    let csrf_cookie = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|c| c.starts_with("tb_csrf="))
+        .expect("a CSRF cookie");
+    assert!(csrf_cookie.contains("Secure"), "{csrf_cookie}");
+    let csrf = extract_csrf(&res.text().await.unwrap());
+    let res = app
+        .client
+        .post(app.url("/login"))
+        .form(&[("login", "clerk"), ("password", PASSWORD), ("csrf", &csrf)])
+        .send()
+        .await
+        .unwrap();
+    let session_cookie = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|c| c.starts_with("tb_session="))
+        .expect("a session cookie");
+    assert!(session_cookie.contains("Secure"), "{session_cookie}");
+}

@@ -10,7 +10,8 @@ use reqwest::redirect::Policy;
 pub use serde_json::{Value, json};
 use tokio::sync::OnceCell;
 use tongban_store::{Store, demo};
-use tongban_web::{AppState, WebConfig};
+use tongban_web::AppState;
+pub use tongban_web::WebConfig;
 
 pub const PASSWORD: &str = demo::DEMO_PASSWORD;
 pub const CITIZEN: &str = "64030319580312024X";
@@ -85,18 +86,21 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn new() -> TestApp {
+        Self::with_config(WebConfig {
+            public_origin: "https://zwfw.hongsibu.example".into(),
+            ..WebConfig::default()
+        })
+        .await
+    }
+
+    /// A server with the given web settings (e.g. secure cookies behind HTTPS).
+    pub async fn with_config(config: WebConfig) -> TestApp {
         let dir = tempfile::tempdir().unwrap();
         copy_template(template().await, dir.path());
         let (store, app) = open_app(dir.path()).await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr: SocketAddr = listener.local_addr().unwrap();
-        let state = AppState::new(
-            app,
-            WebConfig {
-                public_origin: "https://zwfw.hongsibu.example".into(),
-                ..WebConfig::default()
-            },
-        );
+        let state = AppState::new(app, config);
         tokio::spawn(tongban_web::serve(
             listener,
             state.clone(),
