@@ -188,16 +188,36 @@ fn case_from(row: &AnyRow) -> Result<CaseRecord, StoreError> {
 /// `IN_SCOPE` scope (`$1`, `$2`), with `extra` added to each arm's condition: one arm per
 /// status, each read in order from the `(status, promised_due)` index and stopped at the
 /// limit, so a list costs the same with a thousand cases or a million.
-fn first_by_promised_due(statuses: &[tongban_domain::case::CaseStatus], extra: &str) -> String {
+///
+/// Within a unit (`within`), the arm names the units first, so each unit's cases of the status
+/// come from the `(org_unit_id, status, promised_due)` index in order instead of being picked
+/// out of every unit's.
+fn first_by_promised_due(
+    statuses: &[tongban_domain::case::CaseStatus],
+    extra: &str,
+    within: bool,
+) -> String {
     let arms: Vec<String> = statuses
         .iter()
         .map(|s| {
+            let from = if within {
+                format!(
+                    "FROM cases c WHERE c.org_unit_id IN (SELECT o.id FROM org_units o WHERE {}) \
+                     AND c.status = '{}'",
+                    crate::IN_SCOPE,
+                    s.as_str()
+                )
+            } else {
+                format!(
+                    "FROM cases c JOIN org_units o ON o.id = c.org_unit_id \
+                     WHERE c.status = '{}' AND {}",
+                    s.as_str(),
+                    crate::IN_SCOPE
+                )
+            };
             format!(
-                "SELECT * FROM (SELECT c.id, c.promised_due, c.submitted_at FROM cases c \
-                 JOIN org_units o ON o.id = c.org_unit_id WHERE c.status = '{}' AND {} {extra} \
-                 ORDER BY c.promised_due, c.submitted_at LIMIT $3) arm",
-                s.as_str(),
-                crate::IN_SCOPE
+                "SELECT * FROM (SELECT c.id, c.promised_due, c.submitted_at {from} {extra} \
+                 ORDER BY c.promised_due, c.submitted_at LIMIT $3) arm"
             )
         })
         .collect();
@@ -797,7 +817,7 @@ impl Store {
         };
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "{CASE_SELECT} WHERE c.id IN ({}) ORDER BY c.promised_due, c.submitted_at",
-            first_by_promised_due(statuses, "")
+            first_by_promised_due(statuses, "", !scope.0.is_empty())
         )))
         .bind(scope.0)
         .bind(scope.1)
@@ -865,7 +885,7 @@ impl Store {
         };
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "{CASE_SELECT} WHERE c.id IN ({}) ORDER BY c.promised_due, c.submitted_at",
-            first_by_promised_due(statuses, "AND c.promised_due < $4")
+            first_by_promised_due(statuses, "AND c.promised_due < $4", !scope.0.is_empty())
         )))
         .bind(scope.0)
         .bind(scope.1)
