@@ -20,17 +20,6 @@ impl Clock for SystemClock {
     }
 }
 
-/// A clock that stands still, for tests: a test that depends on the date must not change
-/// its answer the day the real calendar moves on.
-#[derive(Debug, Clone, Copy)]
-pub struct FixedClock(pub DateTime<Utc>);
-
-impl Clock for FixedClock {
-    fn now(&self) -> DateTime<Utc> {
-        self.0
-    }
-}
-
 /// A clock that starts at a fixed instant and runs on from there, for tests: the day is the
 /// same whenever the test runs, and later steps still come after earlier ones.
 #[derive(Debug, Clone, Copy)]

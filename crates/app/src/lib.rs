@@ -28,7 +28,7 @@ use tongban_store::{KeyStore, Store};
 pub use accounts::Actor;
 pub use calendar::CalendarHandle;
 pub use catalog::CatalogHandle;
-pub use clock::{Clock, FixedClock, StartedClock, SystemClock};
+pub use clock::{Clock, StartedClock, SystemClock};
 pub use error::AppError;
 pub use settings::Settings;
 

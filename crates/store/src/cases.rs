@@ -192,7 +192,7 @@ fn case_from(row: &AnyRow) -> Result<CaseRecord, StoreError> {
 /// Within a unit (`within`), the arm names the units first, so each unit's cases of the status
 /// come from the `(org_unit_id, status, promised_due)` index in order instead of being picked
 /// out of every unit's.
-fn first_by_promised_due(
+fn first_ids_sql(
     statuses: &[tongban_domain::case::CaseStatus],
     extra: &str,
     within: bool,
@@ -804,26 +804,47 @@ impl Store {
         rows.iter().map(case_from).collect()
     }
 
-    /// Cases in the given statuses whose handling unit lies within `scope` (all when
-    /// `None`), the soonest promised due date first, at most `limit`: a staff inbox.
+    /// Cases in the given statuses whose handling unit lies within `scope`, the soonest
+    /// promised due date first, at most `limit`: a staff inbox.
     pub async fn cases_in(
         &self,
         statuses: &[tongban_domain::case::CaseStatus],
         scope: &tongban_domain::authz::Scope,
         limit: i64,
     ) -> Result<Vec<CaseRecord>, StoreError> {
+        self.first_by_promised_due(statuses, scope, None, limit)
+            .await
+    }
+
+    /// The first `limit` cases in promised-date order among `statuses` within `scope`, only
+    /// those due before `due_before` when given.
+    async fn first_by_promised_due(
+        &self,
+        statuses: &[tongban_domain::case::CaseStatus],
+        scope: &tongban_domain::authz::Scope,
+        due_before: Option<chrono::NaiveDate>,
+        limit: i64,
+    ) -> Result<Vec<CaseRecord>, StoreError> {
         let Some(scope) = status_scope(statuses, scope) else {
             return Ok(Vec::new());
         };
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        let extra = if due_before.is_some() {
+            "AND c.promised_due < $4"
+        } else {
+            ""
+        };
+        let sql = format!(
             "{CASE_SELECT} WHERE c.id IN ({}) ORDER BY c.promised_due, c.submitted_at",
-            first_by_promised_due(statuses, "", !scope.0.is_empty())
-        )))
-        .bind(scope.0)
-        .bind(scope.1)
-        .bind(limit)
-        .fetch_all(&self.reader)
-        .await?;
+            first_ids_sql(statuses, extra, !scope.0.is_empty())
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(scope.0)
+            .bind(scope.1)
+            .bind(limit);
+        if let Some(day) = due_before {
+            q = q.bind(day.format("%Y-%m-%d").to_string());
+        }
+        let rows = q.fetch_all(&self.reader).await?;
         rows.iter().map(case_from).collect()
     }
 
@@ -880,20 +901,8 @@ impl Store {
         today: chrono::NaiveDate,
         limit: i64,
     ) -> Result<Vec<CaseRecord>, StoreError> {
-        let Some(scope) = status_scope(statuses, scope) else {
-            return Ok(Vec::new());
-        };
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "{CASE_SELECT} WHERE c.id IN ({}) ORDER BY c.promised_due, c.submitted_at",
-            first_by_promised_due(statuses, "AND c.promised_due < $4", !scope.0.is_empty())
-        )))
-        .bind(scope.0)
-        .bind(scope.1)
-        .bind(limit)
-        .bind(today.format("%Y-%m-%d").to_string())
-        .fetch_all(&self.reader)
-        .await?;
-        rows.iter().map(case_from).collect()
+        self.first_by_promised_due(statuses, scope, Some(today), limit)
+            .await
     }
 
     /// Cases with a follow-up date set (materials owed under 容缺受理, or an open commitment

@@ -112,11 +112,6 @@ pub async fn window_applicant(
     })
 }
 
-/// Today in the district.
-pub fn today(app: &App) -> NaiveDate {
-    app.today()
-}
-
 /// The due date of `limit` counted from `from`.
 pub fn due(cal: &WorkCalendar, from: NaiveDate, limit: &TimeLimit) -> NaiveDate {
     match limit.unit {
@@ -178,7 +173,7 @@ pub fn explain_promised(
     item: &tongban_domain::catalog::ServiceItem,
 ) -> Option<DueExplanation> {
     use tongban_domain::calendar::DayKind;
-    let (accepted, stops) = clock_from_events(events, today(app));
+    let (accepted, stops) = clock_from_events(events, app.today());
     let accepted = accepted?;
     if item.promised_limit.unit != TimeUnit::WorkingDays {
         return None;
@@ -343,7 +338,7 @@ pub async fn submit(
         serde_json::Value::Object(form).to_string()
     };
     let version = app.store.published_item(&item.implementation_code).await?;
-    let today = today(app);
+    let today = app.today();
     let new = NewCase {
         implementation_code: item.implementation_code.clone(),
         item_version_id: version.version_id,
@@ -428,7 +423,7 @@ pub async fn act(
     let (to, progress) = transition(from, &ItemRules::of(&item), &case.progress, &action)
         .map_err(|e| AppError::refused(e.to_string()))?;
     let cal = app.calendar.get();
-    let today = today(app);
+    let today = app.today();
 
     // Acceptance starts the clock: the due dates are counted from the day of acceptance.
     let dues = matches!(
@@ -526,7 +521,7 @@ pub async fn act(
 /// Returns how many were recounted.
 pub async fn recount_open_cases(app: &App) -> Result<usize, AppError> {
     let cal = app.calendar.get();
-    let today = today(app);
+    let today = app.today();
     let mut n = 0;
     let started: Vec<CaseStatus> = CaseStatus::ALL
         .into_iter()

@@ -174,7 +174,7 @@ pub async fn wallet(
         .map(|r| r.sealed.seal.key_id.as_str())
         .collect();
     let keys = app.seal_keys.covering(&app.store, &ids).await?;
-    let today = crate::cases::today(app);
+    let today = app.today();
     Ok(records
         .into_iter()
         .map(|r| {
