@@ -3,8 +3,8 @@
 //! case that was not is not there at all.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use sqlx::Row;
 use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
 use tongban_domain::audit::AuditEvent;
 use tongban_domain::case::{CaseStatus, Progress, case_number};
 
@@ -96,26 +96,26 @@ pub enum FollowUp {
 
 /// One recorded step of a case: the transition the domain allowed and what it changed.
 #[derive(Debug, Clone)]
-pub struct CaseChange<'a> {
-    pub actor: &'a str,
-    pub case_id: &'a str,
+pub struct CaseChange {
+    pub actor: String,
+    pub case_id: String,
     pub from: CaseStatus,
     pub to: CaseStatus,
     /// The progress the decision was taken on; the change is refused if it moved since.
-    pub from_progress: &'a Progress,
+    pub from_progress: Progress,
     /// The action's name, e.g. `accept`.
-    pub action: &'a str,
+    pub action: String,
     /// The action as JSON, for the timeline.
-    pub detail: &'a str,
-    pub progress: &'a Progress,
+    pub detail: String,
+    pub progress: Progress,
     /// New statutory and promised due dates, when the action starts the clock.
     pub dues: Option<(NaiveDate, NaiveDate)>,
     pub deficiency_due: Option<NaiveDate>,
     pub verification_due: Option<NaiveDate>,
     /// Materials supplied with the action, stored in the same transaction.
-    pub materials: &'a [NewMaterial],
+    pub materials: Vec<NewMaterial>,
     /// A licence issued by this step (谁办理、谁入库), stored in the same transaction.
-    pub licence: Option<&'a crate::NewLicence>,
+    pub licence: Option<crate::NewLicence>,
     /// A breach of the one-time-notice rule this step commits (a later notice asking for
     /// something the first did not, and not supplied since), recorded beside it and counted.
     pub notice_breach: Option<String>,
@@ -623,135 +623,15 @@ impl Store {
     }
 
     /// Records a transition the domain allowed, with what it changed and any materials
-    /// supplied with it, in one transaction. It is refused (`Conflict`) if the status or
-    /// progress it was decided on moved since, so two people cannot both move one case.
+    /// supplied with it, in one transaction shared with other concurrent steps (group
+    /// commit: one fsync for many). It is refused (`Conflict`) if the status or progress it
+    /// was decided on moved since, so two people cannot both move one case.
     pub async fn record_case_action(
         &self,
         now: DateTime<Utc>,
-        change: &CaseChange<'_>,
+        change: CaseChange,
     ) -> Result<(), StoreError> {
-        let mut tx = self.begin_write().await?;
-        // Lock the row first (PostgreSQL; SQLite has one writer), so the status and progress
-        // read next are still current when the update lands.
-        sqlx::query("UPDATE cases SET updated_at = updated_at WHERE id = $1")
-            .bind(change.case_id)
-            .execute(&mut *tx)
-            .await?;
-        let row = sqlx::query(
-            "SELECT case_no, item_name, applicant_id, status, progress FROM cases WHERE id = $1",
-        )
-        .bind(change.case_id)
-        .fetch_one(&mut *tx)
-        .await?;
-        let case_no: String = row.try_get("case_no")?;
-        let item_name: String = row.try_get("item_name")?;
-        let applicant: String = row.try_get("applicant_id")?;
-        let status: String = row.try_get("status")?;
-        let progress: Progress = serde_json::from_str(&row.try_get::<String, _>("progress")?)
-            .map_err(|e| StoreError::Corrupt(format!("办件进度：{e}")))?;
-        if status != change.from.as_str() || progress != *change.from_progress {
-            return Err(StoreError::Conflict("status_changed".into()));
-        }
-        sqlx::query(
-            "UPDATE cases SET status = $1, updated_at = $2, progress = $3, deficiency_due = $4, \
-             verification_due = $5 WHERE id = $6",
-        )
-        .bind(change.to.as_str())
-        .bind(ts(now))
-        .bind(
-            serde_json::to_string(change.progress)
-                .map_err(|e| StoreError::Corrupt(e.to_string()))?,
-        )
-        .bind(change.deficiency_due.map(day))
-        .bind(change.verification_due.map(day))
-        .bind(change.case_id)
-        .execute(&mut *tx)
-        .await?;
-        if let Some((statutory, promised)) = change.dues {
-            sqlx::query("UPDATE cases SET statutory_due = $1, promised_due = $2 WHERE id = $3")
-                .bind(day(statutory))
-                .bind(day(promised))
-                .bind(change.case_id)
-                .execute(&mut *tx)
-                .await?;
-        }
-        insert_materials(&mut tx, now, change.case_id, change.materials).await?;
-        if let Some(licence) = change.licence {
-            crate::licences::insert_licence_in(&mut tx, now, change.actor, licence).await?;
-        }
-        if change.to == CaseStatus::Revoked {
-            crate::licences::revoke_case_licences_in(
-                &mut tx,
-                now,
-                change.actor,
-                change.case_id,
-                "办理结果已被撤销",
-            )
-            .await?;
-        }
-        let event_id = new_id();
-        crate::outbox::enqueue(
-            &mut tx,
-            now,
-            "case.status",
-            &applicant,
-            &format!("您的“{item_name}”办件有新进展"),
-            &format!("办件编号 {case_no}，当前状态：{}。", change.to.label()),
-            &format!("/me/cases/{case_no}"),
-            &format!("case:{case_no}:{event_id}"),
-        )
-        .await?;
-        sqlx::query(
-            "INSERT INTO case_events (id, case_id, at, actor, action, status_after, detail) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(event_id)
-        .bind(change.case_id)
-        .bind(ts(now))
-        .bind(change.actor)
-        .bind(change.action)
-        .bind(change.to.as_str())
-        .bind(change.detail)
-        .execute(&mut *tx)
-        .await?;
-        audit::append(
-            &mut tx,
-            now,
-            AuditEvent::new(
-                change.actor,
-                format!("case.{}", change.action),
-                format!("case:{case_no}"),
-                change.to.as_str(),
-            ),
-        )
-        .await?;
-        if let Some(breach) = &change.notice_breach {
-            sqlx::query(
-                "INSERT INTO case_events (id, case_id, at, actor, action, status_after, detail) \
-                 VALUES ($1, $2, $3, $4, 'notice_breach', $5, $6)",
-            )
-            .bind(new_id())
-            .bind(change.case_id)
-            .bind(ts(now))
-            .bind(change.actor)
-            .bind(change.to.as_str())
-            .bind(breach)
-            .execute(&mut *tx)
-            .await?;
-            audit::append(
-                &mut tx,
-                now,
-                AuditEvent::new(
-                    change.actor,
-                    "case.notice_breach",
-                    format!("case:{case_no}"),
-                    breach,
-                ),
-            )
-            .await?;
-        }
-        tx.commit().await?;
-        Ok(())
+        self.group.act(now, change).await
     }
 
     /// Breaches of the one-time-notice rule per handling unit within `scope`, most first.
@@ -1008,4 +888,129 @@ impl Store {
                 .await?,
         )
     }
+}
+
+/// Records one case step inside the caller's transaction (see `Store::record_case_action`).
+pub(crate) async fn record_case_action_in(
+    tx: &mut AnyConnection,
+    now: DateTime<Utc>,
+    change: &CaseChange,
+) -> Result<(), StoreError> {
+    // Lock the row first (PostgreSQL; SQLite has one writer), so the status and progress
+    // read next are still current when the update lands.
+    sqlx::query("UPDATE cases SET updated_at = updated_at WHERE id = $1")
+        .bind(&change.case_id)
+        .execute(&mut *tx)
+        .await?;
+    let row = sqlx::query(
+        "SELECT case_no, item_name, applicant_id, status, progress FROM cases WHERE id = $1",
+    )
+    .bind(&change.case_id)
+    .fetch_one(&mut *tx)
+    .await?;
+    let case_no: String = row.try_get("case_no")?;
+    let item_name: String = row.try_get("item_name")?;
+    let applicant: String = row.try_get("applicant_id")?;
+    let status: String = row.try_get("status")?;
+    let progress: Progress = serde_json::from_str(&row.try_get::<String, _>("progress")?)
+        .map_err(|e| StoreError::Corrupt(format!("办件进度：{e}")))?;
+    if status != change.from.as_str() || progress != change.from_progress {
+        return Err(StoreError::Conflict("status_changed".into()));
+    }
+    sqlx::query(
+        "UPDATE cases SET status = $1, updated_at = $2, progress = $3, deficiency_due = $4, \
+         verification_due = $5 WHERE id = $6",
+    )
+    .bind(change.to.as_str())
+    .bind(ts(now))
+    .bind(serde_json::to_string(&change.progress).map_err(|e| StoreError::Corrupt(e.to_string()))?)
+    .bind(change.deficiency_due.map(day))
+    .bind(change.verification_due.map(day))
+    .bind(&change.case_id)
+    .execute(&mut *tx)
+    .await?;
+    if let Some((statutory, promised)) = change.dues {
+        sqlx::query("UPDATE cases SET statutory_due = $1, promised_due = $2 WHERE id = $3")
+            .bind(day(statutory))
+            .bind(day(promised))
+            .bind(&change.case_id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    insert_materials(tx, now, &change.case_id, &change.materials).await?;
+    if let Some(licence) = &change.licence {
+        crate::licences::insert_licence_in(tx, now, &change.actor, licence).await?;
+    }
+    if change.to == CaseStatus::Revoked {
+        crate::licences::revoke_case_licences_in(
+            tx,
+            now,
+            &change.actor,
+            &change.case_id,
+            "办理结果已被撤销",
+        )
+        .await?;
+    }
+    let event_id = new_id();
+    crate::outbox::enqueue(
+        tx,
+        now,
+        "case.status",
+        &applicant,
+        &format!("您的“{item_name}”办件有新进展"),
+        &format!("办件编号 {case_no}，当前状态：{}。", change.to.label()),
+        &format!("/me/cases/{case_no}"),
+        &format!("case:{case_no}:{event_id}"),
+    )
+    .await?;
+    sqlx::query(
+        "INSERT INTO case_events (id, case_id, at, actor, action, status_after, detail) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(event_id)
+    .bind(&change.case_id)
+    .bind(ts(now))
+    .bind(&change.actor)
+    .bind(&change.action)
+    .bind(change.to.as_str())
+    .bind(&change.detail)
+    .execute(&mut *tx)
+    .await?;
+    audit::append(
+        tx,
+        now,
+        AuditEvent::new(
+            &change.actor,
+            format!("case.{}", change.action),
+            format!("case:{case_no}"),
+            change.to.as_str(),
+        ),
+    )
+    .await?;
+    if let Some(breach) = &change.notice_breach {
+        sqlx::query(
+            "INSERT INTO case_events (id, case_id, at, actor, action, status_after, detail) \
+             VALUES ($1, $2, $3, $4, 'notice_breach', $5, $6)",
+        )
+        .bind(new_id())
+        .bind(&change.case_id)
+        .bind(ts(now))
+        .bind(&change.actor)
+        .bind(change.to.as_str())
+        .bind(breach)
+        .execute(&mut *tx)
+        .await?;
+        audit::append(
+            tx,
+            now,
+            AuditEvent::new(
+                &change.actor,
+                "case.notice_breach",
+                format!("case:{case_no}"),
+                breach,
+            ),
+        )
+        .await?;
+    }
+    Ok(())
 }

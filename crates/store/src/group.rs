@@ -1,17 +1,18 @@
-//! Group commit: concurrent submissions queue here and one task per instance writes them in
-//! batches, one transaction each with a few multi-row statements, so a batch shares one
-//! fsync (SQLite) and one turn at the audit chain's head-row lock (PostgreSQL, where
-//! instances otherwise queue on it row by row). A submitter hears back only after the
-//! batch's commit is durable.
+//! Group commit: concurrent submissions and case steps queue here and one task per instance
+//! writes them in batches, so a batch shares one fsync (SQLite) and one turn at the audit
+//! chain's head-row lock (PostgreSQL, where instances otherwise queue on it row by row).
+//! Submissions are written with a few multi-row statements; case steps one per savepoint,
+//! so a step refused (its case moved since it was decided) leaves the others standing. A
+//! caller hears back only after its batch's commit is durable.
 
 use chrono::{DateTime, Utc};
 use sqlx::{Acquire, AnyPool};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::StoreError;
-use crate::cases::{CaseRecord, NewCase, insert_cases_batch_in};
+use crate::cases::{CaseChange, CaseRecord, NewCase, insert_cases_batch_in, record_case_action_in};
 
-/// The most submissions one commit carries.
+/// The most submissions or steps one commit carries.
 const MAX_BATCH: usize = 256;
 
 struct Job {
@@ -20,9 +21,20 @@ struct Job {
     reply: oneshot::Sender<Result<CaseRecord, StoreError>>,
 }
 
+struct Step {
+    now: DateTime<Utc>,
+    change: CaseChange,
+    reply: oneshot::Sender<Result<(), StoreError>>,
+}
+
+enum Work {
+    Submit(Job),
+    Act(Step),
+}
+
 #[derive(Debug, Clone)]
 pub(crate) struct GroupCommit {
-    sender: mpsc::Sender<Job>,
+    sender: mpsc::Sender<Work>,
 }
 
 impl GroupCommit {
@@ -40,41 +52,107 @@ impl GroupCommit {
     ) -> Result<CaseRecord, StoreError> {
         let (reply, answer) = oneshot::channel();
         self.sender
-            .send(Job { now, case, reply })
+            .send(Work::Submit(Job { now, case, reply }))
             .await
-            .map_err(|_| StoreError::Config("写入任务已停止".into()))?;
-        answer
+            .map_err(|_| stopped())?;
+        answer.await.map_err(|_| stopped())?
+    }
+
+    pub(crate) async fn act(
+        &self,
+        now: DateTime<Utc>,
+        change: CaseChange,
+    ) -> Result<(), StoreError> {
+        let (reply, answer) = oneshot::channel();
+        self.sender
+            .send(Work::Act(Step { now, change, reply }))
             .await
-            .map_err(|_| StoreError::Config("写入任务已停止".into()))?
+            .map_err(|_| stopped())?;
+        answer.await.map_err(|_| stopped())?
     }
 }
 
-async fn run(pool: AnyPool, backend: crate::Backend, mut receiver: mpsc::Receiver<Job>) {
+fn stopped() -> StoreError {
+    StoreError::Config("写入任务已停止".into())
+}
+
+fn failed(e: &StoreError) -> StoreError {
+    StoreError::Config(format!("写入失败：{e}"))
+}
+
+async fn run(pool: AnyPool, backend: crate::Backend, mut receiver: mpsc::Receiver<Work>) {
     while let Some(first) = receiver.recv().await {
-        let mut jobs = vec![first];
-        while jobs.len() < MAX_BATCH {
+        let mut work = vec![first];
+        while work.len() < MAX_BATCH {
             match receiver.try_recv() {
-                Ok(job) => jobs.push(job),
+                Ok(w) => work.push(w),
                 Err(_) => break,
             }
         }
-        match write_batch(&pool, backend, &jobs).await {
-            Ok(results) => {
-                for (job, result) in jobs.into_iter().zip(results) {
-                    let _ = job.reply.send(result);
+        let (mut jobs, mut steps) = (Vec::new(), Vec::new());
+        for w in work {
+            match w {
+                Work::Submit(job) => jobs.push(job),
+                Work::Act(step) => steps.push(step),
+            }
+        }
+        if !jobs.is_empty() {
+            match write_batch(&pool, backend, &jobs).await {
+                Ok(results) => {
+                    for (job, result) in jobs.into_iter().zip(results) {
+                        let _ = job.reply.send(result);
+                    }
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, batch = jobs.len(), "group commit failed");
+                    for job in jobs {
+                        let _ = job.reply.send(Err(failed(&e)));
+                    }
                 }
             }
-            Err(e) => {
-                tracing::error!(error = %e, batch = jobs.len(), "group commit failed");
-                let message = e.to_string();
-                for job in jobs {
-                    let _ = job
-                        .reply
-                        .send(Err(StoreError::Config(format!("写入失败：{message}"))));
+        }
+        if !steps.is_empty() {
+            match write_steps(&pool, backend, &steps).await {
+                Ok(results) => {
+                    for (step, result) in steps.into_iter().zip(results) {
+                        let _ = step.reply.send(result);
+                    }
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, batch = steps.len(), "group commit failed");
+                    for step in steps {
+                        let _ = step.reply.send(Err(failed(&e)));
+                    }
                 }
             }
         }
     }
+}
+
+/// One transaction for the steps, each in its own savepoint, in the order they arrived: a
+/// second step on the same case sees the first and is refused if it moved the case.
+async fn write_steps(
+    pool: &AnyPool,
+    backend: crate::Backend,
+    steps: &[Step],
+) -> Result<Vec<Result<(), StoreError>>, StoreError> {
+    let mut tx = crate::begin_write(pool, backend).await?;
+    let mut results = Vec::with_capacity(steps.len());
+    for step in steps {
+        let mut savepoint = tx.begin().await?;
+        match record_case_action_in(&mut savepoint, step.now, &step.change).await {
+            Ok(()) => {
+                savepoint.commit().await?;
+                results.push(Ok(()));
+            }
+            Err(e) => {
+                savepoint.rollback().await?;
+                results.push(Err(e));
+            }
+        }
+    }
+    tx.commit().await?;
+    Ok(results)
 }
 
 /// One transaction for the batch, written with a few multi-row statements; if that fails

@@ -991,22 +991,25 @@ async fn case_changes_keep_progress_and_refuse_stale_decisions(f: &Fixture) {
     };
     let due = chrono::NaiveDate::from_ymd_opt(2026, 12, 4).unwrap();
     let change = CaseChange {
-        actor: &applicant,
-        case_id: &case.id,
+        actor: applicant.clone(),
+        case_id: case.id.clone(),
         from: CaseStatus::Submitted,
         to: CaseStatus::Accepted,
-        from_progress: &before,
-        action: "accept_with_deficiency",
-        detail: "{}",
-        progress: &owed,
+        from_progress: before.clone(),
+        action: "accept_with_deficiency".into(),
+        detail: "{}".into(),
+        progress: owed.clone(),
         dues: Some((due, due)),
         deficiency_due: Some(due),
         verification_due: None,
-        materials: &[],
+        materials: Vec::new(),
         licence: None,
         notice_breach: None,
     };
-    f.store.record_case_action(now(), &change).await.unwrap();
+    f.store
+        .record_case_action(now(), change.clone())
+        .await
+        .unwrap();
     let stored = f.store.case_by_no(&case.case_no).await.unwrap();
     assert_eq!(stored.progress, owed);
     assert_eq!(
@@ -1022,7 +1025,7 @@ async fn case_changes_keep_progress_and_refuse_stale_decisions(f: &Fixture) {
     // Supplying with a stale view of the progress is refused and stores nothing.
     let supplied = Progress::default();
     let pdf = b"%PDF-1.7 health".to_vec();
-    let material = [NewMaterial {
+    let material = vec![NewMaterial {
         name: "健康证明".into(),
         filename: "健康证明.pdf".into(),
         content_type: "application/pdf".into(),
@@ -1033,24 +1036,24 @@ async fn case_changes_keep_progress_and_refuse_stale_decisions(f: &Fixture) {
     let stale = CaseChange {
         from: CaseStatus::Accepted,
         to: CaseStatus::Accepted,
-        from_progress: &before,
-        action: "supply_deficiency",
-        progress: &supplied,
+        from_progress: before,
+        action: "supply_deficiency".into(),
+        progress: supplied,
         dues: None,
         deficiency_due: None,
-        materials: &material,
-        ..change.clone()
+        materials: material,
+        ..change
     };
     assert!(matches!(
-        f.store.record_case_action(now(), &stale).await,
+        f.store.record_case_action(now(), stale.clone()).await,
         Err(StoreError::Conflict(_))
     ));
     assert_eq!(f.store.case_materials(&case.id).await.unwrap().len(), 1);
     let fresh = CaseChange {
-        from_progress: &owed,
+        from_progress: owed,
         ..stale
     };
-    f.store.record_case_action(now(), &fresh).await.unwrap();
+    f.store.record_case_action(now(), fresh).await.unwrap();
     assert_eq!(f.store.case_materials(&case.id).await.unwrap().len(), 2);
     assert!(
         f.store

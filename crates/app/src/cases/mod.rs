@@ -399,7 +399,7 @@ pub async fn act(
     current: &Actor,
     case_no: &str,
     action: CaseAction,
-    materials: &[NewMaterial],
+    materials: Vec<NewMaterial>,
 ) -> Result<(), AppError> {
     let account = current.account()?;
     // A supply step supplies exactly the files that came with it, whatever the caller said.
@@ -496,22 +496,22 @@ pub async fn act(
         None
     };
     let change = CaseChange {
-        actor: &account.id,
-        case_id: &case.id,
+        actor: account.id.clone(),
+        case_id: case.id.clone(),
         from,
         to,
-        from_progress: &case.progress,
-        action: &action_name,
-        detail: &detail,
-        progress: &progress,
+        from_progress: case.progress.clone(),
+        action: action_name,
+        detail,
+        progress,
         dues,
         deficiency_due,
         verification_due,
         materials,
-        licence: licence.as_ref(),
+        licence,
         notice_breach,
     };
-    match app.store.record_case_action(app.clock.now(), &change).await {
+    match app.store.record_case_action(app.clock.now(), change).await {
         Err(StoreError::Conflict(_)) => Err(AppError::refused("该办件刚被他人处理，请刷新后再试")),
         other => Ok(other?),
     }

@@ -277,6 +277,6 @@ pub async fn act_on_case(
     let uploads = decode_uploads(materials, &mut errors);
     let materials = tongban_app::cases::check_uploads(uploads, &mut errors);
     errors.into_result()?;
-    tongban_app::cases::act(&state, &current, &case_no, action, &materials).await?;
+    tongban_app::cases::act(&state, &current, &case_no, action, materials).await?;
     get_case(State(state), current, axum::extract::Path(case_no)).await
 }

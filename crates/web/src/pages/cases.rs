@@ -496,7 +496,7 @@ pub async fn supply(
             supplied: Vec::new(),
         }
     };
-    cases::act(&state, &current, &no, action, &materials).await?;
+    cases::act(&state, &current, &no, action, materials).await?;
     Ok(Redirect::to(&format!("/me/cases/{no}")).into_response())
 }
 
@@ -797,7 +797,7 @@ pub async fn act_on_case_file(
         "revoke" => CaseAction::Revoke { reason },
         _ => return Err(WebError::BadRequest("未知的操作".into())),
     };
-    match cases::act(&state, &current, &no, action, &[])
+    match cases::act(&state, &current, &no, action, Vec::new())
         .await
         .map_err(WebError::from)
     {
