@@ -48,6 +48,8 @@ pub struct App {
     pub keys: KeyStore,
     /// Published public keys, cached for verification.
     pub seal_keys: licences::PublicKeys,
+    /// Implementation lists of filed cases, by version.
+    pub item_versions: catalog::versions::VersionCache,
 }
 
 impl App {
@@ -69,6 +71,7 @@ impl App {
             catalog,
             keys,
             seal_keys: licences::PublicKeys::default(),
+            item_versions: Default::default(),
         })
     }
 

@@ -55,6 +55,8 @@ pub struct CaseRecord {
     pub id: String,
     pub case_no: String,
     pub implementation_code: String,
+    /// The implementation list's version the case was filed under.
+    pub item_version_id: String,
     pub item_name: String,
     pub org_unit_id: String,
     pub org_name: String,
@@ -141,7 +143,7 @@ pub struct MaterialRecord {
     pub added_at: DateTime<Utc>,
 }
 
-const CASE_SELECT: &str = "SELECT c.id, c.case_no, c.implementation_code, c.item_name, \
+const CASE_SELECT: &str = "SELECT c.id, c.case_no, c.implementation_code, c.item_version_id, c.item_name, \
      c.org_unit_id, o.name AS org_name, o.path AS org_path, c.applicant_id, c.situation, c.form, \
      c.status, c.channel, c.submitted_at, c.statutory_due, c.promised_due, c.first_responder, \
      c.assistance, c.progress, c.deficiency_due, c.verification_due \
@@ -152,6 +154,7 @@ fn case_from(row: &AnyRow) -> Result<CaseRecord, StoreError> {
         id: row.try_get("id")?,
         case_no: row.try_get("case_no")?,
         implementation_code: row.try_get("implementation_code")?,
+        item_version_id: row.try_get("item_version_id")?,
         item_name: row.try_get("item_name")?,
         org_unit_id: row.try_get("org_unit_id")?,
         org_name: row.try_get("org_name")?,
@@ -414,6 +417,7 @@ pub(crate) async fn insert_cases_batch_in(
             id: new_id(),
             case_no,
             implementation_code: new.implementation_code.clone(),
+            item_version_id: new.item_version_id.clone(),
             item_name: new.item_name.clone(),
             org_unit_id: org_id,
             org_name,
@@ -655,19 +659,6 @@ impl Store {
         rows.iter()
             .map(|r| Ok((r.try_get("org_name")?, r.try_get("n")?)))
             .collect()
-    }
-
-    /// The implementation list the case was submitted under.
-    pub async fn item_version_for_case(
-        &self,
-        case_id: &str,
-    ) -> Result<tongban_domain::catalog::ServiceItem, StoreError> {
-        let version_id: String =
-            sqlx::query_scalar("SELECT item_version_id FROM cases WHERE id = $1")
-                .bind(case_id)
-                .fetch_one(&self.reader)
-                .await?;
-        Ok(self.item_version(&version_id).await?.item)
     }
 
     /// An applicant's cases, newest first.

@@ -268,6 +268,7 @@ contract!(
     cases_are_numbered_per_day_and_submitted_once,
     concurrent_submissions_get_distinct_numbers,
     case_changes_keep_progress_and_refuse_stale_decisions,
+    concurrent_steps_share_commits_and_one_wins_per_case,
     licences_are_numbered_revoked_once_and_expired_with_audit,
     two_instances_racing_one_key_record_one_case,
     status_columns_refuse_unknown_values,
@@ -1062,6 +1063,86 @@ async fn case_changes_keep_progress_and_refuse_stale_decisions(f: &Fixture) {
             .unwrap()
             .is_empty()
     );
+}
+
+/// Steps sent at once are written together (group commit), each on its own: of two steps
+/// decided on the same state of one case exactly one lands, and the steps on other cases all
+/// land with their timeline entries and audit rows.
+async fn concurrent_steps_share_commits_and_one_wins_per_case(f: &Fixture) {
+    use tongban_domain::case::{CaseStatus, Progress};
+    use tongban_store::CaseChange;
+    let (applicant, version, code) = cases::fixture_ids(f).await;
+    let mut ids = Vec::new();
+    for i in 0..8u8 {
+        let (case, _) = f
+            .store
+            .submit_case(
+                now(),
+                &cases::new_case(
+                    &applicant,
+                    &version,
+                    &code,
+                    None,
+                    &[b'%', b'P', b'D', b'F', i],
+                ),
+            )
+            .await
+            .unwrap();
+        ids.push(case);
+    }
+    let step = |case_id: &str| CaseChange {
+        actor: applicant.clone(),
+        case_id: case_id.to_owned(),
+        from: CaseStatus::Submitted,
+        to: CaseStatus::Accepted,
+        from_progress: Progress::default(),
+        action: "accept".into(),
+        detail: "{}".into(),
+        progress: Progress::default(),
+        dues: None,
+        deficiency_due: None,
+        verification_due: None,
+        materials: Vec::new(),
+        licence: None,
+        notice_breach: None,
+    };
+    let audit_before = f.store.verify_audit().await.unwrap().rows_checked;
+    // The first case twice, the others once, all at the same moment.
+    let mut changes: Vec<CaseChange> = ids.iter().map(|c| step(&c.id)).collect();
+    changes.push(step(&ids[0].id));
+    let tasks: Vec<_> = changes
+        .into_iter()
+        .map(|c| {
+            let store = f.store.clone();
+            tokio::spawn(async move { store.record_case_action(now(), c).await })
+        })
+        .collect();
+    let mut results = Vec::new();
+    for t in tasks {
+        results.push(t.await.unwrap());
+    }
+    let refused = results
+        .iter()
+        .filter(|r| matches!(r, Err(StoreError::Conflict(_))))
+        .count();
+    assert_eq!(refused, 1, "{results:?}");
+    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 8);
+    for case in &ids {
+        let stored = f.store.case_by_no(&case.case_no).await.unwrap();
+        assert_eq!(stored.status, CaseStatus::Accepted);
+        let accepts = f
+            .store
+            .case_events(&case.id)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.action == "accept")
+            .count();
+        assert_eq!(accepts, 1, "{}", case.case_no);
+    }
+    let report = f.store.verify_audit().await.unwrap();
+    assert_eq!(report.first_break, None);
+    assert_eq!(report.rows_checked, audit_before + 8);
 }
 
 /// Keys rotate with the old one kept; serial numbers are shared; a licence is revoked once;

@@ -419,7 +419,7 @@ pub async fn act(
         });
     }
     let from = case.status;
-    let item = app.store.item_version_for_case(&case.id).await?;
+    let item = crate::catalog::versions::item_of_case(app, &case).await?;
     let (to, progress) = transition(from, &ItemRules::of(&item), &case.progress, &action)
         .map_err(|e| AppError::refused(e.to_string()))?;
     let cal = app.calendar.get();
@@ -536,7 +536,7 @@ pub async fn recount_open_cases(app: &App) -> Result<usize, AppError> {
         let (Some(accepted), stops) = clock_from_events(&events, today) else {
             continue;
         };
-        let item = app.store.item_version_for_case(&case.id).await?;
+        let item = crate::catalog::versions::item_of_case(app, &case).await?;
         let count = |limit: &TimeLimit| match limit.unit {
             TimeUnit::WorkingDays => {
                 tongban_domain::case::due_date(&cal, accepted, limit.days, &stops)

@@ -22,7 +22,7 @@ pub struct CaseFile {
     /// Licences issued on the case.
     pub licences: Vec<LicenceRecord>,
     /// The implementation list the case was filed under.
-    pub version: ServiceItem,
+    pub version: std::sync::Arc<ServiceItem>,
     /// The item as published now, if it still is.
     pub published: Option<Arc<ServiceItem>>,
     pub explanation: Option<DueExplanation>,
@@ -85,7 +85,7 @@ pub async fn file(
 ) -> Result<CaseFile, AppError> {
     let case = readable(app, actor, case_no, reader).await?;
     let events = app.store.case_events(&case.id).await?;
-    let version = app.store.item_version_for_case(&case.id).await?;
+    let version = crate::catalog::versions::item_of_case(app, &case).await?;
     let applicant = app.store.account(&case.applicant_id).await?;
     let first_responder = match &case.first_responder {
         Some(id) => Some(app.store.account(id).await?.name),
@@ -153,11 +153,10 @@ pub async fn notices(app: &App, actor: &Actor, case_no: &str) -> Result<Notices,
     }
     Ok(Notices {
         applicant: app.store.account(&case.applicant_id).await?,
-        consult_phone: app
-            .store
-            .item_version_for_case(&case.id)
+        consult_phone: crate::catalog::versions::item_of_case(app, &case)
             .await?
-            .consult_phone,
+            .consult_phone
+            .clone(),
         notices,
         case,
     })

@@ -1,6 +1,7 @@
 //! The published catalog as this instance holds it: a search index rebuilt from the store
 //! when the publication generation moves, and swapped in whole so readers never wait.
 
+pub mod versions;
 pub mod work;
 
 use std::sync::Arc;
