@@ -29,7 +29,7 @@ struct Step {
 
 enum Work {
     Submit(Job),
-    Act(Step),
+    Act(Box<Step>),
 }
 
 #[derive(Debug, Clone)]
@@ -65,7 +65,7 @@ impl GroupCommit {
     ) -> Result<(), StoreError> {
         let (reply, answer) = oneshot::channel();
         self.sender
-            .send(Work::Act(Step { now, change, reply }))
+            .send(Work::Act(Box::new(Step { now, change, reply })))
             .await
             .map_err(|_| stopped())?;
         answer.await.map_err(|_| stopped())?
@@ -93,7 +93,7 @@ async fn run(pool: AnyPool, backend: crate::Backend, mut receiver: mpsc::Receive
         for w in work {
             match w {
                 Work::Submit(job) => jobs.push(job),
-                Work::Act(step) => steps.push(step),
+                Work::Act(step) => steps.push(*step),
             }
         }
         if !jobs.is_empty() {
