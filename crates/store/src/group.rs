@@ -28,7 +28,7 @@ struct Step {
 }
 
 enum Work {
-    Submit(Job),
+    Submit(Box<Job>),
     Act(Box<Step>),
 }
 
@@ -52,7 +52,7 @@ impl GroupCommit {
     ) -> Result<CaseRecord, StoreError> {
         let (reply, answer) = oneshot::channel();
         self.sender
-            .send(Work::Submit(Job { now, case, reply }))
+            .send(Work::Submit(Box::new(Job { now, case, reply })))
             .await
             .map_err(|_| stopped())?;
         answer.await.map_err(|_| stopped())?
@@ -92,7 +92,7 @@ async fn run(pool: AnyPool, backend: crate::Backend, mut receiver: mpsc::Receive
         let (mut jobs, mut steps) = (Vec::new(), Vec::new());
         for w in work {
             match w {
-                Work::Submit(job) => jobs.push(job),
+                Work::Submit(job) => jobs.push(*job),
                 Work::Act(step) => steps.push(*step),
             }
         }
