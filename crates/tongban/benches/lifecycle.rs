@@ -100,7 +100,7 @@ async fn lifecycle(
         (&roles.reviewer, json!({"action": "start_review"})),
         (
             &roles.reviewer,
-            json!({"action": "decide", "approve": true}),
+            json!({"action": "decide", "approve": true, "opinion": "同意"}),
         ),
         (&roles.reviewer, json!({"action": "conclude"})),
     ] {

@@ -179,6 +179,19 @@ impl Browser {
         field.send_keys(value).await.unwrap();
     }
 
+    /// Approves the case on the open case file with `opinion`, confirming the decision.
+    async fn decide(&self, opinion: &str) {
+        self.fill("opinion", opinion).await;
+        self.client
+            .find(Locator::Id("confirm-decide"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        self.click_and_wait("[data-test='action-decide']").await;
+    }
+
     async fn log_in(&self, login: &str) {
         self.open("/login").await;
         self.fill("login", login).await;
@@ -531,7 +544,16 @@ async fn apply_online_notice_supply_decide_and_see_it_concluded() {
     b.log_in("clerk").await;
     b.open("/staff/cases").await;
     b.open(&format!("/staff/cases/{case_no}")).await;
-    b.fill("items", "营业执照复印件\n经营场所平面图").await;
+    // The notice is ticked from the item's own list, never typed.
+    b.client
+        .find(Locator::Css(
+            "input[name^='notice_'][value='经营场所平面图']",
+        ))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     b.click_and_wait("[data-test='action-issue_notice']").await;
     assert_eq!(b.text_of("[data-test='case-status']").await, "待补正材料");
     b.log_out().await;
@@ -564,10 +586,9 @@ async fn apply_online_notice_supply_decide_and_see_it_concluded() {
     b.log_in("reviewer").await;
     b.open("/staff/cases").await;
     b.open(&format!("/staff/cases/{case_no}")).await;
-    for action in ["start_review", "decide", "conclude"] {
-        b.click_and_wait(&format!("[data-test='action-{action}']"))
-            .await;
-    }
+    b.click_and_wait("[data-test='action-start_review']").await;
+    b.decide("材料齐全，符合条件").await;
+    b.click_and_wait("[data-test='action-conclude']").await;
     assert_eq!(b.text_of("[data-test='case-status']").await, "已办结");
     b.audit("concluded case file").await;
     b.log_out().await;
@@ -646,10 +667,9 @@ async fn a_concluded_case_licence_is_presented_verified_and_reused() {
     b.log_out().await;
     b.log_in("reviewer_rsj").await;
     b.open(&format!("/staff/cases/{case_no}")).await;
-    for action in ["start_review", "decide", "conclude"] {
-        b.click_and_wait(&format!("[data-test='action-{action}']"))
-            .await;
-    }
+    b.click_and_wait("[data-test='action-start_review']").await;
+    b.decide("材料齐全，符合条件").await;
+    b.click_and_wait("[data-test='action-conclude']").await;
     assert_eq!(b.text_of("[data-test='case-status']").await, "已办结");
     b.log_out().await;
 

@@ -233,6 +233,13 @@ fn table(upload_limit: usize) -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         ),
         r(
             Method::GET,
+            "/cases/{no}/decision",
+            "/cases/0000000000000000000000000000000202611270001/decision",
+            LoggedIn,
+            get(pages::cases::decision),
+        ),
+        r(
+            Method::GET,
             "/staff/cases",
             "/staff/cases",
             Access::Permission(P::StaffWorkbench),

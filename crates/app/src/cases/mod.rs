@@ -18,8 +18,9 @@ use tongban_store::{CaseChange, CaseRecord, NewCase, NewMaterial, StoreError};
 mod queries;
 
 pub use queries::{
-    CaseFile, CaseView, Deadlines, DepartmentDeadlines, Inbox, Notices, Reader, deadlines,
-    deficiency_late, events, file, inbox, mine, notices, readable, view,
+    CaseFile, CaseView, Deadlines, DecisionDocument, DepartmentDeadlines, Inbox, Notices,
+    PrintedNotice, Reader, deadlines, decision_document, deficiency_late, events, file, inbox,
+    mine, notices, readable, view,
 };
 
 use crate::Actor;
@@ -134,12 +135,16 @@ pub struct DueExplanation {
     pub stopped: u32,
 }
 
-/// The acceptance day and the clock stops recorded on a case's timeline; a special
-/// procedure still running is stopped until `today`.
+/// The acceptance day and the clock stops recorded on a case's timeline, and the day a
+/// special procedure still running began. Only ended procedures move the due dates (the
+/// step that ends one stores the moved dates), so every view reads the same dates.
 pub fn clock_from_events(
     events: &[tongban_store::CaseEvent],
-    today: NaiveDate,
-) -> (Option<NaiveDate>, Vec<tongban_domain::case::ClockStop>) {
+) -> (
+    Option<NaiveDate>,
+    Vec<tongban_domain::case::ClockStop>,
+    Option<NaiveDate>,
+) {
     use tongban_domain::case::ClockStop;
     let mut accepted = None;
     let mut stops = Vec::new();
@@ -160,10 +165,22 @@ pub fn clock_from_events(
             _ => {}
         }
     }
-    if let Some(start) = open {
-        stops.push(ClockStop { start, end: today });
-    }
-    (accepted, stops)
+    (accepted, stops, open)
+}
+
+/// The statutory and promised due dates counted from acceptance, special procedures' days
+/// added back for working-day limits.
+fn dues_with_stops(
+    cal: &WorkCalendar,
+    accepted: NaiveDate,
+    stops: &[tongban_domain::case::ClockStop],
+    item: &tongban_domain::catalog::ServiceItem,
+) -> (NaiveDate, NaiveDate) {
+    let count = |limit: &TimeLimit| match limit.unit {
+        TimeUnit::WorkingDays => tongban_domain::case::due_date(cal, accepted, limit.days, stops),
+        TimeUnit::NaturalDays => due(cal, accepted, limit),
+    };
+    (count(&item.statutory_limit), count(&item.promised_limit))
 }
 
 /// The promised due date's explanation, once the case has been accepted.
@@ -173,7 +190,7 @@ pub fn explain_promised(
     item: &tongban_domain::catalog::ServiceItem,
 ) -> Option<DueExplanation> {
     use tongban_domain::calendar::DayKind;
-    let (accepted, stops) = clock_from_events(events, app.today());
+    let (accepted, stops, _) = clock_from_events(events);
     let accepted = accepted?;
     if item.promised_limit.unit != TimeUnit::WorkingDays {
         return None;
@@ -420,8 +437,14 @@ pub async fn act(
     }
     let from = case.status;
     let item = crate::catalog::versions::item_of_case(app, &case).await?;
-    let (to, progress) = transition(from, &ItemRules::of(&item), &case.progress, &action)
-        .map_err(|e| AppError::refused(e.to_string()))?;
+    let (to, progress) =
+        transition(from, &ItemRules::of(&item), &case.progress, &action).map_err(|e| {
+            match e.field() {
+                // A missing opinion or a material not on the list is the request's fault.
+                Some(field) => AppError::field(&field, "case_rule", &e.to_string()),
+                None => AppError::refused(e.to_string()),
+            }
+        })?;
     let cal = app.calendar.get();
     let today = app.today();
 
@@ -439,6 +462,21 @@ pub async fn act(
             due(&cal, today, &item.promised_limit),
         )
     });
+    // Ending a special procedure moves the due dates by the working days it took, once,
+    // where every list and page reads them.
+    let dues = match (&action, dues) {
+        (CaseAction::EndSpecialProcedure { .. }, _) => {
+            let events = app.store.case_events(&case.id).await?;
+            match clock_from_events(&events) {
+                (Some(accepted), mut stops, Some(start)) => {
+                    stops.push(tongban_domain::case::ClockStop { start, end: today });
+                    Some(dues_with_stops(&cal, accepted, &stops, &item))
+                }
+                _ => None,
+            }
+        }
+        (_, dues) => dues,
+    };
     // Follow-up dates: set when the obligation starts, kept while it lasts, cleared after.
     let deficiency_due = follow_up_date(
         &cal,
@@ -521,7 +559,6 @@ pub async fn act(
 /// Returns how many were recounted.
 pub async fn recount_open_cases(app: &App) -> Result<usize, AppError> {
     let cal = app.calendar.get();
-    let today = app.today();
     let mut n = 0;
     let started: Vec<CaseStatus> = CaseStatus::ALL
         .into_iter()
@@ -533,22 +570,13 @@ pub async fn recount_open_cases(app: &App) -> Result<usize, AppError> {
         .await?
     {
         let events = app.store.case_events(&case.id).await?;
-        let (Some(accepted), stops) = clock_from_events(&events, today) else {
+        let (Some(accepted), stops, _) = clock_from_events(&events) else {
             continue;
         };
         let item = crate::catalog::versions::item_of_case(app, &case).await?;
-        let count = |limit: &TimeLimit| match limit.unit {
-            TimeUnit::WorkingDays => {
-                tongban_domain::case::due_date(&cal, accepted, limit.days, &stops)
-            }
-            TimeUnit::NaturalDays => due(&cal, accepted, limit),
-        };
+        let (statutory, promised) = dues_with_stops(&cal, accepted, &stops, &item);
         app.store
-            .set_case_dues(
-                &case.id,
-                count(&item.statutory_limit),
-                count(&item.promised_limit),
-            )
+            .set_case_dues(&case.id, statutory, promised)
             .await?;
         n += 1;
     }

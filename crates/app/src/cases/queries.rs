@@ -123,14 +123,23 @@ pub async fn events(
     Ok((case, events))
 }
 
-/// The one-time notices of a case (时间, items), oldest first, with the applicant and the
-/// item's consultation phone, for the printable 一次性告知书.
+/// The one-time notices of a case, oldest first, with the applicant and the item's
+/// consultation phone, for the printable 一次性告知书 (the person's own document).
 #[derive(Debug)]
 pub struct Notices {
     pub case: CaseRecord,
     pub applicant: Account,
-    pub notices: Vec<(chrono::DateTime<chrono::Utc>, Vec<String>)>,
+    pub notices: Vec<PrintedNotice>,
     pub consult_phone: String,
+}
+
+/// One notice as printed: when, what, by whom (经办人) and the day to supply by.
+#[derive(Debug)]
+pub struct PrintedNotice {
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub items: Vec<tongban_domain::case::NoticeItem>,
+    pub clerk: String,
+    pub supply_by: chrono::NaiveDate,
 }
 
 pub async fn notices(app: &App, actor: &Actor, case_no: &str) -> Result<Notices, AppError> {
@@ -138,16 +147,19 @@ pub async fn notices(app: &App, actor: &Actor, case_no: &str) -> Result<Notices,
     if !can_view(actor, &case) {
         return Err(AppError::NotFound);
     }
-    let notices: Vec<_> = app
-        .store
-        .case_events(&case.id)
-        .await?
-        .into_iter()
-        .filter_map(|e| match serde_json::from_str::<CaseAction>(&e.detail) {
-            Ok(CaseAction::IssueNotice { items }) => Some((e.at, items)),
-            _ => None,
-        })
-        .collect();
+    let cal = app.calendar.get();
+    let mut notices = Vec::new();
+    for e in app.store.case_events(&case.id).await? {
+        if let Ok(CaseAction::IssueNotice { items }) = serde_json::from_str(&e.detail) {
+            let day = tongban_domain::calendar::district_date(e.at);
+            notices.push(PrintedNotice {
+                at: e.at,
+                items,
+                clerk: app.store.account(&e.actor).await?.name,
+                supply_by: cal.add_working_days(day, app.settings.deficiency_supply_working_days),
+            });
+        }
+    }
     if notices.is_empty() {
         return Err(AppError::NotFound);
     }
@@ -159,6 +171,63 @@ pub async fn notices(app: &App, actor: &Actor, case_no: &str) -> Result<Notices,
             .clone(),
         notices,
         case,
+    })
+}
+
+/// A written decision against the applicant: 不予受理决定书 (refused at intake) or
+/// 不予许可决定书 / 不予备案决定书 (denied on review), with the reason and the person's
+/// remedies. The applicant and staff who may see the case read it.
+#[derive(Debug)]
+pub struct DecisionDocument {
+    pub case: CaseRecord,
+    pub applicant: Account,
+    pub title: &'static str,
+    pub reason: String,
+    pub at: chrono::DateTime<chrono::Utc>,
+}
+
+pub async fn decision_document(
+    app: &App,
+    actor: &Actor,
+    case_no: &str,
+) -> Result<DecisionDocument, AppError> {
+    let case = app.store.case_by_no(case_no).await?;
+    if !can_view(actor, &case) {
+        return Err(AppError::NotFound);
+    }
+    let filing = case.item_name.contains("备案");
+    let found = app
+        .store
+        .case_events(&case.id)
+        .await?
+        .into_iter()
+        .rev()
+        .find_map(|e| match serde_json::from_str::<CaseAction>(&e.detail) {
+            Ok(CaseAction::Refuse { reason }) => Some(("不予受理决定书", reason, e.at)),
+            Ok(CaseAction::Decide {
+                approve: false,
+                reason,
+                ..
+            }) => Some((
+                if filing {
+                    "不予备案决定书"
+                } else {
+                    "不予许可决定书"
+                },
+                reason,
+                e.at,
+            )),
+            _ => None,
+        });
+    let Some((title, reason, at)) = found else {
+        return Err(AppError::NotFound);
+    };
+    Ok(DecisionDocument {
+        applicant: app.store.account(&case.applicant_id).await?,
+        case,
+        title,
+        reason,
+        at,
     })
 }
 

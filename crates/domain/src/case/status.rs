@@ -125,9 +125,10 @@ pub enum CaseAction {
     Refuse {
         reason: String,
     },
-    /// 一次性告知: everything missing or wrong, listed once.
+    /// 一次性告知: everything missing or wrong, listed once, each a material of the item's
+    /// list (不得额外增加申请材料).
     IssueNotice {
-        items: Vec<String>,
+        items: Vec<NoticeItem>,
     },
     /// The applicant supplies what the notice asked for: `supplied` names the materials
     /// that came with this step (filled in from the files received, never from the caller's
@@ -146,10 +147,27 @@ pub enum CaseAction {
     ReturnForRework {
         reason: String,
     },
-    StartSpecialProcedure,
-    EndSpecialProcedure,
+    /// A special procedure the item lists (by its name, e.g. 现场勘验, or its code), with why;
+    /// its days do not count towards the time limit.
+    StartSpecialProcedure {
+        #[serde(default)]
+        procedure: String,
+        #[serde(default)]
+        reason: String,
+    },
+    /// The special procedure ends with its result on record.
+    EndSpecialProcedure {
+        #[serde(default)]
+        result: String,
+    },
+    /// The decision, always with the reviewer's opinion (审查意见); a refusal also with the
+    /// reason the applicant is told.
     Decide {
         approve: bool,
+        #[serde(default)]
+        opinion: String,
+        #[serde(default)]
+        reason: String,
     },
     /// 告知承诺: decided at once on the applicant's signed commitment.
     ApproveOnCommitment,
@@ -194,8 +212,8 @@ impl CaseAction {
             Self::StartReview => "开始审查",
             Self::PassReviewStage { .. } => "本级审查通过",
             Self::ReturnForRework { .. } => "退回",
-            Self::StartSpecialProcedure => "启动特别程序",
-            Self::EndSpecialProcedure => "结束特别程序",
+            Self::StartSpecialProcedure { .. } => "启动特别程序",
+            Self::EndSpecialProcedure { .. } => "结束特别程序",
             Self::Decide { .. } => "作出决定",
             Self::ApproveOnCommitment => "告知承诺审批",
             Self::ConcludeOnTheSpot => "即办办结",
@@ -225,11 +243,93 @@ impl CaseAction {
             | Self::PassReviewStage { .. }
             | Self::ConfirmCommitment
             | Self::ReturnForRework { .. }
-            | Self::StartSpecialProcedure
-            | Self::EndSpecialProcedure
+            | Self::StartSpecialProcedure { .. }
+            | Self::EndSpecialProcedure { .. }
             | Self::Decide { .. }
             | Self::Conclude
             | Self::Revoke { .. } => CaseActor::Reviewer,
+        }
+    }
+}
+
+/// One line of a one-time notice: a material of the item, missing or not acceptable (不合格,
+/// with what is wrong), and a 补正说明 for it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(from = "NoticeItemRepr")]
+pub struct NoticeItem {
+    pub material: String,
+    pub problem: NoticeProblem,
+    pub note: String,
+}
+
+impl NoticeItem {
+    pub fn missing(material: impl Into<String>) -> Self {
+        NoticeItem {
+            material: material.into(),
+            problem: NoticeProblem::Missing,
+            note: String::new(),
+        }
+    }
+
+    /// The line as the notice prints it.
+    pub fn describe(&self) -> String {
+        let mut s = format!("{}（{}", self.material, self.problem.label());
+        if !self.note.trim().is_empty() {
+            s.push('：');
+            s.push_str(self.note.trim());
+        }
+        s.push('）');
+        s
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NoticeProblem {
+    /// 未提交.
+    #[default]
+    Missing,
+    /// 不合格.
+    Invalid,
+}
+
+impl NoticeProblem {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Missing => "未提交",
+            Self::Invalid => "不合格",
+        }
+    }
+}
+
+/// Notices recorded before they were built from the list named each material as a line of
+/// text; those still read as a missing material.
+#[derive(serde::Deserialize)]
+#[serde(untagged)]
+enum NoticeItemRepr {
+    Line(String),
+    Item {
+        material: String,
+        #[serde(default)]
+        problem: NoticeProblem,
+        #[serde(default)]
+        note: String,
+    },
+}
+
+impl From<NoticeItemRepr> for NoticeItem {
+    fn from(r: NoticeItemRepr) -> Self {
+        match r {
+            NoticeItemRepr::Line(material) => NoticeItem::missing(material),
+            NoticeItemRepr::Item {
+                material,
+                problem,
+                note,
+            } => NoticeItem {
+                material,
+                problem,
+                note,
+            },
         }
     }
 }
@@ -243,8 +343,18 @@ pub enum CaseError {
     },
     #[error("{0}须写明理由")]
     ReasonRequired(&'static str),
+    #[error("请填写审查意见")]
+    OpinionRequired,
     #[error("一次性告知须列明缺少或需更正的材料")]
     EmptyNotice,
+    #[error("“{name}”不是本事项办事指南所列的申请材料，不得额外要求")]
+    NotAMaterial { index: usize, name: String },
+    #[error("材料“{name}”不合格，须写明不合格之处")]
+    NoteRequired { index: usize, name: String },
+    #[error("本事项没有“{0}”特别程序（以办事指南所列为准）")]
+    NotAProcedure(String),
+    #[error("请填写特别程序的结果")]
+    ResultRequired,
     #[error("容缺受理须列明暂缺的材料")]
     EmptyDeficiency,
     #[error("“{0}”不是本事项可容缺受理的材料")]
@@ -269,6 +379,25 @@ pub enum CaseError {
     NotImmediate,
 }
 
+impl CaseError {
+    /// The request field the error is about, when it is about one (a missing opinion, a
+    /// material not on the list): the API answers those 422 naming the field, the rest 409.
+    pub fn field(&self) -> Option<String> {
+        match self {
+            Self::ReasonRequired(_) => Some("reason".into()),
+            Self::OpinionRequired => Some("opinion".into()),
+            Self::EmptyNotice => Some("items".into()),
+            Self::NotAMaterial { index, .. } => Some(format!("items[{index}].material")),
+            Self::NoteRequired { index, .. } => Some(format!("items[{index}].note")),
+            Self::NotAProcedure(_) => Some("procedure".into()),
+            Self::ResultRequired => Some("result".into()),
+            Self::EmptyDeficiency | Self::NotDeficiencyAcceptable(_) => Some("missing".into()),
+            Self::NothingSupplied | Self::NotOwed(_) => Some("materials".into()),
+            _ => None,
+        }
+    }
+}
+
 /// What the state machine needs to know about the item a case was filed under.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ItemRules {
@@ -278,6 +407,10 @@ pub struct ItemRules {
     pub review_stages: u8,
     /// Materials marked 容缺后补: the only ones that may be missing at acceptance.
     pub deficiency_allowed: Vec<String>,
+    /// Every material of the item's list: the only ones a notice may ask for.
+    pub materials: Vec<String>,
+    /// The special procedures the item lists, as (code, name).
+    pub special_procedures: Vec<(String, String)>,
 }
 
 impl ItemRules {
@@ -291,7 +424,22 @@ impl ItemRules {
                 .filter(|m| m.necessity == crate::catalog::Necessity::Deficiency)
                 .map(|m| m.name.clone())
                 .collect(),
+            materials: item.materials.iter().map(|m| m.name.clone()).collect(),
+            special_procedures: item
+                .special_procedures
+                .iter()
+                .map(|p| (p.kind.code().to_owned(), p.kind.label().to_owned()))
+                .collect(),
         }
+    }
+
+    /// The listed procedure `name_or_code` names, by its name.
+    pub fn procedure(&self, name_or_code: &str) -> Option<&str> {
+        let wanted = name_or_code.trim();
+        self.special_procedures
+            .iter()
+            .find(|(code, name)| code == wanted || name == wanted)
+            .map(|(_, name)| name.as_str())
     }
 }
 
@@ -358,8 +506,23 @@ pub fn transition(
             S::Refused
         }
         (S::Submitted, A::IssueNotice { items }) => {
-            if items.iter().all(|i| i.trim().is_empty()) {
+            if items.iter().all(|i| i.material.trim().is_empty()) {
                 return Err(CaseError::EmptyNotice);
+            }
+            for (index, i) in items.iter().enumerate() {
+                let name = i.material.trim();
+                if !rules.materials.iter().any(|m| m == name) {
+                    return Err(CaseError::NotAMaterial {
+                        index,
+                        name: name.to_owned(),
+                    });
+                }
+                if i.problem == NoticeProblem::Invalid && i.note.trim().is_empty() {
+                    return Err(CaseError::NoteRequired {
+                        index,
+                        name: name.to_owned(),
+                    });
+                }
             }
             S::AwaitingSupplement
         }
@@ -398,15 +561,39 @@ pub fn transition(
             p.stages_done = 0;
             S::Accepted
         }
-        (S::InReview, A::StartSpecialProcedure) => S::SpecialProcedure,
-        (S::SpecialProcedure, A::EndSpecialProcedure) => S::InReview,
-        (S::InReview, A::Decide { approve }) => {
+        (S::InReview, A::StartSpecialProcedure { procedure, reason }) => {
+            if rules.procedure(procedure).is_none() {
+                return Err(CaseError::NotAProcedure(procedure.trim().to_owned()));
+            }
+            reason_needed(reason, "启动特别程序")?;
+            S::SpecialProcedure
+        }
+        (S::SpecialProcedure, A::EndSpecialProcedure { result }) => {
+            if result.trim().is_empty() {
+                return Err(CaseError::ResultRequired);
+            }
+            S::InReview
+        }
+        (
+            S::InReview,
+            A::Decide {
+                approve,
+                opinion,
+                reason,
+            },
+        ) => {
             let pending = rules
                 .review_stages
                 .max(1)
                 .saturating_sub(progress.stages_done + 1);
             if pending > 0 {
                 return Err(CaseError::StagesPending(pending));
+            }
+            if opinion.trim().is_empty() {
+                return Err(CaseError::OpinionRequired);
+            }
+            if !approve {
+                reason_needed(reason, "不予许可")?;
             }
             p.decision = Some(*approve);
             S::Decided

@@ -13,6 +13,37 @@ fn rules() -> ItemRules {
         immediate: false,
         review_stages: 1,
         deficiency_allowed: vec!["健康证明".into()],
+        materials: vec!["营业执照复印件".into(), "身份证".into(), "健康证明".into()],
+        special_procedures: vec![("1".into(), "现场勘验".into())],
+    }
+}
+
+fn approve() -> CaseAction {
+    CaseAction::Decide {
+        approve: true,
+        opinion: "材料齐全，符合条件".into(),
+        reason: String::new(),
+    }
+}
+
+fn deny() -> CaseAction {
+    CaseAction::Decide {
+        approve: false,
+        opinion: "经营场所不符合要求".into(),
+        reason: "经营场所与食品安全要求不符".into(),
+    }
+}
+
+fn start_inspection() -> CaseAction {
+    CaseAction::StartSpecialProcedure {
+        procedure: "现场勘验".into(),
+        reason: "需核实经营场所".into(),
+    }
+}
+
+fn end_inspection() -> CaseAction {
+    CaseAction::EndSpecialProcedure {
+        result: "场所符合要求".into(),
     }
 }
 
@@ -39,16 +70,16 @@ fn the_whole_path_and_its_refusals() {
         p.clone(),
         &[
             A::IssueNotice {
-                items: vec!["营业执照复印件".into()],
+                items: vec![NoticeItem::missing("营业执照复印件")],
             },
             A::Supply {
                 supplied: vec!["营业执照复印件".into()],
             },
             A::Accept,
             A::StartReview,
-            A::StartSpecialProcedure,
-            A::EndSpecialProcedure,
-            A::Decide { approve: true },
+            start_inspection(),
+            end_inspection(),
+            approve(),
             A::Conclude,
             A::Deliver,
         ],
@@ -56,12 +87,7 @@ fn the_whole_path_and_its_refusals() {
     assert_eq!(s, CaseStatus::Delivered);
     assert_eq!(p2.decision, Some(true));
     assert_eq!(
-        refusal(
-            CaseStatus::Submitted,
-            &rules(),
-            &p,
-            A::Decide { approve: true }
-        ),
+        refusal(CaseStatus::Submitted, &rules(), &p, approve()),
         CaseError::NotAllowed {
             from: CaseStatus::Submitted,
             action: "作出决定"
@@ -159,7 +185,7 @@ fn deficiency_acceptance_only_for_marked_materials_and_blocks_conclusion() {
                 missing: vec!["健康证明".into()],
             },
             A::StartReview,
-            A::Decide { approve: true },
+            approve(),
         ],
     );
     assert_eq!(owed.deficiency_outstanding, vec!["健康证明".to_owned()]);
@@ -199,10 +225,7 @@ fn multi_stage_review_needs_every_stage_and_a_return_starts_over() {
         ..rules()
     };
     let (s, p) = run(&two, Progress::default(), &[A::Accept, A::StartReview]);
-    assert_eq!(
-        refusal(s, &two, &p, A::Decide { approve: true }),
-        CaseError::StagesPending(1)
-    );
+    assert_eq!(refusal(s, &two, &p, approve()), CaseError::StagesPending(1));
     let pass = A::PassReviewStage {
         opinion: "材料齐全，同意".into(),
     };
@@ -223,10 +246,7 @@ fn multi_stage_review_needs_every_stage_and_a_return_starts_over() {
     .unwrap();
     assert_eq!((back, p0.stages_done), (CaseStatus::Accepted, 0));
     assert_eq!(
-        transition(s, &two, &p, &A::Decide { approve: false })
-            .unwrap()
-            .1
-            .decision,
+        transition(s, &two, &p, &deny()).unwrap().1.decision,
         Some(false)
     );
     assert_eq!(
@@ -373,10 +393,13 @@ fn only_immediate_items_conclude_on_the_spot() {
 #[test]
 fn second_notice_may_only_concern_later_materials() {
     let breaches = notice_breaches(
-        &["经营场所平面图".into(), "营业执照".into()],
+        &[
+            NoticeItem::missing("经营场所平面图"),
+            NoticeItem::missing("营业执照"),
+        ],
         &["经营场所平面图".into()],
     );
-    assert_eq!(breaches, vec!["营业执照".to_owned()]);
+    assert_eq!(breaches, vec!["营业执照（未提交）".to_owned()]);
 }
 
 #[test]
@@ -423,7 +446,7 @@ fn action() -> impl Strategy<Value = CaseAction> {
             reason: "不属于受理范围".into()
         }),
         Just(A::IssueNotice {
-            items: vec!["身份证".into()]
+            items: vec![NoticeItem::missing("身份证")]
         }),
         Just(A::Supply {
             supplied: vec!["身份证".into()]
@@ -442,9 +465,10 @@ fn action() -> impl Strategy<Value = CaseAction> {
         Just(A::ReturnForRework {
             reason: "材料不一致".into()
         }),
-        Just(A::StartSpecialProcedure),
-        Just(A::EndSpecialProcedure),
-        any::<bool>().prop_map(|approve| A::Decide { approve }),
+        Just(start_inspection()),
+        Just(end_inspection()),
+        Just(approve()),
+        Just(deny()),
         Just(A::ApproveOnCommitment),
         Just(A::Conclude),
         Just(A::Deliver),
@@ -462,6 +486,7 @@ fn item_rules() -> impl Strategy<Value = ItemRules> {
         immediate,
         review_stages,
         deficiency_allowed: vec!["健康证明".into()],
+        ..rules()
     })
 }
 
@@ -497,4 +522,103 @@ proptest! {
             p = np;
         }
     }
+}
+
+/// The rules that put reasons on record and keep a notice to the item's own list.
+#[test]
+fn notices_procedures_and_decisions_keep_to_the_list_and_give_reasons() {
+    use CaseAction as A;
+    let p = Progress::default();
+    let not_listed = refusal(
+        CaseStatus::Submitted,
+        &rules(),
+        &p,
+        A::IssueNotice {
+            items: vec![
+                NoticeItem::missing("身份证"),
+                NoticeItem::missing("无犯罪记录证明"),
+            ],
+        },
+    );
+    assert_eq!(
+        not_listed,
+        CaseError::NotAMaterial {
+            index: 1,
+            name: "无犯罪记录证明".into()
+        }
+    );
+    assert_eq!(not_listed.field().as_deref(), Some("items[1].material"));
+    let invalid_without_note = A::IssueNotice {
+        items: vec![NoticeItem {
+            material: "身份证".into(),
+            problem: NoticeProblem::Invalid,
+            note: " ".into(),
+        }],
+    };
+    assert_eq!(
+        refusal(CaseStatus::Submitted, &rules(), &p, invalid_without_note)
+            .field()
+            .as_deref(),
+        Some("items[0].note")
+    );
+    // A notice recorded as plain lines still reads.
+    let old: CaseAction =
+        serde_json::from_str(r#"{"action":"issue_notice","items":["身份证"]}"#).unwrap();
+    assert_eq!(
+        old,
+        A::IssueNotice {
+            items: vec![NoticeItem::missing("身份证")]
+        }
+    );
+    let (s, p) = run(&rules(), p, &[A::Accept, A::StartReview]);
+    let unlisted = A::StartSpecialProcedure {
+        procedure: "听证论证".into(),
+        reason: "x".into(),
+    };
+    assert_eq!(
+        refusal(s, &rules(), &p, unlisted),
+        CaseError::NotAProcedure("听证论证".into())
+    );
+    let by_code = A::StartSpecialProcedure {
+        procedure: "1".into(),
+        reason: "需核实".into(),
+    };
+    assert!(transition(s, &rules(), &p, &by_code).is_ok());
+    assert_eq!(
+        refusal(
+            CaseStatus::SpecialProcedure,
+            &rules(),
+            &p,
+            A::EndSpecialProcedure { result: "".into() }
+        ),
+        CaseError::ResultRequired
+    );
+    let no_opinion = A::Decide {
+        approve: true,
+        opinion: " ".into(),
+        reason: String::new(),
+    };
+    assert_eq!(
+        refusal(s, &rules(), &p, no_opinion),
+        CaseError::OpinionRequired
+    );
+    let no_reason = A::Decide {
+        approve: false,
+        opinion: "不符合条件".into(),
+        reason: String::new(),
+    };
+    let e = refusal(s, &rules(), &p, no_reason);
+    assert_eq!(e, CaseError::ReasonRequired("不予许可"));
+    assert_eq!(e.field().as_deref(), Some("reason"));
+    // The state comes first: a decision out of turn is refused as such, not for its fields.
+    assert_eq!(
+        refusal(
+            CaseStatus::Submitted,
+            &rules(),
+            &Progress::default(),
+            deny()
+        )
+        .field(),
+        None
+    );
 }

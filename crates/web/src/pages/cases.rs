@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use tongban_domain::ValidationErrors;
 use tongban_domain::authz::Permission;
-use tongban_domain::case::{CaseAction, CaseStatus};
+use tongban_domain::case::{CaseAction, CaseStatus, NoticeItem, NoticeProblem};
 use tongban_domain::catalog::ServiceItem;
 use tongban_domain::mask::{mask_id_number, mask_name};
 use tongban_store::{CaseEvent, CaseRecord, MaterialRecord};
@@ -341,14 +341,34 @@ fn timeline(events: Vec<CaseEvent>) -> Vec<TimelineRow> {
         .map(|e| {
             let action: Option<CaseAction> = serde_json::from_str(&e.detail).ok();
             let detail = match &action {
-                Some(CaseAction::IssueNotice { items }) => format!("需补正：{}", items.join("；")),
+                Some(CaseAction::IssueNotice { items }) => format!(
+                    "需补正：{}",
+                    items
+                        .iter()
+                        .map(|i| i.describe())
+                        .collect::<Vec<_>>()
+                        .join("；")
+                ),
+                Some(CaseAction::StartSpecialProcedure { procedure, reason }) => {
+                    format!("{procedure}：{reason}")
+                }
+                Some(CaseAction::EndSpecialProcedure { result }) if !result.is_empty() => {
+                    format!("结果：{result}")
+                }
                 Some(CaseAction::Refuse { reason })
                 | Some(CaseAction::ReturnForRework { reason })
                 | Some(CaseAction::Withdraw { reason })
                 | Some(CaseAction::Revoke { reason }) => reason.clone(),
-                Some(CaseAction::Decide { approve }) => {
-                    if *approve { "准予" } else { "不予许可" }.to_owned()
-                }
+                Some(CaseAction::Decide {
+                    approve,
+                    opinion,
+                    reason,
+                }) => match (*approve, opinion.is_empty(), reason.is_empty()) {
+                    (true, true, _) => "准予".to_owned(),
+                    (true, false, _) => format!("准予；审查意见：{opinion}"),
+                    (false, _, true) => "不予许可".to_owned(),
+                    (false, _, false) => format!("不予许可；理由：{reason}"),
+                },
                 _ => {
                     if action.is_none() {
                         e.detail.clone()
@@ -372,7 +392,7 @@ fn timeline(events: Vec<CaseEvent>) -> Vec<TimelineRow> {
 }
 
 /// The latest one-time notice's items, while the case waits for them.
-fn open_notice(case: &CaseRecord, events: &[CaseEvent]) -> Vec<String> {
+fn open_notice(case: &CaseRecord, events: &[CaseEvent]) -> Vec<NoticeItem> {
     if case.status != CaseStatus::AwaitingSupplement {
         return Vec::new();
     }
@@ -413,7 +433,7 @@ struct TrackPage {
     case: CaseRecord,
     status: &'static str,
     next: &'static str,
-    notice: Vec<String>,
+    notice: Vec<NoticeItem>,
     timeline: Vec<TimelineRow>,
     materials: Vec<MaterialRecord>,
     item: Option<Arc<ServiceItem>>,
@@ -460,6 +480,9 @@ pub async fn supply(
     let awaiting = case.status == CaseStatus::AwaitingSupplement;
     let asked = if awaiting {
         open_notice(&case, &events)
+            .into_iter()
+            .map(|i| i.material)
+            .collect()
     } else {
         case.progress.deficiency_outstanding.clone()
     };
@@ -506,9 +529,16 @@ struct NoticePage {
     ctx: Ctx,
     case: CaseRecord,
     applicant: String,
-    /// Each notice with its time, latest last.
-    notices: Vec<(String, Vec<String>)>,
+    /// Each notice, latest last.
+    notices: Vec<NoticeRow>,
     consult_phone: String,
+}
+
+struct NoticeRow {
+    at: String,
+    items: Vec<String>,
+    clerk: String,
+    supply_by: String,
 }
 
 /// 一次性告知书: every notice on the case, for the applicant or staff to print.
@@ -521,18 +551,56 @@ pub async fn notice(
     let n = cases::notices(&state, &current, &no).await?;
     render(&NoticePage {
         ctx,
+        // The person's own document: their full name, the number masked.
         applicant: format!(
             "{}（{}）",
-            mask_name(&n.applicant.name),
+            n.applicant.name,
             mask_id_number(&n.applicant.login)
         ),
         notices: n
             .notices
             .into_iter()
-            .map(|(at, items)| (local_time(at), items))
+            .map(|p| NoticeRow {
+                at: local_time(p.at),
+                items: p.items.iter().map(NoticeItem::describe).collect(),
+                clerk: p.clerk,
+                supply_by: p.supply_by.format("%Y年%-m月%-d日").to_string(),
+            })
             .collect(),
         consult_phone: n.consult_phone,
         case: n.case,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "cases/decision.html")]
+struct DecisionPage {
+    ctx: Ctx,
+    doc: cases::DecisionDocument,
+    applicant: String,
+    date: String,
+}
+
+/// 不予受理决定书 / 不予许可决定书: the decision against the applicant, with its reason and
+/// the remedies, for the applicant or staff to read and print.
+pub async fn decision(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    current: Current,
+    Path(no): Path<String>,
+) -> Result<Response, WebError> {
+    let doc = cases::decision_document(&state, &current, &no).await?;
+    render(&DecisionPage {
+        ctx,
+        applicant: format!(
+            "{}（{}）",
+            doc.applicant.name,
+            mask_id_number(&doc.applicant.login)
+        ),
+        date: tongban_domain::calendar::district_date(doc.at)
+            .format("%Y年%-m月%-d日")
+            .to_string(),
+        doc,
     })
 }
 
@@ -638,6 +706,10 @@ struct CaseFilePage {
     deficiency_late: bool,
     /// A one-time notice was issued (its printable form exists).
     has_notice: bool,
+    /// The item's materials, the only ones a notice may list.
+    listed_materials: Vec<String>,
+    /// The item's special procedures, as (code, name).
+    procedures: Vec<(String, String)>,
 }
 
 /// The actions a staff member could take now, as (slug, label): those the state machine
@@ -651,6 +723,12 @@ fn staff_actions(
     let status = case.status;
     let rules = ItemRules::of(item);
     let x = || "x".to_owned();
+    let first_material = rules.materials.first().cloned().unwrap_or_default();
+    let first_procedure = rules
+        .special_procedures
+        .first()
+        .map(|(code, _)| code.clone())
+        .unwrap_or_default();
     let candidates = [
         ("accept", CaseAction::Accept),
         (
@@ -661,7 +739,12 @@ fn staff_actions(
         ),
         ("conclude_on_the_spot", CaseAction::ConcludeOnTheSpot),
         ("approve_on_commitment", CaseAction::ApproveOnCommitment),
-        ("issue_notice", CaseAction::IssueNotice { items: vec![x()] }),
+        (
+            "issue_notice",
+            CaseAction::IssueNotice {
+                items: vec![NoticeItem::missing(first_material)],
+            },
+        ),
         ("refuse", CaseAction::Refuse { reason: x() }),
         ("start_review", CaseAction::StartReview),
         (
@@ -672,9 +755,25 @@ fn staff_actions(
             "return_for_rework",
             CaseAction::ReturnForRework { reason: x() },
         ),
-        ("start_special_procedure", CaseAction::StartSpecialProcedure),
-        ("end_special_procedure", CaseAction::EndSpecialProcedure),
-        ("decide", CaseAction::Decide { approve: true }),
+        (
+            "start_special_procedure",
+            CaseAction::StartSpecialProcedure {
+                procedure: first_procedure,
+                reason: x(),
+            },
+        ),
+        (
+            "end_special_procedure",
+            CaseAction::EndSpecialProcedure { result: x() },
+        ),
+        (
+            "decide",
+            CaseAction::Decide {
+                approve: true,
+                opinion: x(),
+                reason: String::new(),
+            },
+        ),
         ("conclude", CaseAction::Conclude),
         ("deliver", CaseAction::Deliver),
         ("confirm_commitment", CaseAction::ConfirmCommitment),
@@ -719,6 +818,8 @@ async fn case_file(
         materials: f.materials,
         actions: staff_actions(current, &case, &version),
         deficiency_allowed: tongban_domain::case::ItemRules::of(&version).deficiency_allowed,
+        listed_materials: tongban_domain::case::ItemRules::of(&version).materials,
+        procedures: tongban_domain::case::ItemRules::of(&version).special_procedures,
         assistance: serde_json::from_str::<tongban_domain::case::Assistance>(&case.assistance)
             .map(|a| a.describe())
             .unwrap_or_default(),
@@ -760,14 +861,18 @@ pub async fn act_on_case_file(
     Form(form): Form<Vec<(String, String)>>,
 ) -> Result<Response, WebError> {
     let reason = field(&form, "reason").trim().to_owned();
-    let lines = |name| {
-        field(&form, name)
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty())
-            .map(str::to_owned)
-            .collect()
-    };
+    let text = |name| field(&form, name).trim().to_owned();
+    // A decision is taken only once the reviewer ticked that they checked it.
+    if field(&form, "action") == "decide" && field(&form, "confirm") != "yes" {
+        return case_file(
+            &state,
+            ctx,
+            &current,
+            &no,
+            Some("请勾选“已核对，确认作出此决定”后再提交".into()),
+        )
+        .await;
+    }
     let action = match field(&form, "action") {
         "accept" => CaseAction::Accept,
         "accept_with_deficiency" => CaseAction::AcceptWithDeficiency {
@@ -779,17 +884,40 @@ pub async fn act_on_case_file(
         },
         "conclude_on_the_spot" => CaseAction::ConcludeOnTheSpot,
         "approve_on_commitment" => CaseAction::ApproveOnCommitment,
+        // One checkbox per listed material (`notice_{i}` carries its name), with its
+        // problem and 补正说明 beside it.
         "issue_notice" => CaseAction::IssueNotice {
-            items: lines("items"),
+            items: form
+                .iter()
+                .filter_map(|(k, v)| {
+                    let i = k.strip_prefix("notice_")?;
+                    let problem = match field(&form, &format!("problem_{i}")) {
+                        "invalid" => NoticeProblem::Invalid,
+                        _ => NoticeProblem::Missing,
+                    };
+                    Some(NoticeItem {
+                        material: v.clone(),
+                        problem,
+                        note: field(&form, &format!("note_{i}")).trim().to_owned(),
+                    })
+                })
+                .collect(),
         },
         "refuse" => CaseAction::Refuse { reason },
         "start_review" => CaseAction::StartReview,
         "pass_review_stage" => CaseAction::PassReviewStage { opinion: reason },
         "return_for_rework" => CaseAction::ReturnForRework { reason },
-        "start_special_procedure" => CaseAction::StartSpecialProcedure,
-        "end_special_procedure" => CaseAction::EndSpecialProcedure,
+        "start_special_procedure" => CaseAction::StartSpecialProcedure {
+            procedure: text("procedure"),
+            reason,
+        },
+        "end_special_procedure" => CaseAction::EndSpecialProcedure {
+            result: text("result"),
+        },
         "decide" => CaseAction::Decide {
             approve: field(&form, "approve") != "no",
+            opinion: text("opinion"),
+            reason,
         },
         "conclude" => CaseAction::Conclude,
         "deliver" => CaseAction::Deliver,
@@ -804,6 +932,15 @@ pub async fn act_on_case_file(
         Ok(()) => Ok(Redirect::to(&format!("/staff/cases/{no}")).into_response()),
         Err(WebError::Refused { detail, .. } | WebError::Conflict { detail, .. }) => {
             case_file(&state, ctx, &current, &no, Some(detail)).await
+        }
+        Err(WebError::Validation(errors)) => {
+            let message = errors
+                .errors
+                .iter()
+                .map(|e| e.message.as_str())
+                .collect::<Vec<_>>()
+                .join("；");
+            case_file(&state, ctx, &current, &no, Some(message)).await
         }
         Err(e) => Err(e),
     }

@@ -170,13 +170,43 @@ async fn a_case_goes_from_notice_to_delivery_through_the_api() {
     let res = act(&clerk, json!({"action": "issue_notice", "items": []}))
         .await
         .unwrap();
-    assert_eq!(res.status(), StatusCode::CONFLICT);
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let p = problem(res).await;
+    assert_eq!(p["errors"][0]["field"], "items");
     assert!(
-        problem(res).await["detail"]
+        p["errors"][0]["message"]
             .as_str()
             .unwrap()
             .contains("一次性告知须列明")
     );
+    // A notice may not ask for a paper the guide does not list (不得额外增加申请材料).
+    let res = act(
+        &clerk,
+        json!({"action": "issue_notice", "items": [
+            {"material": "经营场所平面图", "problem": "missing"},
+            {"material": "无犯罪记录证明", "problem": "missing"}]}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let p = problem(res).await;
+    assert_eq!(p["errors"][0]["field"], "items[1].material");
+    assert!(
+        p["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("无犯罪记录证明")
+    );
+    // 不合格 needs what is wrong with it.
+    let res = act(
+        &clerk,
+        json!({"action": "issue_notice", "items": [
+            {"material": "经营场所平面图", "problem": "invalid"}]}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(problem(res).await["errors"][0]["field"], "items[0].note");
 
     let res = act(
         &clerk,
@@ -188,10 +218,15 @@ async fn a_case_goes_from_notice_to_delivery_through_the_api() {
     // A supply without the paper asked for is refused: it used to send the case back to
     // intake with nothing new on it.
     let res = act(&citizen, json!({"action": "supply"})).await.unwrap();
-    assert_eq!(res.status(), StatusCode::CONFLICT);
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let p = problem(res).await;
-    assert_eq!(p["title"], "当前状态不允许此操作");
-    assert!(p["detail"].as_str().unwrap().contains("请上传要补交的材料"));
+    assert_eq!(p["errors"][0]["field"], "materials");
+    assert!(
+        p["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("请上传要补交的材料")
+    );
     // Nor can a caller claim what it supplied: the files say it.
     let res = act(
         &citizen,
@@ -199,8 +234,8 @@ async fn a_case_goes_from_notice_to_delivery_through_the_api() {
     )
     .await
     .unwrap();
-    assert_eq!(res.status(), StatusCode::CONFLICT);
-    let steps: [(&String, Value, &str); 7] = [
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let steps: [(&String, Value, &str); 5] = [
         (
             &citizen,
             json!({"action": "supply", "materials": [{"name": "经营场所平面图",
@@ -211,22 +246,32 @@ async fn a_case_goes_from_notice_to_delivery_through_the_api() {
         (&reviewer, json!({"action": "start_review"}), "in_review"),
         (
             &reviewer,
-            json!({"action": "start_special_procedure"}),
-            "special_procedure",
-        ),
-        (
-            &reviewer,
-            json!({"action": "end_special_procedure"}),
-            "in_review",
-        ),
-        (
-            &reviewer,
-            json!({"action": "decide", "approve": true}),
+            json!({"action": "decide", "approve": true, "opinion": "材料齐全，符合备案条件"}),
             "decided",
         ),
         (&reviewer, json!({"action": "conclude"}), "concluded"),
     ];
-    for (token, body, expected) in steps {
+    for (i, (token, body, expected)) in steps.into_iter().enumerate() {
+        if i == 3 {
+            // The item lists no special procedure, so none can stop its clock; a decision
+            // needs the reviewer's opinion, and a refusal its reason.
+            for (body, field) in [
+                (
+                    json!({"action": "start_special_procedure", "procedure": "现场勘验",
+                        "reason": "核实场地"}),
+                    "procedure",
+                ),
+                (json!({"action": "decide", "approve": true}), "opinion"),
+                (
+                    json!({"action": "decide", "approve": false, "opinion": "场所不符合要求"}),
+                    "reason",
+                ),
+            ] {
+                let res = act(&reviewer, body.clone()).await.unwrap();
+                assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+                assert_eq!(problem(res).await["errors"][0]["field"], field, "{body}");
+            }
+        }
         let res = act(token, body.clone()).await.unwrap();
         assert_eq!(res.status(), StatusCode::OK, "{body}");
         let view: Value = res.json().await.unwrap();
@@ -263,7 +308,7 @@ async fn a_case_goes_from_notice_to_delivery_through_the_api() {
         .collect();
     assert_eq!(actions.first(), Some(&"submit"));
     assert_eq!(actions.last(), Some(&"deliver"));
-    assert_eq!(actions.len(), 10);
+    assert_eq!(actions.len(), 8);
     assert_eq!(app.store.verify_audit().await.unwrap().first_break, None);
 }
 
@@ -502,7 +547,13 @@ async fn deficiency_acceptance_lets_only_marked_materials_wait_and_blocks_conclu
     assert_eq!(case["deficiency_owed"], json!(["从业人员健康证明"]));
     assert!(case["deficiency_due"].is_string());
     for a in ["start_review", "decide"] {
-        let res = act_api(&app, &reviewer, &no, json!({"action": a, "approve": true})).await;
+        let res = act_api(
+            &app,
+            &reviewer,
+            &no,
+            json!({"action": a, "approve": true, "opinion": "同意"}),
+        )
+        .await;
         assert_eq!(res.status(), StatusCode::OK, "{a}");
     }
     refused_with(
@@ -604,7 +655,7 @@ async fn two_stage_review_and_immediate_items() {
             &app,
             &reviewer,
             &no,
-            json!({"action": "decide", "approve": true}),
+            json!({"action": "decide", "approve": true, "opinion": "同意"}),
         )
         .await,
         "尚有 1 级审查未完成",
@@ -622,7 +673,7 @@ async fn two_stage_review_and_immediate_items() {
         &app,
         &reviewer,
         &no,
-        json!({"action": "decide", "approve": true}),
+        json!({"action": "decide", "approve": true, "opinion": "同意"}),
     )
     .await
     .json()
@@ -834,7 +885,7 @@ async fn window_intake_and_supplying_materials_through_the_api() {
         &app,
         &clerk,
         &own,
-        json!({"action": "issue_notice", "items": ["户口簿首页"]}),
+        json!({"action": "issue_notice", "items": ["居民身份证"]}),
     )
     .await;
     assert_eq!(res.status(), StatusCode::OK);
@@ -843,7 +894,7 @@ async fn window_intake_and_supplying_materials_through_the_api() {
         &citizen,
         &own,
         json!({"action": "supply", "materials": [
-            {"name": "户口簿首页", "filename": "x.exe", "content_base64": b64(b"MZ\x90")}]}),
+            {"name": "居民身份证", "filename": "x.exe", "content_base64": b64(b"MZ\x90")}]}),
     )
     .await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
@@ -856,7 +907,7 @@ async fn window_intake_and_supplying_materials_through_the_api() {
         &citizen,
         &own,
         json!({"action": "supply", "materials": [
-            {"name": "户口簿首页", "filename": "hk.pdf", "content_base64": b64(b"%PDF-1.7 hk")}]}),
+            {"name": "居民身份证", "filename": "hk.pdf", "content_base64": b64(b"%PDF-1.7 hk")}]}),
     )
     .await;
     let case: Value = res.json().await.unwrap();
@@ -991,6 +1042,68 @@ async fn a_second_notice_beyond_what_was_supplied_is_recorded_and_counted() {
     let enterprise = app.token(ENTERPRISE).await;
     assert_eq!(
         app.get_as(&enterprise, &format!("/cases/{no}/notice"))
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+}
+
+/// A refusal on review carries the reviewer's opinion and the reason; the applicant reads
+/// the reason and their remedies in the 决定书, which nobody else's account can open.
+#[tokio::test]
+async fn a_denial_gives_the_applicant_a_written_decision_with_remedies() {
+    let app = TestApp::new().await;
+    let citizen = app.token(CITIZEN).await;
+    let clerk = app.token("clerk").await;
+    let reviewer = app.token("reviewer_rsj").await;
+    let item = find_item(&app, "社会保障卡申领").await;
+    let no = apply(
+        &app,
+        &citizen,
+        item["implementation_code"].as_str().unwrap(),
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        app.get_as(&citizen, &format!("/cases/{no}/decision"))
+            .await
+            .status(),
+        StatusCode::NOT_FOUND,
+        "no decision yet"
+    );
+    for (token, body) in [
+        (&clerk, json!({"action": "accept"})),
+        (&reviewer, json!({"action": "start_review"})),
+        (
+            &reviewer,
+            json!({"action": "decide", "approve": false, "opinion": "经核查，申请人已持有有效社会保障卡",
+                "reason": "申请人已持有有效的社会保障卡，不得重复申领"}),
+        ),
+    ] {
+        let res = act_api(&app, token, &no, body.clone()).await;
+        assert_eq!(res.status(), StatusCode::OK, "{body}");
+    }
+    let res = app.get_as(&citizen, &format!("/cases/{no}/decision")).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("不予许可决定书"), "{html}");
+    assert!(html.contains("不得重复申领"));
+    assert!(html.contains("六十日内") && html.contains("六个月内"));
+    let track = app
+        .get_as(&citizen, &format!("/me/cases/{no}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(track.contains(&format!("/cases/{no}/decision")));
+    assert!(
+        track.contains("不得重复申领"),
+        "the reason is on the timeline"
+    );
+    // Another applicant cannot open it.
+    let stranger = app.token(ENTERPRISE).await;
+    assert_eq!(
+        app.get_as(&stranger, &format!("/cases/{no}/decision"))
             .await
             .status(),
         StatusCode::NOT_FOUND

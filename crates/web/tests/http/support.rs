@@ -252,10 +252,25 @@ pub async fn act_api(app: &TestApp, token: &str, no: &str, body: Value) -> reqwe
         .unwrap()
 }
 
+/// A case step refused, saying why: 409 when the case's state or progress forbids it, 422
+/// naming the field when the request lacks what the rule needs (a reason, the materials).
 pub async fn refused_with(res: reqwest::Response, words: &str) {
-    assert_eq!(res.status(), StatusCode::CONFLICT);
-    let detail = problem(res).await["detail"].as_str().unwrap().to_owned();
-    assert!(detail.contains(words), "{detail}");
+    let status = res.status();
+    let p = problem(res).await;
+    let message = match status {
+        StatusCode::CONFLICT => p["detail"].as_str().unwrap().to_owned(),
+        StatusCode::UNPROCESSABLE_ENTITY => {
+            assert!(
+                p["errors"][0]["field"]
+                    .as_str()
+                    .is_some_and(|f| !f.is_empty()),
+                "{p}"
+            );
+            p["errors"][0]["message"].as_str().unwrap().to_owned()
+        }
+        other => panic!("expected 409 or 422, got {other}: {p}"),
+    };
+    assert!(message.contains(words), "{message}");
 }
 
 pub fn urlencoding(s: &str) -> String {
@@ -285,7 +300,10 @@ pub async fn concluded_case(app: &TestApp, name: &str, reviewer: &str) -> String
     for (token, body) in [
         (&clerk, json!({"action": "accept"})),
         (&reviewer, json!({"action": "start_review"})),
-        (&reviewer, json!({"action": "decide", "approve": true})),
+        (
+            &reviewer,
+            json!({"action": "decide", "approve": true, "opinion": "同意"}),
+        ),
         (&reviewer, json!({"action": "conclude"})),
     ] {
         let res = act_api(app, token, &no, body.clone()).await;
