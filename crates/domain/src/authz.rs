@@ -271,21 +271,67 @@ mod tests {
 /// Who may take a case step: the one rule the API, the pages and the application layer all
 /// ask. The applicant acts on their own case; window clerks take intake and delivery steps
 /// on any case (无差别受理); reviewers act on their department's cases.
-pub fn may_act(
-    principal: &Principal,
-    actor: crate::case::CaseActor,
-    case_org_path: &str,
-    case_applicant_id: &str,
-) -> bool {
+pub fn may_act(principal: &Principal, actor: crate::case::CaseActor, case: CaseUnits<'_>) -> bool {
     use crate::case::CaseActor;
+    let case_org_path = case.org_path;
     match actor {
         CaseActor::Applicant => {
             allows(principal, Permission::ApplicantSelfService)
-                && principal.account_id() == Some(case_applicant_id)
+                && principal.account_id() == Some(case.applicant_id)
         }
-        CaseActor::Clerk => allows(principal, Permission::HandleIntake),
+        CaseActor::Clerk => {
+            allows(principal, Permission::HandleIntake)
+                && intake_scope(principal).covers_intake(case.intake_path)
+        }
         CaseActor::Reviewer => {
             allows(principal, Permission::ReviewCases) && principal.scope().covers(case_org_path)
+        }
+    }
+}
+
+/// What `may_act` needs to know of a case: who applied, which unit handles it, and where it
+/// was taken in (`None` online).
+#[derive(Debug, Clone, Copy)]
+pub struct CaseUnits<'a> {
+    pub applicant_id: &'a str,
+    pub org_path: &'a str,
+    pub intake_path: Option<&'a str>,
+}
+
+/// The cases a window clerk takes in and follows: a clerk of a town's or a village's hall
+/// (their unit sits under a division code) those taken in at halls within their unit; a
+/// clerk of a district unit (the bureau that runs the district centre) every case, online
+/// applications included, which the district's windows take in.
+pub fn intake_scope(principal: &Principal) -> Scope {
+    match principal {
+        Principal::Staff {
+            role: Role::WindowClerk,
+            org_path,
+            ..
+        } if local_hall_unit(org_path) => Scope::Within(org_path.clone()),
+        Principal::Staff {
+            role: Role::WindowClerk | Role::BureauAdmin,
+            ..
+        } => Scope::All,
+        _ => Scope::Nothing,
+    }
+}
+
+/// A town or village: the path's unit below the district is a division code (digits), where
+/// departments have their own codes.
+fn local_hall_unit(org_path: &str) -> bool {
+    org_path
+        .split('/')
+        .nth(1)
+        .is_some_and(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
+}
+
+impl Scope {
+    /// Whether a case taken in at `intake_path` (`None`: online) lies within this scope.
+    pub fn covers_intake(&self, intake_path: Option<&str>) -> bool {
+        match intake_path {
+            Some(path) => self.covers(path),
+            None => matches!(self, Scope::All),
         }
     }
 }
@@ -303,27 +349,80 @@ mod may_act_tests {
         }
     }
 
+    fn case<'a>(
+        applicant_id: &'a str,
+        org_path: &'a str,
+        intake_path: Option<&'a str>,
+    ) -> CaseUnits<'a> {
+        CaseUnits {
+            applicant_id,
+            org_path,
+            intake_path,
+        }
+    }
+
     #[test]
     fn each_step_has_its_actor() {
         let citizen = Principal::Citizen {
             account_id: "a".into(),
         };
-        assert!(may_act(&citizen, CaseActor::Applicant, "/x/d", "a"));
-        assert!(!may_act(&citizen, CaseActor::Applicant, "/x/d", "b"));
-        assert!(!may_act(&citizen, CaseActor::Clerk, "/x/d", "a"));
-        let clerk = staff(Role::WindowClerk, "/x/town");
-        assert!(may_act(&clerk, CaseActor::Clerk, "/x/d", "a"));
-        assert!(!may_act(&clerk, CaseActor::Reviewer, "/x/town", "a"));
-        let reviewer = staff(Role::Reviewer, "/x/d");
-        assert!(may_act(&reviewer, CaseActor::Reviewer, "/x/d", "a"));
-        assert!(!may_act(&reviewer, CaseActor::Reviewer, "/x/e", "a"));
-        assert!(!may_act(&reviewer, CaseActor::Applicant, "/x/d", "s"));
-        let supervisor = staff(Role::Supervisor, "/x");
+        let online = case("a", "640303/D-SJJ", None);
+        assert!(may_act(&citizen, CaseActor::Applicant, online));
+        assert!(!may_act(
+            &citizen,
+            CaseActor::Applicant,
+            case("b", "640303/D-SJJ", None)
+        ));
+        assert!(!may_act(&citizen, CaseActor::Clerk, online));
+        let district_clerk = staff(Role::WindowClerk, "640303/D-SPJ");
+        assert!(may_act(&district_clerk, CaseActor::Clerk, online));
+        assert!(!may_act(&district_clerk, CaseActor::Reviewer, online));
+        let reviewer = staff(Role::Reviewer, "640303/D-SJJ");
+        assert!(may_act(&reviewer, CaseActor::Reviewer, online));
+        assert!(!may_act(
+            &reviewer,
+            CaseActor::Reviewer,
+            case("a", "640303/D-RSJ", None)
+        ));
+        assert!(!may_act(
+            &reviewer,
+            CaseActor::Applicant,
+            case("s", "640303/D-SJJ", None)
+        ));
+        let supervisor = staff(Role::Supervisor, "640303");
         for actor in [CaseActor::Applicant, CaseActor::Clerk, CaseActor::Reviewer] {
             assert!(
-                !may_act(&supervisor, actor, "/x/d", "s"),
+                !may_act(&supervisor, actor, case("s", "640303/D-SJJ", None)),
                 "reads, never acts"
             );
+        }
+    }
+
+    /// A town's clerk handles what the town's halls took in, and nothing of the district's
+    /// online applications or of another town.
+    #[test]
+    fn a_town_clerk_handles_the_cases_its_halls_took_in() {
+        let town = "640303/640303200000";
+        let dahe = staff(Role::WindowClerk, town);
+        assert_eq!(intake_scope(&dahe), Scope::Within(town.into()));
+        let at_town = case("a", "640303/D-SJJ", Some(town));
+        let at_village = case(
+            "a",
+            "640303/D-SJJ",
+            Some("640303/640303200000/640303200201"),
+        );
+        let elsewhere = case("a", "640303/D-SJJ", Some("640303/640303100000"));
+        let online = case("a", "640303/D-SJJ", None);
+        assert!(may_act(&dahe, CaseActor::Clerk, at_town));
+        assert!(may_act(&dahe, CaseActor::Clerk, at_village));
+        assert!(!may_act(&dahe, CaseActor::Clerk, elsewhere));
+        assert!(!may_act(&dahe, CaseActor::Clerk, online));
+        let village = staff(Role::WindowClerk, "640303/640303200000/640303200201");
+        assert!(may_act(&village, CaseActor::Clerk, at_village));
+        assert!(!may_act(&village, CaseActor::Clerk, at_town));
+        let district = staff(Role::WindowClerk, "640303/D-SPJ");
+        for c in [at_town, at_village, elsewhere, online] {
+            assert!(may_act(&district, CaseActor::Clerk, c));
         }
     }
 }

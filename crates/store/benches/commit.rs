@@ -41,6 +41,7 @@ fn bench_case(
         status: tongban_domain::case::CaseStatus::Submitted,
         channel: "online".into(),
         first_responder: None,
+        intake_org_id: None,
         assistance: String::new(),
         progress: Default::default(),
         idempotency_key: Some(key),

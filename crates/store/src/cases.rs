@@ -39,6 +39,8 @@ pub struct NewCase {
     pub channel: String,
     /// The window clerk who took the application (首问责任); `None` online.
     pub first_responder: Option<String>,
+    /// The unit of that clerk, where the case was taken in; `None` online.
+    pub intake_org_id: Option<String>,
     /// 帮办代办 as JSON (who acted for whom, with consent); empty when the applicant acted.
     pub assistance: String,
     /// The domain's `Progress` at submission (e.g. the commitment signed).
@@ -70,6 +72,8 @@ pub struct CaseRecord {
     pub statutory_due: NaiveDate,
     pub promised_due: NaiveDate,
     pub first_responder: Option<String>,
+    /// The path of the unit where the case was taken in at a window; `None` online.
+    pub intake_path: Option<String>,
     pub assistance: String,
     pub progress: Progress,
     /// When materials owed under 容缺受理 are due, while any are owed.
@@ -146,8 +150,9 @@ pub struct MaterialRecord {
 const CASE_SELECT: &str = "SELECT c.id, c.case_no, c.implementation_code, c.item_version_id, c.item_name, \
      c.org_unit_id, o.name AS org_name, o.path AS org_path, c.applicant_id, c.situation, c.form, \
      c.status, c.channel, c.submitted_at, c.statutory_due, c.promised_due, c.first_responder, \
-     c.assistance, c.progress, c.deficiency_due, c.verification_due \
-     FROM cases c JOIN org_units o ON o.id = c.org_unit_id";
+     c.assistance, c.progress, c.deficiency_due, c.verification_due, io.path AS intake_path \
+     FROM cases c JOIN org_units o ON o.id = c.org_unit_id \
+     LEFT JOIN org_units io ON io.id = c.intake_org_id";
 
 fn case_from(row: &AnyRow) -> Result<CaseRecord, StoreError> {
     Ok(CaseRecord {
@@ -171,6 +176,7 @@ fn case_from(row: &AnyRow) -> Result<CaseRecord, StoreError> {
         statutory_due: parse_day(&row.try_get::<String, _>("statutory_due")?)?,
         promised_due: parse_day(&row.try_get::<String, _>("promised_due")?)?,
         first_responder: row.try_get("first_responder")?,
+        intake_path: row.try_get("intake_path")?,
         assistance: row.try_get("assistance")?,
         progress: serde_json::from_str(&row.try_get::<String, _>("progress")?)
             .map_err(|e| StoreError::Corrupt(format!("办件进度：{e}")))?,
@@ -199,13 +205,18 @@ fn first_ids_sql(
     statuses: &[tongban_domain::case::CaseStatus],
     extra: &str,
     within: bool,
+    unit_column: UnitColumn,
 ) -> String {
+    let unit_column = match unit_column {
+        UnitColumn::Handling => "org_unit_id",
+        UnitColumn::Intake => "intake_org_id",
+    };
     let arms: Vec<String> = statuses
         .iter()
         .map(|s| {
             let from = if within {
                 format!(
-                    "FROM cases c WHERE c.org_unit_id IN (SELECT o.id FROM org_units o WHERE {}) \
+                    "FROM cases c WHERE c.{unit_column} IN (SELECT o.id FROM org_units o WHERE {}) \
                      AND c.status = '{}'",
                     crate::IN_SCOPE,
                     s.as_str()
@@ -228,6 +239,15 @@ fn first_ids_sql(
         "SELECT id FROM ({}) firsts ORDER BY promised_due, submitted_at LIMIT $3",
         arms.join(" UNION ALL ")
     )
+}
+
+/// Which unit of a case a scope is matched against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum UnitColumn {
+    /// The handling department (reviewers, supervisors).
+    Handling,
+    /// Where it was taken in (window clerks of a town's or village's halls).
+    Intake,
 }
 
 /// The `IN_SCOPE` parameters for a list of cases in `statuses`, or `None` when the answer
@@ -316,6 +336,19 @@ pub(crate) async fn insert_cases_batch_in(
                     row.try_get("path")?,
                 ),
             );
+        }
+    }
+    // Intake units by id.
+    let mut intake_paths: BTreeMap<&str, String> = BTreeMap::new();
+    for (_, new) in jobs {
+        if let Some(id) = new.intake_org_id.as_deref()
+            && !intake_paths.contains_key(id)
+        {
+            let path: String = sqlx::query_scalar("SELECT path FROM org_units WHERE id = $1")
+                .bind(id)
+                .fetch_one(&mut *conn)
+                .await?;
+            intake_paths.insert(id, path);
         }
     }
     // Idempotency keys already recorded, or repeated within the batch: a conflict, whose
@@ -431,6 +464,10 @@ pub(crate) async fn insert_cases_batch_in(
             statutory_due: new.statutory_due,
             promised_due: new.promised_due,
             first_responder: new.first_responder.clone(),
+            intake_path: new
+                .intake_org_id
+                .as_deref()
+                .map(|id| intake_paths[id].clone()),
             assistance: new.assistance.clone(),
             progress: new.progress.clone(),
             deficiency_due: None,
@@ -443,8 +480,9 @@ pub(crate) async fn insert_cases_batch_in(
         let sql = crate::multi_row_insert(
             "cases (id, case_no, implementation_code, item_version_id, item_name, org_unit_id, \
              applicant_id, situation, form, status, channel, first_responder, idempotency_key, \
-             submitted_at, statutory_due, promised_due, updated_at, assistance, progress)",
-            19,
+             submitted_at, statutory_due, promised_due, updated_at, assistance, progress, \
+             intake_org_id)",
+            20,
             chunk.len(),
             "",
         );
@@ -472,7 +510,8 @@ pub(crate) async fn insert_cases_batch_in(
                 .bind(
                     serde_json::to_string(&new.progress)
                         .map_err(|e| StoreError::Corrupt(e.to_string()))?,
-                );
+                )
+                .bind(&new.intake_org_id);
         }
         q.execute(&mut *conn).await?;
     }
@@ -683,7 +722,20 @@ impl Store {
         scope: &tongban_domain::authz::Scope,
         limit: i64,
     ) -> Result<Vec<CaseRecord>, StoreError> {
-        self.first_by_promised_due(statuses, scope, None, limit)
+        self.first_by_promised_due(statuses, scope, None, limit, UnitColumn::Handling)
+            .await
+    }
+
+    /// Cases in the given statuses taken in at a window of a unit within `scope`, the
+    /// soonest promised due date first, at most `limit`: a town clerk's inbox. `Scope::All`
+    /// lists every case, online ones included (the district's windows take those in).
+    pub async fn cases_taken_in(
+        &self,
+        statuses: &[tongban_domain::case::CaseStatus],
+        scope: &tongban_domain::authz::Scope,
+        limit: i64,
+    ) -> Result<Vec<CaseRecord>, StoreError> {
+        self.first_by_promised_due(statuses, scope, None, limit, UnitColumn::Intake)
             .await
     }
 
@@ -695,6 +747,7 @@ impl Store {
         scope: &tongban_domain::authz::Scope,
         due_before: Option<chrono::NaiveDate>,
         limit: i64,
+        unit_column: UnitColumn,
     ) -> Result<Vec<CaseRecord>, StoreError> {
         let Some(scope) = status_scope(statuses, scope) else {
             return Ok(Vec::new());
@@ -706,7 +759,7 @@ impl Store {
         };
         let sql = format!(
             "{CASE_SELECT} WHERE c.id IN ({}) ORDER BY c.promised_due, c.submitted_at",
-            first_ids_sql(statuses, extra, !scope.0.is_empty())
+            first_ids_sql(statuses, extra, !scope.0.is_empty(), unit_column)
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(scope.0)
@@ -772,7 +825,7 @@ impl Store {
         today: chrono::NaiveDate,
         limit: i64,
     ) -> Result<Vec<CaseRecord>, StoreError> {
-        self.first_by_promised_due(statuses, scope, Some(today), limit)
+        self.first_by_promised_due(statuses, scope, Some(today), limit, UnitColumn::Handling)
             .await
     }
 

@@ -828,6 +828,7 @@ mod cases {
             status: tongban_domain::case::CaseStatus::Submitted,
             channel: "online".into(),
             first_responder: None,
+            intake_org_id: None,
             assistance: String::new(),
             progress: Default::default(),
             idempotency_key: key.map(Into::into),

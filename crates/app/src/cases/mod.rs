@@ -264,18 +264,21 @@ pub async fn submit(
 ) -> Result<(CaseRecord, bool), AppError> {
     // Online the applicant files for themselves; at a window a clerk files for the person
     // whose identity they checked (the clerk is the first responder, 首问责任).
-    let (cap, account, first_responder) = match &sub.on_behalf {
+    // The clerk's unit is where the case was taken in (its hall's town or village).
+    let (cap, account, first_responder, intake_org_id) = match &sub.on_behalf {
         None => (
             current
                 .principal
                 .capability(Permission::ApplicantSelfService)?,
             current.account()?,
             None,
+            None,
         ),
         Some(b) => (
             current.principal.capability(Permission::HandleIntake)?,
             &b.applicant,
             Some(current.account()?.id.clone()),
+            current.account()?.org_unit_id.clone(),
         ),
     };
     if sub.idempotency_key.as_ref().is_some_and(|k| k.len() > 100) {
@@ -372,6 +375,7 @@ pub async fn submit(
         }
         .to_owned(),
         first_responder,
+        intake_org_id,
         assistance: sub
             .on_behalf
             .as_ref()
@@ -394,15 +398,26 @@ pub async fn submit(
 
 /// The applicant, window clerks (who take any item at any comprehensive window, 无差别受理)
 /// and staff whose scope covers the handling department may see a case.
+/// The units of a case that decide who may act on it.
+pub fn units(case: &CaseRecord) -> tongban_domain::authz::CaseUnits<'_> {
+    tongban_domain::authz::CaseUnits {
+        applicant_id: &case.applicant_id,
+        org_path: &case.org_path,
+        intake_path: case.intake_path.as_deref(),
+    }
+}
+
 pub fn can_view(current: &Actor, case: &CaseRecord) -> bool {
     current
         .account
         .as_ref()
         .is_some_and(|a| a.id == case.applicant_id)
-        || current
+        || (current
             .principal
             .capability(Permission::HandleIntake)
             .is_ok()
+            && tongban_domain::authz::intake_scope(&current.principal)
+                .covers_intake(case.intake_path.as_deref()))
         || current
             .principal
             .capability(Permission::StaffWorkbench)
@@ -422,12 +437,7 @@ pub async fn act(
     // A supply step supplies exactly the files that came with it, whatever the caller said.
     let action = action.with_supplied(materials.iter().map(|m| m.name.clone()).collect());
     let case = app.store.case_by_no(case_no).await?;
-    let allowed = tongban_domain::authz::may_act(
-        &current.principal,
-        action.actor(),
-        &case.org_path,
-        &case.applicant_id,
-    );
+    let allowed = tongban_domain::authz::may_act(&current.principal, action.actor(), units(&case));
     if !allowed {
         return Err(if can_view(current, &case) {
             AppError::Forbidden

@@ -242,14 +242,23 @@ pub async fn inbox(app: &App, actor: &Actor) -> Result<Inbox, AppError> {
     use CaseStatus as S;
     let p = &actor.principal;
     p.capability(Permission::StaffWorkbench)?;
-    let (statuses, scope, title): (Vec<CaseStatus>, Scope, _) =
-        if p.capability(Permission::HandleIntake).is_ok() {
-            (
-                vec![S::Submitted, S::AwaitingSupplement, S::Concluded],
-                Scope::All,
-                "待受理、待补正和待送达的办件",
+    if p.capability(Permission::HandleIntake).is_ok() {
+        // A town's clerk sees what the town's halls took in; the district's, everything.
+        let cases = app
+            .store
+            .cases_taken_in(
+                &[S::Submitted, S::AwaitingSupplement, S::Concluded],
+                &tongban_domain::authz::intake_scope(p),
+                500,
             )
-        } else if let Ok(cap) = p.capability(Permission::ReviewCases) {
+            .await?;
+        return Ok(Inbox {
+            title: "待受理、待补正和待送达的办件",
+            rows: with_urgency(app, cases),
+        });
+    }
+    let (statuses, scope, title): (Vec<CaseStatus>, Scope, _) =
+        if let Ok(cap) = p.capability(Permission::ReviewCases) {
             (
                 vec![S::Accepted, S::InReview, S::SpecialProcedure, S::Decided],
                 cap.scope().clone(),
@@ -261,10 +270,17 @@ pub async fn inbox(app: &App, actor: &Actor) -> Result<Inbox, AppError> {
             (open, Scope::All, "全区在办件（只读）")
         };
     let cases = app.store.cases_in(&statuses, &scope, 500).await?;
+    Ok(Inbox {
+        title,
+        rows: with_urgency(app, cases),
+    })
+}
+
+fn with_urgency(app: &App, cases: Vec<CaseRecord>) -> Vec<(CaseRecord, Urgency)> {
     let cal = app.calendar.get();
     let today = app.today();
     let warn = app.settings.due_soon_working_days;
-    let rows = cases
+    cases
         .into_iter()
         .map(|c| {
             // Only a running clock can be late: a case not yet accepted, or already concluded,
@@ -276,8 +292,7 @@ pub async fn inbox(app: &App, actor: &Actor) -> Result<Inbox, AppError> {
             };
             (c, u)
         })
-        .collect();
-    Ok(Inbox { title, rows })
+        .collect()
 }
 
 /// One department's line on the time-limit follow-up.

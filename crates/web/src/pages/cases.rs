@@ -783,12 +783,7 @@ fn staff_actions(
         .into_iter()
         .filter(|(_, a)| {
             transition(status, &rules, &case.progress, a).is_ok()
-                && tongban_domain::authz::may_act(
-                    &current.principal,
-                    a.actor(),
-                    &case.org_path,
-                    &case.applicant_id,
-                )
+                && tongban_domain::authz::may_act(&current.principal, a.actor(), cases::units(case))
         })
         .map(|(slug, a)| (slug, a.label()))
         .collect()

@@ -130,7 +130,7 @@ async fn cases_are_submitted_once_validated_and_shown_to_their_applicant_only() 
 async fn a_case_goes_from_notice_to_delivery_through_the_api() {
     let app = TestApp::new().await;
     let citizen = app.token(CITIZEN).await;
-    let clerk = app.token("clerk_dahe").await; // any comprehensive window accepts any item
+    let clerk = app.token("clerk").await; // the district centre's windows take in online cases
     let reviewer = app.token("reviewer").await; // 市场监管分局
     let other_reviewer = app.token("reviewer_rsj").await;
     let item = find_item(&app, "食品小经营店备案发放").await;
@@ -877,10 +877,33 @@ async fn window_intake_and_supplying_materials_through_the_api() {
         .await
         .unwrap();
     assert_eq!(case["channel"], "window");
+    // The town's clerk follows what the town's window took in, and accepts it.
+    assert_eq!(
+        act_api(&app, &clerk, &no, json!({"action": "accept"}))
+            .await
+            .status(),
+        StatusCode::OK
+    );
 
-    // The demo citizen's own case: a notice, then the material supplied through the API
-    // with the step, and a bad file refused with its field.
+    // The demo citizen's own case, applied online: the district's windows take it in, and a
+    // town's clerk neither sees nor acts on it. A notice, then the material supplied through
+    // the API with the step, and a bad file refused with its field.
     let own = apply(&app, &citizen, code, json!({})).await;
+    assert_eq!(
+        app.get_as(&clerk, &format!("/api/v1/cases/{own}"))
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        act_api(&app, &clerk, &own, json!({"action": "accept"}))
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    assert!(!clerk_inbox(&app, "clerk_dahe").await.contains(&own));
+    assert!(clerk_inbox(&app, "clerk").await.contains(&own));
+    let clerk = app.token("clerk").await;
     let res = act_api(
         &app,
         &clerk,
@@ -1108,4 +1131,10 @@ async fn a_denial_gives_the_applicant_a_written_decision_with_remedies() {
             .status(),
         StatusCode::NOT_FOUND
     );
+}
+
+/// The inbox page of a staff member, as HTML.
+async fn clerk_inbox(app: &TestApp, login: &str) -> String {
+    let staff = staff_client(app, login).await;
+    staff.get("/staff/cases").await.text().await.unwrap()
 }

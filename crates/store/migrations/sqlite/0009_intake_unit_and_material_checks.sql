@@ -1,0 +1,15 @@
+-- Where a case was taken in: the unit of the window clerk who took it (a town's or a
+-- village's hall), or none for an online application (taken in by the district's windows).
+-- A town clerk handles the cases taken in at the town's halls, not the whole district's.
+ALTER TABLE cases ADD COLUMN intake_org_id TEXT REFERENCES org_units (id);
+UPDATE cases SET intake_org_id = (
+    SELECT a.org_unit_id FROM accounts a WHERE a.id = cases.first_responder
+) WHERE first_responder IS NOT NULL;
+CREATE INDEX cases_intake_status_due ON cases (intake_org_id, status, promised_due);
+
+-- A clerk checks each material while reviewing intake: 合格 or 不合格 with what is wrong.
+ALTER TABLE case_materials ADD COLUMN check_status TEXT NOT NULL DEFAULT 'unchecked';
+ALTER TABLE case_materials ADD COLUMN check_note TEXT NOT NULL DEFAULT '';
+CREATE TRIGGER case_materials_check_update BEFORE UPDATE OF check_status ON case_materials
+WHEN NEW.check_status NOT IN ('unchecked', 'passed', 'failed')
+BEGIN SELECT RAISE(ABORT, 'case_materials.check_status: unknown status'); END;
