@@ -138,6 +138,7 @@ pub struct CaseEvent {
 
 #[derive(Debug, Clone)]
 pub struct MaterialRecord {
+    pub id: String,
     pub name: String,
     pub filename: String,
     pub content_type: String,
@@ -145,6 +146,9 @@ pub struct MaterialRecord {
     pub size: i64,
     pub waived_by: Option<String>,
     pub added_at: DateTime<Utc>,
+    /// The desk's check, and what is wrong when it failed.
+    pub check: tongban_domain::case::MaterialCheck,
+    pub check_note: String,
 }
 
 const CASE_SELECT: &str = "SELECT c.id, c.case_no, c.implementation_code, c.item_version_id, c.item_name, \
@@ -901,26 +905,59 @@ impl Store {
 
     pub async fn case_materials(&self, case_id: &str) -> Result<Vec<MaterialRecord>, StoreError> {
         let rows = sqlx::query(
-            "SELECT name, filename, content_type, sha256, size, waived_by, added_at \
-             FROM case_materials \
+            "SELECT id, name, filename, content_type, sha256, size, waived_by, added_at, \
+             check_status, check_note FROM case_materials \
              WHERE case_id = $1 ORDER BY added_at, id",
         )
         .bind(case_id)
         .fetch_all(&self.reader)
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(MaterialRecord {
-                    name: r.try_get("name")?,
-                    filename: r.try_get("filename")?,
-                    content_type: r.try_get("content_type")?,
-                    sha256: r.try_get("sha256")?,
-                    size: r.try_get("size")?,
-                    waived_by: r.try_get("waived_by")?,
-                    added_at: parse_ts(&r.try_get::<String, _>("added_at")?)?,
-                })
-            })
-            .collect()
+        rows.iter().map(material_from).collect()
+    }
+
+    /// Records the desk's check of one material of a case, with its audit row.
+    pub async fn set_material_check(
+        &self,
+        now: DateTime<Utc>,
+        actor: &str,
+        case: &CaseRecord,
+        material_id: &str,
+        check: tongban_domain::case::MaterialCheck,
+        note: &str,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        let name: Option<String> = sqlx::query_scalar(
+            "UPDATE case_materials SET check_status = $1, check_note = $2 \
+             WHERE id = $3 AND case_id = $4 RETURNING name",
+        )
+        .bind(check.as_str())
+        .bind(note)
+        .bind(material_id)
+        .bind(&case.id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let name = name.ok_or(StoreError::NotFound)?;
+        audit::append(
+            &mut tx,
+            now,
+            AuditEvent::new(
+                actor,
+                "case.material_check",
+                format!("case:{}", case.case_no),
+                format!(
+                    "{name}：{}{}",
+                    check.label(),
+                    if note.is_empty() {
+                        String::new()
+                    } else {
+                        format!("（{note}）")
+                    }
+                ),
+            ),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// A stored material's bytes, by digest.
@@ -1057,4 +1094,21 @@ pub(crate) async fn record_case_action_in(
         .await?;
     }
     Ok(())
+}
+
+fn material_from(r: &AnyRow) -> Result<MaterialRecord, StoreError> {
+    let check: String = r.try_get("check_status")?;
+    Ok(MaterialRecord {
+        id: r.try_get("id")?,
+        name: r.try_get("name")?,
+        filename: r.try_get("filename")?,
+        content_type: r.try_get("content_type")?,
+        sha256: r.try_get("sha256")?,
+        size: r.try_get("size")?,
+        waived_by: r.try_get("waived_by")?,
+        added_at: parse_ts(&r.try_get::<String, _>("added_at")?)?,
+        check: tongban_domain::case::MaterialCheck::parse(&check)
+            .ok_or_else(|| StoreError::Corrupt(format!("材料核验状态：{check}")))?,
+        check_note: r.try_get("check_note")?,
+    })
 }

@@ -279,20 +279,57 @@ pub fn qr_svg(text: &str) -> Result<String, WebError> {
 
 /// A file download: its type and the name the browser saves it under.
 pub fn download(body: Vec<u8>, content_type: &'static str, filename: &str) -> Response {
-    let disposition = format!("attachment; filename=\"{filename}\"");
+    file_response(body, content_type, filename, false)
+}
+
+/// A file with its type, shown in the browser's own viewer (`inline`: PDF and images need
+/// no JavaScript) or saved under `filename`, which may be Chinese (RFC 6266 `filename*`,
+/// with an ASCII fallback for old clients). Every response carries `nosniff` (routes).
+pub fn file_response(body: Vec<u8>, content_type: &str, filename: &str, inline: bool) -> Response {
+    use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
+    let ascii: String = filename
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || ".-_".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let disposition = format!(
+        "{}; filename=\"{ascii}\"; filename*=UTF-8''{}",
+        if inline { "inline" } else { "attachment" },
+        utf8_percent_encode(filename, NON_ALPHANUMERIC)
+    );
+    let header = |v: &str, fallback: &'static str| {
+        axum::http::HeaderValue::from_str(v)
+            .unwrap_or(axum::http::HeaderValue::from_static(fallback))
+    };
     (
         [
             (
                 axum::http::header::CONTENT_TYPE,
-                axum::http::HeaderValue::from_static(content_type),
+                header(content_type, "application/octet-stream"),
             ),
             (
                 axum::http::header::CONTENT_DISPOSITION,
-                axum::http::HeaderValue::from_str(&disposition)
-                    .unwrap_or(axum::http::HeaderValue::from_static("attachment")),
+                header(&disposition, "attachment"),
             ),
         ],
         body,
     )
         .into_response()
+}
+
+/// The name a case's material is saved under: what it is and whose case, with the
+/// original file's extension (e.g. `营业执照-<办件编号>.pdf`).
+pub fn material_filename(name: &str, case_no: &str, original: &str) -> String {
+    let ext = std::path::Path::new(original)
+        .extension()
+        .and_then(|e| e.to_str())
+        .filter(|e| e.len() <= 5 && e.chars().all(|c| c.is_ascii_alphanumeric()))
+        .map(|e| format!(".{}", e.to_ascii_lowercase()))
+        .unwrap_or_default();
+    format!("{name}-{case_no}{ext}")
 }

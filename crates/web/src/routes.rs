@@ -240,6 +240,20 @@ fn table(upload_limit: usize) -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         ),
         r(
             Method::GET,
+            "/cases/{no}/materials/{id}",
+            "/cases/0000000000000000000000000000000202611270001/materials/x",
+            LoggedIn,
+            get(pages::cases::material),
+        ),
+        r(
+            Method::POST,
+            "/staff/cases/{no}/materials/{id}/check",
+            "/staff/cases/0000000000000000000000000000000202611270001/materials/x/check",
+            Access::Permission(P::StaffWorkbench),
+            post(pages::cases::check_material),
+        ),
+        r(
+            Method::GET,
             "/staff/cases",
             "/staff/cases",
             Access::Permission(P::StaffWorkbench),
@@ -581,6 +595,20 @@ fn table(upload_limit: usize) -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             "/api/v1/cases/0000000000000000000000000000000202611270001",
             LoggedIn,
             get(api::get_case),
+        ),
+        r(
+            Method::GET,
+            "/api/v1/cases/{case_no}/materials/{id}",
+            "/api/v1/cases/0000000000000000000000000000000202611270001/materials/x",
+            LoggedIn,
+            get(api::get_case_material),
+        ),
+        r(
+            Method::POST,
+            "/api/v1/cases/{case_no}/materials/{id}/check",
+            "/api/v1/cases/0000000000000000000000000000000202611270001/materials/x/check",
+            Access::Permission(P::StaffWorkbench),
+            post(api::check_case_material),
         ),
         r(
             Method::GET,

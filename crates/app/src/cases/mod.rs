@@ -15,8 +15,10 @@ use tongban_domain::catalog::{TimeLimit, TimeUnit};
 use tongban_domain::validation::required_text;
 use tongban_store::{CaseChange, CaseRecord, NewCase, NewMaterial, StoreError};
 
+mod materials;
 mod queries;
 
+pub use materials::{OpenedMaterial, check_material, open_material};
 pub use queries::{
     CaseFile, CaseView, Deadlines, DecisionDocument, DepartmentDeadlines, Inbox, Notices,
     PrintedNotice, Reader, deadlines, decision_document, deficiency_late, events, file, inbox,

@@ -3,9 +3,10 @@
 //!
 //! This module decides, so that the same rules hold for online applications, window intake
 //! and the API; each seam has its own file: `status` (the state machine), `deadlines`,
-//! `window` (the person at a window), `notice`, `number` and `upload`.
+//! `window` (the person at a window), `material` (the desk's check), `notice`, `number` and `upload`.
 
 mod deadlines;
+mod material;
 mod notice;
 mod number;
 mod status;
@@ -13,6 +14,7 @@ mod upload;
 mod window;
 
 pub use deadlines::*;
+pub use material::*;
 pub use notice::*;
 pub use number::*;
 pub use status::*;

@@ -157,6 +157,8 @@ pub struct CaseEventView {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CaseMaterialView {
+    /// The material's id within the case, for `url`.
+    id: String,
     name: String,
     filename: String,
     content_type: String,
@@ -164,6 +166,11 @@ pub struct CaseMaterialView {
     size: i64,
     /// 免提交: the identifier of the applicant's licence that stands for this material.
     waived_by: Option<String>,
+    /// The desk's check: `unchecked`, `passed` (合格) or `failed` (不合格, see `note`).
+    status: String,
+    note: String,
+    /// Where the bytes are: `GET` it with the same credentials.
+    url: String,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -223,6 +230,10 @@ pub async fn get_case(
         materials: materials
             .into_iter()
             .map(|m| CaseMaterialView {
+                url: format!("/api/v1/cases/{}/materials/{}", case.case_no, m.id),
+                id: m.id,
+                status: m.check.as_str().to_owned(),
+                note: m.check_note,
                 name: m.name,
                 filename: m.filename,
                 content_type: m.content_type,
@@ -278,5 +289,59 @@ pub async fn act_on_case(
     let materials = tongban_app::cases::check_uploads(uploads, &mut errors);
     errors.into_result()?;
     tongban_app::cases::act(&state, &current, &case_no, action, materials).await?;
+    get_case(State(state), current, axum::extract::Path(case_no)).await
+}
+
+/// One material of a case, as stored: its bytes with their content type, to the applicant
+/// and to staff whose scope covers the case (404 to anyone else). Every opening is on the
+/// audit trail.
+#[utoipa::path(get, path = "/api/v1/cases/{case_no}/materials/{id}", tag = "cases",
+    params(("case_no" = String, Path, description = "43 位办件编号"),
+           ("id" = String, Path, description = "材料编号（见办件的 materials[].id）")),
+    responses(
+        (status = 200, description = "材料文件", content_type = "application/octet-stream"),
+        (status = 404, description = "不存在或无权查看", content_type = "application/problem+json"),
+    ))]
+pub async fn get_case_material(
+    State(state): State<AppState>,
+    current: Current,
+    axum::extract::Path((case_no, id)): axum::extract::Path<(String, String)>,
+) -> Result<Response, WebError> {
+    let opened = tongban_app::cases::open_material(&state, &current, &case_no, &id).await?;
+    let m = opened.material;
+    Ok(crate::page::file_response(
+        opened.bytes,
+        &m.content_type,
+        &crate::page::material_filename(&m.name, &case_no, &m.filename),
+        false,
+    ))
+}
+
+/// The check of a material at the desk: `{"passed": true}` (合格) or `{"passed": false,
+/// "note": "复印件不清晰"}` (不合格 needs the note: 422 naming `note`). By the clerk who
+/// takes the case in or a reviewer of its department; audited.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct MaterialCheckRequest {
+    passed: bool,
+    #[serde(default)]
+    note: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/cases/{case_no}/materials/{id}/check", tag = "cases",
+    params(("case_no" = String, Path, description = "43 位办件编号"),
+           ("id" = String, Path, description = "材料编号")),
+    request_body = MaterialCheckRequest,
+    responses(
+        (status = 200, body = CaseView),
+        (status = 422, description = "不合格未写明原因", content_type = "application/problem+json"),
+    ))]
+pub async fn check_case_material(
+    State(state): State<AppState>,
+    current: Current,
+    axum::extract::Path((case_no, id)): axum::extract::Path<(String, String)>,
+    ApiJson(body): ApiJson<MaterialCheckRequest>,
+) -> Result<Json<CaseView>, WebError> {
+    tongban_app::cases::check_material(&state, &current, &case_no, &id, body.passed, &body.note)
+        .await?;
     get_case(State(state), current, axum::extract::Path(case_no)).await
 }

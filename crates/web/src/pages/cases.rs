@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use tongban_domain::ValidationErrors;
 use tongban_domain::authz::Permission;
-use tongban_domain::case::{CaseAction, CaseStatus, NoticeItem, NoticeProblem};
+use tongban_domain::case::{CaseAction, CaseActor, CaseStatus, NoticeItem, NoticeProblem};
 use tongban_domain::catalog::ServiceItem;
 use tongban_domain::mask::{mask_id_number, mask_name};
 use tongban_store::{CaseEvent, CaseRecord, MaterialRecord};
@@ -604,6 +604,75 @@ pub async fn decision(
     })
 }
 
+#[derive(Deserialize)]
+pub struct MaterialQuery {
+    #[serde(default)]
+    download: Option<String>,
+}
+
+/// One material of a case: PDF and images open in the browser's own viewer, anything else
+/// (and any file with `?download=1`) is saved under a name that says what it is.
+pub async fn material(
+    State(state): State<AppState>,
+    current: Current,
+    Path((no, id)): Path<(String, String)>,
+    axum::extract::Query(q): axum::extract::Query<MaterialQuery>,
+) -> Result<Response, WebError> {
+    let opened = cases::open_material(&state, &current, &no, &id).await?;
+    let m = opened.material;
+    let viewable = matches!(
+        m.content_type.as_str(),
+        "application/pdf" | "image/jpeg" | "image/png"
+    );
+    Ok(crate::page::file_response(
+        opened.bytes,
+        &m.content_type,
+        &crate::page::material_filename(&m.name, &no, &m.filename),
+        viewable && q.download.is_none(),
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct MaterialCheckForm {
+    #[serde(default)]
+    result: String,
+    #[serde(default)]
+    note: String,
+}
+
+/// The desk's check of one material (合格 / 不合格 with what is wrong).
+pub async fn check_material(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    current: Current,
+    Path((no, id)): Path<(String, String)>,
+    Form(form): Form<MaterialCheckForm>,
+) -> Result<Response, WebError> {
+    match cases::check_material(
+        &state,
+        &current,
+        &no,
+        &id,
+        form.result != "failed",
+        &form.note,
+    )
+    .await
+    .map_err(WebError::from)
+    {
+        Ok(()) => Ok(Redirect::to(&format!("/staff/cases/{no}#materials")).into_response()),
+        Err(WebError::Validation(errors)) => {
+            let message = errors
+                .errors
+                .iter()
+                .map(|e| e.message.as_str())
+                .collect::<Vec<_>>()
+                .join("；");
+            case_file(&state, ctx, &current, &no, Some(message)).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
 struct InboxRow {
     case: CaseRecord,
     status: &'static str,
@@ -710,6 +779,8 @@ struct CaseFilePage {
     listed_materials: Vec<String>,
     /// The item's special procedures, as (code, name).
     procedures: Vec<(String, String)>,
+    /// This staff member may record the check of each material.
+    may_check: bool,
 }
 
 /// The actions a staff member could take now, as (slug, label): those the state machine
@@ -815,6 +886,9 @@ async fn case_file(
         deficiency_allowed: tongban_domain::case::ItemRules::of(&version).deficiency_allowed,
         listed_materials: tongban_domain::case::ItemRules::of(&version).materials,
         procedures: tongban_domain::case::ItemRules::of(&version).special_procedures,
+        may_check: [CaseActor::Clerk, CaseActor::Reviewer]
+            .into_iter()
+            .any(|a| tongban_domain::authz::may_act(&current.principal, a, cases::units(&case))),
         assistance: serde_json::from_str::<tongban_domain::case::Assistance>(&case.assistance)
             .map(|a| a.describe())
             .unwrap_or_default(),
@@ -938,5 +1012,23 @@ pub async fn act_on_case_file(
             case_file(&state, ctx, &current, &no, Some(message)).await
         }
         Err(e) => Err(e),
+    }
+}
+
+impl CaseFilePage {
+    /// A file's type as people say it.
+    fn file_kind(&self, content_type: &str) -> &'static str {
+        file_kind(content_type)
+    }
+}
+
+fn file_kind(content_type: &str) -> &'static str {
+    match content_type {
+        "application/pdf" => "PDF 文件",
+        "image/jpeg" => "JPEG 图片",
+        "image/png" => "PNG 图片",
+        "application/ofd" => "OFD 版式文件",
+        "application/json" => "电子证照数据",
+        _ => "文件",
     }
 }

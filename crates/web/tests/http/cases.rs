@@ -1138,3 +1138,133 @@ async fn clerk_inbox(app: &TestApp, login: &str) -> String {
     let staff = staff_client(app, login).await;
     staff.get("/staff/cases").await.text().await.unwrap()
 }
+
+/// Staff open what they accept and approve: every material is listed with its id, check
+/// status and URL, its bytes go to the applicant and staff in scope only, every opening is
+/// audited, and a material marked 不合格 says why.
+#[tokio::test]
+async fn staff_open_and_check_every_material() {
+    let app = TestApp::new().await;
+    let citizen = app.token(CITIZEN).await;
+    let clerk = app.token("clerk").await;
+    let reviewer = app.token("reviewer").await;
+    let other_reviewer = app.token("reviewer_rsj").await;
+    let town_clerk = app.token("clerk_dahe").await;
+    let item = find_item(&app, "食品小经营店备案发放").await;
+    let pdf = b"%PDF-1.7 application form".to_vec();
+    let no = apply(
+        &app,
+        &citizen,
+        item["implementation_code"].as_str().unwrap(),
+        json!({"situation": "新办", "materials": [
+            {"name": "食品小经营店备案申请表", "filename": "form.pdf", "content_base64": b64(&pdf)}
+        ]}),
+    )
+    .await;
+    let case: Value = app
+        .get_as(&clerk, &format!("/api/v1/cases/{no}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let m = case["materials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["name"] == "食品小经营店备案申请表")
+        .unwrap()
+        .clone();
+    assert_eq!(m["content_type"], "application/pdf");
+    assert_eq!(m["status"], "unchecked");
+    assert_eq!(m["sha256"].as_str().unwrap().len(), 64);
+    let url = m["url"].as_str().unwrap().to_owned();
+    assert_eq!(
+        url,
+        format!("/api/v1/cases/{no}/materials/{}", m["id"].as_str().unwrap())
+    );
+    for (who, token) in [
+        ("applicant", &citizen),
+        ("clerk", &clerk),
+        ("reviewer", &reviewer),
+    ] {
+        let res = app.get_as(token, &url).await;
+        assert_eq!(res.status(), StatusCode::OK, "{who}");
+        assert_eq!(res.headers()["content-type"], "application/pdf", "{who}");
+        assert!(
+            res.headers()["content-disposition"]
+                .to_str()
+                .unwrap()
+                .contains(&format!("-{no}.pdf")),
+            "{who}"
+        );
+        assert_eq!(res.bytes().await.unwrap().to_vec(), pdf, "{who}");
+    }
+    for (who, token) in [
+        ("other department", &other_reviewer),
+        ("town clerk", &town_clerk),
+    ] {
+        assert_eq!(
+            app.get_as(token, &url).await.status(),
+            StatusCode::NOT_FOUND,
+            "{who}"
+        );
+    }
+    let opened = app
+        .store
+        .recent_audit(50, Some(&format!("case:{no}")))
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.action == "case.material_open")
+        .count();
+    assert_eq!(opened, 3, "each opening is on the audit trail");
+    // The page serves it for the browser's own viewer.
+    let page = staff_client(&app, "clerk").await;
+    let res = page
+        .get(&format!(
+            "/cases/{no}/materials/{}",
+            m["id"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(
+        res.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("inline")
+    );
+
+    let check = |token: &String, body: Value| {
+        app.client
+            .post(app.url(&format!("{url}/check")))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+    };
+    let res = check(&clerk, json!({"passed": false})).await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(problem(res).await["errors"][0]["field"], "note");
+    assert_eq!(
+        check(&other_reviewer, json!({"passed": true}))
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    let case: Value = check(&clerk, json!({"passed": false, "note": "未签名"}))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let m = case["materials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["name"] == "食品小经营店备案申请表")
+        .unwrap();
+    assert_eq!(
+        (m["status"].as_str(), m["note"].as_str()),
+        (Some("failed"), Some("未签名"))
+    );
+}

@@ -1,0 +1,90 @@
+//! A clerk's check of each material (合格 / 不合格 with what is wrong).
+
+use serde::Serialize;
+
+/// Where a material stands after the desk looked at it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MaterialCheck {
+    #[default]
+    Unchecked,
+    /// 合格.
+    Passed,
+    /// 不合格, with the reason on record.
+    Failed,
+}
+
+impl MaterialCheck {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Unchecked => "unchecked",
+            Self::Passed => "passed",
+            Self::Failed => "failed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "unchecked" => Some(Self::Unchecked),
+            "passed" => Some(Self::Passed),
+            "failed" => Some(Self::Failed),
+            _ => None,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Unchecked => "未核验",
+            Self::Passed => "合格",
+            Self::Failed => "不合格",
+        }
+    }
+
+    /// The check a clerk records: 不合格 needs what is wrong (the person is told it), and
+    /// the note is kept short enough to print.
+    pub fn record(passed: bool, note: &str) -> Result<(Self, String), crate::ValidationErrors> {
+        let note = note.trim();
+        let mut errors = crate::ValidationErrors::new();
+        if !passed && note.is_empty() {
+            errors.add("note", "required", "不合格的材料须写明不合格之处");
+        }
+        if note.chars().count() > 200 {
+            errors.add("note", "too_long", "说明不能超过 200 个字");
+        }
+        if errors.is_empty() {
+            Ok((
+                if passed { Self::Passed } else { Self::Failed },
+                note.to_owned(),
+            ))
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_material_says_why() {
+        assert_eq!(
+            MaterialCheck::record(true, " "),
+            Ok((MaterialCheck::Passed, String::new()))
+        );
+        let e = MaterialCheck::record(false, "").unwrap_err();
+        assert_eq!(e.errors[0].field, "note");
+        assert_eq!(
+            MaterialCheck::record(false, "复印件不清晰").unwrap().0,
+            MaterialCheck::Failed
+        );
+        assert!(MaterialCheck::record(true, &"长".repeat(201)).is_err());
+        for c in [
+            MaterialCheck::Unchecked,
+            MaterialCheck::Passed,
+            MaterialCheck::Failed,
+        ] {
+            assert_eq!(MaterialCheck::parse(c.as_str()), Some(c));
+        }
+    }
+}
