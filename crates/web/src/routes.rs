@@ -261,6 +261,35 @@ fn table(upload_limit: usize) -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         ),
         r(
             Method::GET,
+            "/staff/supply",
+            "/staff/supply",
+            Access::Permission(P::HandleIntake),
+            get(pages::window_supply::start),
+        ),
+        r(
+            Method::POST,
+            "/staff/supply/find",
+            "/staff/supply/find",
+            Access::Permission(P::HandleIntake),
+            post(pages::window_supply::find),
+        ),
+        r(
+            Method::POST,
+            "/staff/supply",
+            "/staff/supply",
+            Access::Permission(P::HandleIntake),
+            post(pages::window_supply::supply)
+                .layer(axum::extract::DefaultBodyLimit::max(upload_limit)),
+        ),
+        r(
+            Method::GET,
+            "/staff/supply/done/{no}",
+            "/staff/supply/done/0000000000000000000000000000000202611270001",
+            Access::Permission(P::HandleIntake),
+            get(pages::window_supply::done),
+        ),
+        r(
+            Method::GET,
             "/staff/intake",
             "/staff/intake",
             Access::Permission(P::HandleIntake),

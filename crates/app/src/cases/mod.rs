@@ -17,6 +17,7 @@ use tongban_store::{CaseChange, CaseRecord, NewCase, NewMaterial, StoreError};
 
 mod materials;
 mod queries;
+mod window_supply;
 
 pub use materials::{OpenedMaterial, check_material, open_material};
 pub use queries::{
@@ -24,6 +25,7 @@ pub use queries::{
     PrintedNotice, Reader, deadlines, decision_document, deficiency_late, events, file, inbox,
     mine, notices, readable, view,
 };
+pub use window_supply::{OwedAtWindow, find_for_window, owed_materials, supply_at_window};
 
 use crate::Actor;
 use crate::{App, AppError};
@@ -435,9 +437,6 @@ pub async fn act(
     action: CaseAction,
     materials: Vec<NewMaterial>,
 ) -> Result<(), AppError> {
-    let account = current.account()?;
-    // A supply step supplies exactly the files that came with it, whatever the caller said.
-    let action = action.with_supplied(materials.iter().map(|m| m.name.clone()).collect());
     let case = app.store.case_by_no(case_no).await?;
     let allowed = tongban_domain::authz::may_act(&current.principal, action.actor(), units(&case));
     if !allowed {
@@ -447,6 +446,20 @@ pub async fn act(
             AppError::NotFound
         });
     }
+    carry_out(app, &current.account()?.id, case, action, materials).await
+}
+
+/// Carries out `action` on `case` for `actor_id`, whose right to take it was established by
+/// the caller (`act`, or the window that checked the applicant's identity).
+pub(crate) async fn carry_out(
+    app: &App,
+    actor_id: &str,
+    case: CaseRecord,
+    action: CaseAction,
+    materials: Vec<NewMaterial>,
+) -> Result<(), AppError> {
+    // A supply step supplies exactly the files that came with it, whatever the caller said.
+    let action = action.with_supplied(materials.iter().map(|m| m.name.clone()).collect());
     let from = case.status;
     let item = crate::catalog::versions::item_of_case(app, &case).await?;
     let (to, progress) =
@@ -546,7 +559,7 @@ pub async fn act(
         None
     };
     let change = CaseChange {
-        actor: account.id.clone(),
+        actor: actor_id.to_owned(),
         case_id: case.id.clone(),
         from,
         to,

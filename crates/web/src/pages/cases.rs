@@ -24,7 +24,7 @@ use tongban_app::accounts::new_token;
 use tongban_app::cases::{self, Submission, Upload};
 
 /// Reads a multipart form: text fields by name, files as (field, filename, bytes).
-async fn read_multipart(
+pub(crate) async fn read_multipart(
     mut mp: Multipart,
 ) -> Result<(Vec<(String, String)>, Vec<(String, String, Vec<u8>)>), WebError> {
     let mut fields = Vec::new();
@@ -781,6 +781,9 @@ struct CaseFilePage {
     procedures: Vec<(String, String)>,
     /// This staff member may record the check of each material.
     may_check: bool,
+    /// The applicant owes materials and this staff member works a window: the page offers
+    /// to take them in for the person at it.
+    may_take_supply: bool,
 }
 
 /// The actions a staff member could take now, as (slug, label): those the state machine
@@ -886,6 +889,11 @@ async fn case_file(
         deficiency_allowed: tongban_domain::case::ItemRules::of(&version).deficiency_allowed,
         listed_materials: tongban_domain::case::ItemRules::of(&version).materials,
         procedures: tongban_domain::case::ItemRules::of(&version).special_procedures,
+        may_take_supply: tongban_domain::authz::allows(
+            &current.principal,
+            Permission::HandleIntake,
+        ) && (case.status == CaseStatus::AwaitingSupplement
+            || !case.progress.deficiency_outstanding.is_empty()),
         may_check: [CaseActor::Clerk, CaseActor::Reviewer]
             .into_iter()
             .any(|a| tongban_domain::authz::may_act(&current.principal, a, cases::units(&case))),

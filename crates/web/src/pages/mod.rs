@@ -11,3 +11,4 @@ pub mod lists;
 pub mod messages;
 pub mod public;
 pub mod staff;
+pub mod window_supply;

@@ -1268,3 +1268,99 @@ async fn staff_open_and_check_every_material() {
         (Some("failed"), Some("未签名"))
     );
 }
+
+/// The person comes back with the paper to another window: a town's clerk, outside the
+/// case's scope, finds it by number and the person's ID (a wrong ID finds nothing), checks
+/// the identity document, and takes the file in for them; the case returns to intake.
+#[tokio::test]
+async fn any_window_takes_in_the_missing_paper_for_the_person_in_front_of_it() {
+    let app = TestApp::new().await;
+    let citizen = app.token(CITIZEN).await;
+    let clerk = app.token("clerk").await;
+    let item = find_item(&app, "食品小经营店备案发放").await;
+    let no = apply(
+        &app,
+        &citizen,
+        item["implementation_code"].as_str().unwrap(),
+        json!({"situation": "新办"}),
+    )
+    .await;
+    let res = act_api(
+        &app,
+        &clerk,
+        &no,
+        json!({"action": "issue_notice", "items": [{"material": "经营场所平面图"}]}),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::OK);
+
+    let town = staff_client(&app, "clerk_dahe").await;
+    let res = town
+        .post_form(
+            "/staff/supply/find",
+            &[("case_no", &no), ("id_number", "640303194003070024")],
+        )
+        .await;
+    let html = res.text().await.unwrap();
+    assert!(html.contains("办件编号与申请人证件号码不匹配"), "{html}");
+    assert!(
+        !html.contains("经营场所平面图"),
+        "nothing of the case is shown"
+    );
+    let html = town
+        .post_form(
+            "/staff/supply/find",
+            &[("case_no", &no), ("id_number", CITIZEN)],
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("经营场所平面图"), "{html}");
+    let csrf = extract_csrf(&html);
+    let post = |checked: bool| {
+        let mut form = reqwest::multipart::Form::new()
+            .text("case_no", no.clone())
+            .text("id_number", CITIZEN.to_owned())
+            .part(
+                "file_0",
+                reqwest::multipart::Part::bytes(b"%PDF-1.7 plan".to_vec()).file_name("平面图.pdf"),
+            );
+        if checked {
+            form = form.text("id_checked", "yes");
+        }
+        town.client
+            .post(town.url(&format!("/staff/supply?csrf={}", urlencoding(&csrf))))
+            .multipart(form)
+            .send()
+    };
+    let html = post(false).await.unwrap().text().await.unwrap();
+    assert!(html.contains("请先核验申请人的身份证件原件"), "{html}");
+    let res = post(true).await.unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let case: Value = app
+        .get_as(&clerk, &format!("/api/v1/cases/{no}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(case["status"], "submitted");
+    assert!(
+        case["materials"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["name"] == "经营场所平面图" && m["filename"] == "平面图.pdf")
+    );
+    // Nothing is owed now, so the window has nothing to take.
+    let html = town
+        .post_form(
+            "/staff/supply/find",
+            &[("case_no", &no), ("id_number", CITIZEN)],
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("没有需要补交的材料"), "{html}");
+}
