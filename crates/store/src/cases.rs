@@ -64,6 +64,9 @@ pub struct CaseRecord {
     pub org_name: String,
     pub org_path: String,
     pub applicant_id: String,
+    /// The applicant's name and ID number (or credit code), for staff lists (masked there).
+    pub applicant_name: String,
+    pub applicant_login: String,
     pub situation: String,
     pub form: String,
     pub status: tongban_domain::case::CaseStatus,
@@ -72,8 +75,10 @@ pub struct CaseRecord {
     pub statutory_due: NaiveDate,
     pub promised_due: NaiveDate,
     pub first_responder: Option<String>,
-    /// The path of the unit where the case was taken in at a window; `None` online.
+    /// The path and name of the unit where the case was taken in at a window; `None`
+    /// online.
     pub intake_path: Option<String>,
+    pub intake_name: Option<String>,
     pub assistance: String,
     pub progress: Progress,
     /// When materials owed under 容缺受理 are due, while any are owed.
@@ -154,8 +159,10 @@ pub struct MaterialRecord {
 const CASE_SELECT: &str = "SELECT c.id, c.case_no, c.implementation_code, c.item_version_id, c.item_name, \
      c.org_unit_id, o.name AS org_name, o.path AS org_path, c.applicant_id, c.situation, c.form, \
      c.status, c.channel, c.submitted_at, c.statutory_due, c.promised_due, c.first_responder, \
-     c.assistance, c.progress, c.deficiency_due, c.verification_due, io.path AS intake_path \
+     c.assistance, c.progress, c.deficiency_due, c.verification_due, io.path AS intake_path, \
+     io.name AS intake_name, ap.name AS applicant_name, ap.login AS applicant_login \
      FROM cases c JOIN org_units o ON o.id = c.org_unit_id \
+     JOIN accounts ap ON ap.id = c.applicant_id \
      LEFT JOIN org_units io ON io.id = c.intake_org_id";
 
 fn case_from(row: &AnyRow) -> Result<CaseRecord, StoreError> {
@@ -181,6 +188,9 @@ fn case_from(row: &AnyRow) -> Result<CaseRecord, StoreError> {
         promised_due: parse_day(&row.try_get::<String, _>("promised_due")?)?,
         first_responder: row.try_get("first_responder")?,
         intake_path: row.try_get("intake_path")?,
+        intake_name: row.try_get("intake_name")?,
+        applicant_name: row.try_get("applicant_name")?,
+        applicant_login: row.try_get("applicant_login")?,
         assistance: row.try_get("assistance")?,
         progress: serde_json::from_str(&row.try_get::<String, _>("progress")?)
             .map_err(|e| StoreError::Corrupt(format!("办件进度：{e}")))?,
@@ -210,6 +220,7 @@ fn first_ids_sql(
     extra: &str,
     within: bool,
     unit_column: UnitColumn,
+    (limit, offset): (i64, u32),
 ) -> String {
     let unit_column = match unit_column {
         UnitColumn::Handling => "org_unit_id",
@@ -235,14 +246,21 @@ fn first_ids_sql(
             };
             format!(
                 "SELECT * FROM (SELECT c.id, c.promised_due, c.submitted_at {from} {extra} \
-                 ORDER BY c.promised_due, c.submitted_at LIMIT $3) arm"
+                 ORDER BY c.promised_due, c.submitted_at, c.id LIMIT $3) arm"
             )
         })
         .collect();
+    // The page itself: literals, being numbers the caller computed.
     format!(
-        "SELECT id FROM ({}) firsts ORDER BY promised_due, submitted_at LIMIT $3",
+        "SELECT id FROM ({}) firsts ORDER BY promised_due, submitted_at, id LIMIT {limit} OFFSET {offset}",
         arms.join(" UNION ALL ")
     )
+}
+
+/// A list condition: SQL with `{}` where its value goes (or none).
+struct Cond {
+    sql: &'static str,
+    value: Option<String>,
 }
 
 /// Which unit of a case a scope is matched against.
@@ -342,17 +360,28 @@ pub(crate) async fn insert_cases_batch_in(
             );
         }
     }
-    // Intake units by id.
-    let mut intake_paths: BTreeMap<&str, String> = BTreeMap::new();
+    // Intake units and applicants by id, for the records handed back.
+    let mut intake_units: BTreeMap<&str, (String, String)> = BTreeMap::new();
+    let mut applicants: BTreeMap<&str, (String, String)> = BTreeMap::new();
     for (_, new) in jobs {
         if let Some(id) = new.intake_org_id.as_deref()
-            && !intake_paths.contains_key(id)
+            && !intake_units.contains_key(id)
         {
-            let path: String = sqlx::query_scalar("SELECT path FROM org_units WHERE id = $1")
+            let row = sqlx::query("SELECT path, name FROM org_units WHERE id = $1")
                 .bind(id)
                 .fetch_one(&mut *conn)
                 .await?;
-            intake_paths.insert(id, path);
+            intake_units.insert(id, (row.try_get("path")?, row.try_get("name")?));
+        }
+        if !applicants.contains_key(new.applicant_id.as_str()) {
+            let row = sqlx::query("SELECT name, login FROM accounts WHERE id = $1")
+                .bind(&new.applicant_id)
+                .fetch_one(&mut *conn)
+                .await?;
+            applicants.insert(
+                new.applicant_id.as_str(),
+                (row.try_get("name")?, row.try_get("login")?),
+            );
         }
     }
     // Idempotency keys already recorded, or repeated within the batch: a conflict, whose
@@ -471,7 +500,13 @@ pub(crate) async fn insert_cases_batch_in(
             intake_path: new
                 .intake_org_id
                 .as_deref()
-                .map(|id| intake_paths[id].clone()),
+                .map(|id| intake_units[id].0.clone()),
+            intake_name: new
+                .intake_org_id
+                .as_deref()
+                .map(|id| intake_units[id].1.clone()),
+            applicant_name: applicants[new.applicant_id.as_str()].0.clone(),
+            applicant_login: applicants[new.applicant_id.as_str()].1.clone(),
             assistance: new.assistance.clone(),
             progress: new.progress.clone(),
             deficiency_due: None,
@@ -586,9 +621,13 @@ pub(crate) async fn insert_cases_batch_in(
                 .bind("submit")
                 .bind(new.status.as_str())
                 .bind(format!(
-                    "{} 份材料，渠道 {}",
+                    "{} 份材料，{}",
                     new.materials.len(),
-                    new.channel
+                    if new.first_responder.is_some() {
+                        "窗口受理"
+                    } else {
+                        "网上申请"
+                    }
                 ));
         }
         q.execute(&mut *conn).await?;
@@ -726,7 +765,7 @@ impl Store {
         scope: &tongban_domain::authz::Scope,
         limit: i64,
     ) -> Result<Vec<CaseRecord>, StoreError> {
-        self.first_by_promised_due(statuses, scope, None, limit, UnitColumn::Handling)
+        self.first_by_promised_due(statuses, scope, &[], limit, 0, UnitColumn::Handling)
             .await
     }
 
@@ -739,38 +778,119 @@ impl Store {
         scope: &tongban_domain::authz::Scope,
         limit: i64,
     ) -> Result<Vec<CaseRecord>, StoreError> {
-        self.first_by_promised_due(statuses, scope, None, limit, UnitColumn::Intake)
+        self.first_by_promised_due(statuses, scope, &[], limit, 0, UnitColumn::Intake)
             .await
     }
 
-    /// The first `limit` cases in promised-date order among `statuses` within `scope`, only
-    /// those due before `due_before` when given.
+    /// One page of a staff case list: the cases in `statuses` within `scope` (matched on
+    /// the handling unit, or on the intake unit with `by_intake`), narrowed by `filter`, the
+    /// soonest promised date first; `viewer` is who "mine" means. `limit` rows from the
+    /// filter's page on (ask one more than shown to know whether another page follows).
+    #[allow(clippy::too_many_arguments)]
+    pub async fn list_cases(
+        &self,
+        statuses: &[tongban_domain::case::CaseStatus],
+        scope: &tongban_domain::authz::Scope,
+        by_intake: bool,
+        filter: &tongban_domain::case::CaseFilter,
+        today: NaiveDate,
+        viewer: &str,
+        limit: i64,
+    ) -> Result<Vec<CaseRecord>, StoreError> {
+        let mut conds: Vec<Cond> = Vec::new();
+        let mut bind = |sql: &'static str, value: Option<String>| conds.push(Cond { sql, value });
+        if let Some(item) = &filter.item {
+            bind("AND c.implementation_code = {}", Some(item.clone()));
+        }
+        if let Some(channel) = &filter.channel {
+            bind("AND c.channel = {}", Some(channel.clone()));
+        }
+        if let Some(hall) = &filter.hall {
+            bind(
+                "AND c.intake_org_id IN (SELECT h.id FROM org_units h WHERE h.code = {})",
+                Some(hall.clone()),
+            );
+        }
+        if filter.overdue {
+            bind("AND c.promised_due < {}", Some(day(today)));
+        }
+        if filter.owed {
+            bind("AND c.deficiency_due IS NOT NULL", None);
+        }
+        if let Some(from) = filter.from {
+            bind("AND c.submitted_at >= {}", Some(day(from)));
+        }
+        if let Some(to) = filter.to {
+            bind(
+                "AND c.submitted_at < {}",
+                Some(day(to + chrono::Days::new(1))),
+            );
+        }
+        if filter.mine {
+            bind(
+                "AND (c.first_responder = {} OR c.id IN \
+                 (SELECT e.case_id FROM case_events e WHERE e.actor = {}))",
+                Some(viewer.to_owned()),
+            );
+        }
+        self.first_by_promised_due(
+            statuses,
+            scope,
+            &conds,
+            limit,
+            filter.offset(),
+            if by_intake {
+                UnitColumn::Intake
+            } else {
+                UnitColumn::Handling
+            },
+        )
+        .await
+    }
+
+    /// The first `limit` cases after `offset` in promised-date order among `statuses`
+    /// within `scope`, narrowed by `conds` (each `{}` in a condition is its value's
+    /// placeholder).
     async fn first_by_promised_due(
         &self,
         statuses: &[tongban_domain::case::CaseStatus],
         scope: &tongban_domain::authz::Scope,
-        due_before: Option<chrono::NaiveDate>,
+        conds: &[Cond],
         limit: i64,
+        offset: u32,
         unit_column: UnitColumn,
     ) -> Result<Vec<CaseRecord>, StoreError> {
         let Some(scope) = status_scope(statuses, scope) else {
             return Ok(Vec::new());
         };
-        let extra = if due_before.is_some() {
-            "AND c.promised_due < $4"
-        } else {
-            ""
-        };
+        // $1, $2: the scope; $3: how many each status may bring; then the conditions'.
+        let mut values = Vec::new();
+        let extra: Vec<String> = conds
+            .iter()
+            .map(|c| match &c.value {
+                Some(v) => {
+                    values.push(v.clone());
+                    c.sql.replace("{}", &format!("${}", values.len() + 3))
+                }
+                None => c.sql.to_owned(),
+            })
+            .collect();
         let sql = format!(
-            "{CASE_SELECT} WHERE c.id IN ({}) ORDER BY c.promised_due, c.submitted_at",
-            first_ids_sql(statuses, extra, !scope.0.is_empty(), unit_column)
+            "{CASE_SELECT} WHERE c.id IN ({}) ORDER BY c.promised_due, c.submitted_at, c.id",
+            first_ids_sql(
+                statuses,
+                &extra.join(" "),
+                !scope.0.is_empty(),
+                unit_column,
+                (limit, offset),
+            )
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(scope.0)
             .bind(scope.1)
-            .bind(limit);
-        if let Some(day) = due_before {
-            q = q.bind(day.format("%Y-%m-%d").to_string());
+            .bind(limit.saturating_add(i64::from(offset)));
+        for v in values {
+            q = q.bind(v);
         }
         let rows = q.fetch_all(&self.reader).await?;
         rows.iter().map(case_from).collect()
@@ -829,7 +949,11 @@ impl Store {
         today: chrono::NaiveDate,
         limit: i64,
     ) -> Result<Vec<CaseRecord>, StoreError> {
-        self.first_by_promised_due(statuses, scope, Some(today), limit, UnitColumn::Handling)
+        let before = [Cond {
+            sql: "AND c.promised_due < {}",
+            value: Some(day(today)),
+        }];
+        self.first_by_promised_due(statuses, scope, &before, limit, 0, UnitColumn::Handling)
             .await
     }
 

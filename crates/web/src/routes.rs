@@ -225,6 +225,13 @@ fn table(upload_limit: usize) -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             post(pages::cases::supply).layer(axum::extract::DefaultBodyLimit::max(upload_limit)),
         ),
         r(
+            Method::POST,
+            "/me/cases/{no}/withdraw",
+            "/me/cases/0000000000000000000000000000000202611270001/withdraw",
+            Access::Permission(P::ApplicantSelfService),
+            post(pages::cases::withdraw),
+        ),
+        r(
             Method::GET,
             "/cases/{no}/notice",
             "/cases/0000000000000000000000000000000202611270001/notice",
@@ -258,6 +265,13 @@ fn table(upload_limit: usize) -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             "/staff/cases",
             Access::Permission(P::StaffWorkbench),
             get(pages::cases::inbox),
+        ),
+        r(
+            Method::POST,
+            "/staff/cases/search",
+            "/staff/cases/search",
+            Access::Permission(P::StaffWorkbench),
+            post(pages::cases::search_cases),
         ),
         r(
             Method::GET,
@@ -494,6 +508,13 @@ fn table(upload_limit: usize) -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             post(pages::catalog::adjust_item),
         ),
         // JSON API.
+        r(
+            Method::GET,
+            "/api/v1/cases",
+            "/api/v1/cases",
+            Access::Permission(P::StaffWorkbench),
+            get(api::list_cases),
+        ),
         r(
             Method::POST,
             "/api/v1/cases",

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use tongban_domain::authz::{Permission, Scope};
-use tongban_domain::case::{CaseAction, CaseStatus, Urgency, urgency};
+use tongban_domain::case::{CaseAction, CaseFilter, CaseStatus, Urgency, urgency};
 use tongban_domain::catalog::ServiceItem;
 use tongban_store::{Account, CaseEvent, CaseRecord, FollowUp, LicenceRecord, MaterialRecord};
 
@@ -231,52 +231,81 @@ pub async fn decision_document(
     })
 }
 
-/// A staff inbox: what the actor's role works on, soonest due first.
+/// A staff inbox: what the actor's role works on, soonest due first, one page of it.
 #[derive(Debug)]
 pub struct Inbox {
     pub title: &'static str,
-    pub rows: Vec<(CaseRecord, Urgency)>,
+    pub rows: Vec<InboxRow>,
+    pub page: u32,
+    /// Another page follows.
+    pub has_more: bool,
 }
 
-pub async fn inbox(app: &App, actor: &Actor) -> Result<Inbox, AppError> {
+/// One case of a list with its urgency and the working days left to its promised date
+/// (`None` while its clock does not run).
+#[derive(Debug)]
+pub struct InboxRow {
+    pub case: CaseRecord,
+    pub urgency: Urgency,
+    pub days_left: Option<i64>,
+}
+
+/// The inbox narrowed by `filter`: a window clerk's intake work (a town's clerk only what
+/// the town's halls took in), a reviewer's department, a supervisor's district (read only).
+pub async fn inbox(app: &App, actor: &Actor, filter: &CaseFilter) -> Result<Inbox, AppError> {
     use CaseStatus as S;
     let p = &actor.principal;
     p.capability(Permission::StaffWorkbench)?;
-    if p.capability(Permission::HandleIntake).is_ok() {
-        // A town's clerk sees what the town's halls took in; the district's, everything.
-        let cases = app
-            .store
-            .cases_taken_in(
-                &[S::Submitted, S::AwaitingSupplement, S::Concluded],
-                &tongban_domain::authz::intake_scope(p),
-                500,
+    let (defaults, scope, by_intake, title): (Vec<CaseStatus>, Scope, bool, _) =
+        if p.capability(Permission::HandleIntake).is_ok() {
+            (
+                vec![S::Submitted, S::AwaitingSupplement, S::Concluded],
+                tongban_domain::authz::intake_scope(p),
+                true,
+                "待受理、待补正和待送达的办件",
             )
-            .await?;
-        return Ok(Inbox {
-            title: "待受理、待补正和待送达的办件",
-            rows: with_urgency(app, cases),
-        });
-    }
-    let (statuses, scope, title): (Vec<CaseStatus>, Scope, _) =
-        if let Ok(cap) = p.capability(Permission::ReviewCases) {
+        } else if let Ok(cap) = p.capability(Permission::ReviewCases) {
             (
                 vec![S::Accepted, S::InReview, S::SpecialProcedure, S::Decided],
                 cap.scope().clone(),
+                false,
                 "本部门待审查和待办结的办件",
             )
         } else {
             // Legality reviewers and supervisors read everything open, to follow up on delays.
             let open = S::ALL.into_iter().filter(|s| !s.is_final()).collect();
-            (open, Scope::All, "全区在办件（只读）")
+            (open, Scope::All, false, "全区在办件（只读）")
         };
-    let cases = app.store.cases_in(&statuses, &scope, 500).await?;
+    let statuses = if filter.statuses.is_empty() {
+        defaults
+    } else {
+        filter.statuses.clone()
+    };
+    let viewer = actor.account()?.id.clone();
+    let per_page = i64::from(tongban_domain::case::PAGE_SIZE);
+    let mut cases = app
+        .store
+        .list_cases(
+            &statuses,
+            &scope,
+            by_intake,
+            filter,
+            app.today(),
+            &viewer,
+            per_page + 1,
+        )
+        .await?;
+    let has_more = cases.len() as i64 > per_page;
+    cases.truncate(per_page as usize);
     Ok(Inbox {
         title,
         rows: with_urgency(app, cases),
+        page: filter.page.max(1),
+        has_more,
     })
 }
 
-fn with_urgency(app: &App, cases: Vec<CaseRecord>) -> Vec<(CaseRecord, Urgency)> {
+fn with_urgency(app: &App, cases: Vec<CaseRecord>) -> Vec<InboxRow> {
     let cal = app.calendar.get();
     let today = app.today();
     let warn = app.settings.due_soon_working_days;
@@ -285,12 +314,21 @@ fn with_urgency(app: &App, cases: Vec<CaseRecord>) -> Vec<(CaseRecord, Urgency)>
         .map(|c| {
             // Only a running clock can be late: a case not yet accepted, or already concluded,
             // has no promise to keep.
-            let u = if c.status.clock_started() {
-                urgency(&cal, c.promised_due, today, warn)
+            let (urgency, days_left) = if c.status.clock_started() {
+                let left = if c.promised_due >= today {
+                    i64::from(cal.working_days_between(today, c.promised_due))
+                } else {
+                    -i64::from(cal.working_days_between(c.promised_due, today))
+                };
+                (urgency(&cal, c.promised_due, today, warn), Some(left))
             } else {
-                Urgency::Normal
+                (Urgency::Normal, None)
             };
-            (c, u)
+            InboxRow {
+                case: c,
+                urgency,
+                days_left,
+            }
         })
         .collect()
 }
@@ -408,4 +446,36 @@ pub async fn view(app: &App, actor: &Actor, case_no: &str) -> Result<CaseView, A
         materials: app.store.case_materials(&case.id).await?,
         case,
     })
+}
+
+/// Staff search by case number, or by the applicant's ID number or name: the matching cases
+/// this staff member may see (the term is posted, never put in a URL).
+pub async fn search(app: &App, actor: &Actor, term: &str) -> Result<Vec<InboxRow>, AppError> {
+    actor.principal.capability(Permission::StaffWorkbench)?;
+    let term = term.trim();
+    if term.chars().count() < 2 || term.chars().count() > 43 {
+        return Err(AppError::field(
+            "q",
+            "invalid",
+            "请输入办件编号、申请人证件号码或姓名（至少 2 个字）",
+        ));
+    }
+    let mut found = Vec::new();
+    if term.len() == 43 {
+        match app.store.case_by_no(term).await {
+            Ok(c) => found.push(c),
+            Err(tongban_store::StoreError::NotFound) => {}
+            Err(e) => return Err(e.into()),
+        }
+    } else {
+        for person in app.store.find_people(term, 20).await? {
+            found.extend(app.store.cases_of_applicant(&person.id).await?);
+            if found.len() >= 200 {
+                break;
+            }
+        }
+    }
+    found.retain(|c| can_view(actor, c));
+    found.truncate(100);
+    Ok(with_urgency(app, found))
 }

@@ -6,6 +6,7 @@
 //! `window` (the person at a window), `material` (the desk's check), `notice`, `number` and `upload`.
 
 mod deadlines;
+mod filter;
 mod material;
 mod notice;
 mod number;
@@ -14,6 +15,7 @@ mod upload;
 mod window;
 
 pub use deadlines::*;
+pub use filter::*;
 pub use material::*;
 pub use notice::*;
 pub use number::*;

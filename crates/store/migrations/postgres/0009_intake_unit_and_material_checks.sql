@@ -12,3 +12,6 @@ ALTER TABLE case_materials ADD COLUMN check_status TEXT NOT NULL DEFAULT 'unchec
 ALTER TABLE case_materials ADD COLUMN check_note TEXT NOT NULL DEFAULT '';
 ALTER TABLE case_materials ADD CONSTRAINT case_materials_check_status
     CHECK (check_status IN ('unchecked', 'passed', 'failed'));
+
+-- 我经办的: the cases a staff member acted on, from their timeline entries.
+CREATE INDEX case_events_actor ON case_events (actor, case_id);

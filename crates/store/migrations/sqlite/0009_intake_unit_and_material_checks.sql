@@ -13,3 +13,6 @@ ALTER TABLE case_materials ADD COLUMN check_note TEXT NOT NULL DEFAULT '';
 CREATE TRIGGER case_materials_check_update BEFORE UPDATE OF check_status ON case_materials
 WHEN NEW.check_status NOT IN ('unchecked', 'passed', 'failed')
 BEGIN SELECT RAISE(ABORT, 'case_materials.check_status: unknown status'); END;
+
+-- 我经办的: the cases a staff member acted on, from their timeline entries.
+CREATE INDEX case_events_actor ON case_events (actor, case_id);

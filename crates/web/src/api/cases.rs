@@ -345,3 +345,90 @@ pub async fn check_case_material(
         .await?;
     get_case(State(state), current, axum::extract::Path(case_no)).await
 }
+
+/// One case in a staff list.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CaseSummary {
+    case_no: String,
+    item_name: String,
+    implementation_code: String,
+    /// Masked: name and ID number.
+    applicant: String,
+    /// `online` or `window`.
+    channel: String,
+    /// The unit whose hall took it in, when it came through a window.
+    hall: Option<String>,
+    status: String,
+    status_label: String,
+    promised_due: String,
+    /// Working days to the promised date (negative: overdue); absent while no clock runs.
+    working_days_left: Option<i64>,
+}
+
+/// One page of a staff case list.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CaseList {
+    items: Vec<CaseSummary>,
+    page: u32,
+    /// Another page follows (`page=` one more).
+    has_more: bool,
+}
+
+/// Staff case list, scoped as the inbox is (a town's clerk: what the town's halls took in;
+/// a reviewer: the department's), soonest promised date first, 50 a page. Filters:
+/// `status` (comma-separated), `item` (implementation code), `channel` (`online`/`window`),
+/// `hall` (code of the unit whose hall took it in), `overdue=1`, `owed=1` (容缺 materials
+/// owed), `from`/`to` (submission dates, `YYYY-MM-DD`), `mine=1` (cases I took in or acted
+/// on), `page` (1–200). A wrong filter is 422 naming it.
+#[utoipa::path(get, path = "/api/v1/cases", tag = "cases",
+    params(
+        ("status" = Option<String>, Query, description = "状态，逗号分隔，如 accepted,in_review"),
+        ("item" = Option<String>, Query, description = "事项实施编码"),
+        ("channel" = Option<String>, Query, description = "online 或 window"),
+        ("hall" = Option<String>, Query, description = "受理大厅所在单位代码"),
+        ("overdue" = Option<String>, Query, description = "1：只看已超期"),
+        ("owed" = Option<String>, Query, description = "1：只看容缺待补"),
+        ("from" = Option<String>, Query, description = "提交日期起，YYYY-MM-DD"),
+        ("to" = Option<String>, Query, description = "提交日期止，YYYY-MM-DD"),
+        ("mine" = Option<String>, Query, description = "1：我经办的"),
+        ("page" = Option<u32>, Query, description = "页码，1–200"),
+    ),
+    responses(
+        (status = 200, body = CaseList),
+        (status = 422, description = "筛选条件有误", content_type = "application/problem+json"),
+    ))]
+pub async fn list_cases(
+    State(state): State<AppState>,
+    current: Current,
+    axum::extract::Query(input): axum::extract::Query<tongban_domain::case::CaseFilterInput>,
+) -> Result<Json<CaseList>, WebError> {
+    let filter = tongban_domain::case::CaseFilter::parse(&input)?;
+    let inbox = tongban_app::cases::inbox(&state, &current, &filter).await?;
+    Ok(Json(CaseList {
+        items: inbox
+            .rows
+            .into_iter()
+            .map(|r| {
+                let c = r.case;
+                CaseSummary {
+                    applicant: format!(
+                        "{}（{}）",
+                        tongban_domain::mask::mask_name(&c.applicant_name),
+                        mask_id_number(&c.applicant_login)
+                    ),
+                    status_label: c.status.label().to_owned(),
+                    status: c.status.as_str().to_owned(),
+                    promised_due: c.promised_due.to_string(),
+                    working_days_left: r.days_left,
+                    hall: c.intake_name,
+                    channel: c.channel,
+                    case_no: c.case_no,
+                    item_name: c.item_name,
+                    implementation_code: c.implementation_code,
+                }
+            })
+            .collect(),
+        page: inbox.page,
+        has_more: inbox.has_more,
+    }))
+}

@@ -371,7 +371,10 @@ fn timeline(events: Vec<CaseEvent>) -> Vec<TimelineRow> {
                 },
                 _ => {
                     if action.is_none() {
-                        e.detail.clone()
+                        // Submissions recorded before the channel was written in words.
+                        e.detail
+                            .replace("渠道 online", "网上申请")
+                            .replace("渠道 window", "窗口受理")
                     } else {
                         String::new()
                     }
@@ -441,6 +444,8 @@ struct TrackPage {
     /// Licences issued on this case (in the applicant's wallet).
     licences: Vec<tongban_store::LicenceRecord>,
     deficiency_late: bool,
+    /// The case can still be withdrawn by its applicant (not decided yet).
+    may_withdraw: bool,
 }
 
 pub async fn track_case(
@@ -455,6 +460,13 @@ pub async fn track_case(
         status: f.case.status.label(),
         next: next_step(f.case.status.as_str()),
         notice: open_notice(&f.case, &f.events),
+        may_withdraw: tongban_domain::case::transition(
+            f.case.status,
+            &tongban_domain::case::ItemRules::default(),
+            &f.case.progress,
+            &CaseAction::Withdraw { reason: "x".into() },
+        )
+        .is_ok(),
         timeline: timeline(f.events),
         materials: f.materials,
         licences: f.licences,
@@ -520,6 +532,32 @@ pub async fn supply(
         }
     };
     cases::act(&state, &current, &no, action, materials).await?;
+    Ok(Redirect::to(&format!("/me/cases/{no}")).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct WithdrawForm {
+    #[serde(default)]
+    reason: String,
+}
+
+/// The applicant withdraws a case not yet decided (撤回), with a reason on record.
+pub async fn withdraw(
+    State(state): State<AppState>,
+    current: Current,
+    Path(no): Path<String>,
+    Form(form): Form<WithdrawForm>,
+) -> Result<Response, WebError> {
+    cases::act(
+        &state,
+        &current,
+        &no,
+        CaseAction::Withdraw {
+            reason: form.reason.trim().to_owned(),
+        },
+        Vec::new(),
+    )
+    .await?;
     Ok(Redirect::to(&format!("/me/cases/{no}")).into_response())
 }
 
@@ -674,10 +712,44 @@ pub async fn check_material(
 }
 
 struct InboxRow {
-    case: CaseRecord,
+    case_no: String,
+    item_name: String,
+    applicant: String,
+    channel: &'static str,
+    hall: String,
     status: &'static str,
     /// `overdue`, `due-soon` or empty.
     urgency: &'static str,
+    days_left: String,
+}
+
+impl InboxRow {
+    fn of(r: cases::InboxRow) -> Self {
+        let c = r.case;
+        InboxRow {
+            applicant: format!(
+                "{}（{}）",
+                mask_name(&c.applicant_name),
+                mask_id_number(&c.applicant_login)
+            ),
+            channel: if c.channel == "window" {
+                "窗口受理"
+            } else {
+                "网上申请"
+            },
+            hall: c.intake_name.clone().unwrap_or_else(|| "—".into()),
+            status: c.status.label(),
+            urgency: r.urgency.as_str(),
+            days_left: match r.days_left {
+                None => "—".into(),
+                Some(d) if d < 0 => format!("超期 {} 个工作日", -d),
+                Some(0) => "今日到期".into(),
+                Some(d) => format!("剩 {d} 个工作日"),
+            },
+            case_no: c.case_no,
+            item_name: c.item_name,
+        }
+    }
 }
 
 #[derive(Template)]
@@ -686,27 +758,142 @@ struct InboxPage {
     ctx: Ctx,
     rows: Vec<InboxRow>,
     title: &'static str,
+    input: tongban_domain::case::CaseFilterInput,
+    errors: ValidationErrors,
+    statuses: Vec<(&'static str, &'static str)>,
+    page: u32,
+    prev: Option<String>,
+    next: Option<String>,
+    /// A search's term, when the list is a search's answer.
+    searched: Option<String>,
 }
 
-/// Staff inbox, soonest due first, overdue marked: intake for window clerks, review for
-/// reviewers within their scope.
+impl InboxPage {
+    fn error(&self, field: &str) -> &str {
+        self.errors.message_for(field).unwrap_or_default()
+    }
+}
+
+/// The list's query string for another page, every filter kept.
+fn page_link(input: &tongban_domain::case::CaseFilterInput, page: u32) -> String {
+    use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
+    let pairs = [
+        ("status", &input.status),
+        ("item", &input.item),
+        ("channel", &input.channel),
+        ("hall", &input.hall),
+        ("overdue", &input.overdue),
+        ("owed", &input.owed),
+        ("from", &input.from),
+        ("to", &input.to),
+        ("mine", &input.mine),
+    ];
+    let mut q: Vec<String> = pairs
+        .iter()
+        .filter(|(_, v)| !v.trim().is_empty())
+        .map(|(k, v)| format!("{k}={}", utf8_percent_encode(v.trim(), NON_ALPHANUMERIC)))
+        .collect();
+    q.push(format!("page={page}"));
+    format!("/staff/cases?{}", q.join("&"))
+}
+
+fn inbox_page(
+    ctx: Ctx,
+    title: &'static str,
+    rows: Vec<cases::InboxRow>,
+    input: tongban_domain::case::CaseFilterInput,
+    errors: ValidationErrors,
+    (page, has_more): (u32, bool),
+    searched: Option<String>,
+) -> Result<Response, WebError> {
+    let status_code = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let mut res = render(&InboxPage {
+        rows: rows.into_iter().map(InboxRow::of).collect(),
+        title,
+        statuses: CaseStatus::ALL
+            .iter()
+            .map(|s| (s.as_str(), s.label()))
+            .collect(),
+        prev: (page > 1 && searched.is_none()).then(|| page_link(&input, page - 1)),
+        next: (has_more && searched.is_none()).then(|| page_link(&input, page + 1)),
+        page,
+        input,
+        errors,
+        searched,
+        ctx,
+    })?;
+    *res.status_mut() = status_code;
+    Ok(res)
+}
+
+/// The staff inbox, narrowed by the filters in the query string and paged.
 pub async fn inbox(
     State(state): State<AppState>,
     ctx: Ctx,
     current: Current,
+    axum::extract::Query(input): axum::extract::Query<tongban_domain::case::CaseFilterInput>,
 ) -> Result<Response, WebError> {
-    let inbox = cases::inbox(&state, &current).await?;
-    let rows = inbox
-        .rows
-        .into_iter()
-        .map(|(c, u)| InboxRow {
-            status: c.status.label(),
-            urgency: u.as_str(),
-            case: c,
-        })
-        .collect();
-    let title = inbox.title;
-    render(&InboxPage { ctx, rows, title })
+    let filter = match tongban_domain::case::CaseFilter::parse(&input) {
+        Ok(f) => f,
+        Err(errors) => {
+            return inbox_page(ctx, "办件", Vec::new(), input, errors, (1, false), None);
+        }
+    };
+    let inbox = cases::inbox(&state, &current, &filter).await?;
+    inbox_page(
+        ctx,
+        inbox.title,
+        inbox.rows,
+        input,
+        ValidationErrors::new(),
+        (inbox.page, inbox.has_more),
+        None,
+    )
+}
+
+#[derive(Deserialize)]
+pub struct SearchForm {
+    #[serde(default)]
+    q: String,
+}
+
+/// Search by case number or the applicant's ID number or name (posted, so a person's
+/// number never lands in a URL, a log or the browser history).
+pub async fn search_cases(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    current: Current,
+    Form(form): Form<SearchForm>,
+) -> Result<Response, WebError> {
+    let input = tongban_domain::case::CaseFilterInput::default();
+    match cases::search(&state, &current, &form.q)
+        .await
+        .map_err(WebError::from)
+    {
+        Ok(rows) => inbox_page(
+            ctx,
+            "搜索结果",
+            rows,
+            input,
+            ValidationErrors::new(),
+            (1, false),
+            Some(form.q.trim().to_owned()),
+        ),
+        Err(WebError::Validation(errors)) => inbox_page(
+            ctx,
+            "搜索结果",
+            Vec::new(),
+            input,
+            errors,
+            (1, false),
+            Some(form.q),
+        ),
+        Err(e) => Err(e),
+    }
 }
 
 use tongban_app::cases::DepartmentDeadlines;

@@ -1364,3 +1364,94 @@ async fn any_window_takes_in_the_missing_paper_for_the_person_in_front_of_it() {
         .unwrap();
     assert!(html.contains("没有需要补交的材料"), "{html}");
 }
+
+/// Staff lists: filtered, paged and scoped the same on the page and in the API; a wrong
+/// filter is named; a search by the applicant's number is posted and finds their cases.
+#[tokio::test]
+async fn case_lists_filter_page_and_search_within_scope() {
+    let app = TestApp::new().await;
+    let citizen = app.token(CITIZEN).await;
+    let clerk = app.token("clerk").await;
+    let town_clerk = app.token("clerk_dahe").await;
+    let item = find_item(&app, "食品小经营店备案发放").await;
+    let code = item["implementation_code"].as_str().unwrap();
+    let mut online = Vec::new();
+    for _ in 0..3 {
+        online.push(apply(&app, &citizen, code, json!({"situation": "新办"})).await);
+    }
+    let list = |token: String, query: &'static str| {
+        let app = &app;
+        async move {
+            let res = app.get_as(&token, &format!("/api/v1/cases{query}")).await;
+            let status = res.status();
+            (status, res.json::<Value>().await.unwrap())
+        }
+    };
+    let (status, page) = list(clerk.clone(), &"?channel=online&item=").await;
+    assert_eq!(status, StatusCode::OK);
+    let numbers: Vec<&str> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["case_no"].as_str().unwrap())
+        .collect();
+    for no in &online {
+        assert!(numbers.contains(&no.as_str()), "{no}");
+    }
+    let first = &page["items"][0];
+    assert!(first["applicant"].as_str().unwrap().contains("*"), "masked");
+    assert_eq!(page["page"], 1);
+    // A town's clerk sees none of the district's online applications.
+    let (_, page) = list(town_clerk.clone(), &"?channel=online").await;
+    assert!(
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| !online.contains(&c["case_no"].as_str().unwrap().to_owned()))
+    );
+    // Filters by item too; a wrong filter is named.
+    let (_, page) = list(clerk.clone(), &"?item=000000000000000000000000000").await;
+    assert_eq!(page["items"].as_array().unwrap().len(), 0);
+    let (status, p) = list(clerk.clone(), &"?status=lost&page=0").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let fields: Vec<&str> = p["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["status", "page"]);
+    let (status, _) = list(citizen.clone(), &"").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    // The page: a table with the applicant masked, a Chinese error for a wrong date.
+    let web = staff_client(&app, "clerk").await;
+    let html = web
+        .get("/staff/cases?channel=online")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains(&online[0]) && html.contains("网上申请"));
+    let res = web.get("/staff/cases?from=2026-02-30").await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.unwrap().contains("日期格式应为"));
+    // A search by the applicant's ID number, posted.
+    let html = web
+        .post_form("/staff/cases/search", &[("q", CITIZEN)])
+        .await
+        .text()
+        .await
+        .unwrap();
+    for no in &online {
+        assert!(html.contains(no.as_str()), "{no}");
+    }
+    let html = web
+        .post_form("/staff/cases/search", &[("q", &online[1])])
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains(online[1].as_str()) && !html.contains(online[0].as_str()));
+}
