@@ -1387,7 +1387,7 @@ async fn case_lists_filter_page_and_search_within_scope() {
             (status, res.json::<Value>().await.unwrap())
         }
     };
-    let (status, page) = list(clerk.clone(), &"?channel=online&item=").await;
+    let (status, page) = list(clerk.clone(), "?channel=online&item=").await;
     assert_eq!(status, StatusCode::OK);
     let numbers: Vec<&str> = page["items"]
         .as_array()
@@ -1402,7 +1402,7 @@ async fn case_lists_filter_page_and_search_within_scope() {
     assert!(first["applicant"].as_str().unwrap().contains("*"), "masked");
     assert_eq!(page["page"], 1);
     // A town's clerk sees none of the district's online applications.
-    let (_, page) = list(town_clerk.clone(), &"?channel=online").await;
+    let (_, page) = list(town_clerk.clone(), "?channel=online").await;
     assert!(
         page["items"]
             .as_array()
@@ -1411,9 +1411,9 @@ async fn case_lists_filter_page_and_search_within_scope() {
             .all(|c| !online.contains(&c["case_no"].as_str().unwrap().to_owned()))
     );
     // Filters by item too; a wrong filter is named.
-    let (_, page) = list(clerk.clone(), &"?item=000000000000000000000000000").await;
+    let (_, page) = list(clerk.clone(), "?item=000000000000000000000000000").await;
     assert_eq!(page["items"].as_array().unwrap().len(), 0);
-    let (status, p) = list(clerk.clone(), &"?status=lost&page=0").await;
+    let (status, p) = list(clerk.clone(), "?status=lost&page=0").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     let fields: Vec<&str> = p["errors"]
         .as_array()
