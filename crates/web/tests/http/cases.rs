@@ -1422,7 +1422,7 @@ async fn case_lists_filter_page_and_search_within_scope() {
         .map(|e| e["field"].as_str().unwrap())
         .collect();
     assert_eq!(fields, ["status", "page"]);
-    let (status, _) = list(citizen.clone(), &"").await;
+    let (status, _) = list(citizen.clone(), "").await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 
     // The page: a table with the applicant masked, a Chinese error for a wrong date.
