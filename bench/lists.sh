@@ -63,6 +63,13 @@ measure() { # label token path
 echo "mode: $mode, $(nproc) cores, $cases cases seeded"
 measure "inbox, window clerk" "$clerk" /staff/cases
 measure "inbox, department reviewer" "$reviewer" /staff/cases
+item=$(curl -sf "$base/api/v1/items?per_page=1" | json '["items"][0]["implementation_code"]')
+measure "inbox, clerk, one item" "$clerk" "/staff/cases?item=$item"
+measure "inbox, clerk, accepted+overdue" "$clerk" "/staff/cases?status=accepted&overdue=1"
+measure "inbox, clerk, 20th page" "$clerk" "/staff/cases?page=20"
+measure "inbox, clerk, mine" "$clerk" "/staff/cases?mine=1"
+measure "inbox, reviewer, owed materials" "$reviewer" "/staff/cases?owed=1"
+measure "API list, reviewer, window channel" "$reviewer" "/api/v1/cases?channel=window"
 measure "case page (clerk)" "$clerk" "/staff/cases/$no"
 measure "tracking page (applicant)" "$citizen" "/me/cases/$no"
 measure "deadlines, department" "$reviewer" /staff/deadlines

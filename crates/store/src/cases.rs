@@ -207,18 +207,15 @@ fn case_from(row: &AnyRow) -> Result<CaseRecord, StoreError> {
     })
 }
 
-/// The ids of the first `$3` cases in promised-date order among `statuses` within the
-/// `IN_SCOPE` scope (`$1`, `$2`), with `extra` added to each arm's condition: one arm per
-/// status, each read in order from the `(status, promised_due)` index and stopped at the
-/// limit, so a list costs the same with a thousand cases or a million.
-///
-/// Within a unit (`within`), the arm names the units first, so each unit's cases of the status
-/// come from the `(org_unit_id, status, promised_due)` index in order instead of being picked
-/// out of every unit's.
+/// The ids of the first cases (`$1` per arm) in promised-date order among `statuses`, with
+/// `extra` added to each arm's condition: one arm per status, and within a scope one per
+/// unit and status, each read in order from the `(status, promised_due)` or `(unit, status,
+/// promised_due)` index and stopped at the limit, so a list costs the same with a thousand
+/// cases or a million. `units` are the scope's unit ids (`None`: every unit).
 fn first_ids_sql(
     statuses: &[tongban_domain::case::CaseStatus],
     extra: &str,
-    within: bool,
+    units: Option<&[String]>,
     unit_column: UnitColumn,
     (limit, offset): (i64, u32),
 ) -> String {
@@ -226,28 +223,22 @@ fn first_ids_sql(
         UnitColumn::Handling => "org_unit_id",
         UnitColumn::Intake => "intake_org_id",
     };
+    let arm = |unit: Option<&str>, status: &str| {
+        // Unit ids come from the database's own rows; quotes are doubled all the same.
+        let unit = unit
+            .map(|u| format!("c.{unit_column} = '{}' AND ", u.replace('\'', "''")))
+            .unwrap_or_default();
+        format!(
+            "SELECT * FROM (SELECT c.id, c.promised_due, c.submitted_at FROM cases c \
+             WHERE {unit}c.status = '{status}' {extra} \
+             ORDER BY c.promised_due, c.submitted_at, c.id LIMIT $1) arm"
+        )
+    };
     let arms: Vec<String> = statuses
         .iter()
-        .map(|s| {
-            let from = if within {
-                format!(
-                    "FROM cases c WHERE c.{unit_column} IN (SELECT o.id FROM org_units o WHERE {}) \
-                     AND c.status = '{}'",
-                    crate::IN_SCOPE,
-                    s.as_str()
-                )
-            } else {
-                format!(
-                    "FROM cases c JOIN org_units o ON o.id = c.org_unit_id \
-                     WHERE c.status = '{}' AND {}",
-                    s.as_str(),
-                    crate::IN_SCOPE
-                )
-            };
-            format!(
-                "SELECT * FROM (SELECT c.id, c.promised_due, c.submitted_at {from} {extra} \
-                 ORDER BY c.promised_due, c.submitted_at, c.id LIMIT $3) arm"
-            )
+        .flat_map(|s| match units {
+            None => vec![arm(None, s.as_str())],
+            Some(units) => units.iter().map(|u| arm(Some(u), s.as_str())).collect(),
         })
         .collect();
     // The page itself: literals, being numbers the caller computed.
@@ -827,9 +818,9 @@ impl Store {
             );
         }
         if filter.mine {
+            // Taking a case in is its first timeline entry, so the timeline alone says.
             bind(
-                "AND (c.first_responder = {} OR c.id IN \
-                 (SELECT e.case_id FROM case_events e WHERE e.actor = {}))",
+                "AND c.id IN (SELECT e.case_id FROM case_events e WHERE e.actor = {})",
                 Some(viewer.to_owned()),
             );
         }
@@ -860,17 +851,40 @@ impl Store {
         offset: u32,
         unit_column: UnitColumn,
     ) -> Result<Vec<CaseRecord>, StoreError> {
-        let Some(scope) = status_scope(statuses, scope) else {
+        use tongban_domain::authz::Scope;
+        if statuses.is_empty() {
             return Ok(Vec::new());
+        }
+        // The scope's units first, so each arm reads one unit's cases in order.
+        let units: Option<Vec<String>> = match scope {
+            Scope::All => None,
+            Scope::Nothing => return Ok(Vec::new()),
+            Scope::Within(_) => {
+                let Some(args) = crate::scope_args(scope) else {
+                    return Ok(Vec::new());
+                };
+                let ids: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                    "SELECT o.id FROM org_units o WHERE {} ORDER BY o.id",
+                    crate::IN_SCOPE
+                )))
+                .bind(args.0)
+                .bind(args.1)
+                .fetch_all(&self.reader)
+                .await?;
+                if ids.is_empty() {
+                    return Ok(Vec::new());
+                }
+                Some(ids)
+            }
         };
-        // $1, $2: the scope; $3: how many each status may bring; then the conditions'.
+        // $1: how many each arm may bring; then the conditions' values.
         let mut values = Vec::new();
         let extra: Vec<String> = conds
             .iter()
             .map(|c| match &c.value {
                 Some(v) => {
                     values.push(v.clone());
-                    c.sql.replace("{}", &format!("${}", values.len() + 3))
+                    c.sql.replace("{}", &format!("${}", values.len() + 1))
                 }
                 None => c.sql.to_owned(),
             })
@@ -880,15 +894,13 @@ impl Store {
             first_ids_sql(
                 statuses,
                 &extra.join(" "),
-                !scope.0.is_empty(),
+                units.as_deref(),
                 unit_column,
                 (limit, offset),
             )
         );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(scope.0)
-            .bind(scope.1)
-            .bind(limit.saturating_add(i64::from(offset)));
+        let mut q =
+            sqlx::query(sqlx::AssertSqlSafe(sql)).bind(limit.saturating_add(i64::from(offset)));
         for v in values {
             q = q.bind(v);
         }

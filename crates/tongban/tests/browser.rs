@@ -745,3 +745,216 @@ async fn a_concluded_case_licence_is_presented_verified_and_reused() {
     );
     b.client.close().await.unwrap();
 }
+
+/// The walk-in path with a notice: a town window takes the application, ticks the missing
+/// paper from the item's list; the person comes back to the district centre's window,
+/// which takes the paper in for them; the case is accepted, the reviewer opens every
+/// material, decides with an opinion and concludes; the window delivers.
+#[tokio::test]
+#[ignore = "needs chromium and chromedriver (CI installs them)"]
+async fn a_walk_in_with_a_notice_comes_back_to_another_window_and_is_served_to_the_end() {
+    let b = Browser::start().await;
+    let pdf = b._dir.path().join("申请表.pdf");
+    std::fs::write(&pdf, b"%PDF-1.4\n% Tongban walk-in\n").unwrap();
+    let pdf = pdf.display().to_string();
+    let code = item_code(&b, "食品小经营店备案发放").await;
+    let person = "640303194003070024";
+
+    // A town's window takes the application for the person in front of it.
+    b.log_in("clerk_dahe").await;
+    b.open(&format!("/staff/intake/{code}")).await;
+    b.fill("id_number", person).await;
+    b.fill("name", "马桂兰").await;
+    for id in ["id_checked", "mode-in_person"] {
+        b.client
+            .find(Locator::Css(&format!("label[for='{id}']")))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+    }
+    b.client
+        .find(Locator::Css("label[for='situation-1']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.client
+        .find(Locator::Id("file_0"))
+        .await
+        .unwrap()
+        .send_keys(&pdf)
+        .await
+        .unwrap();
+    b.click_and_wait("[data-test='apply-submit']").await;
+    let path = b.path().await;
+    assert!(path.starts_with("/staff/cases/"), "{path}");
+    let case_no = path.rsplit('/').next().unwrap().to_owned();
+
+    // The notice is ticked from the list; the printed notice names the clerk.
+    b.client
+        .find(Locator::Css(
+            "input[name^='notice_'][value='经营场所平面图']",
+        ))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.click_and_wait("[data-test='action-issue_notice']").await;
+    assert_eq!(b.text_of("[data-test='case-status']").await, "待补正材料");
+    b.open(&format!("/cases/{case_no}/notice")).await;
+    assert_eq!(b.text_of("[data-test='notice-clerk']").await, "周小梅");
+    b.audit("printed notice").await;
+    b.log_out().await;
+
+    // The person comes back to the district centre's window with the paper.
+    b.log_in("clerk").await;
+    b.open("/staff/supply").await;
+    b.fill("case_no", &case_no).await;
+    b.fill("id_number", person).await;
+    b.click_and_wait("[data-test='window-supply-find']").await;
+    b.audit("window supply").await;
+    b.client
+        .find(Locator::Css("label[for='id_checked']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.client
+        .find(Locator::Id("file_0"))
+        .await
+        .unwrap()
+        .send_keys(&pdf)
+        .await
+        .unwrap();
+    b.click_and_wait("[data-test='window-supply-submit']").await;
+    b.text_of("[data-test='window-supply-done']").await;
+    b.open(&format!("/staff/cases/{case_no}")).await;
+    b.click_and_wait("[data-test='action-accept']").await;
+    assert_eq!(b.text_of("[data-test='case-status']").await, "已受理");
+    b.log_out().await;
+
+    // The reviewer opens every material, then decides with an opinion and concludes.
+    b.log_in("reviewer").await;
+    b.open(&format!("/staff/cases/{case_no}")).await;
+    let links = b
+        .client
+        .find_all(Locator::Css("[data-test='material-open']"))
+        .await
+        .unwrap();
+    assert!(links.len() >= 2, "the form and the supplied paper");
+    for link in links {
+        let href = link.attr("href").await.unwrap().unwrap();
+        let status = b
+            .client
+            .execute(
+                "return fetch(arguments[0]).then(r => r.status);",
+                vec![serde_json::json!(href)],
+            )
+            .await
+            .unwrap();
+        assert_eq!(status, serde_json::json!(200), "{href}");
+    }
+    b.click_and_wait("[data-test='action-start_review']").await;
+    b.decide("材料齐全，经营场所符合要求").await;
+    b.click_and_wait("[data-test='action-conclude']").await;
+    assert_eq!(b.text_of("[data-test='case-status']").await, "已办结");
+    b.log_out().await;
+
+    // The window delivers the result.
+    b.log_in("clerk").await;
+    b.open(&format!("/staff/cases/{case_no}")).await;
+    b.click_and_wait("[data-test='action-deliver']").await;
+    assert_eq!(b.text_of("[data-test='case-status']").await, "已送达");
+    b.client.set_window_size(360, 800).await.unwrap();
+    b.assert_fits_width("delivered case file at 360 px").await;
+    b.audit("delivered case file at 360 px").await;
+    b.open("/staff/cases?status=delivered").await;
+    b.assert_fits_width("case list at 360 px").await;
+    b.audit("case list at 360 px").await;
+}
+
+/// A refusal gives its reason: the reviewer must write an opinion and the reason and
+/// confirm; the applicant reads the 决定书 with their remedies.
+#[tokio::test]
+#[ignore = "needs chromium and chromedriver (CI installs them)"]
+async fn a_refusal_gives_the_applicant_a_written_decision() {
+    let b = Browser::start().await;
+    let photo = b._dir.path().join("照片.png");
+    std::fs::write(&photo, b"\x89PNG\r\n\x1a\n photo").unwrap();
+    let code = item_code(&b, "社会保障卡申领").await;
+    let citizen = "64030319580312024X";
+    b.log_in(citizen).await;
+    b.open(&format!("/apply/{code}")).await;
+    b.client
+        .find(Locator::Css("input[type='file']"))
+        .await
+        .unwrap()
+        .send_keys(&photo.display().to_string())
+        .await
+        .unwrap();
+    b.click_and_wait("[data-test='apply-submit']").await;
+    let case_path = b.path().await;
+    let case_no = case_path.rsplit('/').next().unwrap().to_owned();
+    b.log_out().await;
+    b.log_in("clerk").await;
+    b.open(&format!("/staff/cases/{case_no}")).await;
+    b.click_and_wait("[data-test='action-accept']").await;
+    b.log_out().await;
+
+    b.log_in("reviewer_rsj").await;
+    b.open(&format!("/staff/cases/{case_no}")).await;
+    b.click_and_wait("[data-test='action-start_review']").await;
+    // Without the reason, a refusal is refused and says why.
+    b.client
+        .find(Locator::Css("#approve option[value='no']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.decide("经核查，申请人已持有有效社会保障卡").await;
+    assert!(
+        b.text_of("[data-test='form-error']")
+            .await
+            .contains("不予许可须写明理由")
+    );
+    b.client
+        .find(Locator::Css("#approve option[value='no']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.fill("reason", "申请人已持有有效的社会保障卡，不得重复申领")
+        .await;
+    b.decide("经核查，申请人已持有有效社会保障卡").await;
+    assert_eq!(b.text_of("[data-test='case-status']").await, "已作出决定");
+    b.log_out().await;
+
+    b.log_in(citizen).await;
+    b.open(&case_path).await;
+    b.click_and_wait("[data-test='decision-link'] a").await;
+    assert_eq!(
+        b.text_of("[data-test='decision-title']").await,
+        "不予许可决定书"
+    );
+    assert!(
+        b.text_of("[data-test='decision-reason']")
+            .await
+            .contains("不得重复申领")
+    );
+    assert!(
+        b.text_of("[data-test='remedies']")
+            .await
+            .contains("六十日内")
+    );
+    b.audit("decision document").await;
+    b.client.set_window_size(360, 800).await.unwrap();
+    b.assert_fits_width("decision document at 360 px").await;
+    b.audit("decision document at 360 px").await;
+}

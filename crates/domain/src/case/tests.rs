@@ -622,3 +622,40 @@ fn notices_procedures_and_decisions_keep_to_the_list_and_give_reasons() {
         None
     );
 }
+
+proptest! {
+    /// Every view of a case's promised date reads the same day: the stored date (counted
+    /// when the clock starts and again when a special procedure ends), the explanation on
+    /// the case page (counted from the timeline), and a recount after a calendar change all
+    /// come to one answer, whatever the stops; a stop never brings the date forward.
+    #[test]
+    fn every_view_of_a_due_date_agrees(
+        accepted_offset in 0u64..300,
+        limit in 1u32..40,
+        gaps in proptest::collection::vec((0u64..20, 0u64..10), 0..4),
+    ) {
+        let cal = shipped_calendar();
+        let accepted = d("2026-01-05") + chrono::Days::new(accepted_offset);
+        let mut stops = Vec::new();
+        let mut at = accepted;
+        for (gap, len) in gaps {
+            let start = at + chrono::Days::new(gap);
+            let end = start + chrono::Days::new(len);
+            stops.push(ClockStop { start, end });
+            at = end + chrono::Days::new(1);
+        }
+        // Stored: at acceptance, then moved as each procedure ends.
+        let mut stored = due_date(&cal, accepted, limit, &[]);
+        for n in 1..=stops.len() {
+            let moved = due_date(&cal, accepted, limit, &stops[..n]);
+            prop_assert!(moved >= stored, "a stop brought the date forward");
+            stored = moved;
+        }
+        // Explained on the case page, from the timeline.
+        let (explained, stopped) = explain_due(&cal, accepted, limit, &stops);
+        prop_assert_eq!(explained.due, stored);
+        prop_assert_eq!(stopped, stopped_working_days(&cal, &stops));
+        // Recounted from scratch (after the calendar changed, say).
+        prop_assert_eq!(due_date(&cal, accepted, limit, &stops), stored);
+    }
+}

@@ -16,3 +16,6 @@ BEGIN SELECT RAISE(ABORT, 'case_materials.check_status: unknown status'); END;
 
 -- 我经办的: the cases a staff member acted on, from their timeline entries.
 CREATE INDEX case_events_actor ON case_events (actor, case_id);
+
+-- A list narrowed to one item reads that item's cases of each status in promised order.
+CREATE INDEX cases_item_status_due ON cases (implementation_code, status, promised_due);
