@@ -930,8 +930,14 @@ async fn a_refusal_gives_the_applicant_a_written_decision() {
         .click()
         .await
         .unwrap();
-    b.fill("reason", "申请人已持有有效的社会保障卡，不得重复申领")
-        .await;
+    // The decision's own reason field (other forms on the page have theirs).
+    b.client
+        .find(Locator::Id("reason-decide"))
+        .await
+        .unwrap()
+        .send_keys("申请人已持有有效的社会保障卡，不得重复申领")
+        .await
+        .unwrap();
     b.decide("经核查，申请人已持有有效社会保障卡").await;
     assert_eq!(b.text_of("[data-test='case-status']").await, "已作出决定");
     b.log_out().await;
