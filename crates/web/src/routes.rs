@@ -240,6 +240,13 @@ fn table(upload_limit: usize) -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         ),
         r(
             Method::GET,
+            "/cases/{no}/receipt",
+            "/cases/0000000000000000000000000000000202611270001/receipt",
+            LoggedIn,
+            get(pages::cases::receipt),
+        ),
+        r(
+            Method::GET,
             "/cases/{no}/decision",
             "/cases/0000000000000000000000000000000202611270001/decision",
             LoggedIn,

@@ -22,8 +22,8 @@ mod window_supply;
 pub use materials::{OpenedMaterial, check_material, open_material};
 pub use queries::{
     CaseFile, CaseView, Deadlines, DecisionDocument, DepartmentDeadlines, Inbox, InboxRow, Notices,
-    PrintedNotice, Reader, deadlines, decision_document, deficiency_late, events, file, inbox,
-    mine, notices, readable, search, view,
+    PrintedNotice, Reader, Receipt, deadlines, decision_document, deficiency_late, events, file,
+    inbox, mine, notices, readable, receipt, search, view,
 };
 pub use window_supply::{OwedAtWindow, find_for_window, owed_materials, supply_at_window};
 

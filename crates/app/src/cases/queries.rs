@@ -479,3 +479,38 @@ pub async fn search(app: &App, actor: &Actor, term: &str) -> Result<Vec<InboxRow
     found.truncate(100);
     Ok(with_urgency(app, found))
 }
+
+/// A 受理回执 (acceptance receipt): what was received, when it was accepted and the promised
+/// date, for the applicant or staff who may see the case, once it has been accepted.
+#[derive(Debug)]
+pub struct Receipt {
+    pub case: CaseRecord,
+    pub applicant: Account,
+    pub materials: Vec<MaterialRecord>,
+    pub accepted_at: chrono::DateTime<chrono::Utc>,
+    /// Who accepted it (经办人).
+    pub clerk: String,
+}
+
+pub async fn receipt(app: &App, actor: &Actor, case_no: &str) -> Result<Receipt, AppError> {
+    let case = app.store.case_by_no(case_no).await?;
+    if !can_view(actor, &case) {
+        return Err(AppError::NotFound);
+    }
+    let events = app.store.case_events(&case.id).await?;
+    let Some(accepted) = events.iter().rev().find(|e| {
+        matches!(
+            e.action.as_str(),
+            "accept" | "accept_with_deficiency" | "approve_on_commitment" | "conclude_on_the_spot"
+        )
+    }) else {
+        return Err(AppError::NotFound);
+    };
+    Ok(Receipt {
+        applicant: app.store.account(&case.applicant_id).await?,
+        materials: app.store.case_materials(&case.id).await?,
+        accepted_at: accepted.at,
+        clerk: app.store.account(&accepted.actor).await?.name,
+        case,
+    })
+}

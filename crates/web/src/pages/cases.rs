@@ -611,6 +611,35 @@ pub async fn notice(
 }
 
 #[derive(Template)]
+#[template(path = "cases/receipt.html")]
+struct ReceiptPage {
+    ctx: Ctx,
+    r: cases::Receipt,
+    applicant: String,
+    accepted_at: String,
+}
+
+/// 受理回执: printable once the case is accepted, for the applicant or staff.
+pub async fn receipt(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    current: Current,
+    Path(no): Path<String>,
+) -> Result<Response, WebError> {
+    let r = cases::receipt(&state, &current, &no).await?;
+    render(&ReceiptPage {
+        ctx,
+        applicant: format!(
+            "{}（{}）",
+            r.applicant.name,
+            mask_id_number(&r.applicant.login)
+        ),
+        accepted_at: local_time(r.accepted_at),
+        r,
+    })
+}
+
+#[derive(Template)]
 #[template(path = "cases/decision.html")]
 struct DecisionPage {
     ctx: Ctx,

@@ -1094,6 +1094,13 @@ async fn a_denial_gives_the_applicant_a_written_decision_with_remedies() {
         StatusCode::NOT_FOUND,
         "no decision yet"
     );
+    assert_eq!(
+        app.get_as(&citizen, &format!("/cases/{no}/receipt"))
+            .await
+            .status(),
+        StatusCode::NOT_FOUND,
+        "not accepted yet"
+    );
     for (token, body) in [
         (&clerk, json!({"action": "accept"})),
         (&reviewer, json!({"action": "start_review"})),
@@ -1106,6 +1113,14 @@ async fn a_denial_gives_the_applicant_a_written_decision_with_remedies() {
         let res = act_api(&app, token, &no, body.clone()).await;
         assert_eq!(res.status(), StatusCode::OK, "{body}");
     }
+    // Accepted, so the 受理回执 exists: what was received, by whom, and by when.
+    let receipt = app
+        .get_as(&citizen, &format!("/cases/{no}/receipt"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(receipt.contains("受理回执") && receipt.contains(&no) && receipt.contains("李婷"));
     let res = app.get_as(&citizen, &format!("/cases/{no}/decision")).await;
     assert_eq!(res.status(), StatusCode::OK);
     let html = res.text().await.unwrap();
