@@ -1000,6 +1000,19 @@ struct CaseFilePage {
     /// The applicant owes materials and this staff member works a window: the page offers
     /// to take them in for the person at it.
     may_take_supply: bool,
+    /// The fields of a step just refused, to fill its form again.
+    posted: Vec<(String, String)>,
+}
+
+impl CaseFilePage {
+    /// What was typed into `name` of the `slug` step's form, if that step was just refused.
+    fn posted(&self, slug: &str, name: &str) -> &str {
+        if field(&self.posted, "action") == slug {
+            field(&self.posted, name)
+        } else {
+            ""
+        }
+    }
 }
 
 /// The actions a staff member could take now, as (slug, label): those the state machine
@@ -1086,6 +1099,19 @@ async fn case_file(
     no: &str,
     error: Option<String>,
 ) -> Result<Response, WebError> {
+    case_file_with(state, ctx, current, no, error, Vec::new()).await
+}
+
+/// The case file again after a refused step, with what the staff member typed into that
+/// step's form kept (an opinion is not typed twice).
+async fn case_file_with(
+    state: &AppState,
+    ctx: Ctx,
+    current: &Current,
+    no: &str,
+    error: Option<String>,
+    posted: Vec<(String, String)>,
+) -> Result<Response, WebError> {
     let f = cases::file(state, current, no, cases::Reader::Staff).await?;
     let has_notice = f.events.iter().any(|e| e.action == "issue_notice");
     let has_error = error.is_some();
@@ -1105,6 +1131,7 @@ async fn case_file(
         deficiency_allowed: tongban_domain::case::ItemRules::of(&version).deficiency_allowed,
         listed_materials: tongban_domain::case::ItemRules::of(&version).materials,
         procedures: tongban_domain::case::ItemRules::of(&version).special_procedures,
+        posted,
         may_take_supply: tongban_domain::authz::allows(
             &current.principal,
             Permission::HandleIntake,
@@ -1157,12 +1184,13 @@ pub async fn act_on_case_file(
     let text = |name| field(&form, name).trim().to_owned();
     // A decision is taken only once the reviewer ticked that they checked it.
     if field(&form, "action") == "decide" && field(&form, "confirm") != "yes" {
-        return case_file(
+        return case_file_with(
             &state,
             ctx,
             &current,
             &no,
             Some("请勾选“已核对，确认作出此决定”后再提交".into()),
+            form,
         )
         .await;
     }
@@ -1224,7 +1252,7 @@ pub async fn act_on_case_file(
     {
         Ok(()) => Ok(Redirect::to(&format!("/staff/cases/{no}")).into_response()),
         Err(WebError::Refused { detail, .. } | WebError::Conflict { detail, .. }) => {
-            case_file(&state, ctx, &current, &no, Some(detail)).await
+            case_file_with(&state, ctx, &current, &no, Some(detail), form).await
         }
         Err(WebError::Validation(errors)) => {
             let message = errors
@@ -1233,7 +1261,7 @@ pub async fn act_on_case_file(
                 .map(|e| e.message.as_str())
                 .collect::<Vec<_>>()
                 .join("；");
-            case_file(&state, ctx, &current, &no, Some(message)).await
+            case_file_with(&state, ctx, &current, &no, Some(message), form).await
         }
         Err(e) => Err(e),
     }
