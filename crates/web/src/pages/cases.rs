@@ -446,6 +446,8 @@ struct TrackPage {
     deficiency_late: bool,
     /// The case can still be withdrawn by its applicant (not decided yet).
     may_withdraw: bool,
+    /// Why the last supply or withdrawal was not taken, shown above the forms.
+    error: Option<String>,
 }
 
 pub async fn track_case(
@@ -454,8 +456,22 @@ pub async fn track_case(
     current: Current,
     Path(no): Path<String>,
 ) -> Result<Response, WebError> {
-    let f = cases::file(&state, &current, &no, cases::Reader::Applicant).await?;
-    render(&TrackPage {
+    track_page(&state, ctx, &current, &no, None).await
+}
+
+/// The tracking page, with why the applicant's last step was not taken when it was not
+/// (the page again, never a dead end).
+async fn track_page(
+    state: &AppState,
+    ctx: Ctx,
+    current: &Current,
+    no: &str,
+    error: Option<String>,
+) -> Result<Response, WebError> {
+    let f = cases::file(state, current, no, cases::Reader::Applicant).await?;
+    let has_error = error.is_some();
+    let mut res = render(&TrackPage {
+        error,
         explanation: f.explanation,
         status: f.case.status.label(),
         next: next_step(f.case.status.as_str()),
@@ -474,7 +490,25 @@ pub async fn track_case(
         item: f.published,
         case: f.case,
         ctx,
-    })
+    })?;
+    if has_error {
+        *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(res)
+}
+
+/// The messages of a refused applicant step, in one line.
+fn messages(e: WebError) -> Result<String, WebError> {
+    match e {
+        WebError::Validation(errors) => Ok(errors
+            .errors
+            .iter()
+            .map(|e| e.message.as_str())
+            .collect::<Vec<_>>()
+            .join("；")),
+        WebError::Refused { detail, .. } | WebError::Conflict { detail, .. } => Ok(detail),
+        other => Err(other),
+    }
 }
 
 /// The applicant supplies what the one-time notice asked for (the case returns to intake),
@@ -482,6 +516,7 @@ pub async fn track_case(
 /// transaction.
 pub async fn supply(
     State(state): State<AppState>,
+    ctx: Ctx,
     current: Current,
     Path(no): Path<String>,
     multipart: Multipart,
@@ -514,11 +549,12 @@ pub async fn supply(
         .collect();
     let mut errors = ValidationErrors::new();
     let materials = cases::check_uploads(uploads, &mut errors);
-    errors.into_result()?;
-    if materials.is_empty() {
-        let mut e = ValidationErrors::new();
-        e.add("file_0", "required", "请选择要补正的材料文件");
-        return Err(e.into());
+    if materials.is_empty() && errors.is_empty() {
+        errors.add("file_0", "required", "请选择要补交的材料文件");
+    }
+    if !errors.is_empty() {
+        let message = messages(errors.into())?;
+        return track_page(&state, ctx, &current, &no, Some(message)).await;
     }
     // What was supplied is named by the files themselves (in `cases::act`); a 容缺 material
     // may come on its own, the rest staying owed.
@@ -531,8 +567,13 @@ pub async fn supply(
             supplied: Vec::new(),
         }
     };
-    cases::act(&state, &current, &no, action, materials).await?;
-    Ok(Redirect::to(&format!("/me/cases/{no}")).into_response())
+    match cases::act(&state, &current, &no, action, materials).await {
+        Ok(()) => Ok(Redirect::to(&format!("/me/cases/{no}")).into_response()),
+        Err(e) => {
+            let message = messages(e.into())?;
+            track_page(&state, ctx, &current, &no, Some(message)).await
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -544,21 +585,21 @@ pub struct WithdrawForm {
 /// The applicant withdraws a case not yet decided (撤回), with a reason on record.
 pub async fn withdraw(
     State(state): State<AppState>,
+    ctx: Ctx,
     current: Current,
     Path(no): Path<String>,
     Form(form): Form<WithdrawForm>,
 ) -> Result<Response, WebError> {
-    cases::act(
-        &state,
-        &current,
-        &no,
-        CaseAction::Withdraw {
-            reason: form.reason.trim().to_owned(),
-        },
-        Vec::new(),
-    )
-    .await?;
-    Ok(Redirect::to(&format!("/me/cases/{no}")).into_response())
+    let step = CaseAction::Withdraw {
+        reason: form.reason.trim().to_owned(),
+    };
+    match cases::act(&state, &current, &no, step, Vec::new()).await {
+        Ok(()) => Ok(Redirect::to(&format!("/me/cases/{no}")).into_response()),
+        Err(e) => {
+            let message = messages(e.into())?;
+            track_page(&state, ctx, &current, &no, Some(message)).await
+        }
+    }
 }
 
 #[derive(Template)]

@@ -596,6 +596,20 @@ async fn deficiency_acceptance_lets_only_marked_materials_wait_and_blocks_conclu
         .unwrap();
     assert!(html.contains("data-test=\"deficiency-owed\""));
     let csrf = extract_csrf(&html);
+    // Sent without a file: the same page again, saying what is missing, not a dead end.
+    let res = web
+        .client
+        .post(web.url(&format!(
+            "/me/cases/{no}/supply?csrf={}",
+            urlencoding(&csrf)
+        )))
+        .multipart(reqwest::multipart::Form::new().text("nothing", ""))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("请选择要补交的材料文件") && page.contains("deficiency-owed"));
     let form = reqwest::multipart::Form::new().part(
         "file_0",
         reqwest::multipart::Part::bytes(b"%PDF-1.7 health".to_vec()).file_name("健康证明.pdf"),
