@@ -23,6 +23,9 @@ pub struct OwedAtWindow {
 /// waits for them, else the materials owed under 容缺受理.
 pub fn owed_materials(case: &CaseRecord, events: &[CaseEvent]) -> Vec<String> {
     if case.status == CaseStatus::AwaitingSupplement {
+        if !case.progress.notice_owed.is_empty() {
+            return case.progress.notice_owed.clone();
+        }
         events
             .iter()
             .rev()

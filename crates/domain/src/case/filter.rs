@@ -60,8 +60,47 @@ pub struct CaseFilterInput {
     pub page: String,
 }
 
-fn flag(v: &str) -> bool {
-    matches!(v.trim(), "1" | "true" | "yes" | "on")
+impl CaseFilterInput {
+    /// The fields from a query string's pairs: `status` may repeat (each adds statuses),
+    /// any other repeated field keeps its last value, unknown names are ignored.
+    pub fn from_pairs(pairs: &[(String, String)]) -> Self {
+        let mut input = CaseFilterInput::default();
+        for (k, v) in pairs {
+            let slot = match k.as_str() {
+                "status" => {
+                    if !input.status.is_empty() && !v.trim().is_empty() {
+                        input.status.push(',');
+                    }
+                    input.status.push_str(v);
+                    continue;
+                }
+                "item" => &mut input.item,
+                "channel" => &mut input.channel,
+                "hall" => &mut input.hall,
+                "overdue" => &mut input.overdue,
+                "owed" => &mut input.owed,
+                "from" => &mut input.from,
+                "to" => &mut input.to,
+                "mine" => &mut input.mine,
+                "page" => &mut input.page,
+                _ => continue,
+            };
+            *slot = v.clone();
+        }
+        input
+    }
+}
+
+/// A yes/no field: 1/true/yes/on or 0/false/no/off (or absent); anything else is named.
+fn flag(field: &str, v: &str, errors: &mut ValidationErrors) -> bool {
+    match v.trim() {
+        "1" | "true" | "yes" | "on" => true,
+        "" | "0" | "false" | "no" | "off" => false,
+        _ => {
+            errors.add(field, "invalid", "只能是 1（是）或 0（否）");
+            false
+        }
+    }
 }
 
 impl CaseFilter {
@@ -69,9 +108,9 @@ impl CaseFilter {
     pub fn parse(input: &CaseFilterInput) -> Result<Self, ValidationErrors> {
         let mut errors = ValidationErrors::new();
         let mut f = CaseFilter {
-            overdue: flag(&input.overdue),
-            owed: flag(&input.owed),
-            mine: flag(&input.mine),
+            overdue: flag("overdue", &input.overdue, &mut errors),
+            owed: flag("owed", &input.owed, &mut errors),
+            mine: flag("mine", &input.mine, &mut errors),
             page: 1,
             ..CaseFilter::default()
         };
@@ -179,6 +218,26 @@ mod tests {
         assert_eq!(ok.statuses, [CaseStatus::Accepted, CaseStatus::InReview]);
         assert!(ok.overdue && !ok.owed);
         assert_eq!(ok.offset(), 2 * PAGE_SIZE);
+        let pairs = |p: &[(&str, &str)]| {
+            CaseFilterInput::from_pairs(
+                &p.iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect::<Vec<_>>(),
+            )
+        };
+        let repeated = CaseFilter::parse(&pairs(&[
+            ("status", "submitted"),
+            ("status", "accepted"),
+            ("mine", "1"),
+        ]))
+        .unwrap();
+        assert_eq!(
+            repeated.statuses,
+            [CaseStatus::Submitted, CaseStatus::Accepted]
+        );
+        assert!(repeated.mine);
+        let e = CaseFilter::parse(&pairs(&[("overdue", "2")])).unwrap_err();
+        assert_eq!(e.errors[0].field, "overdue");
     }
 
     proptest! {

@@ -349,6 +349,12 @@ pub enum CaseError {
     EmptyNotice,
     #[error("“{name}”不是本事项办事指南所列的申请材料，不得额外要求")]
     NotAMaterial { index: usize, name: String },
+    #[error("“{name}”在告知中重复列出")]
+    RepeatedInNotice { index: usize, name: String },
+    #[error("所交材料不是一次性告知要求补正的材料（待补正：{0}）")]
+    NotAsked(String),
+    #[error("本办件未签署告知承诺，不能以违反承诺为由撤销")]
+    NotACommitment,
     #[error("材料“{name}”不合格，须写明不合格之处")]
     NoteRequired { index: usize, name: String },
     #[error("本事项没有“{0}”特别程序（以办事指南所列为准）")]
@@ -387,7 +393,10 @@ impl CaseError {
             Self::ReasonRequired(_) => Some("reason".into()),
             Self::OpinionRequired => Some("opinion".into()),
             Self::EmptyNotice => Some("items".into()),
-            Self::NotAMaterial { index, .. } => Some(format!("items[{index}].material")),
+            Self::NotAMaterial { index, .. } | Self::RepeatedInNotice { index, .. } => {
+                Some(format!("items[{index}].material"))
+            }
+            Self::NotAsked(_) => Some("materials".into()),
             Self::NoteRequired { index, .. } => Some(format!("items[{index}].note")),
             Self::NotAProcedure(_) => Some("procedure".into()),
             Self::ResultRequired => Some("result".into()),
@@ -461,6 +470,10 @@ pub struct Progress {
     /// The decision: approved (`true`) or denied.
     #[serde(default)]
     pub decision: Option<bool>,
+    /// Materials the open one-time notice asks for and not supplied yet; a supply may
+    /// bring them one at a time, and the case returns to intake once none is owed.
+    #[serde(default)]
+    pub notice_owed: Vec<String>,
 }
 
 /// The status and progress after `action`, or why not. Reasons and notice items are
@@ -517,6 +530,12 @@ pub fn transition(
                         name: name.to_owned(),
                     });
                 }
+                if items[..index].iter().any(|j| j.material.trim() == name) {
+                    return Err(CaseError::RepeatedInNotice {
+                        index,
+                        name: name.to_owned(),
+                    });
+                }
                 if i.problem == NoticeProblem::Invalid && i.note.trim().is_empty() {
                     return Err(CaseError::NoteRequired {
                         index,
@@ -524,13 +543,29 @@ pub fn transition(
                     });
                 }
             }
+            p.notice_owed = items.iter().map(|i| i.material.trim().to_owned()).collect();
             S::AwaitingSupplement
         }
         (S::AwaitingSupplement, A::Supply { supplied }) => {
             if supplied.iter().all(|m| m.trim().is_empty()) {
                 return Err(CaseError::NothingSupplied);
             }
-            S::Submitted
+            // Cases noticed before the owed list was kept return to intake on any supply.
+            if !progress.notice_owed.is_empty() {
+                if supplied
+                    .iter()
+                    .any(|m| !progress.notice_owed.iter().any(|o| o == m.trim()))
+                {
+                    return Err(CaseError::NotAsked(progress.notice_owed.join("、")));
+                }
+                p.notice_owed
+                    .retain(|owed| !supplied.iter().any(|s| s.trim() == owed));
+            }
+            if p.notice_owed.is_empty() {
+                S::Submitted
+            } else {
+                S::AwaitingSupplement
+            }
         }
         (S::Submitted, A::ApproveOnCommitment) => {
             if !progress.commitment_signed {
@@ -643,6 +678,9 @@ pub fn transition(
             from
         }
         (S::Decided | S::Concluded | S::Delivered, A::Revoke { reason }) => {
+            if !progress.commitment_signed {
+                return Err(CaseError::NotACommitment);
+            }
             reason_needed(reason, "撤销")?;
             p.verification_open = false;
             S::Revoked

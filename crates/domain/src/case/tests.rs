@@ -659,3 +659,62 @@ proptest! {
         prop_assert_eq!(due_date(&cal, accepted, limit, &stops), stored);
     }
 }
+
+/// The person may bring what a notice asked for one paper at a time; the case returns to
+/// intake once nothing is owed, and a paper the notice did not ask for is refused.
+#[test]
+fn a_notice_is_answered_paper_by_paper() {
+    use CaseAction as A;
+    let two = A::IssueNotice {
+        items: vec![
+            NoticeItem::missing("营业执照复印件"),
+            NoticeItem::missing("身份证"),
+        ],
+    };
+    let (s, p) = run(&rules(), Progress::default(), &[two]);
+    assert_eq!(p.notice_owed, ["营业执照复印件", "身份证"]);
+    let supply = |names: &[&str]| A::Supply {
+        supplied: names.iter().map(|n| n.to_string()).collect(),
+    };
+    assert_eq!(
+        refusal(s, &rules(), &p, supply(&["健康证明"])),
+        CaseError::NotAsked("营业执照复印件、身份证".into())
+    );
+    let (s, p) = transition(s, &rules(), &p, &supply(&["身份证"])).unwrap();
+    assert_eq!(
+        (s, p.notice_owed.clone()),
+        (
+            CaseStatus::AwaitingSupplement,
+            vec!["营业执照复印件".to_owned()]
+        )
+    );
+    let (s, p) = transition(s, &rules(), &p, &supply(&["营业执照复印件"])).unwrap();
+    assert_eq!(s, CaseStatus::Submitted);
+    assert!(p.notice_owed.is_empty());
+    // A material listed twice is refused, naming the second.
+    let twice = A::IssueNotice {
+        items: vec![NoticeItem::missing("身份证"), NoticeItem::missing("身份证")],
+    };
+    assert_eq!(
+        refusal(CaseStatus::Submitted, &rules(), &Progress::default(), twice)
+            .field()
+            .as_deref(),
+        Some("items[1].material")
+    );
+    // Revocation for a broken commitment is for commitment cases only.
+    let decided = Progress {
+        decision: Some(true),
+        ..Progress::default()
+    };
+    assert_eq!(
+        refusal(
+            CaseStatus::Concluded,
+            &rules(),
+            &decided,
+            A::Revoke {
+                reason: "承诺不实".into()
+            }
+        ),
+        CaseError::NotACommitment
+    );
+}

@@ -278,13 +278,22 @@ pub async fn act_on_case(
 ) -> Result<Json<CaseView>, WebError> {
     let mut errors = tongban_domain::ValidationErrors::new();
     let materials: Vec<MaterialUpload> = match body.remove("materials") {
-        Some(v) => serde_json::from_value(v)
-            .map_err(|e| WebError::BadRequest(format!("materials 格式不正确：{e}")))?,
+        Some(v) => serde_json::from_value(v).map_err(|_| {
+            WebError::Validation({
+                let mut e = tongban_domain::ValidationErrors::new();
+                e.add(
+                    "materials",
+                    "invalid",
+                    "materials 须为 [{\"name\", \"filename\", \"content_base64\"}]",
+                );
+                e
+            })
+        })?,
         None => Vec::new(),
     };
     let action: tongban_domain::case::CaseAction =
         serde_json::from_value(serde_json::Value::Object(body))
-            .map_err(|e| WebError::BadRequest(format!("未知的操作或参数不正确：{e}")))?;
+            .map_err(|e| super::json_problem(&e.to_string()))?;
     let uploads = decode_uploads(materials, &mut errors);
     let materials = tongban_app::cases::check_uploads(uploads, &mut errors);
     errors.into_result()?;
@@ -400,8 +409,9 @@ pub struct CaseList {
 pub async fn list_cases(
     State(state): State<AppState>,
     current: Current,
-    axum::extract::Query(input): axum::extract::Query<tongban_domain::case::CaseFilterInput>,
+    axum::extract::Query(pairs): axum::extract::Query<Vec<(String, String)>>,
 ) -> Result<Json<CaseList>, WebError> {
+    let input = tongban_domain::case::CaseFilterInput::from_pairs(&pairs);
     let filter = tongban_domain::case::CaseFilter::parse(&input)?;
     let inbox = tongban_app::cases::inbox(&state, &current, &filter).await?;
     Ok(Json(CaseList {

@@ -20,6 +20,44 @@ use utoipa::{OpenApi, ToSchema};
 use crate::auth::{Current, client_address};
 use crate::{AppState, WebError};
 
+/// A JSON body that did not fit its shape, in Chinese and naming the field where serde
+/// says which (its own words are English and are not passed on).
+pub(crate) fn json_problem(serde_message: &str) -> WebError {
+    let quoted = |after: &str| {
+        serde_message
+            .split_once(after)
+            .and_then(|(_, rest)| rest.split('`').nth(1))
+            .map(str::to_owned)
+    };
+    let mut errors = tongban_domain::ValidationErrors::new();
+    if let Some(field) = quoted("missing field ") {
+        errors.add(&field, "required", format!("缺少字段 {field}"));
+    } else if let Some(value) = quoted("unknown variant ") {
+        errors.add("action", "unknown", format!("不认识的取值“{value}”"));
+    } else if let Some(field) = quoted("unknown field ") {
+        errors.add(&field, "unknown", format!("不认识的字段 {field}"));
+    } else if serde_message.contains("untagged enum NoticeItemRepr") {
+        errors.add(
+            "items",
+            "invalid",
+            "items 的每一项须为 {\"material\": 材料名称, \"problem\": \"missing\" 或 \"invalid\", \"note\": 补正说明}",
+        );
+    } else if serde_message.contains("expected a boolean") {
+        errors.add(
+            "body",
+            "type",
+            "是非字段（如 approve、passed）须为 true 或 false",
+        );
+    } else {
+        errors.add(
+            "body",
+            "type",
+            "字段类型不正确，请对照接口文档（/api/openapi.json）",
+        );
+    }
+    WebError::Validation(errors)
+}
+
 /// `Json<T>` whose rejections are problem+json in Chinese.
 pub struct ApiJson<T>(pub T);
 
@@ -35,14 +73,10 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
             Err(JsonRejection::JsonSyntaxError(_)) => {
                 Err(WebError::BadRequest("JSON 格式错误".into()))
             }
-            Err(JsonRejection::JsonDataError(e)) => Err(WebError::BadRequest(format!(
-                "JSON 字段类型不正确：{}",
-                e.body_text()
-            ))),
-            Err(e) => Err(WebError::BadRequest(format!(
-                "请求无法读取：{}",
-                e.body_text()
-            ))),
+            Err(JsonRejection::JsonDataError(e)) => Err(json_problem(&e.body_text())),
+            Err(_) => Err(WebError::BadRequest(
+                "请求无法读取，请检查请求体是否为 UTF-8 编码的 JSON".into(),
+            )),
         }
     }
 }

@@ -399,14 +399,19 @@ fn open_notice(case: &CaseRecord, events: &[CaseEvent]) -> Vec<NoticeItem> {
     if case.status != CaseStatus::AwaitingSupplement {
         return Vec::new();
     }
-    events
+    let mut items = events
         .iter()
         .rev()
         .find_map(|e| match serde_json::from_str::<CaseAction>(&e.detail) {
             Ok(CaseAction::IssueNotice { items }) => Some(items),
             _ => None,
         })
-        .unwrap_or_default()
+        .unwrap_or_default();
+    // What was supplied since is no longer asked for.
+    if !case.progress.notice_owed.is_empty() {
+        items.retain(|i| case.progress.notice_owed.contains(&i.material));
+    }
+    items
 }
 
 fn next_step(status: &str) -> &'static str {
@@ -756,16 +761,23 @@ pub async fn check_material(
     Path((no, id)): Path<(String, String)>,
     Form(form): Form<MaterialCheckForm>,
 ) -> Result<Response, WebError> {
-    match cases::check_material(
-        &state,
-        &current,
-        &no,
-        &id,
-        form.result != "failed",
-        &form.note,
-    )
-    .await
-    .map_err(WebError::from)
+    let passed = match form.result.as_str() {
+        "passed" => true,
+        "failed" => false,
+        _ => {
+            return case_file(
+                &state,
+                ctx,
+                &current,
+                &no,
+                Some("请选择“合格”或“不合格”".into()),
+            )
+            .await;
+        }
+    };
+    match cases::check_material(&state, &current, &no, &id, passed, &form.note)
+        .await
+        .map_err(WebError::from)
     {
         Ok(()) => Ok(Redirect::to(&format!("/staff/cases/{no}#materials")).into_response()),
         Err(WebError::Validation(errors)) => {
@@ -905,8 +917,9 @@ pub async fn inbox(
     State(state): State<AppState>,
     ctx: Ctx,
     current: Current,
-    axum::extract::Query(input): axum::extract::Query<tongban_domain::case::CaseFilterInput>,
+    axum::extract::Query(pairs): axum::extract::Query<Vec<(String, String)>>,
 ) -> Result<Response, WebError> {
+    let input = tongban_domain::case::CaseFilterInput::from_pairs(&pairs);
     let filter = match tongban_domain::case::CaseFilter::parse(&input) {
         Ok(f) => f,
         Err(errors) => {
@@ -1046,6 +1059,11 @@ struct CaseFilePage {
 }
 
 impl CaseFilePage {
+    /// `posted` for the `i`th of a row of fields named `{prefix}_{i}`.
+    fn posted_at(&self, slug: &str, prefix: &str, i: &usize) -> &str {
+        self.posted(slug, &format!("{prefix}_{i}"))
+    }
+
     /// What was typed into `name` of the `slug` step's form, if that step was just refused.
     fn posted(&self, slug: &str, name: &str) -> &str {
         if field(&self.posted, "action") == slug {
@@ -1140,7 +1158,12 @@ async fn case_file(
     no: &str,
     error: Option<String>,
 ) -> Result<Response, WebError> {
-    case_file_with(state, ctx, current, no, error, Vec::new()).await
+    let status = if error.is_some() {
+        StatusCode::CONFLICT
+    } else {
+        StatusCode::OK
+    };
+    case_file_with(state, ctx, current, no, error, Vec::new(), status).await
 }
 
 /// The case file again after a refused step, with what the staff member typed into that
@@ -1152,10 +1175,10 @@ async fn case_file_with(
     no: &str,
     error: Option<String>,
     posted: Vec<(String, String)>,
+    status: StatusCode,
 ) -> Result<Response, WebError> {
     let f = cases::file(state, current, no, cases::Reader::Staff).await?;
     let has_notice = f.events.iter().any(|e| e.action == "issue_notice");
-    let has_error = error.is_some();
     let case = f.case;
     let version = f.version;
     let mut res = render(&CaseFilePage {
@@ -1197,9 +1220,7 @@ async fn case_file_with(
         case,
         ctx,
     })?;
-    if has_error {
-        *res.status_mut() = StatusCode::CONFLICT;
-    }
+    *res.status_mut() = status;
     Ok(res)
 }
 
@@ -1223,17 +1244,28 @@ pub async fn act_on_case_file(
 ) -> Result<Response, WebError> {
     let reason = field(&form, "reason").trim().to_owned();
     let text = |name| field(&form, name).trim().to_owned();
-    // A decision is taken only once the reviewer ticked that they checked it.
-    if field(&form, "action") == "decide" && field(&form, "confirm") != "yes" {
-        return case_file_with(
-            &state,
-            ctx,
-            &current,
-            &no,
-            Some("请勾选“已核对，确认作出此决定”后再提交".into()),
-            form,
-        )
-        .await;
+    // A decision is taken only once the reviewer ticked that they checked it, and is
+    // exactly one of the two.
+    if field(&form, "action") == "decide" {
+        let problem = if field(&form, "confirm") != "yes" {
+            Some("请勾选“已核对，确认作出此决定”后再提交")
+        } else if !matches!(field(&form, "approve"), "yes" | "no") {
+            Some("请选择“准予”或“不予许可”")
+        } else {
+            None
+        };
+        if let Some(problem) = problem {
+            return case_file_with(
+                &state,
+                ctx,
+                &current,
+                &no,
+                Some(problem.into()),
+                form,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        }
     }
     let action = match field(&form, "action") {
         "accept" => CaseAction::Accept,
@@ -1277,7 +1309,7 @@ pub async fn act_on_case_file(
             result: text("result"),
         },
         "decide" => CaseAction::Decide {
-            approve: field(&form, "approve") != "no",
+            approve: field(&form, "approve") == "yes",
             opinion: text("opinion"),
             reason,
         },
@@ -1293,7 +1325,16 @@ pub async fn act_on_case_file(
     {
         Ok(()) => Ok(Redirect::to(&format!("/staff/cases/{no}")).into_response()),
         Err(WebError::Refused { detail, .. } | WebError::Conflict { detail, .. }) => {
-            case_file_with(&state, ctx, &current, &no, Some(detail), form).await
+            case_file_with(
+                &state,
+                ctx,
+                &current,
+                &no,
+                Some(detail),
+                form,
+                StatusCode::CONFLICT,
+            )
+            .await
         }
         Err(WebError::Validation(errors)) => {
             let message = errors
@@ -1302,7 +1343,16 @@ pub async fn act_on_case_file(
                 .map(|e| e.message.as_str())
                 .collect::<Vec<_>>()
                 .join("；");
-            case_file_with(&state, ctx, &current, &no, Some(message), form).await
+            case_file_with(
+                &state,
+                ctx,
+                &current,
+                &no,
+                Some(message),
+                form,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
         Err(e) => Err(e),
     }

@@ -1453,6 +1453,12 @@ async fn case_lists_filter_page_and_search_within_scope() {
     assert_eq!(fields, ["status", "page"]);
     let (status, _) = list(citizen.clone(), "").await;
     assert_eq!(status, StatusCode::FORBIDDEN);
+    // A status may repeat; a yes/no filter is yes or no.
+    let (status, _) = list(clerk.clone(), "?status=submitted&status=accepted").await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, p) = list(clerk.clone(), "?overdue=2").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(p["errors"][0]["field"], "overdue");
 
     // The page: a table with the applicant masked, a Chinese error for a wrong date.
     let web = staff_client(&app, "clerk").await;
@@ -1483,4 +1489,67 @@ async fn case_lists_filter_page_and_search_within_scope() {
         .await
         .unwrap();
     assert!(html.contains(online[1].as_str()) && !html.contains(online[0].as_str()));
+}
+
+/// A step's body that does not fit is answered in Chinese, naming the field; a supply must
+/// bring what the notice asked for, and may bring it one paper at a time.
+#[tokio::test]
+async fn step_bodies_are_checked_in_chinese_and_supplies_answer_the_notice() {
+    let app = TestApp::new().await;
+    let citizen = app.token(CITIZEN).await;
+    let clerk = app.token("clerk").await;
+    let item = find_item(&app, "食品小经营店备案发放").await;
+    let no = apply(
+        &app,
+        &citizen,
+        item["implementation_code"].as_str().unwrap(),
+        json!({"situation": "新办"}),
+    )
+    .await;
+    for (body, field) in [
+        (json!({"action": "fly"}), "action"),
+        (json!({"action": "issue_notice", "items": [42]}), "items"),
+        (json!({"action": "refuse"}), "reason"),
+    ] {
+        let res = act_api(&app, &clerk, &no, body.clone()).await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        let p = problem(res).await;
+        assert_eq!(p["errors"][0]["field"], field, "{body}");
+        let message = p["errors"][0]["message"].as_str().unwrap();
+        assert!(
+            !message.contains("expected") && !message.contains("variant"),
+            "{message}"
+        );
+    }
+    let res = act_api(
+        &app,
+        &clerk,
+        &no,
+        json!({"action": "issue_notice", "items": [
+            {"material": "经营场所平面图"}, {"material": "营业执照"}]}),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let supply = |name: &str| {
+        json!({"action": "supply", "materials": [
+            {"name": name, "filename": "x.pdf", "content_base64": b64(b"%PDF-1.7 x")}]})
+    };
+    let res = act_api(&app, &citizen, &no, supply("随便一份材料")).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(problem(res).await["errors"][0]["field"], "materials");
+    let case: Value = act_api(&app, &citizen, &no, supply("营业执照"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        case["status"], "awaiting_supplement",
+        "one paper still owed"
+    );
+    let case: Value = act_api(&app, &citizen, &no, supply("经营场所平面图"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(case["status"], "submitted");
 }
