@@ -947,7 +947,7 @@ async fn a_refusal_gives_the_applicant_a_written_decision() {
     b.click_and_wait("[data-test='decision-link'] a").await;
     assert_eq!(
         b.text_of("[data-test='decision-title']").await,
-        "不予许可决定书"
+        "不予办理决定书"
     );
     assert!(
         b.text_of("[data-test='decision-reason']")

@@ -331,6 +331,20 @@ pub async fn submit(
     if sub.uploads.len() > 30 {
         errors.add("materials", "too_many", "一次最多上传 30 份材料");
     }
+    // Only the item's own materials are taken (a paper it does not list is nobody's to
+    // check, and would read as asked for).
+    if let Some(item) = &item {
+        for u in &sub.uploads {
+            if !u.name.trim().is_empty() && !item.materials.iter().any(|m| m.name == u.name.trim())
+            {
+                errors.add(
+                    &format!("{}.name", u.field),
+                    "not_listed",
+                    format!("“{}”不是本事项办事指南所列的申请材料", u.name.trim()),
+                );
+            }
+        }
+    }
     let mut materials = check_uploads(sub.uploads, &mut errors);
     errors.into_result()?;
     let item = item.ok_or(AppError::NotFound)?;

@@ -195,7 +195,16 @@ pub async fn decision_document(
     if !can_view(actor, &case) {
         return Err(AppError::NotFound);
     }
-    let filing = case.item_name.contains("备案");
+    // The letter is named by what was refused: a licence (行政许可), a filing (备案), or
+    // any other service (办理).
+    let item = crate::catalog::versions::item_of_case(app, &case).await?;
+    let denial = if case.item_name.contains("备案") {
+        "不予备案决定书"
+    } else if item.kind == tongban_domain::catalog::ItemKind::Licensing {
+        "不予许可决定书"
+    } else {
+        "不予办理决定书"
+    };
     let found = app
         .store
         .case_events(&case.id)
@@ -208,15 +217,7 @@ pub async fn decision_document(
                 approve: false,
                 reason,
                 ..
-            }) => Some((
-                if filing {
-                    "不予备案决定书"
-                } else {
-                    "不予许可决定书"
-                },
-                reason,
-                e.at,
-            )),
+            }) => Some((denial, reason, e.at)),
             _ => None,
         });
     let Some((title, reason, at)) = found else {
@@ -462,7 +463,7 @@ pub async fn search(app: &App, actor: &Actor, term: &str) -> Result<Vec<InboxRow
     }
     let mut found = Vec::new();
     if term.len() == 43 {
-        match app.store.case_by_no(term).await {
+        match app.store.case_by_no(&term.to_ascii_uppercase()).await {
             Ok(c) => found.push(c),
             Err(tongban_store::StoreError::NotFound) => {}
             Err(e) => return Err(e.into()),
@@ -476,6 +477,9 @@ pub async fn search(app: &App, actor: &Actor, term: &str) -> Result<Vec<InboxRow
         }
     }
     found.retain(|c| can_view(actor, c));
+    found.sort_by(|a, b| {
+        (a.promised_due, a.submitted_at, &a.id).cmp(&(b.promised_due, b.submitted_at, &b.id))
+    });
     found.truncate(100);
     Ok(with_urgency(app, found))
 }

@@ -49,6 +49,21 @@ pub async fn find_for_window(
     id_number: &str,
 ) -> Result<OwedAtWindow, AppError> {
     actor.principal.capability(Permission::HandleIntake)?;
+    let (case_no, id_number) = (
+        case_no.trim().to_ascii_uppercase(),
+        id_number.trim().to_ascii_uppercase(),
+    );
+    let mut missing = ValidationErrors::new();
+    if case_no.is_empty() {
+        missing.add("case_no", "required", "请输入办件编号");
+    } else if case_no.len() != 43 {
+        missing.add("case_no", "invalid", "办件编号为 43 位，请核对");
+    }
+    if id_number.is_empty() {
+        missing.add("id_number", "required", "请输入申请人的证件号码");
+    }
+    missing.into_result()?;
+    let (case_no, id_number) = (case_no.as_str(), id_number.as_str());
     // One answer for a wrong number and a wrong person, so numbers cannot be probed.
     let mismatch = || {
         let mut e = ValidationErrors::new();
@@ -59,13 +74,13 @@ pub async fn find_for_window(
         );
         AppError::Validation(e)
     };
-    let case = match app.store.case_by_no(case_no.trim()).await {
+    let case = match app.store.case_by_no(case_no).await {
         Ok(c) => c,
         Err(StoreError::NotFound) => return Err(mismatch()),
         Err(e) => return Err(e.into()),
     };
     let applicant = app.store.account(&case.applicant_id).await?;
-    if !applicant.login.eq_ignore_ascii_case(id_number.trim()) {
+    if !applicant.login.eq_ignore_ascii_case(id_number) {
         return Err(mismatch());
     }
     let events = app.store.case_events(&case.id).await?;

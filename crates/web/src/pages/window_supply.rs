@@ -54,7 +54,7 @@ fn page(
         fields_with_errors: with_errors(&fields),
         fields,
         form_error,
-        id_masked: mask_id_number(id_number),
+        id_masked: mask_id_number(&id_number.trim().to_ascii_uppercase()),
         id_number: id_number.to_owned(),
         file_errors: errors
             .errors
@@ -200,5 +200,8 @@ pub async fn done(
     _current: Current,
     axum::extract::Path(case_no): axum::extract::Path<String>,
 ) -> Result<Response, WebError> {
+    if case_no.len() != 43 || !case_no.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Err(WebError::NotFound);
+    }
     render(&DonePage { ctx, case_no })
 }

@@ -111,6 +111,7 @@ async fn cases_are_submitted_once_validated_and_shown_to_their_applicant_only() 
             "materials[0].content_base64",
             "materials[0].name",
             "materials[1].content_base64",
+            "materials[1].name",
             "situation"
         ]
     );
@@ -837,7 +838,7 @@ async fn window_intake_and_supplying_materials_through_the_api() {
     let code = item["implementation_code"].as_str().unwrap();
     let body = |applicant: Value| {
         json!({"implementation_code": code, "applicant": applicant, "materials": [
-            {"name": "申请表", "filename": "a.pdf", "content_base64": b64(b"%PDF-1.7 form")}
+            {"name": "居民身份证", "filename": "a.pdf", "content_base64": b64(b"%PDF-1.7 form")}
         ]})
     };
     let person = json!({"kind": "citizen", "id_number": "640303194003070024", "name": "马桂兰",
@@ -1138,7 +1139,8 @@ async fn a_denial_gives_the_applicant_a_written_decision_with_remedies() {
     let res = app.get_as(&citizen, &format!("/cases/{no}/decision")).await;
     assert_eq!(res.status(), StatusCode::OK);
     let html = res.text().await.unwrap();
-    assert!(html.contains("不予许可决定书"), "{html}");
+    // 社会保障卡申领 is a public service, so the letter refuses to handle it (不予办理).
+    assert!(html.contains("不予办理决定书"), "{html}");
     assert!(html.contains("不得重复申领"));
     assert!(html.contains("六十日内") && html.contains("六个月内"));
     let track = app
