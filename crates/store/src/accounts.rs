@@ -58,6 +58,15 @@ pub struct StaffMember {
     pub role: Role,
     pub org_name: String,
     pub org_path: String,
+    pub disabled: bool,
+}
+
+/// A change the bureau makes to a staff account; `None` leaves that part as it is.
+#[derive(Debug, Clone, Default)]
+pub struct StaffChange {
+    pub disabled: Option<bool>,
+    pub org_code: Option<String>,
+    pub role: Option<Role>,
 }
 
 const ACCOUNT_SELECT: &str = "SELECT a.id, a.kind, a.login, a.name, a.phone, a.legal_representative, \
@@ -243,8 +252,8 @@ impl Store {
             return Ok(Vec::new());
         };
         let rows = sqlx::query(AssertSqlSafe(format!(
-            "SELECT a.id, a.login, a.name, a.role, o.name AS org_name, o.path AS org_path \
-             FROM accounts a JOIN org_units o ON o.id = a.org_unit_id \
+            "SELECT a.id, a.login, a.name, a.role, a.disabled, o.name AS org_name, \
+             o.path AS org_path FROM accounts a JOIN org_units o ON o.id = a.org_unit_id \
              WHERE a.kind = 'staff' AND {} ORDER BY o.path, a.login",
             crate::IN_SCOPE
         )))
@@ -263,8 +272,82 @@ impl Store {
                         .ok_or_else(|| StoreError::Corrupt(format!("未知角色 {role}")))?,
                     org_name: row.try_get("org_name")?,
                     org_path: row.try_get("org_path")?,
+                    disabled: row.try_get::<i64, _>("disabled")? != 0,
                 })
             })
             .collect()
+    }
+
+    /// Disables or re-enables a staff account, moves it to another unit or changes its role,
+    /// with its audit row, in one transaction; disabling also ends every session of the
+    /// account at once. `NotFound` for no such staff account or unit.
+    pub async fn change_staff(
+        &self,
+        now: DateTime<Utc>,
+        actor: &str,
+        staff_id: &str,
+        change: &StaffChange,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        let login: Option<String> =
+            sqlx::query_scalar("SELECT login FROM accounts WHERE id = $1 AND kind = 'staff'")
+                .bind(staff_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let login = login.ok_or(StoreError::NotFound)?;
+        let mut said = Vec::new();
+        if let Some(disabled) = change.disabled {
+            sqlx::query("UPDATE accounts SET disabled = $1 WHERE id = $2")
+                .bind(i64::from(disabled))
+                .bind(staff_id)
+                .execute(&mut *tx)
+                .await?;
+            if disabled {
+                sqlx::query(
+                    "UPDATE sessions SET revoked_at = $1 WHERE account_id = $2 \
+                     AND revoked_at IS NULL",
+                )
+                .bind(crate::ts(now))
+                .bind(staff_id)
+                .execute(&mut *tx)
+                .await?;
+            }
+            said.push(if disabled { "停用" } else { "启用" }.to_owned());
+        }
+        if let Some(code) = &change.org_code {
+            let unit: Option<(String, String)> =
+                sqlx::query_as("SELECT id, name FROM org_units WHERE code = $1")
+                    .bind(code)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            let (unit_id, unit_name) = unit.ok_or(StoreError::NotFound)?;
+            sqlx::query("UPDATE accounts SET org_unit_id = $1 WHERE id = $2")
+                .bind(&unit_id)
+                .bind(staff_id)
+                .execute(&mut *tx)
+                .await?;
+            said.push(format!("调至{unit_name}"));
+        }
+        if let Some(role) = change.role {
+            sqlx::query("UPDATE accounts SET role = $1 WHERE id = $2")
+                .bind(role.as_str())
+                .bind(staff_id)
+                .execute(&mut *tx)
+                .await?;
+            said.push(format!("角色改为{}", role.label()));
+        }
+        crate::audit::append(
+            &mut tx,
+            now,
+            tongban_domain::audit::AuditEvent::new(
+                actor,
+                "staff.change",
+                format!("account:{login}"),
+                said.join("；"),
+            ),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
     }
 }

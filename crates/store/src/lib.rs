@@ -39,7 +39,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::pool::PoolConnectionMetadata;
 use sqlx::{AnyPool, Executor};
 
-pub use accounts::{Account, NewAccount, PersonSummary, StaffMember};
+pub use accounts::{Account, NewAccount, PersonSummary, StaffChange, StaffMember};
 pub use audit::AuditReport;
 pub use calendar::CalendarDay;
 pub use cases::{

@@ -269,6 +269,7 @@ contract!(
     concurrent_submissions_get_distinct_numbers,
     case_changes_keep_progress_and_refuse_stale_decisions,
     concurrent_steps_share_commits_and_one_wins_per_case,
+    staff_changes_end_sessions_and_are_audited,
     licences_are_numbered_revoked_once_and_expired_with_audit,
     two_instances_racing_one_key_record_one_case,
     status_columns_refuse_unknown_values,
@@ -1144,6 +1145,50 @@ async fn concurrent_steps_share_commits_and_one_wins_per_case(f: &Fixture) {
     let report = f.store.verify_audit().await.unwrap();
     assert_eq!(report.first_break, None);
     assert_eq!(report.rows_checked, audit_before + 8);
+}
+
+/// Disabling a staff account ends its sessions; moving and re-roling it land; each change is
+/// on the audit trail; an unknown unit is `NotFound` and changes nothing.
+async fn staff_changes_end_sessions_and_are_audited(f: &Fixture) {
+    use tongban_domain::account::Role;
+    use tongban_store::StaffChange;
+    let clerk = f.store.account_by_login("clerk_dahe").await.unwrap();
+    let before = f.store.verify_audit().await.unwrap().rows_checked;
+    let disable = StaffChange {
+        disabled: Some(true),
+        ..StaffChange::default()
+    };
+    f.store
+        .change_staff(now(), "admin", &clerk.id, &disable)
+        .await
+        .unwrap();
+    assert!(f.store.account(&clerk.id).await.unwrap().disabled);
+    let moved = StaffChange {
+        disabled: Some(false),
+        org_code: Some("640303100000".into()),
+        role: Some(Role::Reviewer),
+    };
+    f.store
+        .change_staff(now(), "admin", &clerk.id, &moved)
+        .await
+        .unwrap();
+    let after = f.store.account(&clerk.id).await.unwrap();
+    assert!(!after.disabled);
+    assert_eq!(after.org_path.as_deref(), Some("640303/640303100000"));
+    assert_eq!(after.role, Some(Role::Reviewer));
+    let nowhere = StaffChange {
+        org_code: Some("no-such-unit".into()),
+        ..StaffChange::default()
+    };
+    assert!(matches!(
+        f.store
+            .change_staff(now(), "admin", &clerk.id, &nowhere)
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    let report = f.store.verify_audit().await.unwrap();
+    assert_eq!(report.first_break, None);
+    assert_eq!(report.rows_checked, before + 2);
 }
 
 /// Keys rotate with the old one kept; serial numbers are shared; a licence is revoked once;

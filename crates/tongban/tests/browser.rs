@@ -291,6 +291,7 @@ async fn every_demo_role_logs_in_and_every_page_passes_axe() {
                 "/staff/people",
                 "/admin/audit",
                 "/admin/staff/new",
+                "/admin/staff",
             ],
         ),
         ("legal", "杨立新", "/staff", &["/staff/org"]),

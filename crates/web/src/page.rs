@@ -80,7 +80,7 @@ fn nav_for(principal: &Principal, path: &str) -> Vec<NavItem> {
         items.push(("/admin/audit", "审计日志"));
     }
     if allows(principal, Permission::ManageStaff) {
-        items.push(("/admin/staff/new", "新增工作人员"));
+        items.push(("/admin/staff", "工作人员管理"));
     }
     if allows(principal, Permission::ManageCalendar) {
         items.push(("/admin/calendar", "节假日安排"));

@@ -396,6 +396,20 @@ fn table(upload_limit: usize) -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         ),
         r(
             Method::GET,
+            "/admin/staff",
+            "/admin/staff",
+            Access::Permission(P::ManageStaff),
+            get(pages::staff::staff_admin),
+        ),
+        r(
+            Method::POST,
+            "/admin/staff/{id}",
+            "/admin/staff/x",
+            Access::Permission(P::ManageStaff),
+            post(pages::staff::administer_staff),
+        ),
+        r(
+            Method::GET,
             "/admin/staff/new",
             "/admin/staff/new",
             Access::Permission(P::ManageStaff),

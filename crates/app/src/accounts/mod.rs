@@ -404,3 +404,89 @@ pub async fn create_staff(app: &App, actor: &Actor, form: &NewStaff) -> Result<A
         Err(e) => Err(e.into()),
     }
 }
+
+/// Every staff account, for the bureau's administration page.
+pub async fn all_staff(
+    app: &App,
+    actor: &Actor,
+) -> Result<Vec<tongban_store::StaffMember>, AppError> {
+    actor
+        .principal
+        .capability(tongban_domain::authz::Permission::ManageStaff)?;
+    Ok(app
+        .store
+        .list_staff(&tongban_domain::authz::Scope::All)
+        .await?)
+}
+
+/// What the bureau does to a staff account.
+#[derive(Debug, Clone)]
+pub enum StaffAdmin {
+    /// 停用: the account can no longer log in, and its sessions end at once.
+    Disable,
+    Enable,
+    /// 调整单位, by the unit's code.
+    Move(String),
+    /// 调整角色, by the role's name (`window_clerk` …).
+    SetRole(String),
+}
+
+/// Carries out `change` on the staff account `staff_id`, audited. The administrator cannot
+/// disable or demote their own account (the bureau would lock itself out).
+pub async fn administer_staff(
+    app: &App,
+    actor: &Actor,
+    staff_id: &str,
+    change: StaffAdmin,
+) -> Result<(), AppError> {
+    use tongban_domain::account::Role;
+    let cap = actor
+        .principal
+        .capability(tongban_domain::authz::Permission::ManageStaff)?;
+    let own = actor.account()?.id == staff_id;
+    let change = match change {
+        StaffAdmin::Disable if own => {
+            return Err(AppError::refused("不能停用自己的账号"));
+        }
+        StaffAdmin::Disable => tongban_store::StaffChange {
+            disabled: Some(true),
+            ..Default::default()
+        },
+        StaffAdmin::Enable => tongban_store::StaffChange {
+            disabled: Some(false),
+            ..Default::default()
+        },
+        StaffAdmin::Move(code) => {
+            let code = code.trim().to_owned();
+            if code.is_empty() {
+                return Err(AppError::field("org_code", "required", "请选择调入的单位"));
+            }
+            tongban_store::StaffChange {
+                org_code: Some(code),
+                ..Default::default()
+            }
+        }
+        StaffAdmin::SetRole(role) => {
+            let Some(role) = Role::parse(role.trim()) else {
+                return Err(AppError::field("role", "required", "请选择角色"));
+            };
+            if own && role != Role::BureauAdmin {
+                return Err(AppError::refused("不能取消自己的管理员角色"));
+            }
+            tongban_store::StaffChange {
+                role: Some(role),
+                ..Default::default()
+            }
+        }
+    };
+    match app
+        .store
+        .change_staff(app.clock.now(), cap.actor(), staff_id, &change)
+        .await
+    {
+        Err(StoreError::NotFound) if change.org_code.is_some() => {
+            Err(AppError::field("org_code", "unknown", "没有这个单位"))
+        }
+        other => Ok(other?),
+    }
+}

@@ -360,3 +360,89 @@ pub async fn create_staff(
     *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
     Ok(res)
 }
+
+#[derive(Template)]
+#[template(path = "staff/admin_staff.html")]
+struct StaffAdminPage {
+    ctx: Ctx,
+    staff: Vec<tongban_store::StaffMember>,
+    units: Vec<OrgUnit>,
+    roles: Vec<(&'static str, &'static str)>,
+    error: Option<String>,
+}
+
+async fn staff_admin_page(
+    state: &AppState,
+    ctx: Ctx,
+    current: &Current,
+    error: Option<String>,
+) -> Result<Response, WebError> {
+    let has_error = error.is_some();
+    let mut res = render(&StaffAdminPage {
+        ctx,
+        staff: tongban_app::accounts::all_staff(state, current).await?,
+        units: tongban_app::org::units(state).await?,
+        roles: Role::ALL.iter().map(|r| (r.as_str(), r.label())).collect(),
+        error,
+    })?;
+    if has_error {
+        *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(res)
+}
+
+/// The bureau's staff administration: disable and re-enable accounts, move them to another
+/// unit, change their role.
+pub async fn staff_admin(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    current: Current,
+) -> Result<Response, WebError> {
+    staff_admin_page(&state, ctx, &current, None).await
+}
+
+#[derive(Deserialize)]
+pub struct StaffAdminForm {
+    #[serde(default)]
+    change: String,
+    #[serde(default)]
+    org_code: String,
+    #[serde(default)]
+    role: String,
+}
+
+pub async fn administer_staff(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    current: Current,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    Form(form): Form<StaffAdminForm>,
+) -> Result<Response, WebError> {
+    use tongban_app::accounts::StaffAdmin;
+    let change = match form.change.as_str() {
+        "disable" => StaffAdmin::Disable,
+        "enable" => StaffAdmin::Enable,
+        "move" => StaffAdmin::Move(form.org_code),
+        "role" => StaffAdmin::SetRole(form.role),
+        _ => return staff_admin_page(&state, ctx, &current, Some("未知的调整".into())).await,
+    };
+    match tongban_app::accounts::administer_staff(&state, &current, &id, change)
+        .await
+        .map_err(WebError::from)
+    {
+        Ok(()) => Ok(Redirect::to("/admin/staff").into_response()),
+        Err(WebError::Validation(v)) => {
+            let message = v
+                .errors
+                .iter()
+                .map(|e| e.message.as_str())
+                .collect::<Vec<_>>()
+                .join("；");
+            staff_admin_page(&state, ctx, &current, Some(message)).await
+        }
+        Err(WebError::Refused { detail, .. }) => {
+            staff_admin_page(&state, ctx, &current, Some(detail)).await
+        }
+        Err(e) => Err(e),
+    }
+}

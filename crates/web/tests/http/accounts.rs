@@ -431,3 +431,77 @@ async fn cookies_are_secure_behind_https() {
         .expect("a session cookie");
     assert!(session_cookie.contains("Secure"), "{session_cookie}");
 }
+
+/// The bureau disables a staff account (its sessions end at once), enables it again, moves
+/// it to another unit and changes its role, each audited; it cannot lock itself out.
+#[tokio::test]
+async fn the_bureau_administers_staff_accounts() {
+    let app = TestApp::new().await;
+    let town_clerk = app.token("clerk_dahe").await;
+    let admin = staff_client(&app, "admin").await;
+    let page = admin.get("/admin/staff").await.text().await.unwrap();
+    assert!(page.contains("clerk_dahe") && page.contains("在用"));
+    let dahe = app.store.account_by_login("clerk_dahe").await.unwrap();
+    let change = |fields: Vec<(&'static str, &'static str)>| {
+        let admin = &admin;
+        let path = format!("/admin/staff/{}", dahe.id);
+        async move { admin.post_form(&path, &fields).await }
+    };
+    let res = change(vec![("change", "disable")]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.get_as(&town_clerk, "/api/v1/me").await.status(),
+        StatusCode::UNAUTHORIZED,
+        "the session ended at once"
+    );
+    let res = app
+        .client
+        .post(app.url("/api/v1/sessions"))
+        .json(&json!({"login": "clerk_dahe", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "nor can it log in");
+    change(vec![("change", "enable")]).await;
+    app.token("clerk_dahe").await;
+    change(vec![("change", "move"), ("org_code", "640303100000")]).await;
+    change(vec![("change", "role"), ("role", "reviewer")]).await;
+    let moved = app.store.account_by_login("clerk_dahe").await.unwrap();
+    assert_eq!(moved.org_path.as_deref(), Some("640303/640303100000"));
+    assert_eq!(moved.role, Some(Role::Reviewer));
+    let trail = app
+        .store
+        .recent_audit(10, Some("account:clerk_dahe"))
+        .await
+        .unwrap();
+    let actions: Vec<&str> = trail.iter().map(|e| e.detail.as_str()).collect();
+    assert_eq!(actions.len(), 4, "{actions:?}");
+    assert!(actions[0].contains("部门审核人员"), "{actions:?}");
+    // A wrong role is named; the administrator cannot disable themselves.
+    let html = change(vec![("change", "role"), ("role", "king")])
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("请选择角色"));
+    let me = app.store.account_by_login("admin").await.unwrap();
+    let html = admin
+        .post_form(&format!("/admin/staff/{}", me.id), &[("change", "disable")])
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("不能停用自己的账号"));
+    // Nobody else may.
+    let clerk = staff_client(&app, "clerk").await;
+    assert_eq!(
+        clerk
+            .post_form(
+                &format!("/admin/staff/{}", dahe.id),
+                &[("change", "disable")]
+            )
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+}
