@@ -843,6 +843,8 @@ struct InboxPage {
     input: tongban_domain::case::CaseFilterInput,
     errors: ValidationErrors,
     statuses: Vec<(&'static str, &'static str)>,
+    /// The units whose windows take cases in, as (code, name), for the hall filter.
+    units: Vec<(String, String)>,
     page: u32,
     prev: Option<String>,
     next: Option<String>,
@@ -879,7 +881,9 @@ fn page_link(input: &tongban_domain::case::CaseFilterInput, page: u32) -> String
     format!("/staff/cases?{}", q.join("&"))
 }
 
+#[allow(clippy::too_many_arguments)]
 fn inbox_page(
+    units: Vec<(String, String)>,
     ctx: Ctx,
     title: &'static str,
     rows: Vec<cases::InboxRow>,
@@ -896,6 +900,7 @@ fn inbox_page(
     let mut res = render(&InboxPage {
         rows: rows.into_iter().map(InboxRow::of).collect(),
         title,
+        units,
         statuses: CaseStatus::ALL
             .iter()
             .map(|s| (s.as_str(), s.label()))
@@ -923,11 +928,21 @@ pub async fn inbox(
     let filter = match tongban_domain::case::CaseFilter::parse(&input) {
         Ok(f) => f,
         Err(errors) => {
-            return inbox_page(ctx, "办件", Vec::new(), input, errors, (1, false), None);
+            return inbox_page(
+                intake_units(&state).await?,
+                ctx,
+                "办件",
+                Vec::new(),
+                input,
+                errors,
+                (1, false),
+                None,
+            );
         }
     };
     let inbox = cases::inbox(&state, &current, &filter).await?;
     inbox_page(
+        intake_units(&state).await?,
         ctx,
         inbox.title,
         inbox.rows,
@@ -936,6 +951,15 @@ pub async fn inbox(
         (inbox.page, inbox.has_more),
         None,
     )
+}
+
+/// Units that take cases in at a window (the district's bureaus, towns, villages), by code.
+async fn intake_units(state: &AppState) -> Result<Vec<(String, String)>, WebError> {
+    Ok(tongban_app::org::units(state)
+        .await?
+        .into_iter()
+        .map(|u| (u.code, u.name))
+        .collect())
 }
 
 #[derive(Deserialize)]
@@ -958,6 +982,7 @@ pub async fn search_cases(
         .map_err(WebError::from)
     {
         Ok(rows) => inbox_page(
+            intake_units(&state).await?,
             ctx,
             "搜索结果",
             rows,
@@ -967,6 +992,7 @@ pub async fn search_cases(
             Some(form.q.trim().to_owned()),
         ),
         Err(WebError::Validation(errors)) => inbox_page(
+            intake_units(&state).await?,
             ctx,
             "搜索结果",
             Vec::new(),
@@ -1193,7 +1219,18 @@ async fn case_file_with(
         materials: f.materials,
         actions: staff_actions(current, &case, &version),
         deficiency_allowed: tongban_domain::case::ItemRules::of(&version).deficiency_allowed,
-        listed_materials: tongban_domain::case::ItemRules::of(&version).materials,
+        // The notice offers the materials of the case's own situation (the rule accepts any
+        // of the item's; a paper for another situation is no use to this person).
+        listed_materials: version
+            .materials
+            .iter()
+            .filter(|m| {
+                m.situations.is_empty()
+                    || case.situation.is_empty()
+                    || m.situations.contains(&case.situation)
+            })
+            .map(|m| m.name.clone())
+            .collect(),
         procedures: tongban_domain::case::ItemRules::of(&version).special_procedures,
         posted,
         may_take_supply: tongban_domain::authz::allows(
