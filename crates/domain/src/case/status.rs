@@ -442,12 +442,23 @@ impl ItemRules {
         }
     }
 
-    /// The listed procedure `name_or_code` names, by its name.
+    /// The listed procedure `name_or_code` names, by its name. The item's JSON names a
+    /// procedure by its key (`SiteInspection`), which is taken too.
     pub fn procedure(&self, name_or_code: &str) -> Option<&str> {
         let wanted = name_or_code.trim();
+        let by_key = crate::catalog::SpecialProcedureKind::ALL
+            .iter()
+            .find(|k| {
+                serde_json::to_value(k)
+                    .ok()
+                    .as_ref()
+                    .and_then(|v| v.as_str())
+                    == Some(wanted)
+            })
+            .map(|k| k.code());
         self.special_procedures
             .iter()
-            .find(|(code, name)| code == wanted || name == wanted)
+            .find(|(code, name)| code == wanted || name == wanted || by_key == Some(code.as_str()))
             .map(|(_, name)| name.as_str())
     }
 }

@@ -585,6 +585,11 @@ fn notices_procedures_and_decisions_keep_to_the_list_and_give_reasons() {
     };
     assert!(transition(s, &rules(), &p, &by_code).is_ok());
     assert_eq!(
+        rules().procedure("SiteInspection"),
+        Some("现场勘验"),
+        "the item JSON's key"
+    );
+    assert_eq!(
         refusal(
             CaseStatus::SpecialProcedure,
             &rules(),
