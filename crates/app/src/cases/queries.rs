@@ -30,6 +30,8 @@ pub struct CaseFile {
     pub first_responder: Option<String>,
     /// Owed 容缺 materials are past their date.
     pub deficiency_late: bool,
+    /// Who took each timeline step (经办人), by account id.
+    pub actor_names: std::collections::HashMap<String, String>,
 }
 
 /// Who is reading a case file.
@@ -91,7 +93,20 @@ pub async fn file(
         Some(id) => Some(app.store.account(id).await?.name),
         None => None,
     };
+    let mut actor_names = std::collections::HashMap::new();
+    for e in &events {
+        if !actor_names.contains_key(&e.actor) {
+            let name = match app.store.account(&e.actor).await {
+                Ok(a) => a.name,
+                // The system's own steps (an expiry sweep) have no account.
+                Err(tongban_store::StoreError::NotFound) => String::new(),
+                Err(e) => return Err(e.into()),
+            };
+            actor_names.insert(e.actor.clone(), name);
+        }
+    }
     Ok(CaseFile {
+        actor_names,
         explanation: explain_promised(app, &events, &version),
         materials: app.store.case_materials(&case.id).await?,
         licences: app.store.licences_of_case(&case.id).await?,

@@ -330,12 +330,17 @@ pub async fn my_cases(
 /// A timeline entry as people read it.
 struct TimelineRow {
     at: String,
+    /// Who took the step (经办人).
+    who: String,
     action: String,
     status: &'static str,
     detail: String,
 }
 
-fn timeline(events: Vec<CaseEvent>) -> Vec<TimelineRow> {
+fn timeline(
+    events: Vec<CaseEvent>,
+    names: &std::collections::HashMap<String, String>,
+) -> Vec<TimelineRow> {
     events
         .into_iter()
         .map(|e| {
@@ -381,6 +386,7 @@ fn timeline(events: Vec<CaseEvent>) -> Vec<TimelineRow> {
                 }
             };
             TimelineRow {
+                who: names.get(&e.actor).cloned().unwrap_or_default(),
                 at: local_time(e.at),
                 action: match (&action, e.action.as_str()) {
                     (Some(a), _) => a.label().to_owned(),
@@ -488,7 +494,7 @@ async fn track_page(
             &CaseAction::Withdraw { reason: "x".into() },
         )
         .is_ok(),
-        timeline: timeline(f.events),
+        timeline: timeline(f.events, &f.actor_names),
         materials: f.materials,
         licences: f.licences,
         deficiency_late: f.deficiency_late,
@@ -1215,7 +1221,7 @@ async fn case_file_with(
             mask_name(&f.applicant.name),
             mask_id_number(&f.applicant.login)
         ),
-        timeline: timeline(f.events),
+        timeline: timeline(f.events, &f.actor_names),
         materials: f.materials,
         actions: staff_actions(current, &case, &version),
         deficiency_allowed: tongban_domain::case::ItemRules::of(&version).deficiency_allowed,

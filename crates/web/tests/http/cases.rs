@@ -1383,6 +1383,15 @@ async fn any_window_takes_in_the_missing_paper_for_the_person_in_front_of_it() {
             .iter()
             .any(|m| m["name"] == "经营场所平面图" && m["filename"] == "平面图.pdf")
     );
+    // The timeline names who took the paper in.
+    let file = staff_client(&app, "clerk")
+        .await
+        .get(&format!("/staff/cases/{no}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(file.contains("操作人 周小梅"), "{file}");
     // Nothing is owed now, so the window has nothing to take.
     let html = town
         .post_form(
