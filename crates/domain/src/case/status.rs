@@ -180,7 +180,14 @@ pub enum CaseAction {
         supplied: Vec<String>,
     },
     Conclude,
-    Deliver,
+    /// 送达: how the result reached the person — `window` (窗口领取), `post` (邮寄, with the
+    /// tracking number) or `electronic` (电子送达: a licence in the wallet).
+    Deliver {
+        #[serde(default)]
+        method: String,
+        #[serde(default)]
+        tracking_no: String,
+    },
     Withdraw {
         reason: String,
     },
@@ -220,7 +227,7 @@ impl CaseAction {
             Self::SupplyDeficiency { .. } => "补齐容缺材料",
             Self::ConfirmCommitment => "承诺核查属实",
             Self::Conclude => "办结",
-            Self::Deliver => "送达",
+            Self::Deliver { .. } => "送达",
             Self::Withdraw { .. } => "撤回",
             Self::Revoke { .. } => "撤销",
         }
@@ -238,7 +245,7 @@ impl CaseAction {
             | Self::IssueNotice { .. }
             | Self::ApproveOnCommitment
             | Self::ConcludeOnTheSpot
-            | Self::Deliver => CaseActor::Clerk,
+            | Self::Deliver { .. } => CaseActor::Clerk,
             Self::StartReview
             | Self::PassReviewStage { .. }
             | Self::ConfirmCommitment
@@ -355,6 +362,10 @@ pub enum CaseError {
     NotAsked(String),
     #[error("本办件未签署告知承诺，不能以违反承诺为由撤销")]
     NotACommitment,
+    #[error("请选择送达方式：窗口领取、邮寄或电子送达")]
+    DeliveryMethodRequired,
+    #[error("邮寄送达须填写快递单号（字母、数字或连字符）")]
+    TrackingNumberRequired,
     #[error("材料“{name}”不合格，须写明不合格之处")]
     NoteRequired { index: usize, name: String },
     #[error("本事项没有“{0}”特别程序（以办事指南所列为准）")]
@@ -400,6 +411,8 @@ impl CaseError {
             Self::NoteRequired { index, .. } => Some(format!("items[{index}].note")),
             Self::NotAProcedure(_) => Some("procedure".into()),
             Self::ResultRequired => Some("result".into()),
+            Self::DeliveryMethodRequired => Some("method".into()),
+            Self::TrackingNumberRequired => Some("tracking_no".into()),
             Self::EmptyDeficiency | Self::NotDeficiencyAcceptable(_) => Some("missing".into()),
             Self::NothingSupplied | Self::NotOwed(_) => Some("materials".into()),
             _ => None,
@@ -673,7 +686,28 @@ pub fn transition(
             }
             S::Concluded
         }
-        (S::Concluded, A::Deliver) => S::Delivered,
+        (
+            S::Concluded,
+            A::Deliver {
+                method,
+                tracking_no,
+            },
+        ) => {
+            match method.trim() {
+                "window" | "electronic" => {}
+                "post" => {
+                    let t = tracking_no.trim();
+                    if t.is_empty()
+                        || t.len() > 40
+                        || !t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                    {
+                        return Err(CaseError::TrackingNumberRequired);
+                    }
+                }
+                _ => return Err(CaseError::DeliveryMethodRequired),
+            }
+            S::Delivered
+        }
         (
             S::Submitted | S::AwaitingSupplement | S::Accepted | S::InReview | S::SpecialProcedure,
             A::Withdraw { reason },

@@ -81,7 +81,10 @@ fn the_whole_path_and_its_refusals() {
             end_inspection(),
             approve(),
             A::Conclude,
-            A::Deliver,
+            A::Deliver {
+                method: "window".into(),
+                tracking_no: String::new(),
+            },
         ],
     );
     assert_eq!(s, CaseStatus::Delivered);
@@ -142,7 +145,10 @@ fn the_whole_path_and_its_refusals() {
         A::Supply {
             supplied: vec!["x".into()],
         },
-        A::Deliver,
+        A::Deliver {
+            method: "window".into(),
+            tracking_no: String::new(),
+        },
     ] {
         assert!(matches!(
             refusal(CaseStatus::Withdrawn, &rules(), &p, a),
@@ -471,7 +477,10 @@ fn action() -> impl Strategy<Value = CaseAction> {
         Just(deny()),
         Just(A::ApproveOnCommitment),
         Just(A::Conclude),
-        Just(A::Deliver),
+        Just(A::Deliver {
+            method: "post".into(),
+            tracking_no: "SF1234567890".into(),
+        }),
         Just(A::Withdraw {
             reason: "不再办理".into()
         }),
@@ -722,4 +731,29 @@ fn a_notice_is_answered_paper_by_paper() {
         ),
         CaseError::NotACommitment
     );
+}
+
+#[test]
+fn delivery_says_how() {
+    let concluded = Progress {
+        decision: Some(true),
+        ..Progress::default()
+    };
+    let deliver = |method: &str, tracking_no: &str| CaseAction::Deliver {
+        method: method.into(),
+        tracking_no: tracking_no.into(),
+    };
+    let s = CaseStatus::Concluded;
+    assert_eq!(
+        refusal(s, &rules(), &concluded, deliver("", ""))
+            .field()
+            .as_deref(),
+        Some("method")
+    );
+    assert_eq!(
+        refusal(s, &rules(), &concluded, deliver("post", " ")),
+        CaseError::TrackingNumberRequired
+    );
+    assert!(transition(s, &rules(), &concluded, &deliver("post", "SF1234567890")).is_ok());
+    assert!(transition(s, &rules(), &concluded, &deliver("window", "")).is_ok());
 }

@@ -256,13 +256,18 @@ pub async fn get_case(
 }
 
 /// Take an action on a case: `{"action": "accept"}`, `{"action": "issue_notice", "items":
-/// […]}`, `{"action": "refuse", "reason": …}`, `{"action": "supply"}`, `{"action":
-/// "start_review"}`, `{"action": "decide", "approve": true}`, `{"action": "conclude"}`,
-/// `{"action": "deliver"}`, `{"action": "withdraw", "reason": …}` and the others of the
-/// case state machine. `supply` and `supply_deficiency` may carry `"materials": [{"name",
-/// "filename", "content_base64"}]`, stored in the same transaction as the step. Who may take
-/// which action follows the permission table: applicants their own cases, window clerks
-/// intake anywhere, reviewers their department's cases.
+/// [{"material", "problem": "missing"|"invalid", "note"}]}` (only the item's own materials),
+/// `{"action": "refuse", "reason"}`, `{"action": "supply"}`, `{"action": "start_review"}`,
+/// `{"action": "start_special_procedure", "procedure", "reason"}` (a procedure the item
+/// lists), `{"action": "end_special_procedure", "result"}`, `{"action": "decide",
+/// "approve", "opinion", "reason"}` (the reason when refusing), `{"action": "conclude"}`,
+/// `{"action": "deliver", "method": "window"|"post"|"electronic", "tracking_no"}` (the
+/// tracking number when posted), `{"action": "withdraw", "reason"}` and the others of the
+/// case state machine. `supply` and `supply_deficiency` carry `"materials": [{"name",
+/// "filename", "content_base64"}]`, stored in the same transaction as the step, and must
+/// answer what is owed. Who may take which action follows the permission table: applicants
+/// their own cases, window clerks within their intake scope, reviewers their department's
+/// cases. A missing or wrong field is 422 naming it; a step the case's state forbids is 409.
 #[utoipa::path(post, path = "/api/v1/cases/{case_no}/actions", tag = "cases",
     params(("case_no" = String, Path, description = "43 位办件编号")),
     request_body(content = Object, description = "{\"action\": …} 及其参数"),

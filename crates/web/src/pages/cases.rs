@@ -360,6 +360,15 @@ fn timeline(
                 Some(CaseAction::EndSpecialProcedure { result }) if !result.is_empty() => {
                     format!("结果：{result}")
                 }
+                Some(CaseAction::Deliver {
+                    method,
+                    tracking_no,
+                }) => match method.as_str() {
+                    "window" => "窗口领取".to_owned(),
+                    "post" => format!("邮寄，快递单号 {tracking_no}"),
+                    "electronic" => "电子送达（电子证照已存入申请人证照夹）".to_owned(),
+                    _ => String::new(),
+                },
                 Some(CaseAction::Refuse { reason })
                 | Some(CaseAction::ReturnForRework { reason })
                 | Some(CaseAction::Withdraw { reason })
@@ -1169,7 +1178,13 @@ fn staff_actions(
             },
         ),
         ("conclude", CaseAction::Conclude),
-        ("deliver", CaseAction::Deliver),
+        (
+            "deliver",
+            CaseAction::Deliver {
+                method: "window".into(),
+                tracking_no: String::new(),
+            },
+        ),
         ("confirm_commitment", CaseAction::ConfirmCommitment),
         ("revoke", CaseAction::Revoke { reason: x() }),
     ];
@@ -1357,7 +1372,10 @@ pub async fn act_on_case_file(
             reason,
         },
         "conclude" => CaseAction::Conclude,
-        "deliver" => CaseAction::Deliver,
+        "deliver" => CaseAction::Deliver {
+            method: text("method"),
+            tracking_no: text("tracking_no"),
+        },
         "confirm_commitment" => CaseAction::ConfirmCommitment,
         "revoke" => CaseAction::Revoke { reason },
         _ => return Err(WebError::BadRequest("未知的操作".into())),

@@ -294,12 +294,20 @@ async fn a_case_goes_from_notice_to_delivery_through_the_api() {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::CONFLICT);
-    let view: Value = act(&clerk, json!({"action": "deliver"}))
-        .await
-        .unwrap()
-        .json()
+    let res = act(&clerk, json!({"action": "deliver", "method": "post"}))
         .await
         .unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(problem(res).await["errors"][0]["field"], "tracking_no");
+    let view: Value = act(
+        &clerk,
+        json!({"action": "deliver", "method": "post", "tracking_no": "SF1234567890"}),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
     assert_eq!(view["status_label"], "已送达");
     let actions: Vec<&str> = view["events"]
         .as_array()
