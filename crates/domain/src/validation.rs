@@ -65,6 +65,16 @@ impl ValidationErrors {
         if self.is_empty() { Ok(()) } else { Err(self) }
     }
 
+    /// The messages alone, in one line: what a page shows above a form it cannot mark
+    /// field by field.
+    pub fn messages(&self) -> String {
+        self.errors
+            .iter()
+            .map(|e| e.message.as_str())
+            .collect::<Vec<_>>()
+            .join("；")
+    }
+
     fn summary(&self) -> String {
         self.errors
             .iter()

@@ -520,12 +520,7 @@ async fn track_page(
 /// The messages of a refused applicant step, in one line.
 fn messages(e: WebError) -> Result<String, WebError> {
     match e {
-        WebError::Validation(errors) => Ok(errors
-            .errors
-            .iter()
-            .map(|e| e.message.as_str())
-            .collect::<Vec<_>>()
-            .join("；")),
+        WebError::Validation(errors) => Ok(errors.messages()),
         WebError::Refused { detail, .. } | WebError::Conflict { detail, .. } => Ok(detail),
         other => Err(other),
     }
@@ -796,12 +791,7 @@ pub async fn check_material(
     {
         Ok(()) => Ok(Redirect::to(&format!("/staff/cases/{no}#materials")).into_response()),
         Err(WebError::Validation(errors)) => {
-            let message = errors
-                .errors
-                .iter()
-                .map(|e| e.message.as_str())
-                .collect::<Vec<_>>()
-                .join("；");
+            let message = errors.messages();
             case_file(&state, ctx, &current, &no, Some(message)).await
         }
         Err(e) => Err(e),
@@ -1398,12 +1388,7 @@ pub async fn act_on_case_file(
             .await
         }
         Err(WebError::Validation(errors)) => {
-            let message = errors
-                .errors
-                .iter()
-                .map(|e| e.message.as_str())
-                .collect::<Vec<_>>()
-                .join("；");
+            let message = errors.messages();
             case_file_with(
                 &state,
                 ctx,

@@ -432,12 +432,7 @@ pub async fn administer_staff(
     {
         Ok(()) => Ok(Redirect::to("/admin/staff").into_response()),
         Err(WebError::Validation(v)) => {
-            let message = v
-                .errors
-                .iter()
-                .map(|e| e.message.as_str())
-                .collect::<Vec<_>>()
-                .join("；");
+            let message = v.messages();
             staff_admin_page(&state, ctx, &current, Some(message)).await
         }
         Err(WebError::Refused { detail, .. }) => {
