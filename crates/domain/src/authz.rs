@@ -317,6 +317,39 @@ pub fn intake_scope(principal: &Principal) -> Scope {
     }
 }
 
+/// Whose personal data a staff member may see (people search, a person's record): the
+/// people with a case their work covers, handled within the first scope or taken in within
+/// the second. A reviewer reaches their department's applicants; a town clerk those served
+/// at the town's halls; district windows and the bureau everyone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersonalDataReach {
+    pub handling: Scope,
+    pub intake: Scope,
+}
+
+impl PersonalDataReach {
+    pub fn of(principal: &Principal) -> Self {
+        if principal.capability(Permission::ViewPersonalData).is_err() {
+            return PersonalDataReach {
+                handling: Scope::Nothing,
+                intake: Scope::Nothing,
+            };
+        }
+        PersonalDataReach {
+            handling: principal
+                .capability(Permission::StaffWorkbench)
+                .map(|c| c.scope().clone())
+                .unwrap_or(Scope::Nothing),
+            intake: intake_scope(principal),
+        }
+    }
+
+    /// Everyone: no case needs to be looked for.
+    pub fn is_everyone(&self) -> bool {
+        self.handling == Scope::All || self.intake == Scope::All
+    }
+}
+
 /// A town or village: the path's unit below the district is a division code (digits), where
 /// departments have their own codes.
 fn local_hall_unit(org_path: &str) -> bool {

@@ -5,6 +5,7 @@ use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
 use tongban_domain::account::{AccountKind, Role};
 use tongban_domain::audit::AuditEvent;
+use tongban_domain::authz::PersonalDataReach;
 
 use crate::{Store, StoreError, audit, new_id, parse_ts, ts};
 
@@ -47,6 +48,36 @@ pub struct PersonSummary {
     pub login: String,
     pub name: String,
     pub phone: Option<String>,
+}
+
+/// ` AND …` keeping the accounts (`a`) within `reach`: those with a case handled or taken
+/// in within its scopes; its values bind from `$first` on.
+fn reach_clause(reach: &PersonalDataReach, first: usize) -> (String, Vec<String>) {
+    if reach.is_everyone() {
+        return (String::new(), Vec::new());
+    }
+    let mut parts = Vec::new();
+    let mut args = Vec::new();
+    for (column, scope) in [("co.path", &reach.handling), ("cio.path", &reach.intake)] {
+        if let Some((root, below)) = crate::scope_args(scope) {
+            let n = first + args.len();
+            parts.push(format!("{column} = ${n} OR {column} LIKE ${}", n + 1));
+            args.push(root);
+            args.push(below);
+        }
+    }
+    if parts.is_empty() {
+        return (" AND 1 = 0".to_owned(), Vec::new());
+    }
+    (
+        format!(
+            " AND EXISTS (SELECT 1 FROM cases c JOIN org_units co ON co.id = c.org_unit_id \
+             LEFT JOIN org_units cio ON cio.id = c.intake_org_id \
+             WHERE c.applicant_id = a.id AND ({}))",
+            parts.join(" OR ")
+        ),
+        args,
+    )
 }
 
 /// A staff member as the organisation pages list them.
@@ -193,14 +224,18 @@ impl Store {
         now: DateTime<Utc>,
         viewer: &str,
         id: &str,
+        reach: &PersonalDataReach,
     ) -> Result<Account, StoreError> {
         let mut tx = self.begin_write().await?;
-        let row = sqlx::query(AssertSqlSafe(format!(
-            "{ACCOUNT_SELECT} WHERE a.id = $1 AND a.kind <> 'staff'"
+        let (within, args) = reach_clause(reach, 2);
+        let mut query = sqlx::query(AssertSqlSafe(format!(
+            "{ACCOUNT_SELECT} WHERE a.id = $1 AND a.kind <> 'staff'{within}"
         )))
-        .bind(id)
-        .fetch_one(&mut *tx)
-        .await?;
+        .bind(id);
+        for a in args {
+            query = query.bind(a);
+        }
+        let row = query.fetch_one(&mut *tx).await?;
         let account = account_from(&row)?;
         audit::append(
             &mut tx,
@@ -212,22 +247,28 @@ impl Store {
         Ok(account)
     }
 
-    /// Citizens and enterprises whose number equals `query` or whose name contains it.
+    /// Citizens and enterprises within `reach` whose number equals `query` or whose name
+    /// contains it.
     pub async fn find_people(
         &self,
         query: &str,
+        reach: &PersonalDataReach,
         limit: i64,
     ) -> Result<Vec<PersonSummary>, StoreError> {
         let q = query.trim();
-        let rows = sqlx::query(
-            "SELECT id, kind, login, name, phone FROM accounts \
-             WHERE kind <> 'staff' AND (login = $1 OR name LIKE $2) ORDER BY name, id LIMIT $3",
-        )
+        let (within, args) = reach_clause(reach, 4);
+        let mut query = sqlx::query(AssertSqlSafe(format!(
+            "SELECT a.id, a.kind, a.login, a.name, a.phone FROM accounts a \
+             WHERE a.kind <> 'staff' AND (a.login = $1 OR a.name LIKE $2){within} \
+             ORDER BY a.name, a.id LIMIT $3"
+        )))
         .bind(q.to_ascii_uppercase())
         .bind(format!("%{}%", q.replace(['%', '_'], "")))
-        .bind(limit)
-        .fetch_all(&self.reader)
-        .await?;
+        .bind(limit);
+        for a in args {
+            query = query.bind(a);
+        }
+        let rows = query.fetch_all(&self.reader).await?;
         rows.iter()
             .map(|row| {
                 let kind: String = row.try_get("kind")?;

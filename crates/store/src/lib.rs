@@ -16,6 +16,7 @@ mod audit;
 mod calendar;
 mod cases;
 mod catalog;
+mod drafts;
 mod error;
 mod group;
 mod licences;

@@ -9,7 +9,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, AssertSqlSafe};
 use tongban_domain::account::{AccountKind, Role};
 use tongban_domain::audit::{AuditEvent, ChainBreak};
-use tongban_domain::authz::Scope;
+use tongban_domain::authz::{PersonalDataReach, Scope};
 use tongban_domain::codes::Password;
 use tongban_domain::org::HallKind;
 use tongban_domain::throttle::FailureCount;
@@ -274,7 +274,77 @@ contract!(
     two_instances_racing_one_key_record_one_case,
     status_columns_refuse_unknown_values,
     seeded_cases_fill_lists_in_every_status,
+    draft_uploads_are_kept_replaced_and_purged,
 );
+
+async fn draft_uploads_are_kept_replaced_and_purged(f: &Fixture) {
+    let owner = f
+        .store
+        .account_by_login("64030319580312024X")
+        .await
+        .unwrap();
+    let file = |name: &str, content: &[u8]| tongban_store::NewMaterial {
+        name: name.into(),
+        filename: format!("{name}.pdf"),
+        content_type: "application/pdf".into(),
+        sha256: tongban_domain::case::sha256_hex(content),
+        content: content.to_vec(),
+        waived_by: None,
+    };
+    let t0 = now();
+    f.store
+        .keep_draft_uploads(t0, &owner.id, "draft-1", &[file("申请表", b"%PDF-a")])
+        .await
+        .unwrap();
+    // A second try replaces the same material's file and adds another.
+    f.store
+        .keep_draft_uploads(
+            t0,
+            &owner.id,
+            "draft-1",
+            &[file("申请表", b"%PDF-b"), file("身份证", b"%PDF-c")],
+        )
+        .await
+        .unwrap();
+    let kept = f.store.draft_uploads(&owner.id, "draft-1").await.unwrap();
+    assert_eq!(kept.len(), 2);
+    assert_eq!(kept[0].name, "申请表");
+    assert_eq!(kept[0].content, b"%PDF-b");
+    assert!(
+        f.store
+            .draft_uploads(&owner.id, "draft-2")
+            .await
+            .unwrap()
+            .is_empty(),
+        "drafts are apart"
+    );
+    f.store
+        .keep_draft_uploads(t0, &owner.id, "draft-2", &[file("申请表", b"%PDF-d")])
+        .await
+        .unwrap();
+    f.store.drop_draft(&owner.id, "draft-1").await.unwrap();
+    assert!(
+        f.store
+            .draft_uploads(&owner.id, "draft-1")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        f.store
+            .purge_drafts(t0 + Duration::seconds(1))
+            .await
+            .unwrap(),
+        1
+    );
+    assert!(
+        f.store
+            .draft_uploads(&owner.id, "draft-2")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
 
 async fn demo_loads_the_three_levels(f: &Fixture) {
     assert!(f.store.is_empty().await.unwrap());
@@ -529,18 +599,48 @@ async fn scopes_filter_units_staff_and_halls(f: &Fixture) {
 }
 
 async fn personal_record_views_are_audited(f: &Fixture) {
-    let found = f.store.find_people("马秀", 10).await.unwrap();
+    let everyone = PersonalDataReach {
+        handling: Scope::All,
+        intake: Scope::All,
+    };
+    let found = f.store.find_people("马秀", &everyone, 10).await.unwrap();
     assert_eq!(found.len(), 1);
-    let by_number = f.store.find_people("64030319580312024x", 10).await.unwrap();
+    let by_number = f
+        .store
+        .find_people("64030319580312024x", &everyone, 10)
+        .await
+        .unwrap();
     assert_eq!(by_number.len(), 1);
     assert!(
-        f.store.find_people("admin", 10).await.unwrap().is_empty(),
+        f.store
+            .find_people("admin", &everyone, 10)
+            .await
+            .unwrap()
+            .is_empty(),
         "staff are not people"
     );
+    // A searcher whose work covers none of the person's cases finds nobody and opens nothing.
+    let elsewhere = PersonalDataReach {
+        handling: Scope::Within("/no-such-unit".into()),
+        intake: Scope::Nothing,
+    };
+    assert!(
+        f.store
+            .find_people("马秀", &elsewhere, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     let admin = f.store.account_by_login("admin").await.unwrap();
+    assert!(matches!(
+        f.store
+            .open_personal_record(now(), &admin.id, &found[0].id, &elsewhere)
+            .await,
+        Err(StoreError::NotFound)
+    ));
     let record = f
         .store
-        .open_personal_record(now(), &admin.id, &found[0].id)
+        .open_personal_record(now(), &admin.id, &found[0].id, &everyone)
         .await
         .unwrap();
     assert_eq!(record.phone.as_deref(), Some("13909531234"));
@@ -553,7 +653,7 @@ async fn personal_record_views_are_audited(f: &Fixture) {
     assert_eq!(trail[0].actor, admin.id);
     assert!(matches!(
         f.store
-            .open_personal_record(now(), &admin.id, &admin.id)
+            .open_personal_record(now(), &admin.id, &admin.id, &everyone)
             .await,
         Err(StoreError::NotFound)
     ));

@@ -590,7 +590,7 @@ async fn apply_online_notice_supply_decide_and_see_it_concluded() {
     b.click_and_wait("[data-test='action-start_review']").await;
     b.decide("材料齐全，符合条件").await;
     b.click_and_wait("[data-test='action-conclude']").await;
-    assert_eq!(b.text_of("[data-test='case-status']").await, "已办结");
+    assert_eq!(b.text_of("[data-test='case-status']").await, "已送达");
     b.audit("concluded case file").await;
     b.log_out().await;
 
@@ -598,7 +598,7 @@ async fn apply_online_notice_supply_decide_and_see_it_concluded() {
     b.log_in("64030319580312024X").await;
     b.open("/me/cases").await;
     b.open(&case_path).await;
-    assert_eq!(b.text_of("[data-test='case-status']").await, "已办结");
+    assert_eq!(b.text_of("[data-test='case-status']").await, "已送达");
     let timeline = b.text_of("[data-test='timeline']").await;
     for step in [
         "提交申请",
@@ -607,6 +607,7 @@ async fn apply_online_notice_supply_decide_and_see_it_concluded() {
         "受理",
         "作出决定",
         "办结",
+        "电子送达",
     ] {
         assert!(timeline.contains(step), "{step} missing: {timeline}");
     }
@@ -671,7 +672,7 @@ async fn a_concluded_case_licence_is_presented_verified_and_reused() {
     b.click_and_wait("[data-test='action-start_review']").await;
     b.decide("材料齐全，符合条件").await;
     b.click_and_wait("[data-test='action-conclude']").await;
-    assert_eq!(b.text_of("[data-test='case-status']").await, "已办结");
+    assert_eq!(b.text_of("[data-test='case-status']").await, "已送达");
     b.log_out().await;
 
     // The card is in the citizen's wallet; presenting it shows a QR code.

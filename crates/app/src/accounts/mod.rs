@@ -313,7 +313,8 @@ pub async fn messages(app: &App, actor: &Actor) -> Result<Vec<tongban_store::Mes
 }
 
 /// People whose name or number matches, for staff who may see personal data (masked by the
-/// page). Fewer than two characters finds nothing.
+/// page), among those with a case the searcher's work covers. Fewer than two characters
+/// finds nothing.
 pub async fn find_people(
     app: &App,
     actor: &Actor,
@@ -330,17 +331,24 @@ pub async fn find_people(
             "请至少输入两个字，或完整的证件号码",
         ));
     }
-    Ok(app.store.find_people(q, 50).await?)
+    let reach = tongban_domain::authz::PersonalDataReach::of(&actor.principal);
+    Ok(app.store.find_people(q, &reach, 50).await?)
 }
 
-/// A person's whole record; the opening is audited.
+/// A person's whole record, if they have a case the viewer's work covers (otherwise not
+/// found); the opening is audited.
 pub async fn open_person(app: &App, actor: &Actor, id: &str) -> Result<Account, AppError> {
     let cap = actor
         .principal
         .capability(tongban_domain::authz::Permission::ViewPersonalData)?;
     let account = app
         .store
-        .open_personal_record(app.clock.now(), cap.actor(), id)
+        .open_personal_record(
+            app.clock.now(),
+            cap.actor(),
+            id,
+            &tongban_domain::authz::PersonalDataReach::of(&actor.principal),
+        )
         .await?;
     tracing::info!(viewer = %cap.actor(), target = %account.id, "personal record opened");
     Ok(account)

@@ -83,3 +83,25 @@ pub async fn check_material(
         .await?;
     Ok(())
 }
+
+/// The licence a 免提交 material stands for, as the library holds it today (its standing
+/// judged again, its data under their labels); `None` for an uploaded file, or a licence the
+/// library no longer knows.
+pub async fn waived_licence(
+    app: &App,
+    opened: &OpenedMaterial,
+) -> Result<Option<crate::licences::LicenceView>, AppError> {
+    let Some(identifier) = &opened.material.waived_by else {
+        return Ok(None);
+    };
+    let record = match app.store.licence(identifier).await {
+        Ok(r) => r,
+        Err(tongban_store::StoreError::NotFound) => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
+    Ok(Some(crate::licences::LicenceView {
+        verdict: crate::licences::judge(app, &record).await?,
+        fields: crate::licences::labelled_fields(app, &record).await?,
+        record,
+    }))
+}

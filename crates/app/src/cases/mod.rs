@@ -12,14 +12,14 @@ use tongban_domain::case::{
     sniff_upload, transition,
 };
 use tongban_domain::catalog::{TimeLimit, TimeUnit};
-use tongban_domain::validation::required_text;
+use tongban_domain::validation::{FieldRule, required_text};
 use tongban_store::{CaseChange, CaseRecord, NewCase, NewMaterial, StoreError};
 
 mod materials;
 mod queries;
 mod window_supply;
 
-pub use materials::{OpenedMaterial, check_material, open_material};
+pub use materials::{OpenedMaterial, check_material, open_material, waived_licence};
 pub use queries::{
     CaseFile, CaseView, Deadlines, DecisionDocument, DepartmentDeadlines, Inbox, InboxRow, Notices,
     PrintedNotice, Reader, Receipt, deadlines, decision_document, deficiency_late, events, file,
@@ -56,6 +56,9 @@ pub struct Submission {
     pub commitment_signed: bool,
     /// Filed at a window by a clerk for the person standing there; `None` online.
     pub on_behalf: Option<OnBehalf>,
+    /// A page's form: files sent are kept for the draft (named by the idempotency key), so a
+    /// form refused for another reason never asks for them again. The API resends instead.
+    pub keep_draft: bool,
 }
 
 /// A window application: whose it is (identity checked by the clerk) and how they were
@@ -238,10 +241,18 @@ pub fn check_uploads(uploads: Vec<Upload>, errors: &mut ValidationErrors) -> Vec
             required_text(&u.filename, 200),
         );
         // The content is checked even when the name is wrong, so every problem is listed.
-        let kind = u
-            .bytes
-            .as_ref()
-            .and_then(|b| errors.check(&u.content_field, sniff_upload(b, &u.filename)));
+        let kind = u.bytes.as_ref().and_then(|b| {
+            sniff_upload(b, &u.filename)
+                .map_err(|e| {
+                    let what = if u.name.trim().is_empty() {
+                        u.filename.trim()
+                    } else {
+                        u.name.trim()
+                    };
+                    errors.add(&u.content_field, e.code(), format!("“{what}”：{e}"));
+                })
+                .ok()
+        });
         if let (Some(name), Some(filename), Some(bytes), Some(kind)) =
             (name, filename, u.bytes, kind)
         {
@@ -256,6 +267,42 @@ pub fn check_uploads(uploads: Vec<Upload>, errors: &mut ValidationErrors) -> Vec
         }
     }
     materials
+}
+
+/// Keeps the valid files of a form refused before it reached [`submit`] (a window form
+/// whose applicant could not be identified); what is wrong with a file joins `errors`.
+pub async fn keep_uploads(
+    app: &App,
+    current: &Actor,
+    draft: &str,
+    uploads: Vec<Upload>,
+    errors: &mut ValidationErrors,
+) -> Result<(), AppError> {
+    let materials = check_uploads(uploads, errors);
+    if !draft.is_empty() && draft.len() <= 100 && !materials.is_empty() {
+        app.store
+            .keep_draft_uploads(app.clock.now(), &current.account()?.id, draft, &materials)
+            .await?;
+    }
+    Ok(())
+}
+
+/// The files kept for the current user's draft form: (material, file name).
+pub async fn kept_uploads(
+    app: &App,
+    current: &Actor,
+    draft: &str,
+) -> Result<Vec<(String, String)>, AppError> {
+    if draft.is_empty() || draft.len() > 100 {
+        return Ok(Vec::new());
+    }
+    Ok(app
+        .store
+        .draft_uploads(&current.account()?.id, draft)
+        .await?
+        .into_iter()
+        .map(|m| (m.name, m.filename))
+        .collect())
 }
 
 /// Checks every field and records the application; `errors` may already hold the
@@ -346,6 +393,25 @@ pub async fn submit(
         }
     }
     let mut materials = check_uploads(sub.uploads, &mut errors);
+    let draft = match (&sub.idempotency_key, sub.keep_draft) {
+        (Some(key), true) => Some((current.account()?.id.clone(), key.clone())),
+        _ => None,
+    };
+    if let Some((owner, key)) = &draft {
+        if !materials.is_empty() {
+            app.store
+                .keep_draft_uploads(app.clock.now(), owner, key, &materials)
+                .await?;
+        }
+        for kept in app.store.draft_uploads(owner, key).await? {
+            let listed = item
+                .as_ref()
+                .is_some_and(|i| i.materials.iter().any(|m| m.name == kept.name));
+            if listed && !materials.iter().any(|m| m.name == kept.name) {
+                materials.push(kept);
+            }
+        }
+    }
     errors.into_result()?;
     let item = item.ok_or(AppError::NotFound)?;
     // 免提交 / 免填写: what the applicant's valid licences stand for is attached and read.
@@ -410,6 +476,12 @@ pub async fn submit(
         materials,
     };
     let (case, created) = app.store.submit_case(app.clock.now(), &new).await?;
+    if let Some((owner, key)) = &draft {
+        // The case holds the files now; a draft left behind is purged by the daily job.
+        if let Err(e) = app.store.drop_draft(owner, key).await {
+            tracing::warn!(error = %e, "dropping a filed draft failed");
+        }
+    }
     tracing::info!(case.no = %case.case_no, actor = %cap.actor(), created, "case submitted");
     Ok((case, created))
 }
@@ -572,6 +644,11 @@ pub(crate) async fn carry_out(
     } else {
         None
     };
+    // An online applicant's result is the licence now in their wallet: that is its delivery
+    // (电子送达), recorded at once. A window's applicant is handed the paper (or it is
+    // posted), so their case waits for the clerk's 送达.
+    let delivered_electronically = licence.is_some() && case.channel == "online";
+    let case_no = case.case_no.clone();
     let change = CaseChange {
         actor: actor_id.to_owned(),
         case_id: case.id.clone(),
@@ -589,10 +666,28 @@ pub(crate) async fn carry_out(
         notice_breach,
     };
     match app.store.record_case_action(app.clock.now(), change).await {
-        Err(StoreError::Conflict(_)) => Err(AppError::refused("该办件刚被他人处理，请刷新后再试")),
-        other => Ok(other?),
+        Err(StoreError::Conflict(_)) => {
+            return Err(AppError::refused("该办件刚被他人处理，请刷新后再试"));
+        }
+        other => other?,
     }
+    if delivered_electronically {
+        let concluded = app.store.case_by_no(&case_no).await?;
+        let deliver = CaseAction::Deliver {
+            method: "electronic".to_owned(),
+            tracking_no: String::new(),
+        };
+        // A failure here leaves the case concluded, for a clerk to deliver by hand.
+        if let Err(e) = Box::pin(carry_out(app, SYSTEM_ACTOR, concluded, deliver, Vec::new())).await
+        {
+            tracing::warn!(case.no = %case_no, error = %e, "electronic delivery not recorded");
+        }
+    }
+    Ok(())
 }
+
+/// Who the platform's own steps (electronic delivery) are recorded as.
+pub const SYSTEM_ACTOR: &str = "system";
 
 /// Recounts the due dates of every case whose clock runs, after the calendar changed.
 /// Returns how many were recounted.

@@ -98,7 +98,10 @@ pub async fn file(
         if !actor_names.contains_key(&e.actor) {
             let name = match app.store.account(&e.actor).await {
                 Ok(a) => a.name,
-                // The system's own steps (an expiry sweep) have no account.
+                // The platform's own steps (electronic delivery) have no account.
+                Err(tongban_store::StoreError::NotFound) if e.actor == super::SYSTEM_ACTOR => {
+                    "平台自动".to_owned()
+                }
                 Err(tongban_store::StoreError::NotFound) => String::new(),
                 Err(e) => return Err(e.into()),
             };
@@ -484,7 +487,17 @@ pub async fn search(app: &App, actor: &Actor, term: &str) -> Result<Vec<InboxRow
             Err(e) => return Err(e.into()),
         }
     } else {
-        for person in app.store.find_people(term, 20).await? {
+        // Only people with a case this staff member may see can match (the reach of their
+        // handling and intake scopes, as people search).
+        let reach = tongban_domain::authz::PersonalDataReach {
+            handling: actor
+                .principal
+                .capability(Permission::StaffWorkbench)?
+                .scope()
+                .clone(),
+            intake: tongban_domain::authz::intake_scope(&actor.principal),
+        };
+        for person in app.store.find_people(term, &reach, 20).await? {
             found.extend(app.store.cases_of_applicant(&person.id).await?);
             if found.len() >= 200 {
                 break;

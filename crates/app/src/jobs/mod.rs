@@ -12,6 +12,7 @@ use crate::notify::{NotificationSender, run_outbox_worker};
 pub fn spawn_all(app: &App, sender: Box<dyn NotificationSender>) -> Vec<JoinHandle<()>> {
     vec![
         tokio::spawn(prune_login_failures(app.clone())),
+        tokio::spawn(purge_drafts(app.clone())),
         tokio::spawn(follow_publications(app.clone())),
         tokio::spawn(expire_licences(app.clone())),
         tokio::spawn(run_outbox_worker(app.clone(), sender)),
@@ -26,6 +27,19 @@ async fn prune_login_failures(app: App) {
         let cutoff = app.clock.now() - chrono::Duration::hours(1);
         if let Err(e) = app.store.prune_login_failures(cutoff).await {
             tracing::warn!(error = %e, "pruning login failures failed");
+        }
+    }
+}
+
+/// Hourly: files kept for application forms nobody finished within two days are deleted
+/// (personal papers are not kept without a case to hold them).
+async fn purge_drafts(app: App) {
+    let mut tick = tokio::time::interval(Duration::from_secs(3600));
+    loop {
+        tick.tick().await;
+        let cutoff = app.clock.now() - chrono::Duration::days(2);
+        if let Err(e) = app.store.purge_drafts(cutoff).await {
+            tracing::warn!(error = %e, "purging draft uploads failed");
         }
     }
 }

@@ -127,6 +127,7 @@ pub async fn submit_case(
             idempotency_key: key,
             commitment_signed: body.commitment_signed,
             on_behalf,
+            keep_draft: false,
         },
         errors,
     )

@@ -67,6 +67,55 @@ struct ApplyPage {
     window: Option<crate::window_fields::WindowFields>,
     /// Online: materials the applicant's licences stand for, and data read from them.
     reuse: tongban_app::licences::Reuse,
+    /// Files kept from an earlier try of this form: (material, file name).
+    kept: Vec<(String, String)>,
+}
+
+impl ApplyPage {
+    /// Whether a material belongs on the form: every material until a situation is chosen,
+    /// then only that situation's (and those every situation needs).
+    fn shown(&self, m: &tongban_domain::catalog::MaterialRequirement) -> bool {
+        self.situation.is_empty()
+            || m.situations.is_empty()
+            || m.situations.contains(&self.situation)
+    }
+
+    /// Classes hiding a material while a situation it does not belong to is ticked (CSS
+    /// `:has()`, so the choice narrows the list without JavaScript or a reload).
+    fn hidden_under(&self, m: &tongban_domain::catalog::MaterialRequirement) -> String {
+        if m.situations.is_empty() {
+            return String::new();
+        }
+        self.item
+            .situations
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| !m.situations.contains(&s.name))
+            .map(|(i, _)| format!(" hide-under-{}", i + 1))
+            .collect()
+    }
+
+    fn kept_file(&self, material: &str) -> Option<&str> {
+        self.kept
+            .iter()
+            .find(|(m, _)| m == material)
+            .map(|(_, f)| f.as_str())
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct ApplyQuery {
+    #[serde(default)]
+    situation: String,
+}
+
+/// The situation asked for in the address, if it is one of the item's.
+fn chosen_situation(item: &ServiceItem, asked: &str) -> String {
+    if item.situations.iter().any(|s| s.name == asked) {
+        asked.to_owned()
+    } else {
+        String::new()
+    }
 }
 
 impl crate::window_fields::WindowFields {
@@ -96,20 +145,28 @@ pub async fn apply_form(
     ctx: Ctx,
     current: Current,
     Path(code): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<ApplyQuery>,
 ) -> Result<Response, WebError> {
     let item = published(&state, &code)?;
-    let reuse =
-        tongban_app::licences::reuse(&state, &current.account()?.login, &item, None).await?;
+    let situation = chosen_situation(&item, &q.situation);
+    let reuse = tongban_app::licences::reuse(
+        &state,
+        &current.account()?.login,
+        &item,
+        (!situation.is_empty()).then_some(situation.as_str()),
+    )
+    .await?;
     render(&ApplyPage {
         reuse,
         ctx,
         item,
         submission: new_token(),
-        situation: String::new(),
+        situation,
         note: String::new(),
         commitment: false,
         errors: Vec::new(),
         window: None,
+        kept: Vec::new(),
     })
 }
 
@@ -130,7 +187,7 @@ pub async fn apply(
         .map_err(WebError::from);
     match result {
         Ok((case, _)) => Ok(Redirect::to(&format!("/me/cases/{}", case.case_no)).into_response()),
-        Err(WebError::Validation(v)) => form.rerender(ctx, item, None, v),
+        Err(WebError::Validation(v)) => form.rerender(&state, &current, ctx, item, None, v).await,
         Err(e) => Err(e),
     }
 }
@@ -159,8 +216,8 @@ impl ApplyForm {
         }
     }
 
-    /// The submission to make; the uploads move into it (a re-rendered form asks for them
-    /// again, as browsers do not keep chosen files).
+    /// The submission to make; the uploads move into it and are kept for the draft, so a
+    /// re-rendered form shows them as sent (browsers do not keep chosen files).
     fn submission(&mut self, code: &str, on_behalf: Option<cases::OnBehalf>) -> Submission {
         Submission {
             implementation_code: code.to_owned(),
@@ -170,26 +227,46 @@ impl ApplyForm {
             idempotency_key: (!self.submission.is_empty()).then(|| self.submission.clone()),
             commitment_signed: self.commitment,
             on_behalf,
+            keep_draft: true,
         }
     }
 
-    fn rerender(
+    /// The form again with its errors: every field as posted, the waivers (online) and the
+    /// files kept for the draft.
+    async fn rerender(
         self,
+        state: &AppState,
+        current: &Current,
         ctx: Ctx,
         item: Arc<ServiceItem>,
         window: Option<crate::window_fields::WindowFields>,
         v: tongban_domain::ValidationErrors,
     ) -> Result<Response, WebError> {
+        let situation = chosen_situation(&item, &self.situation);
+        let reuse = match (&window, current.account()) {
+            (None, Ok(account)) => {
+                tongban_app::licences::reuse(
+                    state,
+                    &account.login,
+                    &item,
+                    (!situation.is_empty()).then_some(situation.as_str()),
+                )
+                .await?
+            }
+            _ => tongban_app::licences::Reuse::default(),
+        };
+        let kept = cases::kept_uploads(state, current, &self.submission).await?;
         let mut res = render(&ApplyPage {
             ctx,
             item,
             submission: self.submission,
-            situation: self.situation,
+            situation,
             note: self.note,
             commitment: self.commitment,
             errors: v.errors.iter().map(|e| e.message.clone()).collect(),
             window,
-            reuse: tongban_app::licences::Reuse::default(),
+            reuse,
+            kept,
         })?;
         *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
         Ok(res)
@@ -248,6 +325,7 @@ pub async fn intake_form(
             ..crate::window_fields::WindowFields::default()
         }),
         reuse: tongban_app::licences::Reuse::default(),
+        kept: Vec::new(),
     })
 }
 
@@ -278,11 +356,17 @@ pub async fn intake(
                 Ok((case, _)) => {
                     Ok(Redirect::to(&format!("/staff/cases/{}", case.case_no)).into_response())
                 }
-                Err(WebError::Validation(v)) => form.rerender(ctx, item, Some(w), v),
+                Err(WebError::Validation(v)) => {
+                    form.rerender(&state, &current, ctx, item, Some(w), v).await
+                }
                 Err(e) => Err(e),
             }
         }
-        Err(WebError::Validation(v)) => form.rerender(ctx, item, Some(w), v),
+        Err(WebError::Validation(mut v)) => {
+            let uploads = std::mem::take(&mut form.uploads);
+            cases::keep_uploads(&state, &current, &form.submission, uploads, &mut v).await?;
+            form.rerender(&state, &current, ctx, item, Some(w), v).await
+        }
         Err(e) => Err(e),
     }
 }
@@ -735,13 +819,38 @@ pub struct MaterialQuery {
 
 /// One material of a case: PDF and images open in the browser's own viewer, anything else
 /// (and any file with `?download=1`) is saved under a name that says what it is.
+#[derive(Template)]
+#[template(path = "cases/waived_licence.html")]
+struct WaivedLicencePage {
+    ctx: Ctx,
+    case_no: String,
+    material: String,
+    record: tongban_store::LicenceRecord,
+    verdict: tongban_domain::licence::Verdict,
+    fields: Vec<(String, String)>,
+}
+
 pub async fn material(
     State(state): State<AppState>,
+    ctx: Ctx,
     current: Current,
     Path((no, id)): Path<(String, String)>,
     axum::extract::Query(q): axum::extract::Query<MaterialQuery>,
 ) -> Result<Response, WebError> {
     let opened = cases::open_material(&state, &current, &no, &id).await?;
+    // A 免提交 material is a licence: shown as one, with its standing today.
+    if q.download.is_none()
+        && let Some(view) = cases::waived_licence(&state, &opened).await?
+    {
+        return render(&WaivedLicencePage {
+            ctx,
+            case_no: no,
+            material: opened.material.name,
+            record: view.record,
+            verdict: view.verdict,
+            fields: view.fields,
+        });
+    }
     let m = opened.material;
     let viewable = matches!(
         m.content_type.as_str(),

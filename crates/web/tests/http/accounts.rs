@@ -505,3 +505,70 @@ async fn the_bureau_administers_staff_accounts() {
         StatusCode::FORBIDDEN
     );
 }
+
+/// People search reaches only people with a case in the searcher's scope: a town's clerk
+/// finds nobody the town's halls never served, and cannot open their record, until the town
+/// takes in a case for them.
+#[tokio::test]
+async fn people_search_reaches_only_people_with_a_case_in_scope() {
+    let app = TestApp::new().await;
+    let town = app.token("clerk_dahe").await;
+    let csrf = app.csrf().await;
+    let search = |q: &'static str| {
+        app.client
+            .post(app.url("/staff/people"))
+            .bearer_auth(&town)
+            .form(&[("q", q), ("csrf", csrf.as_str())])
+            .send()
+    };
+    let html = search("马秀兰").await.unwrap().text().await.unwrap();
+    assert!(html.contains("查询结果（0 条）"), "{html}");
+    let citizen = app.store.account_by_login(CITIZEN).await.unwrap();
+    assert_eq!(
+        app.get_as(&town, &format!("/staff/people/{}", citizen.id))
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    // Nor does the case search by name find her cases through the back door.
+    let item = find_item(&app, "失业登记").await;
+    let code = item["implementation_code"].as_str().unwrap();
+    let res = app
+        .client
+        .post(app.url("/api/v1/cases"))
+        .bearer_auth(&town)
+        .json(&json!({"implementation_code": code, "applicant": {
+            "kind": "citizen", "id_number": "640303194003070024", "name": "马桂兰",
+            "id_checked": true, "mode": "in_person"}, "materials": []}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let html = search("马桂兰").await.unwrap().text().await.unwrap();
+    assert!(html.contains("查询结果（1 条）"), "{html}");
+    let person = app
+        .store
+        .account_by_login("640303194003070024")
+        .await
+        .unwrap();
+    assert_eq!(
+        app.get_as(&town, &format!("/staff/people/{}", person.id))
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    // The district's windows take in anyone's application, so they reach everyone.
+    let district = app.token("clerk").await;
+    let html = app
+        .client
+        .post(app.url("/staff/people"))
+        .bearer_auth(&district)
+        .form(&[("q", "马秀兰"), ("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("查询结果（1 条）"), "{html}");
+}

@@ -250,7 +250,8 @@ async fn a_case_goes_from_notice_to_delivery_through_the_api() {
             json!({"action": "decide", "approve": true, "opinion": "材料齐全，符合备案条件"}),
             "decided",
         ),
-        (&reviewer, json!({"action": "conclude"}), "concluded"),
+        // Applied online, the licence in the wallet is the delivery (电子送达), at once.
+        (&reviewer, json!({"action": "conclude"}), "delivered"),
     ];
     for (i, (token, body, expected)) in steps.into_iter().enumerate() {
         if i == 3 {
@@ -294,21 +295,23 @@ async fn a_case_goes_from_notice_to_delivery_through_the_api() {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::CONFLICT);
-    let res = act(&clerk, json!({"action": "deliver", "method": "post"}))
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(problem(res).await["errors"][0]["field"], "tracking_no");
-    let view: Value = act(
+    // Delivered already: a clerk's 送达 is not a step any more.
+    let res = act(
         &clerk,
         json!({"action": "deliver", "method": "post", "tracking_no": "SF1234567890"}),
     )
     .await
-    .unwrap()
-    .json()
-    .await
     .unwrap();
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    let view: Value = app
+        .get_as(&citizen, &format!("/api/v1/cases/{no}"))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(view["status_label"], "已送达");
+    let last = view["events"].as_array().unwrap().last().unwrap().clone();
+    assert!(last.to_string().contains("electronic"), "{last}");
     let actions: Vec<&str> = view["events"]
         .as_array()
         .unwrap()
@@ -636,7 +639,10 @@ async fn deficiency_acceptance_lets_only_marked_materials_wait_and_blocks_conclu
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let res = act_api(&app, &reviewer, &no, json!({"action": "conclude"})).await;
     let case: Value = res.json().await.unwrap();
-    assert_eq!(case["status"], "concluded");
+    assert_eq!(
+        case["status"], "delivered",
+        "electronically, applied online"
+    );
     assert!(case["deficiency_due"].is_null());
     assert!(
         case["materials"]
@@ -1571,4 +1577,131 @@ async fn step_bodies_are_checked_in_chinese_and_supplies_answer_the_notice() {
         .await
         .unwrap();
     assert_eq!(case["status"], "submitted");
+}
+
+/// An application form refused for one thing keeps everything else: the file already sent
+/// (kept server-side for the draft, shown as sent, filed with the case without choosing it
+/// again) and the waivers; a wrong file type names its material.
+#[tokio::test]
+async fn a_refused_application_form_keeps_its_files_and_waivers() {
+    let app = TestApp::new().await;
+    let citizen = staff_client(&app, CITIZEN).await;
+    let item = find_item(&app, "居住证办理").await;
+    let code = item["implementation_code"].as_str().unwrap().to_owned();
+    let full: Value = app
+        .get(&format!("/api/v1/items/{code}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let situation = full["situations"][0]["name"].as_str().unwrap().to_owned();
+    // (Material 0, the ID card, is waived for the demo citizen: her licence stands for it.)
+    let first = full["materials"][1]["name"].as_str().unwrap().to_owned();
+    let second = full["materials"][2]["name"].as_str().unwrap().to_owned();
+    let page = citizen
+        .get(&format!("/apply/{code}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let csrf = extract_csrf(&page);
+    let marker = "name=\"submission\" value=\"";
+    let start = page.find(marker).unwrap() + marker.len();
+    let draft = page[start..start + page[start..].find('"').unwrap()].to_owned();
+    let post = |form: reqwest::multipart::Form| {
+        citizen
+            .client
+            .post(citizen.url(&format!("/apply/{code}?csrf={}", urlencoding(&csrf))))
+            .multipart(form.text("submission", draft.clone()))
+            .send()
+    };
+    // No situation chosen, one good file and one that is not a document.
+    let form = reqwest::multipart::Form::new()
+        .part(
+            "file_1",
+            reqwest::multipart::Part::bytes(b"%PDF-1.7 kept".to_vec()).file_name("第一份.pdf"),
+        )
+        .part(
+            "file_2",
+            reqwest::multipart::Part::bytes(b"MZ not a document".to_vec()).file_name("x.png"),
+        );
+    let res = post(form).await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("请选择本事项的一种办事情形"), "{html}");
+    assert!(
+        html.contains(&format!("“{second}”：只接受")),
+        "the type error names the material: {html}"
+    );
+    assert!(html.contains("已上传：第一份.pdf"), "{html}");
+    // Choosing the situation and sending nothing else files the kept file with the case.
+    let res = post(reqwest::multipart::Form::new().text("situation", situation))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let no = location(&res).rsplit('/').next().unwrap().to_owned();
+    let token = app.token(CITIZEN).await;
+    let case: Value = app
+        .get_as(&token, &format!("/api/v1/cases/{no}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let names: Vec<&str> = case["materials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["name"].as_str().unwrap())
+        .collect();
+    assert!(names.contains(&first.as_str()), "{case}");
+    // The waived ID card opens at the desk as the licence it is, not as raw JSON.
+    let id_card = full["materials"][0]["name"].as_str().unwrap();
+    let waived = case["materials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["name"] == id_card)
+        .expect("the waived material is on the case");
+    let clerk = app.token("clerk").await;
+    let page = app
+        .get_as(
+            &clerk,
+            &format!("/cases/{no}/materials/{}", waived["id"].as_str().unwrap()),
+        )
+        .await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains("免提交材料") && html.contains("data-test=\"licence-status\""),
+        "{html}"
+    );
+    let owner = app.store.account_by_login(CITIZEN).await.unwrap();
+    assert!(
+        app.store
+            .draft_uploads(&owner.id, &draft)
+            .await
+            .unwrap()
+            .is_empty(),
+        "the filed draft is forgotten"
+    );
+
+    // Waivers stay on a re-rendered form.
+    let card = find_item(&app, "社会保障卡申领").await;
+    let card = card["implementation_code"].as_str().unwrap().to_owned();
+    let form = reqwest::multipart::Form::new()
+        .text("submission", "card-draft")
+        .part(
+            "file_0",
+            reqwest::multipart::Part::bytes(b"MZ".to_vec()).file_name("x.pdf"),
+        );
+    let res = citizen
+        .client
+        .post(citizen.url(&format!("/apply/{card}?csrf={}", urlencoding(&csrf))))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("免提交"), "{html}");
 }
