@@ -924,14 +924,13 @@ impl Store {
         let list = crate::fixed_names(statuses.iter().map(|s| s.as_str()));
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             // Sums cast back to BIGINT: PostgreSQL sums BIGINTs as NUMERIC.
-            "SELECT o.name AS org_name, CAST(SUM(x.open) AS BIGINT) AS open, \
-             CAST(SUM(x.due_soon) AS BIGINT) AS due_soon, \
-             CAST(SUM(x.overdue) AS BIGINT) AS overdue FROM (SELECT c.org_unit_id, \
-             COUNT(*) AS open, \
-             SUM(CASE WHEN c.promised_due >= $3 AND c.promised_due <= $4 THEN 1 ELSE 0 END) \
-             AS due_soon, SUM(CASE WHEN c.promised_due < $3 THEN 1 ELSE 0 END) AS overdue \
-             FROM cases c WHERE c.status IN ({list}) GROUP BY c.org_unit_id) x \
-             JOIN org_units o ON o.id = x.org_unit_id WHERE {} GROUP BY o.name",
+            // The counts kept per unit, status and promised date (migration 0011).
+            "SELECT o.name AS org_name, CAST(SUM(x.n) AS BIGINT) AS open, \
+             CAST(SUM(CASE WHEN x.promised_due >= $3 AND x.promised_due <= $4 THEN x.n \
+             ELSE 0 END) AS BIGINT) AS due_soon, \
+             CAST(SUM(CASE WHEN x.promised_due < $3 THEN x.n ELSE 0 END) AS BIGINT) AS overdue \
+             FROM case_due_counts x JOIN org_units o ON o.id = x.org_unit_id \
+             WHERE x.status IN ({list}) AND x.n > 0 AND {} GROUP BY o.name",
             crate::IN_SCOPE
         )))
         .bind(scope.0)

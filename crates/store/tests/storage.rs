@@ -1599,6 +1599,29 @@ async fn seeded_cases_fill_lists_in_every_status(f: &Fixture) {
             .iter()
             .all(|c| c.overdue == c.open && c.due_soon == 0)
     );
+    // The counts follow every change of a case's date (kept by triggers): one case moved
+    // to tomorrow is due soon, not overdue.
+    let moved = &f
+        .store
+        .overdue_cases(&started, &Scope::All, day("2026-12-01"), 1)
+        .await
+        .unwrap()[0];
+    f.store
+        .set_case_dues(&moved.id, day("2026-12-20"), day("2026-12-02"))
+        .await
+        .unwrap();
+    let after = f
+        .store
+        .deadline_counts(&started, &Scope::All, day("2026-12-01"), day("2026-12-02"))
+        .await
+        .unwrap();
+    assert_eq!(after.iter().map(|c| c.open).sum::<i64>(), 600);
+    assert_eq!(after.iter().map(|c| c.due_soon).sum::<i64>(), 1);
+    assert_eq!(after.iter().map(|c| c.overdue).sum::<i64>(), 599);
+    f.store
+        .set_case_dues(&moved.id, moved.statutory_due, moved.promised_due)
+        .await
+        .unwrap();
     let overdue = f
         .store
         .overdue_cases(&started, &Scope::All, day("2026-12-01"), 50)
