@@ -93,6 +93,10 @@ pub fn next_entry(prev: Option<(i64, &str)>, at: String, event: AuditEvent) -> A
     }
 }
 
+/// How many chains the trail is kept in: each store instance appends to one, so instances
+/// sharing a database do not queue on one head.
+pub const AUDIT_CHAINS: i64 = 16;
+
 /// Where the chain breaks.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ChainBreak {
@@ -100,6 +104,9 @@ pub enum ChainBreak {
     Altered { seq: i64 },
     #[error("第 {seq} 条审计记录缺失")]
     Missing { seq: i64 },
+    /// A chain's head row is gone: its rows cannot be checked to their end.
+    #[error("审计链的链头记录缺失")]
+    HeadMissing,
 }
 
 /// Checks rows one at a time, in `seq` order, so a caller can stream a long trail in pages.

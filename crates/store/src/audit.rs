@@ -12,25 +12,39 @@ use crate::{Store, StoreError, ts};
 pub struct AuditReport {
     pub rows_checked: i64,
     pub first_break: Option<ChainBreak>,
+    /// The chain (0 to `AUDIT_CHAINS - 1`) where `first_break` is.
+    pub chain: Option<i64>,
 }
 
-/// Appends one row inside the caller's transaction. Taking the head row first (an UPDATE)
-/// locks it, so concurrent appenders on every instance queue up instead of forking the chain.
+/// The chain this process appends to, chosen at random once: instances sharing a database
+/// mostly write to different chains (two on one chain only queue, as they all did before).
+fn own_chain() -> i64 {
+    static CHAIN: std::sync::LazyLock<i64> = std::sync::LazyLock::new(|| {
+        i64::from(uuid::Uuid::new_v4().as_bytes()[0]) % audit::AUDIT_CHAINS
+    });
+    *CHAIN
+}
+
+/// Appends one row inside the caller's transaction. Taking the chain's head row first (an
+/// UPDATE) locks it, so concurrent appenders to one chain queue up instead of forking it.
 pub(crate) async fn append(
     conn: &mut AnyConnection,
     now: DateTime<Utc>,
     event: AuditEvent,
 ) -> Result<AuditEntry, StoreError> {
-    let head = sqlx::query("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
-        .fetch_one(&mut *conn)
-        .await?;
+    let chain = own_chain();
+    let head =
+        sqlx::query("UPDATE audit_heads SET seq = seq + 1 WHERE part = $1 RETURNING seq, hash")
+            .bind(chain)
+            .fetch_one(&mut *conn)
+            .await?;
     let new_seq: i64 = head.try_get("seq")?;
     let prev_hash: String = head.try_get("hash")?;
     // The head starts at (0, GENESIS_HASH), so the first row chains from genesis too.
     let entry = audit::next_entry(Some((new_seq - 1, &prev_hash)), ts(now), event);
     sqlx::query(
-        "INSERT INTO audit_log (seq, at, actor, action, target, detail, prev_hash, hash) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        "INSERT INTO audit_log (part, seq, at, actor, action, target, detail, prev_hash, hash) \
+         VALUES ($9, $1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(entry.seq)
     .bind(&entry.at)
@@ -40,10 +54,12 @@ pub(crate) async fn append(
     .bind(&entry.detail)
     .bind(&entry.prev_hash)
     .bind(&entry.hash)
+    .bind(chain)
     .execute(&mut *conn)
     .await?;
-    sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
+    sqlx::query("UPDATE audit_heads SET hash = $1 WHERE part = $2")
         .bind(&entry.hash)
+        .bind(chain)
         .execute(&mut *conn)
         .await?;
     Ok(entry)
@@ -61,10 +77,13 @@ pub(crate) async fn append_many(
         return Ok(());
     }
     let n = events.len() as i64;
-    let head = sqlx::query("UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, hash")
-        .bind(n)
-        .fetch_one(&mut *conn)
-        .await?;
+    let chain = own_chain();
+    let head =
+        sqlx::query("UPDATE audit_heads SET seq = seq + $1 WHERE part = $2 RETURNING seq, hash")
+            .bind(n)
+            .bind(chain)
+            .fetch_one(&mut *conn)
+            .await?;
     let last_seq: i64 = head.try_get("seq")?;
     let mut prev_hash: String = head.try_get("hash")?;
     let mut seq = last_seq - n;
@@ -78,14 +97,15 @@ pub(crate) async fn append_many(
     }
     for chunk in crate::statement_chunks(&entries) {
         let sql = crate::multi_row_insert(
-            "audit_log (seq, at, actor, action, target, detail, prev_hash, hash)",
-            8,
+            "audit_log (part, seq, at, actor, action, target, detail, prev_hash, hash)",
+            9,
             chunk.len(),
             "",
         );
         let mut q = sqlx::query(AssertSqlSafe(sql));
         for e in chunk {
             q = q
+                .bind(chain)
                 .bind(e.seq)
                 .bind(&e.at)
                 .bind(&e.actor)
@@ -97,8 +117,9 @@ pub(crate) async fn append_many(
         }
         q.execute(&mut *conn).await?;
     }
-    sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
+    sqlx::query("UPDATE audit_heads SET hash = $1 WHERE part = $2")
         .bind(&prev_hash)
+        .bind(chain)
         .execute(&mut *conn)
         .await?;
     Ok(())
@@ -140,16 +161,19 @@ impl Store {
         target: Option<&str>,
     ) -> Result<Vec<AuditEntry>, StoreError> {
         let rows = match target {
-            Some(t) => sqlx::query(AssertSqlSafe(format!(
-                "SELECT {AUDIT_COLUMNS} FROM audit_log WHERE target = $1 ORDER BY seq DESC LIMIT $2"
-            )))
-            .bind(t)
-            .bind(limit)
-            .fetch_all(&self.reader)
-            .await?,
+            Some(t) => {
+                sqlx::query(AssertSqlSafe(format!(
+                    "SELECT {AUDIT_COLUMNS} FROM audit_log WHERE target = $1 \
+                 ORDER BY at DESC, seq DESC LIMIT $2"
+                )))
+                .bind(t)
+                .bind(limit)
+                .fetch_all(&self.reader)
+                .await?
+            }
             None => {
                 sqlx::query(AssertSqlSafe(format!(
-                    "SELECT {AUDIT_COLUMNS} FROM audit_log ORDER BY seq DESC LIMIT $1"
+                    "SELECT {AUDIT_COLUMNS} FROM audit_log ORDER BY at DESC, seq DESC LIMIT $1"
                 )))
                 .bind(limit)
                 .fetch_all(&self.reader)
@@ -159,40 +183,62 @@ impl Store {
         rows.iter().map(entry_from).collect()
     }
 
-    /// Walks the whole chain in pages and reports the first altered or missing row.
+    /// Walks every chain in pages and reports the first altered or missing row, or a
+    /// missing chain head.
     pub async fn verify_audit(&self) -> Result<AuditReport, StoreError> {
-        let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
-            .fetch_one(&self.reader)
-            .await?;
-        let head_seq: i64 = head.try_get("seq")?;
-        let head_hash: String = head.try_get("hash")?;
-        let mut verifier = ChainVerifier::default();
-        const PAGE: i64 = 5000;
-        loop {
-            let rows = sqlx::query(AssertSqlSafe(format!(
-                "SELECT {AUDIT_COLUMNS} FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2"
-            )))
-            .bind(verifier.checked())
-            .bind(PAGE)
+        let heads = sqlx::query("SELECT part, seq, hash FROM audit_heads ORDER BY part")
             .fetch_all(&self.reader)
             .await?;
-            if rows.is_empty() {
-                break;
-            }
-            for row in &rows {
-                if let Err(b) = verifier.push(&entry_from(row)?) {
-                    return Ok(AuditReport {
-                        rows_checked: verifier.checked(),
-                        first_break: Some(b),
-                    });
+        let mut rows_checked = 0;
+        for chain in 0..audit::AUDIT_CHAINS {
+            let head = heads
+                .iter()
+                .find(|h| h.try_get::<i64, _>("part").ok() == Some(chain));
+            let Some(head) = head else {
+                return Ok(AuditReport {
+                    rows_checked,
+                    first_break: Some(ChainBreak::HeadMissing),
+                    chain: Some(chain),
+                });
+            };
+            let head_seq: i64 = head.try_get("seq")?;
+            let head_hash: String = head.try_get("hash")?;
+            let mut verifier = ChainVerifier::default();
+            const PAGE: i64 = 5000;
+            let broken = 'rows: loop {
+                let rows = sqlx::query(AssertSqlSafe(format!(
+                    "SELECT {AUDIT_COLUMNS} FROM audit_log WHERE part = $1 AND seq > $2 \
+                     ORDER BY seq LIMIT $3"
+                )))
+                .bind(chain)
+                .bind(verifier.checked())
+                .bind(PAGE)
+                .fetch_all(&self.reader)
+                .await?;
+                if rows.is_empty() {
+                    break 'rows None;
                 }
+                for row in &rows {
+                    if let Err(b) = verifier.push(&entry_from(row)?) {
+                        break 'rows Some(b);
+                    }
+                }
+            };
+            let checked = verifier.checked();
+            let broken = broken.or_else(|| verifier.finish(Some((head_seq, &head_hash))).err());
+            rows_checked += checked;
+            if let Some(b) = broken {
+                return Ok(AuditReport {
+                    rows_checked,
+                    first_break: Some(b),
+                    chain: Some(chain),
+                });
             }
         }
-        let checked = verifier.checked();
-        let first_break = verifier.finish(Some((head_seq, &head_hash))).err();
         Ok(AuditReport {
-            rows_checked: checked,
-            first_break,
+            rows_checked,
+            first_break: None,
+            chain: None,
         })
     }
 }

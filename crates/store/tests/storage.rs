@@ -253,7 +253,7 @@ contract!(
     duplicate_login_is_a_conflict,
     sessions_expire_and_revoke,
     audit_chain_detects_altered_and_missing_rows,
-    concurrent_audit_appends_keep_one_chain,
+    concurrent_audit_appends_keep_their_chain,
     login_failures_round_trip,
     catalog_import_upserts_and_lists_entries,
     entered_calendar_days_are_kept_and_versioned,
@@ -463,6 +463,76 @@ async fn audit_chain_detects_altered_and_missing_rows(f: &Fixture) {
     let report = f.store.verify_audit().await.unwrap();
     assert_eq!((report.rows_checked, report.first_break), (5, None));
 
+    // Another instance's chain (written here as that instance would): every chain is
+    // verified to its own head.
+    let own: i64 = sqlx::query_scalar("SELECT part FROM audit_log LIMIT 1")
+        .fetch_one(&f.raw)
+        .await
+        .unwrap();
+    let other = (own + 1) % tongban_domain::audit::AUDIT_CHAINS;
+    let mut prev: Option<(i64, String)> = None;
+    for i in 0..3 {
+        let e = tongban_domain::audit::next_entry(
+            prev.as_ref().map(|(s, h)| (*s, h.as_str())),
+            "2026-12-01T00:00:00Z".into(),
+            AuditEvent::new("t", "test.other", format!("y:{i}"), ""),
+        );
+        sqlx::query(
+            "INSERT INTO audit_log (part, seq, at, actor, action, target, detail, prev_hash, \
+             hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(other)
+        .bind(e.seq)
+        .bind(&e.at)
+        .bind(&e.actor)
+        .bind(&e.action)
+        .bind(&e.target)
+        .bind(&e.detail)
+        .bind(&e.prev_hash)
+        .bind(&e.hash)
+        .execute(&f.raw)
+        .await
+        .unwrap();
+        prev = Some((e.seq, e.hash));
+    }
+    sqlx::query("UPDATE audit_heads SET seq = 3, hash = $1 WHERE part = $2")
+        .bind(prev.unwrap().1)
+        .bind(other)
+        .execute(&f.raw)
+        .await
+        .unwrap();
+    let report = f.store.verify_audit().await.unwrap();
+    assert_eq!((report.rows_checked, report.first_break), (8, None));
+    // Its last row cut off is found against its head, and named by its chain.
+    sqlx::query("DELETE FROM audit_log WHERE part = $1 AND seq = 3")
+        .bind(other)
+        .execute(&f.raw)
+        .await
+        .unwrap();
+    let report = f.store.verify_audit().await.unwrap();
+    assert_eq!(report.first_break, Some(ChainBreak::Missing { seq: 3 }));
+    assert_eq!(report.chain, Some(other));
+    // A chain's head removed with all its rows is still found: every head must exist.
+    sqlx::query("DELETE FROM audit_log WHERE part = $1")
+        .bind(other)
+        .execute(&f.raw)
+        .await
+        .unwrap();
+    sqlx::query("DELETE FROM audit_heads WHERE part = $1")
+        .bind(other)
+        .execute(&f.raw)
+        .await
+        .unwrap();
+    let report = f.store.verify_audit().await.unwrap();
+    assert_eq!(report.first_break, Some(ChainBreak::HeadMissing));
+    sqlx::query("INSERT INTO audit_heads (part, seq, hash) VALUES ($1, 0, $2)")
+        .bind(other)
+        .bind(tongban_domain::audit::GENESIS_HASH)
+        .execute(&f.raw)
+        .await
+        .unwrap();
+    assert_eq!(f.store.verify_audit().await.unwrap().first_break, None);
+
     sqlx::query("UPDATE audit_log SET detail = 'changed' WHERE seq = 3")
         .execute(&f.raw)
         .await
@@ -490,7 +560,7 @@ async fn audit_chain_detects_altered_and_missing_rows(f: &Fixture) {
     assert_eq!(report.first_break, Some(ChainBreak::Missing { seq: 2 }));
 }
 
-async fn concurrent_audit_appends_keep_one_chain(f: &Fixture) {
+async fn concurrent_audit_appends_keep_their_chain(f: &Fixture) {
     let mut tasks = Vec::new();
     for i in 0..40 {
         let store = f.store.clone();

@@ -353,7 +353,8 @@ pub async fn audit_verify(config: &Config) -> anyhow::Result<std::process::ExitC
         }
         Some(b) => {
             println!(
-                "审计日志异常：{b}（此前 {} 条记录无误）",
+                "审计日志异常：第 {} 号审计链{b}（此前 {} 条记录无误）",
+                report.chain.unwrap_or_default(),
                 report.rows_checked
             );
             Ok(std::process::ExitCode::FAILURE)

@@ -231,7 +231,10 @@ pub async fn audit_trail(
             true,
             format!("哈希链完整，共 {} 条记录", report.rows_checked),
         ),
-        Some(b) => (false, b.to_string()),
+        Some(b) => (
+            false,
+            format!("第 {} 号审计链：{b}", report.chain.unwrap_or_default()),
+        ),
     };
     render(&AuditPage {
         ctx,
