@@ -127,6 +127,10 @@ pub struct CaseChange {
     pub materials: Vec<NewMaterial>,
     /// A licence issued by this step (谁办理、谁入库), stored in the same transaction.
     pub licence: Option<crate::NewLicence>,
+    /// Licences issued on the case to revoke with this step, and why (a revoked result).
+    pub revoke_licences: Option<String>,
+    /// What the applicant is told of the step, through the outbox.
+    pub notification: tongban_domain::case::Notification,
     /// A breach of the one-time-notice rule this step commits (a later notice asking for
     /// something the first did not, and not supplied since), recorded beside it and counted.
     pub notice_breach: Option<String>,
@@ -630,13 +634,15 @@ pub(crate) async fn insert_cases_batch_in(
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for (now, new, r) in chunk {
+            // The case number is drawn here, so the message is worded here from it.
+            let told = tongban_domain::case::Notification::submitted(&new.item_name, &r.case_no);
             q = q
                 .bind(new_id())
                 .bind("case.status")
                 .bind(&new.applicant_id)
-                .bind(format!("您的“{}”申请已提交", new.item_name))
-                .bind(format!("办件编号 {}，请留意受理结果。", r.case_no))
-                .bind(format!("/me/cases/{}", r.case_no))
+                .bind(told.subject)
+                .bind(told.body)
+                .bind(told.link)
                 .bind(format!("case:{}:submit", r.case_no))
                 .bind(ts(*now));
         }
@@ -1118,14 +1124,12 @@ pub(crate) async fn record_case_action_in(
         .bind(&change.case_id)
         .execute(&mut *tx)
         .await?;
-    let row = sqlx::query(
-        "SELECT case_no, item_name, applicant_id, status, progress FROM cases WHERE id = $1",
-    )
-    .bind(&change.case_id)
-    .fetch_one(&mut *tx)
-    .await?;
+    let row =
+        sqlx::query("SELECT case_no, applicant_id, status, progress FROM cases WHERE id = $1")
+            .bind(&change.case_id)
+            .fetch_one(&mut *tx)
+            .await?;
     let case_no: String = row.try_get("case_no")?;
-    let item_name: String = row.try_get("item_name")?;
     let applicant: String = row.try_get("applicant_id")?;
     let status: String = row.try_get("status")?;
     let progress: Progress = serde_json::from_str(&row.try_get::<String, _>("progress")?)
@@ -1157,15 +1161,9 @@ pub(crate) async fn record_case_action_in(
     if let Some(licence) = &change.licence {
         crate::licences::insert_licence_in(tx, now, &change.actor, licence).await?;
     }
-    if change.to == CaseStatus::Revoked {
-        crate::licences::revoke_case_licences_in(
-            tx,
-            now,
-            &change.actor,
-            &change.case_id,
-            "办理结果已被撤销",
-        )
-        .await?;
+    if let Some(reason) = &change.revoke_licences {
+        crate::licences::revoke_case_licences_in(tx, now, &change.actor, &change.case_id, reason)
+            .await?;
     }
     let event_id = new_id();
     crate::outbox::enqueue(
@@ -1173,9 +1171,9 @@ pub(crate) async fn record_case_action_in(
         now,
         "case.status",
         &applicant,
-        &format!("您的“{item_name}”办件有新进展"),
-        &format!("办件编号 {case_no}，当前状态：{}。", change.to.label()),
-        &format!("/me/cases/{case_no}"),
+        &change.notification.subject,
+        &change.notification.body,
+        &change.notification.link,
         &format!("case:{case_no}:{event_id}"),
     )
     .await?;

@@ -201,10 +201,11 @@ impl Store {
         adjustment_reason: &str,
     ) -> Result<ItemVersion, StoreError> {
         let mut tx = self.begin_write().await?;
-        let open: i64 = sqlx::query_scalar(
+        let open: i64 = sqlx::query_scalar(AssertSqlSafe(format!(
             "SELECT COUNT(*) FROM item_versions WHERE implementation_code = $1 \
-             AND status IN ('draft', 'in_review', 'returned', 'approved')",
-        )
+             AND status IN ({})",
+            crate::fixed_names(VersionStatus::OPEN.map(VersionStatus::as_str))
+        )))
         .bind(&item.implementation_code)
         .fetch_one(&mut *tx)
         .await?;

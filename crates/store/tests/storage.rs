@@ -1177,7 +1177,13 @@ async fn case_changes_keep_progress_and_refuse_stale_decisions(f: &Fixture) {
         verification_due: None,
         materials: Vec::new(),
         licence: None,
+        revoke_licences: None,
         notice_breach: None,
+        notification: tongban_domain::case::Notification::progressed(
+            "测试事项",
+            "N",
+            CaseStatus::Accepted,
+        ),
     };
     f.store
         .record_case_action(now(), change.clone())
@@ -1276,7 +1282,13 @@ async fn concurrent_steps_share_commits_and_one_wins_per_case(f: &Fixture) {
         verification_due: None,
         materials: Vec::new(),
         licence: None,
+        revoke_licences: None,
         notice_breach: None,
+        notification: tongban_domain::case::Notification::progressed(
+            "测试事项",
+            "N",
+            CaseStatus::Accepted,
+        ),
     };
     let audit_before = f.store.verify_audit().await.unwrap().rows_checked;
     // The first case twice, the others once, all at the same moment.

@@ -8,8 +8,8 @@ use tongban_domain::account::AccountKind;
 use tongban_domain::authz::Permission;
 use tongban_domain::calendar::WorkCalendar;
 use tongban_domain::case::{
-    Assistance, CaseAction, CaseStatus, ItemRules, Progress, follow_up_date, sha256_hex,
-    sniff_upload, transition,
+    Assistance, CaseAction, CaseFacts, CaseStatus, ClockEffect, ItemRules, Progress, Transition,
+    follow_up_date, sha256_hex, sniff_upload, step,
 };
 use tongban_domain::catalog::{TimeLimit, TimeUnit};
 use tongban_domain::validation::{FieldRule, required_text};
@@ -548,35 +548,34 @@ pub(crate) async fn carry_out(
     let action = action.with_supplied(materials.iter().map(|m| m.name.clone()).collect());
     let from = case.status;
     let item = crate::catalog::versions::item_of_case(app, &case).await?;
-    let (to, progress) =
-        transition(from, &ItemRules::of(&item), &case.progress, &action).map_err(|e| {
-            match e.field() {
-                // A missing opinion or a material not on the list is the request's fault.
-                Some(field) => AppError::field(&field, "case_rule", &e.to_string()),
-                None => AppError::refused(e.to_string()),
-            }
-        })?;
+    let facts = CaseFacts {
+        item_name: &case.item_name,
+        case_no: &case.case_no,
+        online: case.channel == "online",
+    };
+    let Transition {
+        to,
+        progress,
+        effects,
+    } = step(from, &ItemRules::of(&item), &case.progress, &action, facts).map_err(|e| {
+        match e.field() {
+            // A missing opinion or a material not on the list is the request's fault.
+            Some(field) => AppError::field(&field, "case_rule", &e.to_string()),
+            None => AppError::refused(e.to_string()),
+        }
+    })?;
     let cal = app.calendar.get();
     let today = app.today();
 
-    // Acceptance starts the clock: the due dates are counted from the day of acceptance.
-    let dues = matches!(
-        action,
-        CaseAction::Accept
-            | CaseAction::AcceptWithDeficiency { .. }
-            | CaseAction::ConcludeOnTheSpot
-            | CaseAction::ApproveOnCommitment
-    )
-    .then(|| {
-        (
+    let dues = match effects.clock {
+        ClockEffect::Unchanged => None,
+        ClockEffect::Start => Some((
             due(&cal, today, &item.statutory_limit),
             due(&cal, today, &item.promised_limit),
-        )
-    });
-    // Ending a special procedure moves the due dates by the working days it took, once,
-    // where every list and page reads them.
-    let dues = match (&action, dues) {
-        (CaseAction::EndSpecialProcedure { .. }, _) => {
+        )),
+        // Ending a special procedure moves the due dates by the working days it took, once,
+        // where every list and page reads them.
+        ClockEffect::MoveByStop => {
             let events = app.store.case_events(&case.id).await?;
             match clock_from_events(&events) {
                 (Some(accepted), mut stops, Some(start)) => {
@@ -586,7 +585,6 @@ pub(crate) async fn carry_out(
                 _ => None,
             }
         }
-        (_, dues) => dues,
     };
     // Follow-up dates: set when the obligation starts, kept while it lasts, cleared after.
     let deficiency_due = follow_up_date(
@@ -610,10 +608,8 @@ pub(crate) async fn carry_out(
         .ok()
         .and_then(|v| v.get("action").and_then(|a| a.as_str()).map(str::to_owned))
         .unwrap_or_default();
-    // 一次性告知: a later notice may only ask about what was supplied after the first;
-    // anything else is recorded as a breach and counted (the notice still goes out).
     let notice_breach = match &action {
-        CaseAction::IssueNotice { items } => {
+        CaseAction::IssueNotice { items } if effects.check_notice_rule => {
             let events = app.store.case_events(&case.id).await?;
             match events.iter().find(|e| e.action == "issue_notice") {
                 Some(first) => {
@@ -625,29 +621,19 @@ pub(crate) async fn carry_out(
                         .filter(|m| m.added_at > first.at)
                         .map(|m| m.name)
                         .collect();
-                    let breaches = tongban_domain::case::notice_breaches(items, &supplied);
-                    (!breaches.is_empty()).then(|| {
-                        format!(
-                            "再次告知了首次告知未列、其后也未补交的材料：{}",
-                            breaches.join("；")
-                        )
-                    })
+                    tongban_domain::case::notice_breach(items, &supplied)
                 }
                 None => None,
             }
         }
         _ => None,
     };
-    // 谁办理、谁入库: an approved case that concludes issues its licence in the same step.
-    let licence = if to == CaseStatus::Concluded && progress.decision == Some(true) {
+    let licence = if effects.issue_licence {
         crate::licences::issue_for_case(app, &case, &item, today).await?
     } else {
         None
     };
-    // An online applicant's result is the licence now in their wallet: that is its delivery
-    // (电子送达), recorded at once. A window's applicant is handed the paper (or it is
-    // posted), so their case waits for the clerk's 送达.
-    let delivered_electronically = licence.is_some() && case.channel == "online";
+    let delivered_electronically = effects.deliver_electronically && licence.is_some();
     let case_no = case.case_no.clone();
     let change = CaseChange {
         actor: actor_id.to_owned(),
@@ -663,7 +649,9 @@ pub(crate) async fn carry_out(
         verification_due,
         materials,
         licence,
+        revoke_licences: effects.revoke_licences.map(str::to_owned),
         notice_breach,
+        notification: effects.notification,
     };
     match app.store.record_case_action(app.clock.now(), change).await {
         Err(StoreError::Conflict(_)) => {

@@ -12,3 +12,18 @@ pub fn notice_breaches(
         .map(super::NoticeItem::describe)
         .collect()
 }
+
+/// The breach a later notice commits, as it is recorded beside the notice and counted (the
+/// notice still goes out: the rule flags, it does not block); `None` when it keeps the rule.
+pub fn notice_breach(
+    later_notice: &[super::NoticeItem],
+    supplied_after_first: &[String],
+) -> Option<String> {
+    let breaches = notice_breaches(later_notice, supplied_after_first);
+    (!breaches.is_empty()).then(|| {
+        format!(
+            "再次告知了首次告知未列、其后也未补交的材料：{}",
+            breaches.join("；")
+        )
+    })
+}

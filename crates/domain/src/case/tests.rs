@@ -757,3 +757,108 @@ fn delivery_says_how() {
     assert!(transition(s, &rules(), &concluded, &deliver("post", "SF1234567890")).is_ok());
     assert!(transition(s, &rules(), &concluded, &deliver("window", "")).is_ok());
 }
+
+fn facts(online: bool) -> CaseFacts<'static> {
+    CaseFacts {
+        item_name: "食品经营许可",
+        case_no: "N1",
+        online,
+    }
+}
+
+proptest! {
+    /// Whatever the actions, a step's effects follow from where it leads: a licence only
+    /// when an approved case concludes, electronic delivery only of an online case's
+    /// licence, licences revoked only with the result, the clock started only by an
+    /// acceptance and moved only when a special procedure ends, and the applicant always
+    /// told the status the case now has.
+    #[test]
+    fn effects_follow_the_transition(
+        rules in item_rules(),
+        signed in any::<bool>(),
+        online in any::<bool>(),
+        actions in proptest::collection::vec(action(), 0..24),
+    ) {
+        let mut s = CaseStatus::Submitted;
+        let mut p = Progress { commitment_signed: signed, ..Progress::default() };
+        for a in &actions {
+            let Ok(t) = step(s, &rules, &p, a, facts(online)) else { continue };
+            prop_assert_eq!((t.to, &t.progress), {
+                let (to, np) = transition(s, &rules, &p, a).unwrap();
+                (to, &np.clone())
+            });
+            let e = &t.effects;
+            prop_assert_eq!(
+                e.issue_licence,
+                t.to == CaseStatus::Concluded && t.progress.decision == Some(true)
+            );
+            prop_assert_eq!(e.deliver_electronically, e.issue_licence && online);
+            prop_assert_eq!(e.revoke_licences.is_some(), t.to == CaseStatus::Revoked);
+            if e.clock == ClockEffect::Start {
+                prop_assert_eq!(s, CaseStatus::Submitted);
+                prop_assert!(t.to.clock_started() || t.to == CaseStatus::Concluded);
+            }
+            if e.clock == ClockEffect::MoveByStop {
+                prop_assert_eq!((s, t.to), (CaseStatus::SpecialProcedure, CaseStatus::InReview));
+            }
+            prop_assert!(e.notification.body.contains(t.to.label()));
+            prop_assert_eq!(&e.notification.link, "/me/cases/N1");
+            s = t.to;
+            p = t.progress;
+        }
+    }
+}
+
+#[test]
+fn a_window_case_concluded_waits_for_delivery_and_a_revocation_takes_the_licence() {
+    use CaseAction as A;
+    let signed = Progress {
+        commitment_signed: true,
+        ..Progress::default()
+    };
+    let (s, p) = run(&rules(), signed, &[A::ApproveOnCommitment]);
+    let concluded = step(s, &rules(), &p, &A::Conclude, facts(false)).unwrap();
+    assert!(concluded.effects.issue_licence);
+    assert!(!concluded.effects.deliver_electronically);
+    let online = step(s, &rules(), &p, &A::Conclude, facts(true)).unwrap();
+    assert!(online.effects.deliver_electronically);
+    let revoked = step(
+        concluded.to,
+        &rules(),
+        &concluded.progress,
+        &A::Revoke {
+            reason: "承诺不实".into(),
+        },
+        facts(false),
+    )
+    .unwrap();
+    assert_eq!(revoked.effects.revoke_licences, Some(RESULT_REVOKED));
+    assert_eq!(
+        revoked.effects.notification.subject,
+        "您的“食品经营许可”办件有新进展"
+    );
+    // A second notice is checked against the first; nothing else is.
+    let notice = A::IssueNotice {
+        items: vec![NoticeItem::missing("身份证")],
+    };
+    assert!(
+        step(
+            CaseStatus::Submitted,
+            &rules(),
+            &Progress::default(),
+            &notice,
+            facts(true)
+        )
+        .unwrap()
+        .effects
+        .check_notice_rule
+    );
+    assert_eq!(
+        notice_breach(&[NoticeItem::missing("身份证")], &[]).as_deref(),
+        Some("再次告知了首次告知未列、其后也未补交的材料：身份证（未提交）")
+    );
+    assert_eq!(
+        notice_breach(&[NoticeItem::missing("身份证")], &["身份证".into()]),
+        None
+    );
+}

@@ -59,6 +59,11 @@ impl VersionStatus {
         }
     }
 
+    /// Versions still on their way to publication: an item has at most one, so two
+    /// departments' drafts of one item cannot race each other to the Justice Bureau.
+    pub const OPEN: [VersionStatus; 4] =
+        [Self::Draft, Self::InReview, Self::Returned, Self::Approved];
+
     /// Only drafts and returned versions can be edited.
     pub fn editable(self) -> bool {
         matches!(self, Self::Draft | Self::Returned)
