@@ -100,11 +100,20 @@ pub struct StaffChange {
     pub role: Option<Role>,
 }
 
-const ACCOUNT_SELECT: &str = "SELECT a.id, a.kind, a.login, a.name, a.phone, a.legal_representative, \
-     a.org_unit_id, o.name AS org_name, o.path AS org_path, a.role, a.password_hash, a.disabled, \
-     a.created_at FROM accounts a LEFT JOIN org_units o ON o.id = a.org_unit_id";
+/// An account's columns, from `accounts a LEFT JOIN org_units o`.
+macro_rules! account_columns {
+    () => {
+        "SELECT a.id, a.kind, a.login, a.name, a.phone, a.legal_representative, a.org_unit_id, \
+         o.name AS org_name, o.path AS org_path, a.role, a.password_hash, a.disabled, a.created_at"
+    };
+}
+pub(crate) const ACCOUNT_COLUMNS: &str = account_columns!();
+const ACCOUNT_SELECT: &str = concat!(
+    account_columns!(),
+    " FROM accounts a LEFT JOIN org_units o ON o.id = a.org_unit_id"
+);
 
-fn account_from(row: &AnyRow) -> Result<Account, StoreError> {
+pub(crate) fn account_from(row: &AnyRow) -> Result<Account, StoreError> {
     let kind: String = row.try_get("kind")?;
     let role: Option<String> = row.try_get("role")?;
     let disabled: i64 = row.try_get("disabled")?;

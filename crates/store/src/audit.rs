@@ -65,13 +65,34 @@ pub(crate) async fn append(
     Ok(entry)
 }
 
+/// Audit rows gathered while a transaction writes several changes, appended together at its
+/// end by `write` (one turn at the chain's head instead of one per change). A change
+/// written in a savepoint gathers into its own batch and hands it on only once the
+/// savepoint holds, so a refused change leaves no row.
+#[derive(Debug, Default)]
+pub(crate) struct AuditBatch(Vec<(DateTime<Utc>, AuditEvent)>);
+
+impl AuditBatch {
+    pub(crate) fn push(&mut self, at: DateTime<Utc>, event: AuditEvent) {
+        self.0.push((at, event));
+    }
+
+    pub(crate) fn extend(&mut self, other: AuditBatch) {
+        self.0.extend(other.0);
+    }
+
+    /// Appends the gathered rows inside the caller's transaction.
+    pub(crate) async fn write(self, conn: &mut AnyConnection) -> Result<(), StoreError> {
+        append_many(conn, self.0).await
+    }
+}
+
 /// Appends several rows at once inside the caller's transaction: one head update to reserve
 /// their sequence numbers, the chain computed here, one multi-row insert, one head update.
 /// The same chain as appending them one by one.
 pub(crate) async fn append_many(
     conn: &mut AnyConnection,
-    now: DateTime<Utc>,
-    events: Vec<AuditEvent>,
+    events: Vec<(DateTime<Utc>, AuditEvent)>,
 ) -> Result<(), StoreError> {
     if events.is_empty() {
         return Ok(());
@@ -87,10 +108,9 @@ pub(crate) async fn append_many(
     let last_seq: i64 = head.try_get("seq")?;
     let mut prev_hash: String = head.try_get("hash")?;
     let mut seq = last_seq - n;
-    let at = ts(now);
     let mut entries = Vec::with_capacity(events.len());
-    for event in events {
-        let entry = audit::next_entry(Some((seq, &prev_hash)), at.clone(), event);
+    for (at, event) in events {
+        let entry = audit::next_entry(Some((seq, &prev_hash)), ts(at), event);
         seq = entry.seq;
         prev_hash = entry.hash.clone();
         entries.push(entry);

@@ -648,20 +648,21 @@ pub(crate) async fn insert_cases_batch_in(
         }
         q.execute(&mut *conn).await?;
     }
-    if let Some((now, _, _)) = records.last() {
-        let events = records
-            .iter()
-            .map(|(_, new, r)| {
+    let events = records
+        .iter()
+        .map(|(now, new, r)| {
+            (
+                *now,
                 AuditEvent::new(
                     new.first_responder.as_deref().unwrap_or(&new.applicant_id),
                     "case.submit",
                     format!("case:{}", r.case_no),
                     &new.channel,
-                )
-            })
-            .collect();
-        audit::append_many(conn, *now, events).await?;
-    }
+                ),
+            )
+        })
+        .collect();
+    audit::append_many(conn, events).await?;
     Ok(results)
 }
 
@@ -1112,58 +1113,59 @@ impl Store {
     }
 }
 
-/// Records one case step inside the caller's transaction (see `Store::record_case_action`).
+/// Records one case step inside the caller's transaction (see `Store::record_case_action`);
+/// its audit rows go to `audit`, for the caller to append with the transaction's others.
 pub(crate) async fn record_case_action_in(
     tx: &mut AnyConnection,
     now: DateTime<Utc>,
     change: &CaseChange,
+    audit: &mut audit::AuditBatch,
 ) -> Result<(), StoreError> {
-    // Lock the row first (PostgreSQL; SQLite has one writer), so the status and progress
-    // read next are still current when the update lands.
-    sqlx::query("UPDATE cases SET updated_at = updated_at WHERE id = $1")
-        .bind(&change.case_id)
-        .execute(&mut *tx)
-        .await?;
-    let row =
-        sqlx::query("SELECT case_no, applicant_id, status, progress FROM cases WHERE id = $1")
-            .bind(&change.case_id)
-            .fetch_one(&mut *tx)
-            .await?;
-    let case_no: String = row.try_get("case_no")?;
-    let applicant: String = row.try_get("applicant_id")?;
-    let status: String = row.try_get("status")?;
-    let progress: Progress = serde_json::from_str(&row.try_get::<String, _>("progress")?)
-        .map_err(|e| StoreError::Corrupt(format!("办件进度：{e}")))?;
-    if status != change.from.as_str() || progress != change.from_progress {
-        return Err(StoreError::Conflict("status_changed".into()));
-    }
-    sqlx::query(
+    let progress =
+        serde_json::to_string(&change.progress).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let from_progress = serde_json::to_string(&change.from_progress)
+        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    // The usual case in one statement: the row is updated only if its status and progress
+    // are still those the step was decided on (on PostgreSQL the row lock is taken and the
+    // condition checked again after any concurrent writer commits).
+    let updated = sqlx::query(
         "UPDATE cases SET status = $1, updated_at = $2, progress = $3, deficiency_due = $4, \
-         verification_due = $5 WHERE id = $6",
+         verification_due = $5, statutory_due = COALESCE($6, statutory_due), \
+         promised_due = COALESCE($7, promised_due) \
+         WHERE id = $8 AND status = $9 AND progress = $10 RETURNING case_no, applicant_id",
     )
     .bind(change.to.as_str())
     .bind(ts(now))
-    .bind(serde_json::to_string(&change.progress).map_err(|e| StoreError::Corrupt(e.to_string()))?)
+    .bind(&progress)
     .bind(change.deficiency_due.map(day))
     .bind(change.verification_due.map(day))
+    .bind(change.dues.map(|(statutory, _)| day(statutory)))
+    .bind(change.dues.map(|(_, promised)| day(promised)))
     .bind(&change.case_id)
-    .execute(&mut *tx)
+    .bind(change.from.as_str())
+    .bind(&from_progress)
+    .fetch_optional(&mut *tx)
     .await?;
-    if let Some((statutory, promised)) = change.dues {
-        sqlx::query("UPDATE cases SET statutory_due = $1, promised_due = $2 WHERE id = $3")
-            .bind(day(statutory))
-            .bind(day(promised))
-            .bind(&change.case_id)
-            .execute(&mut *tx)
-            .await?;
-    }
+    let (case_no, applicant): (String, String) = match updated {
+        Some(row) => (row.try_get("case_no")?, row.try_get("applicant_id")?),
+        // The stored progress may be written differently (an older field set) and still be
+        // the same progress: compare it as progress, under the row lock.
+        None => update_case_compared(tx, now, change, &progress).await?,
+    };
     insert_materials(tx, now, &change.case_id, &change.materials).await?;
     if let Some(licence) = &change.licence {
-        crate::licences::insert_licence_in(tx, now, &change.actor, licence).await?;
+        crate::licences::insert_licence_in(tx, now, &change.actor, licence, audit).await?;
     }
     if let Some(reason) = &change.revoke_licences {
-        crate::licences::revoke_case_licences_in(tx, now, &change.actor, &change.case_id, reason)
-            .await?;
+        crate::licences::revoke_case_licences_in(
+            tx,
+            now,
+            &change.actor,
+            &change.case_id,
+            reason,
+            audit,
+        )
+        .await?;
     }
     let event_id = new_id();
     crate::outbox::enqueue(
@@ -1190,8 +1192,7 @@ pub(crate) async fn record_case_action_in(
     .bind(&change.detail)
     .execute(&mut *tx)
     .await?;
-    audit::append(
-        tx,
+    audit.push(
         now,
         AuditEvent::new(
             &change.actor,
@@ -1199,8 +1200,7 @@ pub(crate) async fn record_case_action_in(
             format!("case:{case_no}"),
             change.to.as_str(),
         ),
-    )
-    .await?;
+    );
     if let Some(breach) = &change.notice_breach {
         sqlx::query(
             "INSERT INTO case_events (id, case_id, at, actor, action, status_after, detail) \
@@ -1214,8 +1214,7 @@ pub(crate) async fn record_case_action_in(
         .bind(breach)
         .execute(&mut *tx)
         .await?;
-        audit::append(
-            tx,
+        audit.push(
             now,
             AuditEvent::new(
                 &change.actor,
@@ -1223,8 +1222,7 @@ pub(crate) async fn record_case_action_in(
                 format!("case:{case_no}"),
                 breach,
             ),
-        )
-        .await?;
+        );
     }
     Ok(())
 }
@@ -1244,4 +1242,45 @@ fn material_from(r: &AnyRow) -> Result<MaterialRecord, StoreError> {
             .ok_or_else(|| StoreError::Corrupt(format!("材料核验状态：{check}")))?,
         check_note: r.try_get("check_note")?,
     })
+}
+
+/// The slow path of `record_case_action_in`: lock the row, read its status and progress,
+/// compare them as values with what the step was decided on, then update it.
+async fn update_case_compared(
+    tx: &mut AnyConnection,
+    now: DateTime<Utc>,
+    change: &CaseChange,
+    progress: &str,
+) -> Result<(String, String), StoreError> {
+    sqlx::query("UPDATE cases SET updated_at = updated_at WHERE id = $1")
+        .bind(&change.case_id)
+        .execute(&mut *tx)
+        .await?;
+    let row =
+        sqlx::query("SELECT case_no, applicant_id, status, progress FROM cases WHERE id = $1")
+            .bind(&change.case_id)
+            .fetch_one(&mut *tx)
+            .await?;
+    let status: String = row.try_get("status")?;
+    let stored: Progress = serde_json::from_str(&row.try_get::<String, _>("progress")?)
+        .map_err(|e| StoreError::Corrupt(format!("办件进度：{e}")))?;
+    if status != change.from.as_str() || stored != change.from_progress {
+        return Err(StoreError::Conflict("status_changed".into()));
+    }
+    sqlx::query(
+        "UPDATE cases SET status = $1, updated_at = $2, progress = $3, deficiency_due = $4, \
+         verification_due = $5, statutory_due = COALESCE($6, statutory_due), \
+         promised_due = COALESCE($7, promised_due) WHERE id = $8",
+    )
+    .bind(change.to.as_str())
+    .bind(ts(now))
+    .bind(progress)
+    .bind(change.deficiency_due.map(day))
+    .bind(change.verification_due.map(day))
+    .bind(change.dues.map(|(statutory, _)| day(statutory)))
+    .bind(change.dues.map(|(_, promised)| day(promised)))
+    .bind(&change.case_id)
+    .execute(&mut *tx)
+    .await?;
+    Ok((row.try_get("case_no")?, row.try_get("applicant_id")?))
 }

@@ -2,14 +2,16 @@
 //! writes them in batches, so a batch shares one fsync (SQLite) and one turn at the audit
 //! chain's head-row lock (PostgreSQL, where instances otherwise queue on it row by row).
 //! Submissions are written with a few multi-row statements; case steps one per savepoint,
-//! so a step refused (its case moved since it was decided) leaves the others standing. A
-//! caller hears back only after its batch's commit is durable.
+//! so a step refused (its case moved since it was decided) leaves the others standing, and
+//! the audit rows of the steps that landed appended together at the end. A caller hears
+//! back only after its batch's commit is durable.
 
 use chrono::{DateTime, Utc};
 use sqlx::{Acquire, AnyPool};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::StoreError;
+use crate::audit::AuditBatch;
 use crate::cases::{CaseChange, CaseRecord, NewCase, insert_cases_batch_in, record_case_action_in};
 
 /// The most submissions or steps one commit carries.
@@ -138,11 +140,14 @@ async fn write_steps(
 ) -> Result<Vec<Result<(), StoreError>>, StoreError> {
     let mut tx = crate::begin_write(pool, backend).await?;
     let mut results = Vec::with_capacity(steps.len());
+    let mut audit = AuditBatch::default();
     for step in steps {
         let mut savepoint = tx.begin().await?;
-        match record_case_action_in(&mut savepoint, step.now, &step.change).await {
+        let mut own = AuditBatch::default();
+        match record_case_action_in(&mut savepoint, step.now, &step.change, &mut own).await {
             Ok(()) => {
                 savepoint.commit().await?;
+                audit.extend(own);
                 results.push(Ok(()));
             }
             Err(e) => {
@@ -151,6 +156,8 @@ async fn write_steps(
             }
         }
     }
+    // The steps that landed chain their audit rows in one go, in the order they were written.
+    audit.write(&mut tx).await?;
     tx.commit().await?;
     Ok(results)
 }

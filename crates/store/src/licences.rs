@@ -150,6 +150,7 @@ pub(crate) async fn insert_licence_in(
     now: DateTime<Utc>,
     actor: &str,
     new: &NewLicence,
+    audit: &mut audit::AuditBatch,
 ) -> Result<(), StoreError> {
     let l = &new.sealed.licence;
     sqlx::query(
@@ -168,8 +169,7 @@ pub(crate) async fn insert_licence_in(
     .bind(ts(now))
     .execute(&mut *conn)
     .await?;
-    audit::append(
-        conn,
+    audit.push(
         now,
         AuditEvent::new(
             actor,
@@ -177,8 +177,7 @@ pub(crate) async fn insert_licence_in(
             format!("licence:{}", l.identifier),
             &new.sealed.seal.key_id,
         ),
-    )
-    .await?;
+    );
     Ok(())
 }
 
@@ -189,6 +188,7 @@ pub(crate) async fn revoke_case_licences_in(
     actor: &str,
     case_id: &str,
     reason: &str,
+    audit: &mut audit::AuditBatch,
 ) -> Result<(), StoreError> {
     let ids: Vec<String> = sqlx::query_scalar(
         "SELECT identifier FROM licences WHERE case_id = $1 AND status = 'valid'",
@@ -197,7 +197,7 @@ pub(crate) async fn revoke_case_licences_in(
     .fetch_all(&mut *conn)
     .await?;
     for id in ids {
-        revoke_in(conn, now, actor, &id, reason).await?;
+        revoke_in(conn, now, actor, &id, reason, audit).await?;
     }
     Ok(())
 }
@@ -208,6 +208,7 @@ async fn revoke_in(
     actor: &str,
     identifier: &str,
     reason: &str,
+    audit: &mut audit::AuditBatch,
 ) -> Result<(), StoreError> {
     let n = sqlx::query(
         "UPDATE licences SET status = 'revoked', revoked_at = $1, revoke_reason = $2 \
@@ -222,8 +223,7 @@ async fn revoke_in(
     if n == 0 {
         return Err(StoreError::Conflict("already_revoked".into()));
     }
-    audit::append(
-        conn,
+    audit.push(
         now,
         AuditEvent::new(
             actor,
@@ -231,8 +231,7 @@ async fn revoke_in(
             format!("licence:{identifier}"),
             reason,
         ),
-    )
-    .await?;
+    );
     Ok(())
 }
 
@@ -374,7 +373,9 @@ impl Store {
         new: &NewLicence,
     ) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
-        insert_licence_in(&mut tx, now, actor, new).await?;
+        let mut audit = audit::AuditBatch::default();
+        insert_licence_in(&mut tx, now, actor, new, &mut audit).await?;
+        audit.write(&mut tx).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -451,7 +452,9 @@ impl Store {
         reason: &str,
     ) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
-        revoke_in(&mut tx, now, actor, identifier, reason).await?;
+        let mut audit = audit::AuditBatch::default();
+        revoke_in(&mut tx, now, actor, identifier, reason, &mut audit).await?;
+        audit.write(&mut tx).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -2,10 +2,10 @@
 //! a copy of the database does not let anyone log in.
 
 use chrono::{DateTime, Utc};
-use sqlx::Row;
+use sqlx::{AssertSqlSafe, Row};
 use tongban_domain::audit::AuditEvent;
 
-use crate::accounts::Account;
+use crate::accounts::{ACCOUNT_COLUMNS, Account};
 use crate::{Store, StoreError, audit, new_id, parse_ts, ts};
 
 /// How a session was opened.
@@ -126,19 +126,32 @@ impl Store {
         now: DateTime<Utc>,
         token_hash: &str,
     ) -> Result<(Session, Account), StoreError> {
-        let row = sqlx::query(
-            "SELECT id, account_id, kind, label, address, created_at, expires_at FROM sessions \
-             WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > $2",
-        )
+        // One statement for both: every authenticated request asks this first.
+        let row = sqlx::query(AssertSqlSafe(format!(
+            "{ACCOUNT_COLUMNS}, s.id AS session_id, s.kind AS session_kind, s.label, s.address, \
+             s.created_at AS session_created_at, s.expires_at FROM sessions s \
+             JOIN accounts a ON a.id = s.account_id LEFT JOIN org_units o ON o.id = a.org_unit_id \
+             WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > $2"
+        )))
         .bind(token_hash)
         .bind(ts(now))
         .fetch_one(&self.reader)
         .await?;
-        let session = session_from(&row)?;
-        let account = self.account(&session.account_id).await?;
+        let account = crate::accounts::account_from(&row)?;
         if account.disabled {
             return Err(StoreError::NotFound);
         }
+        let kind: String = row.try_get("session_kind")?;
+        let session = Session {
+            id: row.try_get("session_id")?,
+            account_id: account.id.clone(),
+            kind: SessionKind::parse(&kind)
+                .ok_or_else(|| StoreError::Corrupt(format!("未知会话类型 {kind}")))?,
+            label: row.try_get("label")?,
+            address: row.try_get("address")?,
+            created_at: parse_ts(&row.try_get::<String, _>("session_created_at")?)?,
+            expires_at: parse_ts(&row.try_get::<String, _>("expires_at")?)?,
+        };
         Ok((session, account))
     }
 

@@ -269,6 +269,7 @@ contract!(
     concurrent_submissions_get_distinct_numbers,
     case_changes_keep_progress_and_refuse_stale_decisions,
     concurrent_steps_share_commits_and_one_wins_per_case,
+    a_step_lands_on_progress_stored_in_an_older_shape,
     staff_changes_end_sessions_and_are_audited,
     licences_are_numbered_revoked_once_and_expired_with_audit,
     two_instances_racing_one_key_record_one_case,
@@ -1327,6 +1328,63 @@ async fn concurrent_steps_share_commits_and_one_wins_per_case(f: &Fixture) {
     let report = f.store.verify_audit().await.unwrap();
     assert_eq!(report.first_break, None);
     assert_eq!(report.rows_checked, audit_before + 8);
+}
+
+/// A case whose progress was stored before a field existed (so its text differs from what
+/// the step compares) is still the same progress: the step lands, and a stale one does not.
+async fn a_step_lands_on_progress_stored_in_an_older_shape(f: &Fixture) {
+    use tongban_domain::case::{CaseStatus, Progress};
+    use tongban_store::CaseChange;
+    let (applicant, version, code) = cases::fixture_ids(f).await;
+    let (case, _) = f
+        .store
+        .submit_case(
+            now(),
+            &cases::new_case(&applicant, &version, &code, None, b"%PDF-old"),
+        )
+        .await
+        .unwrap();
+    sqlx::query("UPDATE cases SET progress = '{\"stages_done\":0}' WHERE id = $1")
+        .bind(&case.id)
+        .execute(&f.raw)
+        .await
+        .unwrap();
+    let due = chrono::NaiveDate::from_ymd_opt(2026, 12, 18).unwrap();
+    let accept = CaseChange {
+        actor: applicant.clone(),
+        case_id: case.id.clone(),
+        from: CaseStatus::Submitted,
+        to: CaseStatus::Accepted,
+        from_progress: Progress::default(),
+        action: "accept".into(),
+        detail: "{}".into(),
+        progress: Progress::default(),
+        dues: Some((due, due)),
+        deficiency_due: None,
+        verification_due: None,
+        materials: Vec::new(),
+        licence: None,
+        revoke_licences: None,
+        notice_breach: None,
+        notification: tongban_domain::case::Notification::progressed(
+            "测试事项",
+            &case.case_no,
+            CaseStatus::Accepted,
+        ),
+    };
+    f.store
+        .record_case_action(now(), accept.clone())
+        .await
+        .unwrap();
+    let stored = f.store.case_by_no(&case.case_no).await.unwrap();
+    assert_eq!(stored.status, CaseStatus::Accepted);
+    assert_eq!(stored.promised_due, due);
+    // Decided on the state before: refused, on the fast path and the slow one alike.
+    assert!(matches!(
+        f.store.record_case_action(now(), accept).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert_eq!(f.store.verify_audit().await.unwrap().first_break, None);
 }
 
 /// Disabling a staff account ends its sessions; moving and re-roling it land; each change is
