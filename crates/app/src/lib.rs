@@ -50,6 +50,8 @@ pub struct App {
     pub seal_keys: licences::PublicKeys,
     /// Implementation lists of filed cases, by version.
     pub item_versions: catalog::versions::VersionCache,
+    /// Licence serial numbers this instance has reserved and not used yet.
+    pub(crate) serials: licences::SerialBlocks,
 }
 
 impl App {
@@ -72,6 +74,7 @@ impl App {
             keys,
             seal_keys: licences::PublicKeys::default(),
             item_versions: Default::default(),
+            serials: Default::default(),
         })
     }
 

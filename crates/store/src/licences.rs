@@ -1,7 +1,9 @@
 //! Storage of the licence library: licence types, published seal keys, licences and their
 //! status, and the key store that keeps seal keys' secret halves in the data directory.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::Row;
@@ -52,6 +54,9 @@ pub struct NewLicence {
 #[derive(Debug, Clone)]
 pub struct KeyStore {
     dir: PathBuf,
+    /// Secrets already read: a key id's secret never changes, and reading one means a file
+    /// and a point multiplication, which every licence issue would otherwise pay.
+    loaded: Arc<Mutex<HashMap<String, Arc<SealSecret>>>>,
 }
 
 impl KeyStore {
@@ -65,6 +70,7 @@ impl KeyStore {
         }
         Ok(KeyStore {
             dir: dir.to_owned(),
+            loaded: Arc::default(),
         })
     }
 
@@ -99,14 +105,33 @@ impl KeyStore {
     }
 
     /// The secret of `key_id`, if this instance holds it.
-    pub fn load(&self, key_id: &str) -> Result<Option<SealSecret>, StoreError> {
+    pub fn load(&self, key_id: &str) -> Result<Option<Arc<SealSecret>>, StoreError> {
+        if let Some(secret) = self.cached(key_id) {
+            return Ok(Some(secret));
+        }
         match std::fs::read_to_string(self.path(key_id)?) {
-            Ok(hex) => SealSecret::from_hex(&hex)
-                .map(Some)
-                .map_err(|_| StoreError::Corrupt(format!("密钥文件 {key_id} 已损坏"))),
+            Ok(hex) => {
+                let secret = Arc::new(
+                    SealSecret::from_hex(&hex)
+                        .map_err(|_| StoreError::Corrupt(format!("密钥文件 {key_id} 已损坏")))?,
+                );
+                self.loaded
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .insert(key_id.to_owned(), secret.clone());
+                Ok(Some(secret))
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(StoreError::Config(e.to_string())),
         }
+    }
+
+    fn cached(&self, key_id: &str) -> Option<Arc<SealSecret>> {
+        self.loaded
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(key_id)
+            .cloned()
     }
 }
 
@@ -295,7 +320,7 @@ impl Store {
              WHERE org_code = $1 AND retired_at IS NULL ORDER BY created_at DESC LIMIT 1",
         )
         .bind(org_code)
-        .fetch_optional(&self.writer)
+        .fetch_optional(&self.reader)
         .await?;
         row.as_ref().map(key_from).transpose()
     }
@@ -341,11 +366,30 @@ impl Store {
             sqlx::query_scalar("SELECT definition FROM licence_types ORDER BY name")
                 .fetch_all(&self.reader)
                 .await?;
-        defs.iter()
-            .map(|d| {
-                serde_json::from_str(d).map_err(|e| StoreError::Corrupt(format!("证照类型：{e}")))
-            })
-            .collect()
+        types_from(&defs)
+    }
+
+    /// The licence types with the given names, or (`by_code`) codes; unknown ones are left out.
+    pub async fn licence_types_named(
+        &self,
+        names: &[&str],
+        by_code: bool,
+    ) -> Result<Vec<LicenceType>, StoreError> {
+        if names.is_empty() {
+            return Ok(Vec::new());
+        }
+        let placeholders: Vec<String> = (1..=names.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT definition FROM licence_types WHERE {} IN ({}) ORDER BY name",
+            if by_code { "code" } else { "name" },
+            placeholders.join(", ")
+        );
+        let mut q = sqlx::query_scalar(sqlx::AssertSqlSafe(sql));
+        for n in names {
+            q = q.bind(*n);
+        }
+        let defs: Vec<String> = q.fetch_all(&self.reader).await?;
+        types_from(&defs)
     }
 
     /// The next serial number for licences of one type from one issuer, shared by every
@@ -355,14 +399,31 @@ impl Store {
         type_code: &str,
         issuer_code: &str,
     ) -> Result<u64, StoreError> {
-        let seq: i64 = sqlx::query_scalar(
-            "INSERT INTO licence_serials (prefix, seq) VALUES ($1, 1) \
-             ON CONFLICT (prefix) DO UPDATE SET seq = licence_serials.seq + 1 RETURNING seq",
+        Ok(*self
+            .reserve_licence_serials(type_code, issuer_code, 1)
+            .await?
+            .start())
+    }
+
+    /// Reserves `count` consecutive serial numbers for licences of one type from one issuer,
+    /// for this instance alone (a block not used up before it stops is skipped, never reused).
+    pub async fn reserve_licence_serials(
+        &self,
+        type_code: &str,
+        issuer_code: &str,
+        count: u64,
+    ) -> Result<std::ops::RangeInclusive<u64>, StoreError> {
+        let count = i64::try_from(count.max(1)).unwrap_or(1);
+        let last: i64 = sqlx::query_scalar(
+            "INSERT INTO licence_serials (prefix, seq) VALUES ($1, $2) \
+             ON CONFLICT (prefix) DO UPDATE SET seq = licence_serials.seq + $2 RETURNING seq",
         )
         .bind(format!("{type_code}{issuer_code}"))
+        .bind(count)
         .fetch_one(&self.writer)
         .await?;
-        Ok(u64::try_from(seq).unwrap_or_default())
+        let last = u64::try_from(last).unwrap_or_default();
+        Ok(last + 1 - count as u64..=last)
     }
 
     /// Stores a licence issued outside a case step (imported from another system).
@@ -494,4 +555,10 @@ impl Store {
         tx.commit().await?;
         Ok(ids.len())
     }
+}
+
+fn types_from(defs: &[String]) -> Result<Vec<LicenceType>, StoreError> {
+    defs.iter()
+        .map(|d| serde_json::from_str(d).map_err(|e| StoreError::Corrupt(format!("证照类型：{e}"))))
+        .collect()
 }

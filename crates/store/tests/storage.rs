@@ -1495,6 +1495,20 @@ async fn licences_are_numbered_revoked_once_and_expired_with_audit(f: &Fixture) 
         .await
         .unwrap();
     assert_eq!((a, b), (1, 2));
+    // A block reserved by one instance is its own: the next number comes after it.
+    let block = f
+        .store
+        .reserve_licence_serials(&ty.code, &issuer, 32)
+        .await
+        .unwrap();
+    assert_eq!(block, 3..=34);
+    assert_eq!(
+        f.store
+            .next_licence_serial(&ty.code, &issuer)
+            .await
+            .unwrap(),
+        35
+    );
     let licence = |serial: u64, until: &str| Licence {
         identifier: licence_identifier(&ty.code, &issuer, serial, 1),
         type_code: ty.code.clone(),

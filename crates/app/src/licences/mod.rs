@@ -2,7 +2,8 @@
 //! a case concludes, what an applicant validly holds, and verifying presentations. The rules
 //! are the domain's (`licence`, `seal`); this module fetches keys and records.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::ops::RangeInclusive;
 use std::sync::Arc;
 
 use arc_swap::ArcSwap;
@@ -34,13 +35,14 @@ pub async fn sealing_key(
     keys: &KeyStore,
     org_code: &str,
     now: DateTime<Utc>,
-) -> Result<(String, SealSecret), AppError> {
+) -> Result<(String, Arc<SealSecret>), AppError> {
     if let Some(current) = store.current_seal_key(org_code).await?
         && let Some(secret) = keys.load(&current.key_id)?
     {
         return Ok((current.key_id, secret));
     }
-    create_key(store, keys, org_code, now, "system").await
+    let (key_id, secret) = create_key(store, keys, org_code, now, "system").await?;
+    Ok((key_id, Arc::new(secret)))
 }
 
 /// Creates a key for `org_code`, keeps its secret in the key store, publishes its public
@@ -93,18 +95,18 @@ pub async fn issue_for_case(
     let Some(type_name) = &item.outcome.licence_type else {
         return Ok(None);
     };
-    let types = app.store.licence_types().await?;
-    let Some(ty) = types.iter().find(|t| &t.name == type_name) else {
+    let types = app
+        .store
+        .licence_types_named(&[type_name.as_str()], false)
+        .await?;
+    let Some(ty) = types.first() else {
         tracing::warn!(licence_type = %type_name, "outcome licence type is not in the catalog");
         return Ok(None);
     };
     let org = app.store.org_unit(&case.org_unit_id).await?;
     let issuer_code = org.credit_code.clone().unwrap_or_default();
     let holder = app.store.account(&case.applicant_id).await?;
-    let serial = app
-        .store
-        .next_licence_serial(&ty.code, &issuer_code)
-        .await?;
+    let serial = app.serials.next(&app.store, &ty.code, &issuer_code).await?;
     let mut fields = BTreeMap::new();
     fields.insert("matter".to_owned(), item.name.clone());
     if !case.situation.is_empty() {
@@ -131,6 +133,37 @@ pub async fn issue_for_case(
         sealed,
         case_id: Some(case.id.clone()),
     }))
+}
+
+/// Licence serial numbers reserved by this instance in blocks of `SERIAL_BLOCK` per type
+/// and issuer: a conclusion then takes its number from memory instead of committing a
+/// counter of its own (one durable write per block, not per licence). Instances hold
+/// different blocks, so numbers stay unique; a block not used up when the instance stops
+/// leaves a gap, as a failed issue always did. Numbers are unique, not gap-free.
+#[derive(Clone, Default)]
+pub struct SerialBlocks(Arc<tokio::sync::Mutex<HashMap<String, RangeInclusive<u64>>>>);
+
+const SERIAL_BLOCK: u64 = 32;
+
+impl SerialBlocks {
+    pub async fn next(
+        &self,
+        store: &Store,
+        type_code: &str,
+        issuer_code: &str,
+    ) -> Result<u64, AppError> {
+        let mut blocks = self.0.lock().await;
+        let key = format!("{type_code}{issuer_code}");
+        if let Some(n) = blocks.get_mut(&key).and_then(Iterator::next) {
+            return Ok(n);
+        }
+        let mut fresh = store
+            .reserve_licence_serials(type_code, issuer_code, SERIAL_BLOCK)
+            .await?;
+        let n = fresh.next().unwrap_or_default();
+        blocks.insert(key, fresh);
+        Ok(n)
+    }
 }
 
 /// The published public keys, cached per instance. Keys are only ever added (a rotated-out
@@ -251,7 +284,8 @@ pub async fn reuse(
             let prefilled = if waived.is_empty() {
                 Vec::new()
             } else {
-                let types = app.store.licence_types().await?;
+                let codes: Vec<&str> = used.iter().map(|u| u.licence.type_code.as_str()).collect();
+                let types = app.store.licence_types_named(&codes, true).await?;
                 tongban_domain::licence::prefill(&types, &plain, &waived)
             };
             return Ok(Reuse {
