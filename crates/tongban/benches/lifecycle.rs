@@ -69,6 +69,9 @@ struct Roles {
     clerk: String,
     reviewer: String,
     code: String,
+    /// A small file for each material the applicant must bring (the rest come from the
+    /// citizen's licences), so that every case can be accepted.
+    materials: Value,
 }
 
 /// One lifecycle; returns the case number.
@@ -82,7 +85,10 @@ async fn lifecycle(
         .post(format!("{base}/api/v1/cases"))
         .bearer_auth(&roles.citizen)
         .header("Idempotency-Key", key)
-        .json(&json!({"implementation_code": roles.code, "situation": "", "form": {}}))
+        .json(
+            &json!({"implementation_code": roles.code, "situation": "", "form": {},
+            "materials": roles.materials}),
+        )
         .send()
         .await
         .map_err(|e| e.to_string())?;
@@ -149,11 +155,33 @@ async fn main() {
         .as_str()
         .expect("the item is published")
         .to_owned();
+    let item: Value = http
+        .get(format!("{}/api/v1/items/{code}", a.base))
+        .send()
+        .await
+        .expect("the item")
+        .json()
+        .await
+        .unwrap();
+    let materials: Vec<Value> = item["materials"]
+        .as_array()
+        .expect("materials")
+        .iter()
+        .filter(|m| m["necessity"] != "Optional" && m["source"]["kind"] != "government")
+        .map(|m| {
+            use base64::Engine;
+            let name = m["name"].as_str().unwrap_or_default();
+            json!({"name": name, "filename": "scan.pdf",
+                "content_base64": base64::engine::general_purpose::STANDARD
+                    .encode(format!("%PDF-1.4 {name}"))})
+        })
+        .collect();
     let roles = std::sync::Arc::new(Roles {
         citizen: token(&http, &a.base, CITIZEN).await,
         clerk: token(&http, &a.base, "clerk").await,
         reviewer: token(&http, &a.base, &a.reviewer).await,
         code,
+        materials: json!(materials),
     });
     let started = Instant::now();
     let deadline = started + Duration::from_secs(a.seconds);

@@ -548,6 +548,22 @@ pub(crate) async fn carry_out(
     let action = action.with_supplied(materials.iter().map(|m| m.name.clone()).collect());
     let from = case.status;
     let item = crate::catalog::versions::item_of_case(app, &case).await?;
+    // What the case holds in a usable state: its materials, with this step's, less those
+    // found 不合格 (a later copy of the same material counts again).
+    let held = if matches!(from, CaseStatus::Submitted) {
+        let mut held: Vec<String> = Vec::new();
+        for m in app.store.case_materials(&case.id).await? {
+            if m.check == tongban_domain::case::MaterialCheck::Failed {
+                continue;
+            }
+            held.push(m.name);
+        }
+        held.extend(materials.iter().map(|m| m.name.clone()));
+        held
+    } else {
+        Vec::new()
+    };
+    let rules = ItemRules::for_case(&item, &case.situation, held);
     let facts = CaseFacts {
         item_name: &case.item_name,
         case_no: &case.case_no,
@@ -557,7 +573,7 @@ pub(crate) async fn carry_out(
         to,
         progress,
         effects,
-    } = step(from, &ItemRules::of(&item), &case.progress, &action, facts).map_err(|e| {
+    } = step(from, &rules, &case.progress, &action, facts).map_err(|e| {
         match e.field() {
             // A missing opinion or a material not on the list is the request's fault.
             Some(field) => AppError::field(&field, "case_rule", &e.to_string()),

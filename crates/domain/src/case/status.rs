@@ -394,6 +394,8 @@ pub enum CaseError {
     NoVerification,
     #[error("只有即办件可以当场办结")]
     NotImmediate,
+    #[error("尚缺必要材料：{0}。请出具一次性告知书补正；属容缺后补的材料可容缺受理")]
+    MaterialsLacking(String),
 }
 
 impl CaseError {
@@ -433,6 +435,11 @@ pub struct ItemRules {
     pub materials: Vec<String>,
     /// The special procedures the item lists, as (code, name).
     pub special_procedures: Vec<(String, String)>,
+    /// Materials the case's situation cannot do without (必要 and 容缺后补): an acceptance
+    /// needs each held, or owed under 容缺.
+    pub required: Vec<String>,
+    /// Materials the case holds in a usable state (uploaded or 免提交, not found 不合格).
+    pub held: Vec<String>,
 }
 
 impl ItemRules {
@@ -452,7 +459,44 @@ impl ItemRules {
                 .iter()
                 .map(|p| (p.kind.code().to_owned(), p.kind.label().to_owned()))
                 .collect(),
+            required: Vec::new(),
+            held: Vec::new(),
         }
+    }
+
+    /// The rules for one case: its situation's materials only (a notice may ask only for
+    /// those, 容缺 only among those), with what the case holds.
+    pub fn for_case(
+        item: &crate::catalog::ServiceItem,
+        situation: &str,
+        held: Vec<String>,
+    ) -> Self {
+        let situation = (!situation.trim().is_empty()).then_some(situation.trim());
+        let materials = item.materials_for(situation);
+        let named = |keep: &dyn Fn(crate::catalog::Necessity) -> bool| -> Vec<String> {
+            materials
+                .iter()
+                .filter(|m| keep(m.necessity))
+                .map(|m| m.name.clone())
+                .collect()
+        };
+        use crate::catalog::Necessity as N;
+        ItemRules {
+            deficiency_allowed: named(&|n| n == N::Deficiency),
+            materials: named(&|_| true),
+            required: named(&|n| n != N::Optional),
+            held,
+            ..Self::of(item)
+        }
+    }
+
+    /// Required materials the case neither holds nor owes under `owed`.
+    fn lacking(&self, owed: &[String]) -> Vec<String> {
+        self.required
+            .iter()
+            .filter(|r| !self.held.contains(r) && !owed.contains(r))
+            .cloned()
+            .collect()
     }
 
     /// The listed procedure `name_or_code` names, by its name. The item's JSON names a
@@ -518,8 +562,20 @@ pub fn transition(
         }
     };
     let mut p = progress.clone();
+    // An acceptance (in any of its forms) needs every required material held, or owed.
+    let complete = |owed: &[String]| {
+        let lacking = rules.lacking(owed);
+        if lacking.is_empty() {
+            Ok(())
+        } else {
+            Err(CaseError::MaterialsLacking(lacking.join("、")))
+        }
+    };
     let next = match (from, action) {
-        (S::Submitted, A::Accept) => S::Accepted,
+        (S::Submitted, A::Accept) => {
+            complete(&[])?;
+            S::Accepted
+        }
         (S::Submitted, A::AcceptWithDeficiency { missing }) => {
             let missing: Vec<String> = missing
                 .iter()
@@ -535,6 +591,7 @@ pub fn transition(
             {
                 return Err(CaseError::NotDeficiencyAcceptable(m.clone()));
             }
+            complete(&missing)?;
             p.deficiency_outstanding = missing;
             S::Accepted
         }
@@ -595,6 +652,7 @@ pub fn transition(
             if !progress.commitment_signed {
                 return Err(CaseError::CommitmentNotSigned);
             }
+            complete(&[])?;
             p.decision = Some(true);
             p.verification_open = true;
             S::Decided
@@ -603,6 +661,7 @@ pub fn transition(
             if !rules.immediate {
                 return Err(CaseError::NotImmediate);
             }
+            complete(&[])?;
             p.decision = Some(true);
             S::Concluded
         }

@@ -15,6 +15,8 @@ fn rules() -> ItemRules {
         deficiency_allowed: vec!["健康证明".into()],
         materials: vec!["营业执照复印件".into(), "身份证".into(), "健康证明".into()],
         special_procedures: vec![("1".into(), "现场勘验".into())],
+        required: Vec::new(),
+        held: Vec::new(),
     }
 }
 
@@ -860,5 +862,54 @@ fn a_window_case_concluded_waits_for_delivery_and_a_revocation_takes_the_licence
     assert_eq!(
         notice_breach(&[NoticeItem::missing("身份证")], &["身份证".into()]),
         None
+    );
+}
+
+/// An acceptance needs every required material held, or (容缺) owed; a notice or 容缺 is
+/// the way on when one is lacking.
+#[test]
+fn acceptance_needs_every_required_material_held_or_owed() {
+    use CaseAction as A;
+    let lacking = ItemRules {
+        required: vec!["身份证".into(), "健康证明".into()],
+        held: vec!["身份证".into()],
+        ..rules()
+    };
+    let p = Progress::default();
+    assert_eq!(
+        refusal(CaseStatus::Submitted, &lacking, &p, A::Accept),
+        CaseError::MaterialsLacking("健康证明".into())
+    );
+    assert_eq!(
+        refusal(CaseStatus::Submitted, &lacking, &p, A::ConcludeOnTheSpot),
+        CaseError::NotImmediate
+    );
+    let (s, owed) = transition(
+        CaseStatus::Submitted,
+        &lacking,
+        &p,
+        &A::AcceptWithDeficiency {
+            missing: vec!["健康证明".into()],
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        (s, owed.deficiency_outstanding),
+        (CaseStatus::Accepted, vec!["健康证明".to_owned()])
+    );
+    let without_id = ItemRules {
+        held: Vec::new(),
+        ..lacking
+    };
+    assert_eq!(
+        refusal(
+            CaseStatus::Submitted,
+            &without_id,
+            &p,
+            A::AcceptWithDeficiency {
+                missing: vec!["健康证明".into()],
+            }
+        ),
+        CaseError::MaterialsLacking("身份证".into())
     );
 }

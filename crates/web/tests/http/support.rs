@@ -223,6 +223,9 @@ pub fn location(res: &reqwest::Response) -> String {
 /// Applies through the API as `token` and returns the case number.
 pub async fn apply(app: &TestApp, token: &str, code: &str, mut body: Value) -> String {
     body["implementation_code"] = json!(code);
+    if body.get("materials").is_none() {
+        body["materials"] = required_materials(app, code, body["situation"].as_str()).await;
+    }
     let res = app
         .client
         .post(app.url("/api/v1/cases"))
@@ -234,6 +237,36 @@ pub async fn apply(app: &TestApp, token: &str, code: &str, mut body: Value) -> S
     assert_eq!(res.status(), StatusCode::CREATED);
     let created: Value = res.json().await.unwrap();
     created["case_no"].as_str().unwrap().to_owned()
+}
+
+/// A small PDF for every material the item (in `situation`) cannot do without, so that a
+/// case applied for with them can be accepted; a test about a missing material lists its own.
+pub async fn required_materials(app: &TestApp, code: &str, situation: Option<&str>) -> Value {
+    let item: Value = app
+        .get(&format!("/api/v1/items/{code}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let materials: Vec<Value> = item["materials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["necessity"] != "Optional")
+        .filter(|m| {
+            let only = m["situations"].as_array().map(Vec::as_slice).unwrap_or(&[]);
+            only.is_empty() || situation.is_none_or(|s| only.iter().any(|x| x == s))
+        })
+        .map(|m| {
+            let name = m["name"].as_str().unwrap();
+            json!({
+                "name": name,
+                "filename": format!("{name}.pdf"),
+                "content_base64": b64(format!("%PDF-1.4 {name}").as_bytes()),
+            })
+        })
+        .collect();
+    json!(materials)
 }
 
 pub fn b64(bytes: &[u8]) -> String {
