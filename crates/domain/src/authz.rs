@@ -344,7 +344,7 @@ impl PersonalDataReach {
         }
     }
 
-    /// Everyone: no case needs to be looked for.
+    /// Everyone with a case: any case of theirs is in reach, whichever unit it is in.
     pub fn is_everyone(&self) -> bool {
         self.handling == Scope::All || self.intake == Scope::All
     }

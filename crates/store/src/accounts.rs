@@ -53,8 +53,13 @@ pub struct PersonSummary {
 /// ` AND …` keeping the accounts (`a`) within `reach`: those with a case handled or taken
 /// in within its scopes; its values bind from `$first` on.
 fn reach_clause(reach: &PersonalDataReach, first: usize) -> (String, Vec<String>) {
+    // Reaching everyone's cases is still reaching cases: a person with none is nobody's
+    // business (issue 10: personal data only for people with a case in scope).
     if reach.is_everyone() {
-        return (String::new(), Vec::new());
+        return (
+            " AND EXISTS (SELECT 1 FROM cases c WHERE c.applicant_id = a.id)".to_owned(),
+            Vec::new(),
+        );
     }
     let mut parts = Vec::new();
     let mut args = Vec::new();

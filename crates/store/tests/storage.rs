@@ -674,6 +674,23 @@ async fn personal_record_views_are_audited(f: &Fixture) {
         handling: Scope::All,
         intake: Scope::All,
     };
+    // Even a reach over every unit finds only people with a case: the demo citizen has none
+    // until she applies.
+    assert!(
+        f.store
+            .find_people("马秀", &everyone, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let (applicant, version, code) = cases::fixture_ids(f).await;
+    f.store
+        .submit_case(
+            now(),
+            &cases::new_case(&applicant, &version, &code, None, b"%PDF-1"),
+        )
+        .await
+        .unwrap();
     let found = f.store.find_people("马秀", &everyone, 10).await.unwrap();
     assert_eq!(found.len(), 1);
     let by_number = f

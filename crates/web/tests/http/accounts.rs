@@ -293,6 +293,16 @@ async fn large_type_mode_is_kept() {
 async fn opening_personal_data_is_audited_and_lists_are_masked() {
     let app = TestApp::new().await;
     let clerk = app.token("clerk").await;
+    // Staff reach a person through a case of theirs.
+    let citizen_token = app.token(CITIZEN).await;
+    let item = find_item(&app, "失业登记").await;
+    apply(
+        &app,
+        &citizen_token,
+        item["implementation_code"].as_str().unwrap(),
+        json!({}),
+    )
+    .await;
     let get = |path: String| app.client.get(app.url(&path)).bearer_auth(&clerk).send();
     let csrf = app.csrf().await;
     let html = app
@@ -557,13 +567,14 @@ async fn people_search_reaches_only_people_with_a_case_in_scope() {
             .status(),
         StatusCode::OK
     );
-    // The district's windows take in anyone's application, so they reach everyone.
+    // The district's windows take in anyone's application, so they reach everyone with a
+    // case, wherever it was taken in.
     let district = app.token("clerk").await;
     let html = app
         .client
         .post(app.url("/staff/people"))
         .bearer_auth(&district)
-        .form(&[("q", "马秀兰"), ("csrf", csrf.as_str())])
+        .form(&[("q", "马桂兰"), ("csrf", csrf.as_str())])
         .send()
         .await
         .unwrap()
@@ -571,4 +582,43 @@ async fn people_search_reaches_only_people_with_a_case_in_scope() {
         .await
         .unwrap();
     assert!(html.contains("查询结果（1 条）"), "{html}");
+    // But nobody reaches a person with no case at all: registering is not a case.
+    let res = app
+        .client
+        .post(app.url("/api/v1/accounts"))
+        .json(
+            &json!({"kind": "citizen", "name": "张三", "id_number": "11010519491231002x",
+            "phone": "13800001234", "password": "abc12345"}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let stranger = app
+        .store
+        .account_by_login("11010519491231002X")
+        .await
+        .unwrap();
+    for login in ["clerk", "admin"] {
+        let token = app.token(login).await;
+        let html = app
+            .client
+            .post(app.url("/staff/people"))
+            .bearer_auth(&token)
+            .form(&[("q", "张三"), ("csrf", csrf.as_str())])
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(html.contains("查询结果（0 条）"), "{login}: {html}");
+        assert_eq!(
+            app.get_as(&token, &format!("/staff/people/{}", stranger.id))
+                .await
+                .status(),
+            StatusCode::NOT_FOUND,
+            "{login}"
+        );
+    }
 }
