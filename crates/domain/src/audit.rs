@@ -244,3 +244,109 @@ mod tests {
         assert_ne!(a, b);
     }
 }
+
+/// What an audit row's action code means, in the words the trail page shows.
+pub fn action_label(action: &str) -> String {
+    let fixed = match action {
+        "calendar.enter" => "录入节假日安排",
+        "case.material_check" => "办件：核验材料",
+        "case.material_open" => "办件：查阅材料",
+        "case.notice_breach" => "办件：违反一次性告知",
+        "case.submit" => "办件：提交申请",
+        "catalog.import" => "导入事项目录",
+        "hall.add" => "新增服务大厅",
+        "item.draft" => "事项：起草",
+        "item.edit" => "事项：编辑",
+        "item.adjust" => "事项：申请动态调整",
+        "item.in_review" => "事项：提交合法性审查",
+        "item.approved" => "事项：审查通过",
+        "item.returned" => "事项：退回修改",
+        "item.published" => "事项：发布",
+        "item.superseded" => "事项：被新版本替代",
+        "licence.expire" => "证照：到期",
+        "licence.issue" => "证照：签发",
+        "licence.revoke" => "证照：撤销",
+        "licence_type.upsert" => "证照目录：更新类型",
+        "org.add_units" => "新增组织单位",
+        "personal_data.view" => "查阅个人信息",
+        "seal.publish" => "发布电子印章密钥",
+        "session.login_failed" => "登录失败",
+        "session.open" => "登录",
+        "session.revoke" => "退出登录",
+        "staff.change" => "调整工作人员账号",
+        "account.register" => "注册账号",
+        "account.create_staff" => "新增工作人员",
+        _ => "",
+    };
+    if !fixed.is_empty() {
+        return fixed.to_owned();
+    }
+    match action.strip_prefix("case.").and_then(case_step_label) {
+        Some(step) => format!("办件：{step}"),
+        None => action.to_owned(),
+    }
+}
+
+fn case_step_label(step: &str) -> Option<&'static str> {
+    Some(match step {
+        "accept" => "受理",
+        "accept_with_deficiency" => "容缺受理",
+        "refuse" => "不予受理",
+        "issue_notice" => "一次性告知",
+        "supply" => "补正材料",
+        "start_review" => "开始审查",
+        "pass_review_stage" => "本级审查通过",
+        "return_for_rework" => "退回",
+        "start_special_procedure" => "启动特别程序",
+        "end_special_procedure" => "结束特别程序",
+        "decide" => "作出决定",
+        "approve_on_commitment" => "告知承诺审批",
+        "conclude_on_the_spot" => "即办办结",
+        "supply_deficiency" => "补齐容缺材料",
+        "conclude" => "办结",
+        "deliver" => "送达",
+        "withdraw" => "撤回",
+        "confirm_commitment" => "承诺核查属实",
+        "revoke" => "撤销",
+        _ => return None,
+    })
+}
+
+/// An audit row's detail as the trail page shows it: the codes the platform writes there
+/// (a channel, a case status, a session kind, an account kind) in words; anything else as
+/// written.
+pub fn detail_label(detail: &str) -> String {
+    if let Some(status) = crate::case::CaseStatus::parse(detail) {
+        return status.label().to_owned();
+    }
+    match detail {
+        "online" => "网上申请",
+        "window" => "窗口受理",
+        "web" => "网页登录",
+        "bearer" => "移动端登录",
+        "api" => "接口令牌",
+        "citizen" => "自然人",
+        "enterprise" => "法人",
+        "staff" => "工作人员",
+        other => other,
+    }
+    .to_owned()
+}
+
+#[cfg(test)]
+mod label_tests {
+    use super::*;
+
+    #[test]
+    fn codes_read_as_words() {
+        assert_eq!(
+            action_label("case.accept_with_deficiency"),
+            "办件：容缺受理"
+        );
+        assert_eq!(action_label("session.open"), "登录");
+        assert_eq!(action_label("case.unheard_of"), "case.unheard_of");
+        assert_eq!(detail_label("in_review"), "审查中");
+        assert_eq!(detail_label("online"), "网上申请");
+        assert_eq!(detail_label("说明文字"), "说明文字");
+    }
+}

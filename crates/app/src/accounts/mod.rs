@@ -498,3 +498,29 @@ pub async fn administer_staff(
         other => Ok(other?),
     }
 }
+
+/// Who the ids that took steps are, by name, for timelines and the audit trail: an account's
+/// name; the platform's own steps and visitors not logged in in words; anything else (a
+/// login typed at a failed attempt) as it was recorded.
+pub async fn display_names(
+    app: &App,
+    ids: Vec<String>,
+) -> Result<std::collections::HashMap<String, String>, AppError> {
+    let mut names = std::collections::HashMap::new();
+    for id in ids {
+        if names.contains_key(&id) {
+            continue;
+        }
+        let name = match app.store.account(&id).await {
+            Ok(a) => a.name,
+            Err(StoreError::NotFound) => match id.as_str() {
+                crate::cases::SYSTEM_ACTOR => "平台自动".to_owned(),
+                "anonymous" => "未登录访客".to_owned(),
+                _ => String::new(),
+            },
+            Err(e) => return Err(e.into()),
+        };
+        names.insert(id, name);
+    }
+    Ok(names)
+}

@@ -6,14 +6,23 @@ use tongban_store::AuditReport;
 
 use crate::{Actor, App, AppError};
 
-/// The chain's check and the newest `limit` entries.
-pub async fn trail(
-    app: &App,
-    actor: &Actor,
-    limit: i64,
-) -> Result<(AuditReport, Vec<tongban_domain::audit::AuditEntry>), AppError> {
+/// The chain's check and the newest `limit` entries, with who their actors are.
+pub struct Trail {
+    pub report: AuditReport,
+    pub rows: Vec<tongban_domain::audit::AuditEntry>,
+    /// Actor id → name (empty when the actor is not an account).
+    pub names: std::collections::HashMap<String, String>,
+}
+
+pub async fn trail(app: &App, actor: &Actor, limit: i64) -> Result<Trail, AppError> {
     actor.principal.capability(Permission::ViewAuditTrail)?;
     let report = app.store.verify_audit().await?;
     let rows = app.store.recent_audit(limit, None).await?;
-    Ok((report, rows))
+    let names =
+        crate::accounts::display_names(app, rows.iter().map(|r| r.actor.clone()).collect()).await?;
+    Ok(Trail {
+        report,
+        rows,
+        names,
+    })
 }

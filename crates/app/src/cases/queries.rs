@@ -93,21 +93,9 @@ pub async fn file(
         Some(id) => Some(app.store.account(id).await?.name),
         None => None,
     };
-    let mut actor_names = std::collections::HashMap::new();
-    for e in &events {
-        if !actor_names.contains_key(&e.actor) {
-            let name = match app.store.account(&e.actor).await {
-                Ok(a) => a.name,
-                // The platform's own steps (electronic delivery) have no account.
-                Err(tongban_store::StoreError::NotFound) if e.actor == super::SYSTEM_ACTOR => {
-                    "平台自动".to_owned()
-                }
-                Err(tongban_store::StoreError::NotFound) => String::new(),
-                Err(e) => return Err(e.into()),
-            };
-            actor_names.insert(e.actor.clone(), name);
-        }
-    }
+    let actor_names =
+        crate::accounts::display_names(app, events.iter().map(|e| e.actor.clone()).collect())
+            .await?;
     Ok(CaseFile {
         actor_names,
         explanation: explain_promised(app, &events, &version),
@@ -295,11 +283,7 @@ pub async fn inbox(app: &App, actor: &Actor, filter: &CaseFilter) -> Result<Inbo
             let open = S::ALL.into_iter().filter(|s| !s.is_final()).collect();
             (open, Scope::All, false, "全区在办件（只读）")
         };
-    let statuses = if filter.statuses.is_empty() {
-        defaults
-    } else {
-        filter.statuses.clone()
-    };
+    let statuses = filter.statuses_or(defaults);
     let viewer = actor.account()?.id.clone();
     let per_page = i64::from(tongban_domain::case::PAGE_SIZE);
     let mut cases = app

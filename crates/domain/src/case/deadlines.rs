@@ -70,12 +70,19 @@ pub struct ClockStop {
     pub end: NaiveDate,
 }
 
-/// Working days inside the clock stops.
-pub fn stopped_working_days(cal: &WorkCalendar, stops: &[ClockStop]) -> u32 {
+/// Working days inside the clock stops that the limit would have counted: the day of
+/// acceptance is not counted (day 1 is the next working day), so a stop on it adds nothing.
+pub fn stopped_working_days(
+    cal: &WorkCalendar,
+    accepted_on: NaiveDate,
+    stops: &[ClockStop],
+) -> u32 {
     stops
         .iter()
+        .filter(|s| s.end > accepted_on)
         .map(|s| {
-            let before = s.start.checked_sub_days(Days::new(1)).unwrap_or(s.start);
+            let start = s.start.max(accepted_on + Days::new(1));
+            let before = start.checked_sub_days(Days::new(1)).unwrap_or(start);
             cal.working_days_between(before, s.end)
         })
         .sum()
@@ -100,6 +107,6 @@ pub fn explain_due(
     limit: u32,
     stops: &[ClockStop],
 ) -> (crate::calendar::DueDateExplanation, u32) {
-    let stopped = stopped_working_days(cal, stops);
+    let stopped = stopped_working_days(cal, accepted_on, stops);
     (cal.explain(accepted_on, limit + stopped), stopped)
 }

@@ -104,6 +104,24 @@ fn flag(field: &str, v: &str, errors: &mut ValidationErrors) -> bool {
 }
 
 impl CaseFilter {
+    /// The statuses to read when none was chosen: a list's own, unless a filter means
+    /// others — 我经办的 is every case one touched, whatever became of it, and owed
+    /// materials exist only on accepted cases not yet concluded.
+    pub fn statuses_or(&self, list_default: Vec<CaseStatus>) -> Vec<CaseStatus> {
+        if !self.statuses.is_empty() {
+            self.statuses.clone()
+        } else if self.mine {
+            CaseStatus::ALL.to_vec()
+        } else if self.owed {
+            CaseStatus::ALL
+                .into_iter()
+                .filter(|s| s.clock_started())
+                .collect()
+        } else {
+            list_default
+        }
+    }
+
     /// Checks every field, naming each wrong one.
     pub fn parse(input: &CaseFilterInput) -> Result<Self, ValidationErrors> {
         let mut errors = ValidationErrors::new();
@@ -256,5 +274,38 @@ mod tests {
                 prop_assert!((1..=MAX_PAGE).contains(&f.page));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod implied_statuses {
+    use super::*;
+
+    #[test]
+    fn mine_and_owed_reach_past_the_lists_own_statuses() {
+        let own = vec![CaseStatus::Submitted];
+        let plain = CaseFilter::default();
+        assert_eq!(plain.statuses_or(own.clone()), own);
+        let mine = CaseFilter {
+            mine: true,
+            ..CaseFilter::default()
+        };
+        assert_eq!(mine.statuses_or(own.clone()).len(), CaseStatus::ALL.len());
+        let owed = CaseFilter {
+            owed: true,
+            ..CaseFilter::default()
+        };
+        assert!(owed.statuses_or(own.clone()).contains(&CaseStatus::Decided));
+        assert!(
+            !owed
+                .statuses_or(own.clone())
+                .contains(&CaseStatus::Submitted)
+        );
+        let chosen = CaseFilter {
+            owed: true,
+            statuses: vec![CaseStatus::Accepted],
+            ..CaseFilter::default()
+        };
+        assert_eq!(chosen.statuses_or(own), vec![CaseStatus::Accepted]);
     }
 }

@@ -670,7 +670,7 @@ proptest! {
         // Explained on the case page, from the timeline.
         let (explained, stopped) = explain_due(&cal, accepted, limit, &stops);
         prop_assert_eq!(explained.due, stored);
-        prop_assert_eq!(stopped, stopped_working_days(&cal, &stops));
+        prop_assert_eq!(stopped, stopped_working_days(&cal, accepted, &stops));
         // Recounted from scratch (after the calendar changed, say).
         prop_assert_eq!(due_date(&cal, accepted, limit, &stops), stored);
     }
@@ -912,4 +912,30 @@ fn acceptance_needs_every_required_material_held_or_owed() {
         ),
         CaseError::MaterialsLacking("身份证".into())
     );
+}
+
+/// A special procedure begun and ended on the day of acceptance stops no counted day: that
+/// day is not counted anyway. One on the next working day stops that day.
+#[test]
+fn a_stop_on_the_day_of_acceptance_adds_nothing() {
+    let cal = shipped_calendar();
+    let accepted = d("2026-12-02");
+    let same_day = ClockStop {
+        start: accepted,
+        end: accepted,
+    };
+    assert_eq!(
+        due_date(&cal, accepted, 5, &[same_day]),
+        due_date(&cal, accepted, 5, &[])
+    );
+    let next = ClockStop {
+        start: d("2026-12-03"),
+        end: d("2026-12-03"),
+    };
+    assert_eq!(stopped_working_days(&cal, accepted, &[next]), 1);
+    let across = ClockStop {
+        start: accepted,
+        end: d("2026-12-03"),
+    };
+    assert_eq!(stopped_working_days(&cal, accepted, &[across]), 1);
 }

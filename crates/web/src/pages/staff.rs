@@ -212,7 +212,11 @@ pub async fn audit_trail(
     ctx: Ctx,
     current: Current,
 ) -> Result<Response, WebError> {
-    let (report, rows) = tongban_app::audit::trail(&state, &current, 100).await?;
+    let tongban_app::audit::Trail {
+        report,
+        rows,
+        names,
+    } = tongban_app::audit::trail(&state, &current, 100).await?;
     let rows = rows
         .into_iter()
         .map(|e| AuditRow {
@@ -220,10 +224,14 @@ pub async fn audit_trail(
             at: chrono::DateTime::parse_from_rfc3339(&e.at)
                 .map(|t| local_time(t.with_timezone(&chrono::Utc)))
                 .unwrap_or(e.at),
-            actor: e.actor,
-            action: e.action,
+            actor: names
+                .get(&e.actor)
+                .filter(|n| !n.is_empty())
+                .cloned()
+                .unwrap_or(e.actor),
+            action: tongban_domain::audit::action_label(&e.action),
             target: e.target,
-            detail: e.detail,
+            detail: tongban_domain::audit::detail_label(&e.detail),
         })
         .collect();
     let (chain_ok, chain_message) = match &report.first_break {

@@ -344,7 +344,7 @@ async fn opening_personal_data_is_audited_and_lists_are_masked() {
         .await
         .unwrap();
     assert!(html.contains("哈希链完整"));
-    assert!(html.contains("personal_data.view"));
+    assert!(html.contains("查阅个人信息"));
 }
 
 #[tokio::test]

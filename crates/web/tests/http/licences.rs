@@ -167,7 +167,7 @@ async fn a_concluded_case_issues_a_sealed_licence_that_verifies_until_revoked() 
         .text()
         .await
         .unwrap();
-    assert!(trail.contains("licence.revoke"), "revocation is audited");
+    assert!(trail.contains("证照：撤销"), "revocation is audited");
 }
 
 #[tokio::test]
