@@ -976,11 +976,13 @@ impl Store {
     }
 
     /// Cases with a follow-up date set (materials owed under 容缺受理, or an open commitment
-    /// verification) within `scope`, the soonest first.
+    /// verification), the soonest first, within `scope` of the handling unit, or
+    /// (`by_intake`) of the unit whose hall took the case in.
     pub async fn cases_following_up(
         &self,
         follow_up: FollowUp,
         scope: &tongban_domain::authz::Scope,
+        by_intake: bool,
         limit: i64,
     ) -> Result<Vec<CaseRecord>, StoreError> {
         let column = match follow_up {
@@ -990,10 +992,15 @@ impl Store {
         let Some(scope) = crate::scope_args(scope) else {
             return Ok(Vec::new());
         };
+        // A window follows up what its halls took in; a department what it handles.
+        let within = if by_intake {
+            crate::IN_SCOPE.replace("o.path", "io.path")
+        } else {
+            crate::IN_SCOPE.to_owned()
+        };
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "{CASE_SELECT} WHERE {column} IS NOT NULL AND {} \
-             ORDER BY {column}, c.submitted_at LIMIT $3",
-            crate::IN_SCOPE
+            "{CASE_SELECT} WHERE {column} IS NOT NULL AND {within} \
+             ORDER BY {column}, c.submitted_at LIMIT $3"
         )))
         .bind(scope.0)
         .bind(scope.1)

@@ -1215,7 +1215,7 @@ async fn case_changes_keep_progress_and_refuse_stale_decisions(f: &Fixture) {
     );
     let following = f
         .store
-        .cases_following_up(FollowUp::DeficiencyOwed, &Scope::All, 10)
+        .cases_following_up(FollowUp::DeficiencyOwed, &Scope::All, false, 10)
         .await
         .unwrap();
     assert_eq!(following.len(), 1);
@@ -1254,7 +1254,7 @@ async fn case_changes_keep_progress_and_refuse_stale_decisions(f: &Fixture) {
     assert_eq!(f.store.case_materials(&case.id).await.unwrap().len(), 2);
     assert!(
         f.store
-            .cases_following_up(FollowUp::DeficiencyOwed, &Scope::All, 10)
+            .cases_following_up(FollowUp::DeficiencyOwed, &Scope::All, false, 10)
             .await
             .unwrap()
             .is_empty()

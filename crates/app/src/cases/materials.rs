@@ -70,6 +70,12 @@ pub async fn check_material(
             AppError::NotFound
         });
     }
+    if !MaterialCheck::open_on(case.status) {
+        return Err(AppError::refused(format!(
+            "办件已{}，材料核验结果不能再更改",
+            case.status.label().trim_start_matches('已')
+        )));
+    }
     let (check, note) = MaterialCheck::record(passed, note)?;
     app.store
         .set_material_check(

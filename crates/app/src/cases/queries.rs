@@ -32,6 +32,16 @@ pub struct CaseFile {
     pub deficiency_late: bool,
     /// Who took each timeline step (经办人), by account id.
     pub actor_names: std::collections::HashMap<String, String>,
+    /// The day the latest one-time notice asks its papers by, while it is open.
+    pub supply_by: Option<chrono::NaiveDate>,
+}
+
+/// The day a notice issued at `at` asks its papers by, as the printed notice says.
+fn supply_by(app: &App, at: chrono::DateTime<chrono::Utc>) -> chrono::NaiveDate {
+    app.calendar.get().add_working_days(
+        tongban_domain::calendar::district_date(at),
+        app.settings.deficiency_supply_working_days,
+    )
 }
 
 /// Who is reading a case file.
@@ -96,7 +106,12 @@ pub async fn file(
     let actor_names =
         crate::accounts::display_names(app, events.iter().map(|e| e.actor.clone()).collect())
             .await?;
+    let supply_by = (case.status == CaseStatus::AwaitingSupplement)
+        .then(|| events.iter().rev().find(|e| e.action == "issue_notice"))
+        .flatten()
+        .map(|e| supply_by(app, e.at));
     Ok(CaseFile {
+        supply_by,
         actor_names,
         explanation: explain_promised(app, &events, &version),
         materials: app.store.case_materials(&case.id).await?,
@@ -153,16 +168,14 @@ pub async fn notices(app: &App, actor: &Actor, case_no: &str) -> Result<Notices,
     if !can_view(actor, &case) {
         return Err(AppError::NotFound);
     }
-    let cal = app.calendar.get();
     let mut notices = Vec::new();
     for e in app.store.case_events(&case.id).await? {
         if let Ok(CaseAction::IssueNotice { items }) = serde_json::from_str(&e.detail) {
-            let day = tongban_domain::calendar::district_date(e.at);
             notices.push(PrintedNotice {
                 at: e.at,
                 items,
                 clerk: app.store.account(&e.actor).await?.name,
-                supply_by: cal.add_working_days(day, app.settings.deficiency_supply_working_days),
+                supply_by: supply_by(app, e.at),
             });
         }
     }
@@ -187,7 +200,7 @@ pub async fn notices(app: &App, actor: &Actor, case_no: &str) -> Result<Notices,
 pub struct DecisionDocument {
     pub case: CaseRecord,
     pub applicant: Account,
-    pub title: &'static str,
+    pub title: String,
     pub reason: String,
     pub at: chrono::DateTime<chrono::Utc>,
 }
@@ -204,13 +217,10 @@ pub async fn decision_document(
     // The letter is named by what was refused: a licence (行政许可), a filing (备案), or
     // any other service (办理).
     let item = crate::catalog::versions::item_of_case(app, &case).await?;
-    let denial = if case.item_name.contains("备案") {
-        "不予备案决定书"
-    } else if item.kind == tongban_domain::catalog::ItemKind::Licensing {
-        "不予许可决定书"
-    } else {
-        "不予办理决定书"
-    };
+    let denial = format!(
+        "{}决定书",
+        tongban_domain::case::denial_word(&case.item_name, item.kind)
+    );
     let found = app
         .store
         .case_events(&case.id)
@@ -218,12 +228,12 @@ pub async fn decision_document(
         .into_iter()
         .rev()
         .find_map(|e| match serde_json::from_str::<CaseAction>(&e.detail) {
-            Ok(CaseAction::Refuse { reason }) => Some(("不予受理决定书", reason, e.at)),
+            Ok(CaseAction::Refuse { reason }) => Some(("不予受理决定书".to_owned(), reason, e.at)),
             Ok(CaseAction::Decide {
                 approve: false,
                 reason,
                 ..
-            }) => Some((denial, reason, e.at)),
+            }) => Some((denial.clone(), reason, e.at)),
             _ => None,
         });
     let Some((title, reason, at)) = found else {
@@ -401,9 +411,16 @@ pub async fn deadlines(app: &App, actor: &Actor) -> Result<Deadlines, AppError> 
     departments.sort_by(|a, b| {
         (b.overdue_count, b.due_soon, b.open).cmp(&(a.overdue_count, a.due_soon, a.open))
     });
+    // Owed papers come back through the windows: a clerk follows those of the cases their
+    // halls took in, wherever they are handled.
+    let (owed_scope, by_intake) = if actor.principal.capability(Permission::HandleIntake).is_ok() {
+        (tongban_domain::authz::intake_scope(&actor.principal), true)
+    } else {
+        (scope.clone(), false)
+    };
     let owed = app
         .store
-        .cases_following_up(FollowUp::DeficiencyOwed, scope, 500)
+        .cases_following_up(FollowUp::DeficiencyOwed, &owed_scope, by_intake, 500)
         .await?
         .into_iter()
         .map(|c| {
@@ -413,7 +430,7 @@ pub async fn deadlines(app: &App, actor: &Actor) -> Result<Deadlines, AppError> 
         .collect();
     let verifications = app
         .store
-        .cases_following_up(FollowUp::Verification, scope, 500)
+        .cases_following_up(FollowUp::Verification, scope, false, 500)
         .await?
         .into_iter()
         .map(|c| {
@@ -524,7 +541,14 @@ pub async fn receipt(app: &App, actor: &Actor, case_no: &str) -> Result<Receipt,
     };
     Ok(Receipt {
         applicant: app.store.account(&case.applicant_id).await?,
-        materials: app.store.case_materials(&case.id).await?,
+        // What the case was accepted on: a copy found 不合格 was not received as that paper.
+        materials: app
+            .store
+            .case_materials(&case.id)
+            .await?
+            .into_iter()
+            .filter(|m| m.check != tongban_domain::case::MaterialCheck::Failed)
+            .collect(),
         accepted_at: accepted.at,
         clerk: app.store.account(&accepted.actor).await?.name,
         case,

@@ -40,6 +40,16 @@ impl MaterialCheck {
         }
     }
 
+    /// Whether materials may still be checked on a case in `status`: while it is handled.
+    /// Once decided, the check is part of what the decision rested on and stays as it was.
+    pub fn open_on(status: super::CaseStatus) -> bool {
+        use super::CaseStatus as S;
+        matches!(
+            status,
+            S::Submitted | S::AwaitingSupplement | S::Accepted | S::InReview | S::SpecialProcedure
+        )
+    }
+
     /// The check a clerk records: 不合格 needs what is wrong (the person is told it), and
     /// the note is kept short enough to print.
     pub fn record(passed: bool, note: &str) -> Result<(Self, String), crate::ValidationErrors> {
@@ -79,6 +89,9 @@ mod tests {
             MaterialCheck::Failed
         );
         assert!(MaterialCheck::record(true, &"长".repeat(201)).is_err());
+        assert!(MaterialCheck::open_on(super::super::CaseStatus::InReview));
+        assert!(!MaterialCheck::open_on(super::super::CaseStatus::Delivered));
+        assert!(!MaterialCheck::open_on(super::super::CaseStatus::Decided));
         for c in [
             MaterialCheck::Unchecked,
             MaterialCheck::Passed,

@@ -27,3 +27,15 @@ pub fn notice_breach(
         )
     })
 }
+
+/// What a denial on review is called: of a filing 不予备案, of a licence 不予许可, of any
+/// other service 不予办理. The letter is the word with 决定书.
+pub fn denial_word(item_name: &str, kind: crate::catalog::ItemKind) -> &'static str {
+    if item_name.contains("备案") {
+        "不予备案"
+    } else if kind == crate::catalog::ItemKind::Licensing {
+        "不予许可"
+    } else {
+        "不予办理"
+    }
+}

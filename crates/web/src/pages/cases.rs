@@ -424,6 +424,7 @@ struct TimelineRow {
 fn timeline(
     events: Vec<CaseEvent>,
     names: &std::collections::HashMap<String, String>,
+    denial: &str,
 ) -> Vec<TimelineRow> {
     events
         .into_iter()
@@ -464,8 +465,8 @@ fn timeline(
                 }) => match (*approve, opinion.is_empty(), reason.is_empty()) {
                     (true, true, _) => "准予".to_owned(),
                     (true, false, _) => format!("准予；审查意见：{opinion}"),
-                    (false, _, true) => "不予许可".to_owned(),
-                    (false, _, false) => format!("不予许可；理由：{reason}"),
+                    (false, _, true) => denial.to_owned(),
+                    (false, _, false) => format!("{denial}；理由：{reason}"),
                 },
                 _ => {
                     if action.is_none() {
@@ -541,6 +542,8 @@ struct TrackPage {
     status: &'static str,
     next: &'static str,
     notice: Vec<NoticeItem>,
+    /// The day the notice asks its papers by, in words.
+    supply_by: String,
     timeline: Vec<TimelineRow>,
     materials: Vec<MaterialRecord>,
     item: Option<Arc<ServiceItem>>,
@@ -580,6 +583,10 @@ async fn track_page(
         status: f.case.status.label(),
         next: next_step(f.case.status.as_str()),
         notice: open_notice(&f.case, &f.events),
+        supply_by: f
+            .supply_by
+            .map(|d| d.format("%Y年%-m月%-d日").to_string())
+            .unwrap_or_default(),
         may_withdraw: tongban_domain::case::transition(
             f.case.status,
             &tongban_domain::case::ItemRules::default(),
@@ -587,7 +594,11 @@ async fn track_page(
             &CaseAction::Withdraw { reason: "x".into() },
         )
         .is_ok(),
-        timeline: timeline(f.events, &f.actor_names),
+        timeline: timeline(
+            f.events,
+            &f.actor_names,
+            tongban_domain::case::denial_word(&f.case.item_name, f.version.kind),
+        ),
         materials: f.materials,
         licences: f.licences,
         deficiency_late: f.deficiency_late,
@@ -1335,7 +1346,11 @@ async fn case_file_with(
             mask_name(&f.applicant.name),
             mask_id_number(&f.applicant.login)
         ),
-        timeline: timeline(f.events, &f.actor_names),
+        timeline: timeline(
+            f.events,
+            &f.actor_names,
+            tongban_domain::case::denial_word(&case.item_name, version.kind),
+        ),
         materials: f.materials,
         actions: staff_actions(current, &case, &version),
         deficiency_allowed: tongban_domain::case::ItemRules::of(&version).deficiency_allowed,
@@ -1358,9 +1373,12 @@ async fn case_file_with(
             Permission::HandleIntake,
         ) && (case.status == CaseStatus::AwaitingSupplement
             || !case.progress.deficiency_outstanding.is_empty()),
-        may_check: [CaseActor::Clerk, CaseActor::Reviewer]
-            .into_iter()
-            .any(|a| tongban_domain::authz::may_act(&current.principal, a, cases::units(&case))),
+        may_check: tongban_domain::case::MaterialCheck::open_on(case.status)
+            && [CaseActor::Clerk, CaseActor::Reviewer]
+                .into_iter()
+                .any(|a| {
+                    tongban_domain::authz::may_act(&current.principal, a, cases::units(&case))
+                }),
         assistance: serde_json::from_str::<tongban_domain::case::Assistance>(&case.assistance)
             .map(|a| a.describe())
             .unwrap_or_default(),

@@ -676,6 +676,17 @@ async fn deficiency_acceptance_lets_only_marked_materials_wait_and_blocks_conclu
             .iter()
             .any(|m| m["filename"] == "健康证明.pdf")
     );
+    // Once delivered, what the decision rested on stays as it was: no check can be changed.
+    let material = case["materials"][0]["id"].as_str().unwrap();
+    let res = app
+        .client
+        .post(app.url(&format!("/api/v1/cases/{no}/materials/{material}/check")))
+        .bearer_auth(&clerk)
+        .json(&json!({"passed": false, "note": "事后改判"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CONFLICT);
 }
 
 #[tokio::test]
