@@ -1156,7 +1156,8 @@ pub(crate) async fn record_case_action_in(
     let (case_no, applicant): (String, String) = match updated {
         Some(row) => (row.try_get("case_no")?, row.try_get("applicant_id")?),
         // The stored progress may be written differently (an older field set) and still be
-        // the same progress: compare it as progress, under the row lock.
+        // the same progress: compare it as progress, under the row lock. A stale step is
+        // refused here, before it writes anything.
         None => update_case_compared(tx, now, change, &progress).await?,
     };
     insert_materials(tx, now, &change.case_id, &change.materials).await?;
@@ -1251,6 +1252,10 @@ fn material_from(r: &AnyRow) -> Result<MaterialRecord, StoreError> {
     })
 }
 
+/// Why a step is refused when its case moved since the step was decided. Nothing of the
+/// step has been written when it is (see `group::write_steps`).
+pub(crate) const STALE_STEP: &str = "status_changed";
+
 /// The slow path of `record_case_action_in`: lock the row, read its status and progress,
 /// compare them as values with what the step was decided on, then update it.
 async fn update_case_compared(
@@ -1272,7 +1277,7 @@ async fn update_case_compared(
     let stored: Progress = serde_json::from_str(&row.try_get::<String, _>("progress")?)
         .map_err(|e| StoreError::Corrupt(format!("办件进度：{e}")))?;
     if status != change.from.as_str() || stored != change.from_progress {
-        return Err(StoreError::Conflict("status_changed".into()));
+        return Err(StoreError::Conflict(STALE_STEP.into()));
     }
     sqlx::query(
         "UPDATE cases SET status = $1, updated_at = $2, progress = $3, deficiency_due = $4, \

@@ -1,10 +1,11 @@
 //! Group commit: concurrent submissions and case steps queue here and one task per instance
 //! writes them in batches, so a batch shares one fsync (SQLite) and one turn at the audit
 //! chain's head-row lock (PostgreSQL, where instances otherwise queue on it row by row).
-//! Submissions are written with a few multi-row statements; case steps one per savepoint,
-//! so a step refused (its case moved since it was decided) leaves the others standing, and
-//! the audit rows of the steps that landed appended together at the end. A caller hears
-//! back only after its batch's commit is durable.
+//! Submissions are written with a few multi-row statements; case steps one after another,
+//! a step refused (its case moved since it was decided) writing nothing and leaving the
+//! others standing, and the audit rows of the steps that landed appended together at the
+//! end (any other failure rewrites the batch one savepoint per step). A caller hears back
+//! only after its batch's commit is durable.
 
 use chrono::{DateTime, Utc};
 use sqlx::{Acquire, AnyPool};
@@ -131,9 +132,38 @@ async fn run(pool: AnyPool, backend: crate::Backend, mut receiver: mpsc::Receive
     }
 }
 
-/// One transaction for the steps, each in its own savepoint, in the order they arrived: a
-/// second step on the same case sees the first and is refused if it moved the case.
+/// One transaction for the steps, in the order they arrived: a second step on the same case
+/// sees the first and is refused if it moved the case. No savepoints are needed in the
+/// usual run: a step refused as stale has written nothing (its conditional update matched
+/// no row). Any other failure sends the whole batch to `write_steps_one_by_one`.
 async fn write_steps(
+    pool: &AnyPool,
+    backend: crate::Backend,
+    steps: &[Step],
+) -> Result<Vec<Result<(), StoreError>>, StoreError> {
+    let mut tx = crate::begin_write(pool, backend).await?;
+    let mut results = Vec::with_capacity(steps.len());
+    let mut audit = AuditBatch::default();
+    for step in steps {
+        match record_case_action_in(&mut tx, step.now, &step.change, &mut audit).await {
+            Ok(()) => results.push(Ok(())),
+            Err(e) if is_stale(&e) => results.push(Err(e)),
+            Err(e) => {
+                tracing::debug!(error = %e, "a step failed; writing the batch step by step");
+                tx.rollback().await?;
+                return write_steps_one_by_one(pool, backend, steps).await;
+            }
+        }
+    }
+    // The steps that landed chain their audit rows in one go, in the order they were written.
+    audit.write(&mut tx).await?;
+    tx.commit().await?;
+    Ok(results)
+}
+
+/// The careful path: each step in its own savepoint, so a step that fails for any reason
+/// leaves the others standing.
+async fn write_steps_one_by_one(
     pool: &AnyPool,
     backend: crate::Backend,
     steps: &[Step],
@@ -156,10 +186,14 @@ async fn write_steps(
             }
         }
     }
-    // The steps that landed chain their audit rows in one go, in the order they were written.
     audit.write(&mut tx).await?;
     tx.commit().await?;
     Ok(results)
+}
+
+/// A step decided on a state its case has left: refused before anything was written.
+fn is_stale(e: &StoreError) -> bool {
+    matches!(e, StoreError::Conflict(what) if what == crate::cases::STALE_STEP)
 }
 
 /// One transaction for the batch, written with a few multi-row statements; if that fails
