@@ -687,6 +687,21 @@ async fn deficiency_acceptance_lets_only_marked_materials_wait_and_blocks_conclu
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::CONFLICT);
+    // 我经办的 still finds it, delivered: whatever became of a case one decided.
+    let mine: Value = app
+        .get_as(&reviewer, "/api/v1/cases?mine=1")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        mine["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["case_no"] == no && c["status"] == "delivered"),
+        "{mine}"
+    );
 }
 
 #[tokio::test]
