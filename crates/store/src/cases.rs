@@ -987,13 +987,14 @@ impl Store {
         let list = crate::fixed_names(statuses.iter().map(|s| s.as_str()));
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             // Sums cast back to BIGINT: PostgreSQL sums BIGINTs as NUMERIC.
-            // The counts kept per unit, status and promised date (migration 0011).
+            // The counts kept per unit, status and promised date (migration 0011), in parts
+            // (one per writing instance, migration 0013) summed here.
             "SELECT o.name AS org_name, CAST(SUM(x.n) AS BIGINT) AS open, \
              CAST(SUM(CASE WHEN x.promised_due >= $3 AND x.promised_due <= $4 THEN x.n \
              ELSE 0 END) AS BIGINT) AS due_soon, \
              CAST(SUM(CASE WHEN x.promised_due < $3 THEN x.n ELSE 0 END) AS BIGINT) AS overdue \
              FROM case_due_counts x JOIN org_units o ON o.id = x.org_unit_id \
-             WHERE x.status IN ({list}) AND x.n > 0 AND {} GROUP BY o.name",
+             WHERE x.status IN ({list}) AND {} GROUP BY o.name HAVING SUM(x.n) > 0",
             crate::IN_SCOPE
         )))
         .bind(scope.0)

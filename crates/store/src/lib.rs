@@ -165,6 +165,7 @@ impl Store {
             Backend::Postgres => {
                 let pool = AnyPoolOptions::new()
                     .max_connections(8)
+                    .after_connect(postgres_part)
                     .acquire_timeout(Duration::from_secs(10))
                     .connect_with(options)
                     .await?;
@@ -266,6 +267,28 @@ fn sqlite_pragmas(
             "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
              PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
         )
+        .await?;
+        Ok(())
+    })
+}
+
+/// Which part of the shared counts this process writes (`case_due_counts.part`, read by
+/// the triggers from `tongban.part`): instances on one PostgreSQL then never lock one count
+/// row in different orders, which deadlocked them. Random per process, so two instances
+/// meet on a part about once in a million starts, and then only wait for each other.
+fn postgres_part(
+    conn: &mut sqlx::AnyConnection,
+    _meta: PoolConnectionMetadata,
+) -> Pin<Box<dyn Future<Output = Result<(), sqlx::Error>> + Send + '_>> {
+    static PART: std::sync::LazyLock<u32> = std::sync::LazyLock::new(|| {
+        let b = uuid::Uuid::new_v4().into_bytes();
+        u32::from_le_bytes([b[0], b[1], b[2], b[3]]) % 1_000_000
+    });
+    Box::pin(async move {
+        conn.execute(sqlx::AssertSqlSafe(format!(
+            "SET tongban.part = '{}'",
+            *PART
+        )))
         .await?;
         Ok(())
     })

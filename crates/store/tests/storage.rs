@@ -1789,6 +1789,33 @@ async fn seeded_cases_fill_lists_in_every_status(f: &Fixture) {
     assert_eq!(after.iter().map(|c| c.open).sum::<i64>(), 600);
     assert_eq!(after.iter().map(|c| c.due_soon).sum::<i64>(), 1);
     assert_eq!(after.iter().map(|c| c.overdue).sum::<i64>(), 599);
+    // Another instance's part counting the moved case down and up again (as when it steps
+    // a case this one counted): the sums over parts stay exact, below-zero parts and all.
+    sqlx::query(
+        "INSERT INTO case_due_counts (org_unit_id, status, promised_due, part, n) \
+         SELECT org_unit_id, status, promised_due, 424242, -1 FROM cases WHERE id = $1",
+    )
+    .bind(&moved.id)
+    .execute(&f.raw)
+    .await
+    .unwrap();
+    sqlx::query(
+        "UPDATE case_due_counts SET n = n + 1 WHERE part <> 424242 AND org_unit_id = \
+         (SELECT org_unit_id FROM cases WHERE id = $1) AND status = \
+         (SELECT status FROM cases WHERE id = $1) AND promised_due = \
+         (SELECT promised_due FROM cases WHERE id = $1)",
+    )
+    .bind(&moved.id)
+    .execute(&f.raw)
+    .await
+    .unwrap();
+    let parts = f
+        .store
+        .deadline_counts(&started, &Scope::All, day("2026-12-01"), day("2026-12-02"))
+        .await
+        .unwrap();
+    assert_eq!(parts.iter().map(|c| c.open).sum::<i64>(), 600);
+    assert_eq!(parts.iter().map(|c| c.due_soon).sum::<i64>(), 1);
     f.store
         .set_case_dues(&moved.id, moved.statutory_due, moved.promised_due)
         .await
