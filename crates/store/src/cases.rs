@@ -3,6 +3,7 @@
 //! case that was not is not there at all.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::FromRow;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 use tongban_domain::audit::AuditEvent;
@@ -136,8 +137,9 @@ pub struct CaseChange {
     pub notice_breach: Option<String>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct CaseEvent {
+    #[sqlx(try_from = "crate::DbTime")]
     pub at: DateTime<Utc>,
     pub actor: String,
     pub action: String,
@@ -145,7 +147,7 @@ pub struct CaseEvent {
     pub detail: String,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct MaterialRecord {
     pub id: String,
     pub name: String,
@@ -154,8 +156,10 @@ pub struct MaterialRecord {
     pub sha256: String,
     pub size: i64,
     pub waived_by: Option<String>,
+    #[sqlx(try_from = "crate::DbTime")]
     pub added_at: DateTime<Utc>,
     /// The desk's check, and what is wrong when it failed.
+    #[sqlx(rename = "check_status", try_from = "String")]
     pub check: tongban_domain::case::MaterialCheck,
     pub check_note: String,
 }
@@ -1096,17 +1100,10 @@ impl Store {
         .bind(case_id)
         .fetch_all(&self.reader)
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(CaseEvent {
-                    at: parse_ts(&r.try_get::<String, _>("at")?)?,
-                    actor: r.try_get("actor")?,
-                    action: r.try_get("action")?,
-                    status_after: r.try_get("status_after")?,
-                    detail: r.try_get("detail")?,
-                })
-            })
-            .collect()
+        Ok(rows
+            .iter()
+            .map(CaseEvent::from_row)
+            .collect::<Result<_, _>>()?)
     }
 
     pub async fn case_materials(&self, case_id: &str) -> Result<Vec<MaterialRecord>, StoreError> {
@@ -1293,20 +1290,7 @@ pub(crate) async fn record_case_action_in(
 }
 
 fn material_from(r: &AnyRow) -> Result<MaterialRecord, StoreError> {
-    let check: String = r.try_get("check_status")?;
-    Ok(MaterialRecord {
-        id: r.try_get("id")?,
-        name: r.try_get("name")?,
-        filename: r.try_get("filename")?,
-        content_type: r.try_get("content_type")?,
-        sha256: r.try_get("sha256")?,
-        size: r.try_get("size")?,
-        waived_by: r.try_get("waived_by")?,
-        added_at: parse_ts(&r.try_get::<String, _>("added_at")?)?,
-        check: tongban_domain::case::MaterialCheck::parse(&check)
-            .ok_or_else(|| StoreError::Corrupt(format!("材料核验状态：{check}")))?,
-        check_note: r.try_get("check_note")?,
-    })
+    Ok(MaterialRecord::from_row(r)?)
 }
 
 /// Why a step is refused when its case moved since the step was decided. Nothing of the

@@ -388,6 +388,34 @@ pub(crate) fn parse_ts(s: &str) -> Result<DateTime<Utc>, StoreError> {
         .map_err(|e| StoreError::Corrupt(format!("时间格式错误 {s}: {e}")))
 }
 
+/// An instant as the database holds it (RFC 3339 text: sqlx `Any` has no time type), so
+/// row structs can derive their mapping: `#[sqlx(try_from = "DbTime")] at: DateTime<Utc>`.
+#[derive(Debug, Clone, Copy)]
+pub struct DbTime(DateTime<Utc>);
+
+impl sqlx::Type<sqlx::Any> for DbTime {
+    fn type_info() -> sqlx::any::AnyTypeInfo {
+        <String as sqlx::Type<sqlx::Any>>::type_info()
+    }
+
+    fn compatible(ty: &sqlx::any::AnyTypeInfo) -> bool {
+        <String as sqlx::Type<sqlx::Any>>::compatible(ty)
+    }
+}
+
+impl<'r> sqlx::Decode<'r, sqlx::Any> for DbTime {
+    fn decode(value: sqlx::any::AnyValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
+        let text = <String as sqlx::Decode<'r, sqlx::Any>>::decode(value)?;
+        Ok(DbTime(parse_ts(&text)?))
+    }
+}
+
+impl From<DbTime> for DateTime<Utc> {
+    fn from(t: DbTime) -> Self {
+        t.0
+    }
+}
+
 /// A new sortable identifier.
 /// The org-unit scope filter on a query joined to `org_units o`: the unit at `$1` and
 /// everything below it, or everywhere when `$1` is empty. Bind `scope_args` as `$1, $2`.

@@ -14,6 +14,19 @@ pub enum MaterialCheck {
     Failed,
 }
 
+/// A stored check that names no known state.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("未知的材料核验状态：{0}")]
+pub struct UnknownCheck(pub String);
+
+impl TryFrom<String> for MaterialCheck {
+    type Error = UnknownCheck;
+
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        Self::parse(&s).ok_or(UnknownCheck(s))
+    }
+}
+
 impl MaterialCheck {
     pub fn as_str(self) -> &'static str {
         match self {
