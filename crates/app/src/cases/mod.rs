@@ -378,18 +378,22 @@ pub async fn submit(
     if sub.uploads.len() > 30 {
         errors.add("materials", "too_many", "一次最多上传 30 份材料");
     }
-    // Only the item's own materials are taken (a paper it does not list is nobody's to
-    // check, and would read as asked for).
+    // Only the item's own materials, of the chosen situation, are taken (a paper it does
+    // not ask for is nobody's to check, and would read as asked for).
     if let Some(item) = &item {
+        let situation = Some(sub.situation.trim()).filter(|s| !s.is_empty());
+        let wanted = item.materials_for(situation);
         for u in &sub.uploads {
-            if !u.name.trim().is_empty() && !item.materials.iter().any(|m| m.name == u.name.trim())
-            {
-                errors.add(
-                    &format!("{}.name", u.field),
-                    "not_listed",
-                    format!("“{}”不是本事项办事指南所列的申请材料", u.name.trim()),
-                );
+            let name = u.name.trim();
+            if name.is_empty() || wanted.iter().any(|m| m.name == name) {
+                continue;
             }
+            let message = if item.materials.iter().any(|m| m.name == name) {
+                format!("“{name}”不是“{}”情形所需的材料", sub.situation.trim())
+            } else {
+                format!("“{name}”不是本事项办事指南所列的申请材料")
+            };
+            errors.add(&format!("{}.name", u.field), "not_listed", message);
         }
     }
     let mut materials = check_uploads(sub.uploads, &mut errors);
@@ -564,6 +568,7 @@ pub(crate) async fn carry_out(
         Vec::new()
     };
     let rules = ItemRules::for_case(&item, &case.situation, held);
+    let action = action.named_by(&rules);
     let facts = CaseFacts {
         item_name: &case.item_name,
         case_no: &case.case_no,

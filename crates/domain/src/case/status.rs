@@ -200,6 +200,21 @@ pub enum CaseAction {
 }
 
 impl CaseAction {
+    /// The action as it is recorded: a special procedure named by the item's own name for
+    /// it (现场勘验), whether the caller gave the name, the code or the JSON key.
+    pub fn named_by(self, rules: &ItemRules) -> Self {
+        match self {
+            Self::StartSpecialProcedure { procedure, reason } => Self::StartSpecialProcedure {
+                procedure: rules
+                    .procedure(&procedure)
+                    .map(str::to_owned)
+                    .unwrap_or(procedure),
+                reason,
+            },
+            other => other,
+        }
+    }
+
     /// The action with what came with it: a supply step names the materials received.
     pub fn with_supplied(self, names: Vec<String>) -> Self {
         match self {
@@ -396,6 +411,10 @@ pub enum CaseError {
     NotImmediate,
     #[error("尚缺必要材料：{0}。请出具一次性告知书补正；属容缺后补的材料可容缺受理")]
     MaterialsLacking(String),
+    #[error("“{name}”已收到，不是未提交；如有问题请选“不合格”并写明原因")]
+    AlreadyHeld { index: usize, name: String },
+    #[error("一次性告知须一次列全所缺材料，还缺：{0}")]
+    NoticeIncomplete(String),
 }
 
 impl CaseError {
@@ -411,6 +430,8 @@ impl CaseError {
             }
             Self::NotAsked(_) => Some("materials".into()),
             Self::NoteRequired { index, .. } => Some(format!("items[{index}].note")),
+            Self::AlreadyHeld { index, .. } => Some(format!("items[{index}].problem")),
+            Self::NoticeIncomplete(_) => Some("items".into()),
             Self::NotAProcedure(_) => Some("procedure".into()),
             Self::ResultRequired => Some("result".into()),
             Self::DeliveryMethodRequired => Some("method".into()),
@@ -624,7 +645,28 @@ pub fn transition(
                     });
                 }
             }
-            p.notice_owed = items.iter().map(|i| i.material.trim().to_owned()).collect();
+            // What the case holds is not missing (it may be 不合格); and the notice is the one
+            // time the person is told: it lists every required paper the case lacks, but
+            // those that may be owed under 容缺.
+            if let Some((index, i)) = items.iter().enumerate().find(|(_, i)| {
+                i.problem == NoticeProblem::Missing
+                    && rules.held.contains(&i.material.trim().to_owned())
+            }) {
+                return Err(CaseError::AlreadyHeld {
+                    index,
+                    name: i.material.trim().to_owned(),
+                });
+            }
+            let listed: Vec<String> = items.iter().map(|i| i.material.trim().to_owned()).collect();
+            let left_out: Vec<String> = rules
+                .lacking(&listed)
+                .into_iter()
+                .filter(|m| !rules.deficiency_allowed.contains(m))
+                .collect();
+            if !left_out.is_empty() {
+                return Err(CaseError::NoticeIncomplete(left_out.join("、")));
+            }
+            p.notice_owed = listed;
             S::AwaitingSupplement
         }
         (S::AwaitingSupplement, A::Supply { supplied }) => {

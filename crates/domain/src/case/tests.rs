@@ -939,3 +939,72 @@ fn a_stop_on_the_day_of_acceptance_adds_nothing() {
     };
     assert_eq!(stopped_working_days(&cal, accepted, &[across]), 1);
 }
+
+/// A notice is the one time the person is told: a paper the case holds is never 未提交
+/// (it may be 不合格), and every lacking required paper is on it, but those that may be
+/// owed under 容缺.
+#[test]
+fn a_notice_lists_every_lacking_paper_and_no_held_one_as_missing() {
+    use CaseAction as A;
+    let rules = ItemRules {
+        required: vec!["营业执照复印件".into(), "身份证".into(), "健康证明".into()],
+        held: vec!["身份证".into()],
+        ..rules()
+    };
+    let p = Progress::default();
+    let notice = |items: Vec<NoticeItem>| A::IssueNotice { items };
+    assert_eq!(
+        refusal(
+            CaseStatus::Submitted,
+            &rules,
+            &p,
+            notice(vec![
+                NoticeItem::missing("营业执照复印件"),
+                NoticeItem::missing("身份证")
+            ])
+        ),
+        CaseError::AlreadyHeld {
+            index: 1,
+            name: "身份证".into()
+        }
+    );
+    let incomplete = refusal(CaseStatus::Submitted, &rules, &p, notice(vec![]));
+    assert_eq!(incomplete, CaseError::EmptyNotice);
+    let bad_id = NoticeItem {
+        material: "身份证".into(),
+        problem: NoticeProblem::Invalid,
+        note: "照片不清".into(),
+    };
+    assert_eq!(
+        refusal(
+            CaseStatus::Submitted,
+            &rules,
+            &p,
+            notice(vec![bad_id.clone()])
+        ),
+        CaseError::NoticeIncomplete("营业执照复印件".into())
+    );
+    // 健康证明 may be owed under 容缺, so it need not be on the notice.
+    assert!(
+        transition(
+            CaseStatus::Submitted,
+            &rules,
+            &p,
+            &notice(vec![bad_id, NoticeItem::missing("营业执照复印件")])
+        )
+        .is_ok()
+    );
+    // A procedure is recorded by the item's name for it, however it was named.
+    let by_code = A::StartSpecialProcedure {
+        procedure: "1".into(),
+        reason: "核实".into(),
+    }
+    .named_by(&rules);
+    assert_eq!(
+        by_code,
+        A::StartSpecialProcedure {
+            procedure: "现场勘验".into(),
+            reason: "核实".into()
+        }
+    );
+}

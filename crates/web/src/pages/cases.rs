@@ -1173,6 +1173,8 @@ pub async fn deadlines(
 #[template(path = "cases/file.html")]
 struct CaseFilePage {
     ctx: Ctx,
+    /// What a denial of this item is called (不予许可 / 不予备案 / 不予办理).
+    denial: &'static str,
     case: CaseRecord,
     status: &'static str,
     applicant: String,
@@ -1346,6 +1348,7 @@ async fn case_file_with(
             mask_name(&f.applicant.name),
             mask_id_number(&f.applicant.login)
         ),
+        denial: tongban_domain::case::denial_word(&case.item_name, version.kind),
         timeline: timeline(
             f.events,
             &f.actor_names,

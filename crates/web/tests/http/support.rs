@@ -269,6 +269,28 @@ pub async fn required_materials(app: &TestApp, code: &str, situation: Option<&st
     json!(materials)
 }
 
+/// Applies with every required paper of `situation` but `without`, which a notice will ask for.
+pub async fn apply_without(
+    app: &TestApp,
+    token: &str,
+    code: &str,
+    situation: &str,
+    without: &[&str],
+) -> String {
+    let mut materials = required_materials(app, code, Some(situation)).await;
+    materials
+        .as_array_mut()
+        .unwrap()
+        .retain(|m| !without.iter().any(|w| m["name"] == *w));
+    apply(
+        app,
+        token,
+        code,
+        json!({"situation": situation, "materials": materials}),
+    )
+    .await
+}
+
 pub fn b64(bytes: &[u8]) -> String {
     use base64::Engine;
     base64::engine::general_purpose::STANDARD.encode(bytes)
