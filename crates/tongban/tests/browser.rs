@@ -565,9 +565,11 @@ async fn apply_online_notice_supply_decide_and_see_it_concluded() {
         .unwrap();
     b.attach_all_but("经营场所平面图", &pdf).await;
     b.click_and_wait("[data-test='apply-submit']").await;
+    let landed = b.path().await;
     assert!(
-        b.path().await.starts_with("/me/cases/"),
-        "lands on the tracking page"
+        landed.starts_with("/me/cases/"),
+        "lands on the tracking page, not: {}",
+        b.text_of("main").await
     );
     b.audit("tracking").await;
     assert_eq!(

@@ -57,7 +57,8 @@ pub struct Submission {
     /// Filed at a window by a clerk for the person standing there; `None` online.
     pub on_behalf: Option<OnBehalf>,
     /// A page's form: files sent are kept for the draft (named by the idempotency key), so a
-    /// form refused for another reason never asks for them again. The API resends instead.
+    /// form refused for another reason never asks for them again, and a file left in a field
+    /// of another situation is set aside. The API resends instead, and is told.
     pub keep_draft: bool,
 }
 
@@ -310,7 +311,7 @@ pub async fn kept_uploads(
 pub async fn submit(
     app: &App,
     current: &Actor,
-    sub: Submission,
+    mut sub: Submission,
     mut errors: ValidationErrors,
 ) -> Result<(CaseRecord, bool), AppError> {
     // Online the applicant files for themselves; at a window a clerk files for the person
@@ -382,10 +383,25 @@ pub async fn submit(
     // not ask for is nobody's to check, and would read as asked for).
     if let Some(item) = &item {
         let situation = Some(sub.situation.trim()).filter(|s| !s.is_empty());
-        let wanted = item.materials_for(situation);
+        let wanted: Vec<String> = item
+            .materials_for(situation)
+            .into_iter()
+            .map(|m| m.name.clone())
+            .collect();
+        // A page shows only the chosen situation's fields, but a browser still sends a file
+        // chosen in a field of another situation before the person switched: the page's
+        // form sets those aside; the API, which has no hidden fields, is told.
+        if sub.keep_draft && situation.is_some() {
+            sub.uploads.retain(|u| {
+                let name = u.name.trim();
+                name.is_empty()
+                    || wanted.iter().any(|w| w == name)
+                    || !item.materials.iter().any(|m| m.name == name)
+            });
+        }
         for u in &sub.uploads {
             let name = u.name.trim();
-            if name.is_empty() || wanted.iter().any(|m| m.name == name) {
+            if name.is_empty() || wanted.iter().any(|w| w == name) {
                 continue;
             }
             let message = if item.materials.iter().any(|m| m.name == name) {
