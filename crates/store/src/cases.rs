@@ -875,17 +875,7 @@ impl Store {
             UnitColumn::Intake => crate::IN_SCOPE.replace("o.path", "io.path"),
         };
         // $1, $2: the scope; $3: the viewer; $4, $5: limit and offset; then the conditions.
-        let mut values = Vec::new();
-        let extra: Vec<String> = conds
-            .iter()
-            .map(|c| match &c.value {
-                Some(v) => {
-                    values.push(v.clone());
-                    c.sql.replace("{}", &format!("${}", values.len() + 5))
-                }
-                None => c.sql.to_owned(),
-            })
-            .collect();
+        let (extra, values) = numbered(conds, 5);
         let sql = format!(
             "{CASE_SELECT} WHERE c.id IN (SELECT e.case_id FROM case_events e WHERE e.actor = $3) \
              AND c.status IN ({}) AND {within} {} \
@@ -945,17 +935,7 @@ impl Store {
             }
         };
         // $1: how many each arm may bring; then the conditions' values.
-        let mut values = Vec::new();
-        let extra: Vec<String> = conds
-            .iter()
-            .map(|c| match &c.value {
-                Some(v) => {
-                    values.push(v.clone());
-                    c.sql.replace("{}", &format!("${}", values.len() + 1))
-                }
-                None => c.sql.to_owned(),
-            })
-            .collect();
+        let (extra, values) = numbered(conds, 1);
         let sql = format!(
             "{CASE_SELECT} WHERE c.id IN ({}) ORDER BY c.promised_due, c.submitted_at, c.id",
             first_ids_sql(
@@ -1291,6 +1271,23 @@ pub(crate) async fn record_case_action_in(
 
 fn material_from(r: &AnyRow) -> Result<MaterialRecord, StoreError> {
     Ok(MaterialRecord::from_row(r)?)
+}
+
+/// The conditions' SQL with each `{}` numbered after the `before` parameters already bound,
+/// and their values in that order.
+fn numbered(conds: &[Cond], before: usize) -> (Vec<String>, Vec<String>) {
+    let mut values = Vec::new();
+    let sql = conds
+        .iter()
+        .map(|c| match &c.value {
+            Some(v) => {
+                values.push(v.clone());
+                c.sql.replace("{}", &format!("${}", values.len() + before))
+            }
+            None => c.sql.to_owned(),
+        })
+        .collect();
+    (sql, values)
 }
 
 /// Why a step is refused when its case moved since the step was decided. Nothing of the
