@@ -540,7 +540,7 @@ struct TrackPage {
     ctx: Ctx,
     case: CaseRecord,
     status: &'static str,
-    next: &'static str,
+    next: String,
     notice: Vec<NoticeItem>,
     /// The day the notice asks its papers by, in words.
     supply_by: String,
@@ -581,7 +581,15 @@ async fn track_page(
         error,
         explanation: f.explanation,
         status: f.case.status.label(),
-        next: next_step(f.case.status.as_str()),
+        next: if f.case.progress.deficiency_outstanding.is_empty() {
+            next_step(f.case.status.as_str()).to_owned()
+        } else {
+            // Nothing concludes while 容缺 papers are owed: that is the person's next step.
+            format!(
+                "请尽快补齐容缺材料（{}），补齐后才能办结。",
+                f.case.progress.deficiency_outstanding.join("、")
+            )
+        },
         notice: open_notice(&f.case, &f.events),
         supply_by: f
             .supply_by

@@ -648,6 +648,8 @@ async fn deficiency_acceptance_lets_only_marked_materials_wait_and_blocks_conclu
         .await
         .unwrap();
     assert!(html.contains("data-test=\"deficiency-owed\""));
+    // Decided, yet not about to conclude: the person is told what they still owe.
+    assert!(html.contains("补齐后才能办结"), "{html}");
     let csrf = extract_csrf(&html);
     // Sent without a file: the same page again, saying what is missing, not a dead end.
     let res = web
