@@ -23,7 +23,7 @@ pub use materials::{OpenedMaterial, check_material, open_material, waived_licenc
 pub use queries::{
     CaseFile, CaseView, Deadlines, DecisionDocument, DepartmentDeadlines, Inbox, InboxRow, Notices,
     PrintedNotice, Reader, Receipt, deadlines, decision_document, deficiency_late, events, file,
-    inbox, mine, notices, readable, receipt, search, view,
+    inbox, mine, notices, readable, receipt, search, view, view_after,
 };
 pub use window_supply::{OwedAtWindow, find_for_window, owed_materials, supply_at_window};
 
@@ -535,14 +535,15 @@ pub fn can_view(current: &Actor, case: &CaseRecord) -> bool {
 }
 
 /// Takes `action` on the case if the actor may and the state machine allows it; materials
-/// supplied with it are stored in the same transaction.
+/// supplied with it are stored in the same transaction. Returns the case as the step (and an
+/// electronic delivery after it) left it, so the answer needs no second read of it.
 pub async fn act(
     app: &App,
     current: &Actor,
     case_no: &str,
     action: CaseAction,
     materials: Vec<NewMaterial>,
-) -> Result<(), AppError> {
+) -> Result<CaseRecord, AppError> {
     let case = app.store.case_by_no(case_no).await?;
     let allowed = tongban_domain::authz::may_act(&current.principal, action.actor(), units(&case));
     if !allowed {
@@ -563,7 +564,7 @@ pub(crate) async fn carry_out(
     case: CaseRecord,
     action: CaseAction,
     materials: Vec<NewMaterial>,
-) -> Result<(), AppError> {
+) -> Result<CaseRecord, AppError> {
     // A supply step supplies exactly the files that came with it, whatever the caller said.
     let action = action.with_supplied(materials.iter().map(|m| m.name.clone()).collect());
     let from = case.status;
@@ -672,6 +673,16 @@ pub(crate) async fn carry_out(
     };
     let delivered_electronically = effects.deliver_electronically && licence.is_some();
     let case_no = case.case_no.clone();
+    // The record as the step leaves it: every column a step changes is set here.
+    let mut after = case.clone();
+    after.status = to;
+    after.progress = progress.clone();
+    if let Some((statutory, promised)) = dues {
+        after.statutory_due = statutory;
+        after.promised_due = promised;
+    }
+    after.deficiency_due = deficiency_due;
+    after.verification_due = verification_due;
     let change = CaseChange {
         actor: actor_id.to_owned(),
         case_id: case.id.clone(),
@@ -697,18 +708,27 @@ pub(crate) async fn carry_out(
         other => other?,
     }
     if delivered_electronically {
-        let concluded = app.store.case_by_no(&case_no).await?;
         let deliver = CaseAction::Deliver {
             method: "electronic".to_owned(),
             tracking_no: String::new(),
         };
         // A failure here leaves the case concluded, for a clerk to deliver by hand.
-        if let Err(e) = Box::pin(carry_out(app, SYSTEM_ACTOR, concluded, deliver, Vec::new())).await
+        match Box::pin(carry_out(
+            app,
+            SYSTEM_ACTOR,
+            after.clone(),
+            deliver,
+            Vec::new(),
+        ))
+        .await
         {
-            tracing::warn!(case.no = %case_no, error = %e, "electronic delivery not recorded");
+            Ok(delivered) => return Ok(delivered),
+            Err(e) => {
+                tracing::warn!(case.no = %case_no, error = %e, "electronic delivery not recorded");
+            }
         }
     }
-    Ok(())
+    Ok(after)
 }
 
 /// Who the platform's own steps (electronic delivery) are recorded as.

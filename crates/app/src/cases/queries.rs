@@ -468,6 +468,19 @@ pub async fn view(app: &App, actor: &Actor, case_no: &str) -> Result<CaseView, A
     })
 }
 
+/// The API's view of a case a step just left as `case` (returned by `act`): its timeline
+/// and materials read, the record not read again.
+pub async fn view_after(app: &App, actor: &Actor, case: CaseRecord) -> Result<CaseView, AppError> {
+    if !can_view(actor, &case) {
+        return Err(AppError::NotFound);
+    }
+    Ok(CaseView {
+        events: app.store.case_events(&case.id).await?,
+        materials: app.store.case_materials(&case.id).await?,
+        case,
+    })
+}
+
 /// Staff search by case number, or by the applicant's ID number or name: the matching cases
 /// this staff member may see (the term is posted, never put in a URL).
 pub async fn search(app: &App, actor: &Actor, term: &str) -> Result<Vec<InboxRow>, AppError> {

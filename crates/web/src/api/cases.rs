@@ -207,13 +207,19 @@ pub async fn get_case(
     current: Current,
     axum::extract::Path(case_no): axum::extract::Path<String>,
 ) -> Result<Json<CaseView>, WebError> {
+    let view = tongban_app::cases::view(&state, &current, &case_no).await?;
+    Ok(Json(case_view(view)))
+}
+
+/// The JSON of a case, as `get_case` and every step answer it.
+fn case_view(view: tongban_app::cases::CaseView) -> CaseView {
     let tongban_app::cases::CaseView {
         case,
         events,
         materials,
-    } = tongban_app::cases::view(&state, &current, &case_no).await?;
+    } = view;
     let label = case.status.label().to_owned();
-    Ok(Json(CaseView {
+    CaseView {
         status_label: label,
         deficiency_owed: case.progress.deficiency_outstanding.clone(),
         deficiency_due: case.deficiency_due.map(|d| d.to_string()),
@@ -253,7 +259,7 @@ pub async fn get_case(
         submitted_at: case.submitted_at.to_rfc3339(),
         statutory_due: case.statutory_due.to_string(),
         promised_due: case.promised_due.to_string(),
-    }))
+    }
 }
 
 /// Take an action on a case: `{"action": "accept"}`, `{"action": "issue_notice", "items":
@@ -303,8 +309,9 @@ pub async fn act_on_case(
     let uploads = decode_uploads(materials, &mut errors);
     let materials = tongban_app::cases::check_uploads(uploads, &mut errors);
     errors.into_result()?;
-    tongban_app::cases::act(&state, &current, &case_no, action, materials).await?;
-    get_case(State(state), current, axum::extract::Path(case_no)).await
+    let after = tongban_app::cases::act(&state, &current, &case_no, action, materials).await?;
+    let view = tongban_app::cases::view_after(&state, &current, after).await?;
+    Ok(Json(case_view(view)))
 }
 
 /// One material of a case, as stored: its bytes with their content type, to the applicant

@@ -686,7 +686,7 @@ pub async fn supply(
         }
     };
     match cases::act(&state, &current, &no, action, materials).await {
-        Ok(()) => Ok(Redirect::to(&format!("/me/cases/{no}")).into_response()),
+        Ok(_) => Ok(Redirect::to(&format!("/me/cases/{no}")).into_response()),
         Err(e) => {
             let message = messages(e.into())?;
             track_page(&state, ctx, &current, &no, Some(message)).await
@@ -712,7 +712,7 @@ pub async fn withdraw(
         reason: form.reason.trim().to_owned(),
     };
     match cases::act(&state, &current, &no, step, Vec::new()).await {
-        Ok(()) => Ok(Redirect::to(&format!("/me/cases/{no}")).into_response()),
+        Ok(_) => Ok(Redirect::to(&format!("/me/cases/{no}")).into_response()),
         Err(e) => {
             let message = messages(e.into())?;
             track_page(&state, ctx, &current, &no, Some(message)).await
@@ -1512,7 +1512,7 @@ pub async fn act_on_case_file(
         .await
         .map_err(WebError::from)
     {
-        Ok(()) => Ok(Redirect::to(&format!("/staff/cases/{no}")).into_response()),
+        Ok(_) => Ok(Redirect::to(&format!("/staff/cases/{no}")).into_response()),
         Err(WebError::Refused { detail, .. } | WebError::Conflict { detail, .. }) => {
             case_file_with(
                 &state,
