@@ -271,6 +271,17 @@ enum UnitColumn {
     Intake,
 }
 
+impl UnitColumn {
+    /// `IN_SCOPE` on this unit's path (`o` is the handling unit of `CASE_SELECT`, `io` the
+    /// intake unit).
+    fn in_scope(self) -> String {
+        match self {
+            UnitColumn::Handling => crate::IN_SCOPE.to_owned(),
+            UnitColumn::Intake => crate::IN_SCOPE.replace("o.path", "io.path"),
+        }
+    }
+}
+
 /// The `IN_SCOPE` parameters for a list of cases in `statuses`, or `None` when the answer
 /// is empty anyway (no status asked for, or a scope that covers nothing).
 fn status_scope(
@@ -870,10 +881,7 @@ impl Store {
         let Some((root, below)) = crate::scope_args(scope) else {
             return Ok(Vec::new());
         };
-        let within = match unit_column {
-            UnitColumn::Handling => crate::IN_SCOPE.to_owned(),
-            UnitColumn::Intake => crate::IN_SCOPE.replace("o.path", "io.path"),
-        };
+        let within = unit_column.in_scope();
         // $1, $2: the scope; $3: the viewer; $4, $5: limit and offset; then the conditions.
         let (extra, values) = numbered(conds, 5);
         let sql = format!(
@@ -1035,10 +1043,11 @@ impl Store {
         };
         // A window follows up what its halls took in; a department what it handles.
         let within = if by_intake {
-            crate::IN_SCOPE.replace("o.path", "io.path")
+            UnitColumn::Intake
         } else {
-            crate::IN_SCOPE.to_owned()
-        };
+            UnitColumn::Handling
+        }
+        .in_scope();
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "{CASE_SELECT} WHERE {column} IS NOT NULL AND {within} \
              ORDER BY {column}, c.submitted_at LIMIT $3"

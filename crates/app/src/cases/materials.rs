@@ -72,8 +72,8 @@ pub async fn check_material(
     }
     if !MaterialCheck::open_on(case.status) {
         return Err(AppError::refused(format!(
-            "办件已{}，材料核验结果不能再更改",
-            case.status.label().trim_start_matches('已')
+            "办件当前为“{}”，材料核验结果不能再更改",
+            case.status.label()
         )));
     }
     let (check, note) = MaterialCheck::record(passed, note)?;

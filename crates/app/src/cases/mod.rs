@@ -569,16 +569,17 @@ pub(crate) async fn carry_out(
     let action = action.with_supplied(materials.iter().map(|m| m.name.clone()).collect());
     let from = case.status;
     let item = crate::catalog::versions::item_of_case(app, &case).await?;
-    // What the case holds in a usable state: its materials, with this step's, less those
-    // found 不合格 (a later copy of the same material counts again).
+    // What the case holds, for the rules of intake (the only steps that ask): its usable
+    // copies and this step's files.
     let held = if matches!(from, CaseStatus::Submitted) {
-        let mut held: Vec<String> = Vec::new();
-        for m in app.store.case_materials(&case.id).await? {
-            if m.check == tongban_domain::case::MaterialCheck::Failed {
-                continue;
-            }
-            held.push(m.name);
-        }
+        let mut held: Vec<String> = app
+            .store
+            .case_materials(&case.id)
+            .await?
+            .into_iter()
+            .filter(|m| m.check.usable())
+            .map(|m| m.name)
+            .collect();
         held.extend(materials.iter().map(|m| m.name.clone()));
         held
     } else {

@@ -457,19 +457,11 @@ pub struct CaseView {
 
 /// One case for the applicant or staff who may see it.
 pub async fn view(app: &App, actor: &Actor, case_no: &str) -> Result<CaseView, AppError> {
-    let case = app.store.case_by_no(case_no).await?;
-    if !can_view(actor, &case) {
-        return Err(AppError::NotFound);
-    }
-    Ok(CaseView {
-        events: app.store.case_events(&case.id).await?,
-        materials: app.store.case_materials(&case.id).await?,
-        case,
-    })
+    view_after(app, actor, app.store.case_by_no(case_no).await?).await
 }
 
-/// The API's view of a case a step just left as `case` (returned by `act`): its timeline
-/// and materials read, the record not read again.
+/// The API's view of a case already read, or just left as `case` by a step (returned by
+/// `act`): its timeline and materials read, the record not read again.
 pub async fn view_after(app: &App, actor: &Actor, case: CaseRecord) -> Result<CaseView, AppError> {
     if !can_view(actor, &case) {
         return Err(AppError::NotFound);
@@ -560,7 +552,7 @@ pub async fn receipt(app: &App, actor: &Actor, case_no: &str) -> Result<Receipt,
             .case_materials(&case.id)
             .await?
             .into_iter()
-            .filter(|m| m.check != tongban_domain::case::MaterialCheck::Failed)
+            .filter(|m| m.check.usable())
             .collect(),
         accepted_at: accepted.at,
         clerk: app.store.account(&accepted.actor).await?.name,

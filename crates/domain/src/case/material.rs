@@ -53,6 +53,12 @@ impl MaterialCheck {
         }
     }
 
+    /// Whether a copy with this check counts as the paper received: one found 不合格 does
+    /// not (a later copy of the same material may).
+    pub fn usable(self) -> bool {
+        self != Self::Failed
+    }
+
     /// Whether materials may still be checked on a case in `status`: while it is handled.
     /// Once decided, the check is part of what the decision rested on and stays as it was.
     pub fn open_on(status: super::CaseStatus) -> bool {
@@ -105,6 +111,7 @@ mod tests {
         assert!(MaterialCheck::open_on(super::super::CaseStatus::InReview));
         assert!(!MaterialCheck::open_on(super::super::CaseStatus::Delivered));
         assert!(!MaterialCheck::open_on(super::super::CaseStatus::Decided));
+        assert!(MaterialCheck::Unchecked.usable() && !MaterialCheck::Failed.usable());
         for c in [
             MaterialCheck::Unchecked,
             MaterialCheck::Passed,

@@ -1348,6 +1348,7 @@ async fn case_file_with(
     let has_notice = f.events.iter().any(|e| e.action == "issue_notice");
     let case = f.case;
     let version = f.version;
+    let denial = tongban_domain::case::denial_word(&case.item_name, version.kind);
     let mut res = render(&CaseFilePage {
         explanation: f.explanation,
         status: case.status.label(),
@@ -1356,12 +1357,8 @@ async fn case_file_with(
             mask_name(&f.applicant.name),
             mask_id_number(&f.applicant.login)
         ),
-        denial: tongban_domain::case::denial_word(&case.item_name, version.kind),
-        timeline: timeline(
-            f.events,
-            &f.actor_names,
-            tongban_domain::case::denial_word(&case.item_name, version.kind),
-        ),
+        denial,
+        timeline: timeline(f.events, &f.actor_names, denial),
         materials: f.materials,
         actions: staff_actions(current, &case, &version),
         deficiency_allowed: tongban_domain::case::ItemRules::of(&version).deficiency_allowed,
