@@ -118,14 +118,17 @@ const ACCOUNT_SELECT: &str = concat!(
     " FROM accounts a LEFT JOIN org_units o ON o.id = a.org_unit_id"
 );
 
+pub(crate) fn kind_from(kind: &str) -> Result<AccountKind, StoreError> {
+    AccountKind::parse(kind).ok_or_else(|| StoreError::Corrupt(format!("未知账户类型 {kind}")))
+}
+
 pub(crate) fn account_from(row: &AnyRow) -> Result<Account, StoreError> {
     let kind: String = row.try_get("kind")?;
     let role: Option<String> = row.try_get("role")?;
     let disabled: i64 = row.try_get("disabled")?;
     Ok(Account {
         id: row.try_get("id")?,
-        kind: AccountKind::parse(&kind)
-            .ok_or_else(|| StoreError::Corrupt(format!("未知账户类型 {kind}")))?,
+        kind: kind_from(&kind)?,
         login: row.try_get("login")?,
         name: row.try_get("name")?,
         phone: row.try_get("phone")?,

@@ -16,13 +16,14 @@ pub struct AuditReport {
     pub chain: Option<i64>,
 }
 
-/// The chain this process appends to, chosen at random once: instances sharing a database
-/// mostly write to different chains (two on one chain only queue, as they all did before).
+/// The chain this process appends to, chosen at random once, and the next ones for its
+/// other writing lanes (`group`): instances sharing a database mostly write to different
+/// chains (two on one chain only queue, as they all did before).
 fn own_chain() -> i64 {
     static CHAIN: std::sync::LazyLock<i64> = std::sync::LazyLock::new(|| {
         i64::from(uuid::Uuid::new_v4().as_bytes()[0]) % audit::AUDIT_CHAINS
     });
-    *CHAIN
+    (*CHAIN + i64::from(crate::group::lane())) % audit::AUDIT_CHAINS
 }
 
 /// Appends one row inside the caller's transaction. Taking the chain's head row first (an

@@ -64,10 +64,15 @@ pub struct CaseRecord {
     pub org_unit_id: String,
     pub org_name: String,
     pub org_path: String,
+    /// The handling unit's code and credit code, which its licences are sealed and numbered
+    /// by.
+    pub org_code: String,
+    pub org_credit_code: Option<String>,
     pub applicant_id: String,
     /// The applicant's name and ID number (or credit code), for staff lists (masked there).
     pub applicant_name: String,
     pub applicant_login: String,
+    pub applicant_kind: tongban_domain::account::AccountKind,
     pub situation: String,
     pub form: String,
     pub status: tongban_domain::case::CaseStatus,
@@ -165,10 +170,12 @@ pub struct MaterialRecord {
 }
 
 const CASE_SELECT: &str = "SELECT c.id, c.case_no, c.implementation_code, c.item_version_id, c.item_name, \
-     c.org_unit_id, o.name AS org_name, o.path AS org_path, c.applicant_id, c.situation, c.form, \
+     c.org_unit_id, o.name AS org_name, o.path AS org_path, o.code AS org_code, \
+     o.credit_code AS org_credit_code, c.applicant_id, c.situation, c.form, \
      c.status, c.channel, c.submitted_at, c.statutory_due, c.promised_due, c.first_responder, \
      c.assistance, c.progress, c.deficiency_due, c.verification_due, io.path AS intake_path, \
-     io.name AS intake_name, ap.name AS applicant_name, ap.login AS applicant_login \
+     io.name AS intake_name, ap.name AS applicant_name, ap.login AS applicant_login, \
+     ap.kind AS applicant_kind \
      FROM cases c JOIN org_units o ON o.id = c.org_unit_id \
      JOIN accounts ap ON ap.id = c.applicant_id \
      LEFT JOIN org_units io ON io.id = c.intake_org_id";
@@ -183,7 +190,10 @@ fn case_from(row: &AnyRow) -> Result<CaseRecord, StoreError> {
         org_unit_id: row.try_get("org_unit_id")?,
         org_name: row.try_get("org_name")?,
         org_path: row.try_get("org_path")?,
+        org_code: row.try_get("org_code")?,
+        org_credit_code: row.try_get("org_credit_code")?,
         applicant_id: row.try_get("applicant_id")?,
+        applicant_kind: crate::accounts::kind_from(&row.try_get::<String, _>("applicant_kind")?)?,
         situation: row.try_get("situation")?,
         form: row.try_get("form")?,
         status: {
@@ -352,27 +362,30 @@ pub(crate) async fn insert_cases_batch_in(
 ) -> Result<Vec<Result<CaseRecord, StoreError>>, StoreError> {
     use std::collections::{BTreeMap, HashSet};
     // Org units by code.
-    let mut orgs: BTreeMap<&str, (String, String, String)> = BTreeMap::new();
+    let mut orgs: BTreeMap<&str, (String, String, String, Option<String>)> = BTreeMap::new();
     for (_, new) in jobs {
         if !orgs.contains_key(new.org_code.as_str()) {
-            let row = sqlx::query("SELECT id, name, path FROM org_units WHERE code = $1")
-                .bind(&new.org_code)
-                .fetch_optional(&mut *conn)
-                .await?
-                .ok_or_else(|| StoreError::Config(format!("机构 {} 不存在", new.org_code)))?;
+            let row =
+                sqlx::query("SELECT id, name, path, credit_code FROM org_units WHERE code = $1")
+                    .bind(&new.org_code)
+                    .fetch_optional(&mut *conn)
+                    .await?
+                    .ok_or_else(|| StoreError::Config(format!("机构 {} 不存在", new.org_code)))?;
             orgs.insert(
                 new.org_code.as_str(),
                 (
                     row.try_get("id")?,
                     row.try_get("name")?,
                     row.try_get("path")?,
+                    row.try_get("credit_code")?,
                 ),
             );
         }
     }
     // Intake units and applicants by id, for the records handed back.
     let mut intake_units: BTreeMap<&str, (String, String)> = BTreeMap::new();
-    let mut applicants: BTreeMap<&str, (String, String)> = BTreeMap::new();
+    let mut applicants: BTreeMap<&str, (String, String, tongban_domain::account::AccountKind)> =
+        BTreeMap::new();
     for (_, new) in jobs {
         if let Some(id) = new.intake_org_id.as_deref()
             && !intake_units.contains_key(id)
@@ -384,13 +397,17 @@ pub(crate) async fn insert_cases_batch_in(
             intake_units.insert(id, (row.try_get("path")?, row.try_get("name")?));
         }
         if !applicants.contains_key(new.applicant_id.as_str()) {
-            let row = sqlx::query("SELECT name, login FROM accounts WHERE id = $1")
+            let row = sqlx::query("SELECT name, login, kind FROM accounts WHERE id = $1")
                 .bind(&new.applicant_id)
                 .fetch_one(&mut *conn)
                 .await?;
             applicants.insert(
                 new.applicant_id.as_str(),
-                (row.try_get("name")?, row.try_get("login")?),
+                (
+                    row.try_get("name")?,
+                    row.try_get("login")?,
+                    crate::accounts::kind_from(&row.try_get::<String, _>("kind")?)?,
+                ),
             );
         }
     }
@@ -488,7 +505,7 @@ pub(crate) async fn insert_cases_batch_in(
             u32::try_from(*seq).unwrap_or(u32::MAX),
         );
         *seq += 1;
-        let (org_id, org_name, org_path) = orgs[new.org_code.as_str()].clone();
+        let (org_id, org_name, org_path, org_credit_code) = orgs[new.org_code.as_str()].clone();
         let record = CaseRecord {
             id: new_id(),
             case_no,
@@ -498,6 +515,8 @@ pub(crate) async fn insert_cases_batch_in(
             org_unit_id: org_id,
             org_name,
             org_path,
+            org_code: new.org_code.clone(),
+            org_credit_code,
             applicant_id: new.applicant_id.clone(),
             situation: new.situation.clone(),
             form: new.form.clone(),
@@ -517,6 +536,7 @@ pub(crate) async fn insert_cases_batch_in(
                 .map(|id| intake_units[id].1.clone()),
             applicant_name: applicants[new.applicant_id.as_str()].0.clone(),
             applicant_login: applicants[new.applicant_id.as_str()].1.clone(),
+            applicant_kind: applicants[new.applicant_id.as_str()].2,
             assistance: new.assistance.clone(),
             progress: new.progress.clone(),
             deficiency_due: None,
@@ -1105,6 +1125,56 @@ impl Store {
         .fetch_all(&self.reader)
         .await?;
         rows.iter().map(material_from).collect()
+    }
+
+    /// A case's timeline and its materials in one round trip, as `case_events` and
+    /// `case_materials` each return them: every case page and API answer shows both.
+    pub async fn case_events_and_materials(
+        &self,
+        case_id: &str,
+    ) -> Result<(Vec<CaseEvent>, Vec<MaterialRecord>), StoreError> {
+        let rows = sqlx::query(
+            "SELECT 'e' AS part, at, id, actor AS t1, action AS t2, status_after AS t3, \
+             detail AS t4, '' AS t5, '' AS t6, CAST(0 AS BIGINT) AS size, \
+             CAST(NULL AS TEXT) AS waived_by FROM case_events WHERE case_id = $1 \
+             UNION ALL \
+             SELECT 'm', added_at, id, name, filename, content_type, sha256, check_status, \
+             check_note, size, waived_by FROM case_materials WHERE case_id = $1 \
+             ORDER BY 1, 2, 3",
+        )
+        .bind(case_id)
+        .fetch_all(&self.reader)
+        .await?;
+        let mut events = Vec::new();
+        let mut materials = Vec::new();
+        for r in &rows {
+            let at = parse_ts(&r.try_get::<String, _>("at")?)?;
+            let text = |n: &str| r.try_get::<String, _>(n);
+            if text("part")? == "e" {
+                events.push(CaseEvent {
+                    at,
+                    actor: text("t1")?,
+                    action: text("t2")?,
+                    status_after: text("t3")?,
+                    detail: text("t4")?,
+                });
+            } else {
+                materials.push(MaterialRecord {
+                    id: text("id")?,
+                    name: text("t1")?,
+                    filename: text("t2")?,
+                    content_type: text("t3")?,
+                    sha256: text("t4")?,
+                    size: r.try_get("size")?,
+                    waived_by: r.try_get("waived_by")?,
+                    added_at: at,
+                    check: tongban_domain::case::MaterialCheck::try_from(text("t5")?)
+                        .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                    check_note: text("t6")?,
+                });
+            }
+        }
+        Ok((events, materials))
     }
 
     /// Records the desk's check of one material of a case, with its audit row.

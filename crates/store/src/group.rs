@@ -7,9 +7,11 @@
 //! end (any other failure rewrites the batch one savepoint per step). A caller hears back
 //! only after its batch's commit is durable.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
-use sqlx::{Acquire, AnyPool};
-use tokio::sync::{mpsc, oneshot};
+use sqlx::{Acquire, AnyPool, Executor};
+use tokio::sync::{Mutex, mpsc, oneshot};
 
 use crate::StoreError;
 use crate::audit::AuditBatch;
@@ -17,6 +19,40 @@ use crate::cases::{CaseChange, CaseRecord, NewCase, insert_cases_batch_in, recor
 
 /// The most submissions or steps one commit carries.
 const MAX_BATCH: usize = 256;
+
+/// Writing tasks per instance on PostgreSQL. Each writes on its own audit chain and its own
+/// part of the counts (`lane_part`), so two lanes' batches never wait for each other's rows
+/// nor lock shared rows in different orders; only steps on one case meet, and the later is
+/// refused as stale, as between instances.
+const POSTGRES_LANES: u32 = 3;
+
+tokio::task_local! {
+    /// The writing task this future runs in (0 outside the group writer).
+    static LANE: u32;
+}
+
+/// The writing lane of the running task: 0 for every write outside the group writer.
+pub(crate) fn lane() -> u32 {
+    LANE.try_with(|l| *l).unwrap_or(0)
+}
+
+/// A write transaction of this lane: on PostgreSQL a lane other than 0 counts on its own
+/// part (`SET LOCAL` lasts until the commit).
+async fn begin_lane(
+    pool: &AnyPool,
+    backend: crate::Backend,
+) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+    let mut tx = crate::begin_write(pool, backend).await?;
+    let lane = lane();
+    if backend == crate::Backend::Postgres && lane > 0 {
+        tx.execute(sqlx::AssertSqlSafe(format!(
+            "SET LOCAL tongban.part = '{}'",
+            crate::count_part(lane)
+        )))
+        .await?;
+    }
+    Ok(tx)
+}
 
 struct Job {
     now: DateTime<Utc>,
@@ -41,10 +77,19 @@ pub(crate) struct GroupCommit {
 }
 
 impl GroupCommit {
-    /// Starts the writing task on `pool` (the single-connection writer).
+    /// Starts the writing tasks on `pool`: one on SQLite (the single-connection writer),
+    /// `POSTGRES_LANES` on PostgreSQL, where one batch's statements run while another's
+    /// commit waits for the disk.
     pub(crate) fn start(pool: AnyPool, backend: crate::Backend) -> Self {
         let (sender, receiver) = mpsc::channel(4 * MAX_BATCH);
-        tokio::spawn(run(pool, backend, receiver));
+        let receiver = Arc::new(Mutex::new(receiver));
+        let lanes = match backend {
+            crate::Backend::Sqlite => 1,
+            crate::Backend::Postgres => POSTGRES_LANES,
+        };
+        for lane in 0..lanes {
+            tokio::spawn(LANE.scope(lane, run(pool.clone(), backend, receiver.clone())));
+        }
         GroupCommit { sender }
     }
 
@@ -83,15 +128,23 @@ fn failed(e: &StoreError) -> StoreError {
     StoreError::Config(format!("写入失败：{e}"))
 }
 
-async fn run(pool: AnyPool, backend: crate::Backend, mut receiver: mpsc::Receiver<Work>) {
-    while let Some(first) = receiver.recv().await {
-        let mut work = vec![first];
-        while work.len() < MAX_BATCH {
-            match receiver.try_recv() {
-                Ok(w) => work.push(w),
-                Err(_) => break,
+async fn run(pool: AnyPool, backend: crate::Backend, receiver: Arc<Mutex<mpsc::Receiver<Work>>>) {
+    loop {
+        // A lane takes what has queued, then lets the next lane gather while it writes.
+        let work = {
+            let mut receiver = receiver.lock().await;
+            let Some(first) = receiver.recv().await else {
+                return;
+            };
+            let mut work = vec![first];
+            while work.len() < MAX_BATCH {
+                match receiver.try_recv() {
+                    Ok(w) => work.push(w),
+                    Err(_) => break,
+                }
             }
-        }
+            work
+        };
         let (mut jobs, mut steps) = (Vec::new(), Vec::new());
         for w in work {
             match w {
@@ -141,7 +194,7 @@ async fn write_steps(
     backend: crate::Backend,
     steps: &[Step],
 ) -> Result<Vec<Result<(), StoreError>>, StoreError> {
-    let mut tx = crate::begin_write(pool, backend).await?;
+    let mut tx = begin_lane(pool, backend).await?;
     let mut results = Vec::with_capacity(steps.len());
     let mut audit = AuditBatch::default();
     for step in steps {
@@ -168,7 +221,7 @@ async fn write_steps_one_by_one(
     backend: crate::Backend,
     steps: &[Step],
 ) -> Result<Vec<Result<(), StoreError>>, StoreError> {
-    let mut tx = crate::begin_write(pool, backend).await?;
+    let mut tx = begin_lane(pool, backend).await?;
     let mut results = Vec::with_capacity(steps.len());
     let mut audit = AuditBatch::default();
     for step in steps {
@@ -204,7 +257,7 @@ async fn write_batch(
     backend: crate::Backend,
     jobs: &[Job],
 ) -> Result<Vec<Result<CaseRecord, StoreError>>, StoreError> {
-    let mut tx = crate::begin_write(pool, backend).await?;
+    let mut tx = begin_lane(pool, backend).await?;
     let batch: Vec<_> = jobs.iter().map(|j| (j.now, &j.case)).collect();
     match insert_cases_batch_in(&mut tx, &batch).await {
         Ok(results) => {
@@ -224,7 +277,7 @@ async fn write_one_by_one(
     backend: crate::Backend,
     jobs: &[Job],
 ) -> Result<Vec<Result<CaseRecord, StoreError>>, StoreError> {
-    let mut tx = crate::begin_write(pool, backend).await?;
+    let mut tx = begin_lane(pool, backend).await?;
     let mut results = Vec::with_capacity(jobs.len());
     for job in jobs {
         let mut savepoint = tx.begin().await?;

@@ -164,7 +164,7 @@ impl Store {
             }
             Backend::Postgres => {
                 let pool = AnyPoolOptions::new()
-                    .max_connections(8)
+                    .max_connections(10)
                     .after_connect(postgres_part)
                     .acquire_timeout(Duration::from_secs(10))
                     .connect_with(options)
@@ -280,18 +280,24 @@ fn postgres_part(
     conn: &mut sqlx::AnyConnection,
     _meta: PoolConnectionMetadata,
 ) -> Pin<Box<dyn Future<Output = Result<(), sqlx::Error>> + Send + '_>> {
-    static PART: std::sync::LazyLock<u32> = std::sync::LazyLock::new(|| {
-        let b = uuid::Uuid::new_v4().into_bytes();
-        u32::from_le_bytes([b[0], b[1], b[2], b[3]]) % 1_000_000
-    });
     Box::pin(async move {
         conn.execute(sqlx::AssertSqlSafe(format!(
             "SET tongban.part = '{}'",
-            *PART
+            count_part(0)
         )))
         .await?;
         Ok(())
     })
+}
+
+/// The count part of this process's writing lane `lane` (see `group`): the process's
+/// random part, offset by a million per lane.
+pub(crate) fn count_part(lane: u32) -> u64 {
+    static PART: std::sync::LazyLock<u32> = std::sync::LazyLock::new(|| {
+        let b = uuid::Uuid::new_v4().into_bytes();
+        u32::from_le_bytes([b[0], b[1], b[2], b[3]]) % 1_000_000
+    });
+    u64::from(*PART) + u64::from(lane) * 1_000_000
 }
 
 /// Checks that `path` is a healthy SQLite database, then replaces the database at

@@ -57,7 +57,15 @@ pub struct KeyStore {
     /// Secrets already read: a key id's secret never changes, and reading one means a file
     /// and a point multiplication, which every licence issue would otherwise pay.
     loaded: Arc<Mutex<HashMap<String, Arc<SealSecret>>>>,
+    /// Each department's current key id as last read from the database, and when: issuing
+    /// reads it from here for `CURRENT_KEY_TTL` instead of asking the database every time.
+    current: Arc<Mutex<HashMap<String, (String, std::time::Instant)>>>,
 }
+
+/// How long an instance keeps sealing with the key it last read as current. A key rotated
+/// by another instance or by `tongban keys rotate` is taken up within this time; licences
+/// the old key sealed meanwhile still verify, as every rotated-out key's do.
+pub const CURRENT_KEY_TTL: std::time::Duration = std::time::Duration::from_secs(60);
 
 impl KeyStore {
     pub fn open(dir: &Path) -> Result<Self, StoreError> {
@@ -71,6 +79,7 @@ impl KeyStore {
         Ok(KeyStore {
             dir: dir.to_owned(),
             loaded: Arc::default(),
+            current: Arc::default(),
         })
     }
 
@@ -83,6 +92,25 @@ impl KeyStore {
             return Err(StoreError::Config(format!("密钥编号 {key_id} 不合法")));
         }
         Ok(self.dir.join(format!("{key_id}.sm2")))
+    }
+
+    /// `org_code`'s current key id, if read from the database less than `CURRENT_KEY_TTL`
+    /// ago.
+    pub fn current_key(&self, org_code: &str) -> Option<String> {
+        let current = self.current.lock().unwrap_or_else(|e| e.into_inner());
+        current
+            .get(org_code)
+            .filter(|(_, read)| read.elapsed() < CURRENT_KEY_TTL)
+            .map(|(id, _)| id.clone())
+    }
+
+    /// Notes `key_id` as `org_code`'s current key, read just now.
+    pub fn remember_current_key(&self, org_code: &str, key_id: &str) {
+        let mut current = self.current.lock().unwrap_or_else(|e| e.into_inner());
+        current.insert(
+            org_code.to_owned(),
+            (key_id.to_owned(), std::time::Instant::now()),
+        );
     }
 
     /// Writes a new key's secret (mode 0600, written then renamed so it is never half there).
@@ -346,6 +374,11 @@ impl Store {
         .bind(ts(now))
         .execute(&mut *tx)
         .await?;
+        // Every instance holds the licence catalog beside the published items and reloads
+        // both when the generation moves.
+        sqlx::query("UPDATE catalog_generation SET generation = generation + 1 WHERE id = 1")
+            .execute(&mut *tx)
+            .await?;
         audit::append(
             &mut tx,
             now,
@@ -465,29 +498,27 @@ impl Store {
         rows.iter().map(licence_from).collect()
     }
 
-    /// A holder's licences in the `valid` status whose type is one of `type_names`, newest
-    /// first: what an application for an item needing those types may reuse. Only those rows
-    /// are read, however many licences the holder has.
+    /// The holder's valid licences of the given types (by code), newest first: read through
+    /// the `(holder_id, type_code, status)` index, whatever the size of the wallet.
     pub async fn valid_licences_of_types(
         &self,
         holder_id: &str,
-        type_names: &[&str],
+        type_codes: &[&str],
     ) -> Result<Vec<LicenceRecord>, StoreError> {
-        if type_names.is_empty() {
+        if type_codes.is_empty() {
             return Ok(Vec::new());
         }
-        let placeholders: Vec<String> = (0..type_names.len())
+        let placeholders: Vec<String> = (0..type_codes.len())
             .map(|i| format!("${}", i + 2))
             .collect();
         let sql = format!(
-            "{LICENCE_SELECT} WHERE holder_id = $1 AND status = 'valid' AND type_code IN \
-             (SELECT code FROM licence_types WHERE name IN ({})) \
+            "{LICENCE_SELECT} WHERE holder_id = $1 AND type_code IN ({}) AND status = 'valid' \
              ORDER BY issued_at DESC, identifier",
             placeholders.join(", ")
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(holder_id);
-        for name in type_names {
-            q = q.bind(*name);
+        for code in type_codes {
+            q = q.bind(*code);
         }
         let rows = q.fetch_all(&self.reader).await?;
         rows.iter().map(licence_from).collect()

@@ -1251,7 +1251,14 @@ async fn case_changes_keep_progress_and_refuse_stale_decisions(f: &Fixture) {
         ..stale
     };
     f.store.record_case_action(now(), fresh).await.unwrap();
-    assert_eq!(f.store.case_materials(&case.id).await.unwrap().len(), 2);
+    let materials = f.store.case_materials(&case.id).await.unwrap();
+    assert_eq!(materials.len(), 2);
+    // The one-trip read gives what the two reads give, in their order.
+    let events = f.store.case_events(&case.id).await.unwrap();
+    let (both_events, both_materials) = f.store.case_events_and_materials(&case.id).await.unwrap();
+    assert!(events.len() >= 2);
+    assert_eq!(format!("{events:?}"), format!("{both_events:?}"));
+    assert_eq!(format!("{materials:?}"), format!("{both_materials:?}"));
     assert!(
         f.store
             .cases_following_up(FollowUp::DeficiencyOwed, &Scope::All, false, 10)

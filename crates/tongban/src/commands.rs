@@ -404,7 +404,9 @@ pub async fn keys_rotate(config: &Config, org: &str) -> anyhow::Result<()> {
         tongban_app::licences::create_key(&store, &keys, org, SystemClock.now(), "cli")
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
-    println!("已为 {org} 创建并公布新密钥 {key_id}；旧密钥签发的证照仍可核验。");
+    println!(
+        "已为 {org} 创建并公布新密钥 {key_id}；运行中的实例在一分钟内改用新密钥，旧密钥签发的证照仍可核验。"
+    );
     Ok(())
 }
 

@@ -340,7 +340,8 @@ pub async fn submit(
             "Idempotency-Key 不能超过 100 个字符",
         );
     }
-    let item = app.catalog.get().get(sub.implementation_code.trim());
+    let published = app.catalog.get();
+    let item = published.get(sub.implementation_code.trim());
     match &item {
         None => errors.add(
             "implementation_code",
@@ -461,11 +462,19 @@ pub async fn submit(
         );
         serde_json::Value::Object(form).to_string()
     };
-    let version = app.store.published_item(&item.implementation_code).await?;
+    let version_id = match published.version_id(&item.implementation_code) {
+        Some(id) => id.to_owned(),
+        None => {
+            app.store
+                .published_item(&item.implementation_code)
+                .await?
+                .version_id
+        }
+    };
     let today = app.today();
     let new = NewCase {
         implementation_code: item.implementation_code.clone(),
-        item_version_id: version.version_id,
+        item_version_id: version_id,
         item_name: item.name.clone(),
         org_code: item.org_code.clone(),
         applicant_id: account.id.clone(),

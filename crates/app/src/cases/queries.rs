@@ -96,7 +96,7 @@ pub async fn file(
     reader: Reader,
 ) -> Result<CaseFile, AppError> {
     let case = readable(app, actor, case_no, reader).await?;
-    let events = app.store.case_events(&case.id).await?;
+    let (events, materials) = app.store.case_events_and_materials(&case.id).await?;
     let version = crate::catalog::versions::item_of_case(app, &case).await?;
     let applicant = app.store.account(&case.applicant_id).await?;
     let first_responder = match &case.first_responder {
@@ -114,7 +114,7 @@ pub async fn file(
         supply_by,
         actor_names,
         explanation: explain_promised(app, &events, &version),
-        materials: app.store.case_materials(&case.id).await?,
+        materials,
         licences: app.store.licences_of_case(&case.id).await?,
         published: app.catalog.get().get(&case.implementation_code),
         deficiency_late: deficiency_late(app, &case),
@@ -466,9 +466,10 @@ pub async fn view_after(app: &App, actor: &Actor, case: CaseRecord) -> Result<Ca
     if !can_view(actor, &case) {
         return Err(AppError::NotFound);
     }
+    let (events, materials) = app.store.case_events_and_materials(&case.id).await?;
     Ok(CaseView {
-        events: app.store.case_events(&case.id).await?,
-        materials: app.store.case_materials(&case.id).await?,
+        events,
+        materials,
         case,
     })
 }

@@ -36,9 +36,15 @@ pub async fn sealing_key(
     org_code: &str,
     now: DateTime<Utc>,
 ) -> Result<(String, Arc<SealSecret>), AppError> {
+    if let Some(key_id) = keys.current_key(org_code)
+        && let Some(secret) = keys.load(&key_id)?
+    {
+        return Ok((key_id, secret));
+    }
     if let Some(current) = store.current_seal_key(org_code).await?
         && let Some(secret) = keys.load(&current.key_id)?
     {
+        keys.remember_current_key(org_code, &current.key_id);
         return Ok((current.key_id, secret));
     }
     let (key_id, secret) = create_key(store, keys, org_code, now, "system").await?;
@@ -65,6 +71,7 @@ pub async fn create_key(
     store
         .publish_seal_key(now, actor, &key_id, org_code, &public)
         .await?;
+    keys.remember_current_key(org_code, &key_id);
     tracing::info!(key = %key_id, org = %org_code, "seal key published");
     Ok((key_id, secret))
 }
@@ -95,17 +102,12 @@ pub async fn issue_for_case(
     let Some(type_name) = &item.outcome.licence_type else {
         return Ok(None);
     };
-    let types = app
-        .store
-        .licence_types_named(&[type_name.as_str()], false)
-        .await?;
-    let Some(ty) = types.first() else {
+    let catalog = app.catalog.get();
+    let Some(ty) = catalog.licence_type_named(type_name) else {
         tracing::warn!(licence_type = %type_name, "outcome licence type is not in the catalog");
         return Ok(None);
     };
-    let org = app.store.org_unit(&case.org_unit_id).await?;
-    let issuer_code = org.credit_code.clone().unwrap_or_default();
-    let holder = app.store.account(&case.applicant_id).await?;
+    let issuer_code = case.org_credit_code.clone().unwrap_or_default();
     let serial = app.serials.next(&app.store, &ty.code, &issuer_code).await?;
     let mut fields = BTreeMap::new();
     fields.insert("matter".to_owned(), item.name.clone());
@@ -117,10 +119,10 @@ pub async fn issue_for_case(
         type_code: ty.code.clone(),
         type_name: ty.name.clone(),
         issuer_code,
-        issuer_name: org.name.clone(),
-        holder_name: holder.name.clone(),
-        holder_id_type: HolderKind::of(holder.kind).id_type().to_owned(),
-        holder_id: holder.login.clone(),
+        issuer_name: case.org_name.clone(),
+        holder_name: case.applicant_name.clone(),
+        holder_id_type: HolderKind::of(case.applicant_kind).id_type().to_owned(),
+        holder_id: case.applicant_login.clone(),
         fields,
         issued_on: today.format("%Y-%m-%d").to_string(),
         valid_until: ty
@@ -128,7 +130,14 @@ pub async fn issue_for_case(
             .map(|d| d.format("%Y-%m-%d").to_string()),
         case_no: Some(case.case_no.clone()),
     };
-    let sealed = seal_licence(&app.store, &app.keys, &org.code, licence, app.clock.now()).await?;
+    let sealed = seal_licence(
+        &app.store,
+        &app.keys,
+        &case.org_code,
+        licence,
+        app.clock.now(),
+    )
+    .await?;
     Ok(Some(NewLicence {
         sealed,
         case_id: Some(case.id.clone()),
@@ -247,9 +256,11 @@ pub async fn reuse(
             _ => None,
         })
         .collect();
+    let catalog = app.catalog.get();
+    let codes = catalog.licence_type_codes_named(&needed);
     let mut held: Vec<SealedLicence> = app
         .store
-        .valid_licences_of_types(holder_id, &needed)
+        .valid_licences_of_types(holder_id, &codes)
         .await?
         .into_iter()
         .filter(|r| {
@@ -285,7 +296,7 @@ pub async fn reuse(
                 Vec::new()
             } else {
                 let codes: Vec<&str> = used.iter().map(|u| u.licence.type_code.as_str()).collect();
-                let types = app.store.licence_types_named(&codes, true).await?;
+                let types = app.catalog.get().licence_types_coded(&codes);
                 tongban_domain::licence::prefill(&types, &plain, &waived)
             };
             return Ok(Reuse {

@@ -167,10 +167,12 @@ pub async fn types(app: &App) -> Result<Vec<LicenceType>, AppError> {
 pub async fn put_type(app: &App, actor: &Actor, ty: &LicenceType) -> Result<(), AppError> {
     let cap = actor.principal.capability(Permission::ManageLicences)?;
     ty.validate()?;
-    Ok(app
-        .store
+    app.store
         .upsert_licence_type(app.clock.now(), cap.actor(), ty)
-        .await?)
+        .await?;
+    // Issuing reads the licence catalog this instance holds.
+    app.catalog.refresh(&app.store).await?;
+    Ok(())
 }
 
 /// Every published seal key, current and rotated-out.
