@@ -1,6 +1,7 @@
-//! Group commit: concurrent submissions and case steps queue here and one task per instance
-//! writes them in batches, so a batch shares one fsync (SQLite) and one turn at the audit
-//! chain's head-row lock (PostgreSQL, where instances otherwise queue on it row by row).
+//! Group commit: concurrent submissions and case steps queue here and the writing tasks
+//! (one on SQLite, `POSTGRES_LANES` on PostgreSQL) write them in batches, so a batch shares
+//! one fsync and one turn at its audit chain's head-row lock (on PostgreSQL, writers
+//! otherwise queue on it row by row).
 //! Submissions are written with a few multi-row statements; case steps one after another,
 //! a step refused (its case moved since it was decided) writing nothing and leaving the
 //! others standing, and the audit rows of the steps that landed appended together at the
@@ -21,7 +22,7 @@ use crate::cases::{CaseChange, CaseRecord, NewCase, insert_cases_batch_in, recor
 const MAX_BATCH: usize = 256;
 
 /// Writing tasks per instance on PostgreSQL. Each writes on its own audit chain and its own
-/// part of the counts (`lane_part`), so two lanes' batches never wait for each other's rows
+/// part of the counts (`crate::count_part`), so two lanes' batches never wait for each other's rows
 /// nor lock shared rows in different orders; only steps on one case meet, and the later is
 /// refused as stale, as between instances.
 const POSTGRES_LANES: u32 = 3;

@@ -402,29 +402,6 @@ impl Store {
         types_from(&defs)
     }
 
-    /// The licence types with the given names, or (`by_code`) codes; unknown ones are left out.
-    pub async fn licence_types_named(
-        &self,
-        names: &[&str],
-        by_code: bool,
-    ) -> Result<Vec<LicenceType>, StoreError> {
-        if names.is_empty() {
-            return Ok(Vec::new());
-        }
-        let placeholders: Vec<String> = (1..=names.len()).map(|i| format!("${i}")).collect();
-        let sql = format!(
-            "SELECT definition FROM licence_types WHERE {} IN ({}) ORDER BY name",
-            if by_code { "code" } else { "name" },
-            placeholders.join(", ")
-        );
-        let mut q = sqlx::query_scalar(sqlx::AssertSqlSafe(sql));
-        for n in names {
-            q = q.bind(*n);
-        }
-        let defs: Vec<String> = q.fetch_all(&self.reader).await?;
-        types_from(&defs)
-    }
-
     /// The next serial number for licences of one type from one issuer, shared by every
     /// instance (numbers a failed issue took are skipped, never reused).
     pub async fn next_licence_serial(
