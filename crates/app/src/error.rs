@@ -25,6 +25,9 @@ pub enum AppError {
     /// why in Chinese.
     #[error("{detail}")]
     Refused { code: &'static str, detail: String },
+    /// The account's identity is not verified, which this needs; the message says how.
+    #[error("{}", tongban_domain::identity::HOW_TO_VERIFY)]
+    Unverified,
     #[error("登录失败次数过多，请 {minutes} 分钟后再试")]
     TooManyAttempts { minutes: i64 },
     #[error("服务暂时不可用，请稍后再试")]

@@ -6,6 +6,7 @@ use sqlx::{AssertSqlSafe, Row};
 use tongban_domain::account::{AccountKind, Role};
 use tongban_domain::audit::AuditEvent;
 use tongban_domain::authz::PersonalDataReach;
+use tongban_domain::identity::Assurance;
 
 use crate::{Store, StoreError, audit, new_id, parse_ts, ts};
 
@@ -21,6 +22,7 @@ pub struct NewAccount {
     pub org_unit_code: Option<String>,
     pub role: Option<Role>,
     pub password_hash: String,
+    pub assurance: Assurance,
 }
 
 #[derive(Debug, Clone)]
@@ -38,6 +40,8 @@ pub struct Account {
     pub password_hash: String,
     pub disabled: bool,
     pub created_at: DateTime<Utc>,
+    /// How far the identity is known; licences wait for a verified one.
+    pub assurance: Assurance,
 }
 
 /// A person or enterprise as a staff lookup lists them (the web layer masks the numbers).
@@ -109,7 +113,7 @@ pub struct StaffChange {
 macro_rules! account_columns {
     () => {
         "SELECT a.id, a.kind, a.login, a.name, a.phone, a.legal_representative, a.org_unit_id, \
-         o.name AS org_name, o.path AS org_path, a.role, a.password_hash, a.disabled, a.created_at"
+         o.name AS org_name, o.path AS org_path, a.role, a.password_hash, a.disabled, a.created_at, a.assurance"
     };
 }
 pub(crate) const ACCOUNT_COLUMNS: &str = account_columns!();
@@ -145,6 +149,8 @@ pub(crate) fn account_from(row: &AnyRow) -> Result<Account, StoreError> {
         password_hash: row.try_get("password_hash")?,
         disabled: disabled != 0,
         created_at: parse_ts(&row.try_get::<String, _>("created_at")?)?,
+        assurance: Assurance::try_from(row.try_get::<String, _>("assurance")?)
+            .map_err(StoreError::Corrupt)?,
     })
 }
 
@@ -177,8 +183,8 @@ impl Store {
         let id = new_id();
         sqlx::query(
             "INSERT INTO accounts (id, kind, login, name, phone, legal_representative, \
-             org_unit_id, role, password_hash, disabled, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 0, $10)",
+             org_unit_id, role, password_hash, disabled, created_at, assurance) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 0, $10, $11)",
         )
         .bind(&id)
         .bind(new.kind.as_str())
@@ -190,6 +196,7 @@ impl Store {
         .bind(new.role.map(Role::as_str))
         .bind(&new.password_hash)
         .bind(ts(now))
+        .bind(new.assurance.as_str())
         .execute(&mut *tx)
         .await?;
         let action = match new.kind {

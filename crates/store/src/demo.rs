@@ -9,6 +9,7 @@
 use chrono::{DateTime, NaiveTime, Utc};
 use tongban_domain::account::{AccountKind, Role};
 use tongban_domain::codes::{Password, credit_code_check_char};
+use tongban_domain::identity::Assurance;
 use tongban_domain::org::{HallKind, HoursKind, OpeningPeriod, OrgKind, WindowKind};
 
 use crate::{NewAccount, NewHall, NewOrgUnit, NewWindow, Store, StoreError};
@@ -342,6 +343,12 @@ pub async fn load(
                     org_unit_code: a.org_code.map(Into::into),
                     role: a.role,
                     password_hash: hash(&password),
+                    // The demonstration people were verified at a window; an enterprise by
+                    // its legal representative.
+                    assurance: match a.kind {
+                        AccountKind::Enterprise => Assurance::LegalRepresentativeVerified,
+                        _ => Assurance::WindowVerified,
+                    },
                 },
             )
             .await?;

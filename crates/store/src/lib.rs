@@ -19,6 +19,7 @@ mod catalog;
 mod drafts;
 mod error;
 mod group;
+mod identity;
 mod licences;
 mod org;
 mod outbox;
@@ -49,6 +50,7 @@ pub use cases::{
 };
 pub use catalog::{ImportSummary, ItemVersion, PublishedItem};
 pub use error::StoreError;
+pub use identity::{NewCode, SMS_CODE_TOPIC, Verification};
 pub use licences::{KeyStore, LicenceRecord, NewLicence, SealKeyRecord};
 pub use org::{Hall, NewHall, NewOrgUnit, NewWindow, Window};
 pub use outbox::{Message, OutboxMessage};

@@ -255,6 +255,8 @@ contract!(
     audit_chain_detects_altered_and_missing_rows,
     concurrent_audit_appends_keep_their_chain,
     login_failures_round_trip,
+    parallel_login_attempts_never_pass_the_free_tries,
+    one_time_codes_are_limited_and_spent_once,
     catalog_import_upserts_and_lists_entries,
     entered_calendar_days_are_kept_and_versioned,
 );
@@ -385,6 +387,7 @@ fn citizen(login: &str) -> NewAccount {
         org_unit_code: None,
         role: None,
         password_hash: "x".into(),
+        assurance: tongban_domain::identity::Assurance::SelfRegistered,
     }
 }
 
@@ -583,35 +586,166 @@ async fn concurrent_audit_appends_keep_their_chain(f: &Fixture) {
 }
 
 async fn login_failures_round_trip(f: &Fixture) {
+    use tongban_domain::throttle::ThrottlePolicy;
+    let p = ThrottlePolicy::default();
+    let ladder = p.delay_ladder(3);
     assert_eq!(f.store.login_failures("acct:a").await.unwrap(), None);
-    let fc = FailureCount {
-        count: 3,
-        window_start: now(),
-    };
-    f.store.set_login_failures("acct:a", fc).await.unwrap();
-    f.store
-        .set_login_failures("acct:a", FailureCount { count: 4, ..fc })
-        .await
-        .unwrap();
+    // The store's one statement agrees with the domain's reference, attempt by attempt,
+    // and refuses (without counting) while a wait runs.
+    let mut reference: Option<FailureCount> = None;
+    let mut t = now();
+    for _ in 0..6 {
+        let counted = f
+            .store
+            .count_login_attempt("acct:a", t, p.window, 3, &ladder)
+            .await
+            .unwrap();
+        reference = Some(p.record_attempt(reference, 3, t));
+        assert_eq!(counted, reference.map(|r| r.count));
+        assert_eq!(f.store.login_failures("acct:a").await.unwrap(), reference);
+        let refused = f
+            .store
+            .count_login_attempt("acct:a", t, p.window, 3, &ladder)
+            .await
+            .unwrap();
+        if reference.unwrap().count >= 3 {
+            assert_eq!(refused, None, "counted during a wait");
+            t = reference.unwrap().next_at;
+        } else {
+            reference = Some(p.record_attempt(reference, 3, t));
+            assert_eq!(refused, reference.map(|r| r.count));
+        }
+    }
+    // A window that is over starts afresh.
+    let later = t + p.window + Duration::minutes(1);
+    assert_eq!(
+        f.store
+            .count_login_attempt("acct:a", later, p.window, 3, &ladder)
+            .await
+            .unwrap(),
+        Some(1)
+    );
+    f.store.uncount_login_attempt("acct:a").await.unwrap();
     assert_eq!(
         f.store
             .login_failures("acct:a")
             .await
             .unwrap()
             .map(|f| f.count),
-        Some(4)
+        Some(0)
     );
     assert_eq!(
         f.store
-            .prune_login_failures(now() + Duration::hours(1))
+            .prune_login_failures(later + Duration::hours(1))
             .await
             .unwrap(),
         1
     );
     assert_eq!(f.store.login_failures("acct:a").await.unwrap(), None);
-    f.store.set_login_failures("addr:x", fc).await.unwrap();
+    f.store
+        .count_login_attempt("addr:x", now(), p.window, 3, &ladder)
+        .await
+        .unwrap();
     f.store.clear_login_failures("addr:x").await.unwrap();
     assert_eq!(f.store.login_failures("addr:x").await.unwrap(), None);
+}
+
+/// 64 attempts at once on one counter with five free tries: exactly five are counted.
+async fn parallel_login_attempts_never_pass_the_free_tries(f: &Fixture) {
+    use tongban_domain::throttle::ThrottlePolicy;
+    let p = ThrottlePolicy::default();
+    let ladder = p.delay_ladder(5);
+    let tries = (0..64).map(|_| {
+        let store = f.store.clone();
+        let ladder = ladder.clone();
+        tokio::spawn(async move {
+            store
+                .count_login_attempt("pair:x|y", now(), p.window, 5, &ladder)
+                .await
+                .unwrap()
+        })
+    });
+    let mut counted = 0;
+    for t in tries {
+        if t.await.unwrap().is_some() {
+            counted += 1;
+        }
+    }
+    assert_eq!(counted, 5);
+}
+
+/// One-time codes: tries counted on the row up to the limit, a code spent once, sessions
+/// ended when the password is set, a newer code voiding the older.
+async fn one_time_codes_are_limited_and_spent_once(f: &Fixture) {
+    use tongban_domain::identity::CodePurpose;
+    let a = f
+        .store
+        .create_account(now(), "", &citizen("11010519491231002X"))
+        .await
+        .unwrap();
+    let code = |hash: &str| tongban_store::NewCode {
+        account_id: a.id.clone(),
+        purpose: CodePurpose::Reset,
+        code_hash: hash.into(),
+        expires_at: now() + Duration::minutes(10),
+        sms: Some("验证码 123456".into()),
+    };
+    f.store
+        .issue_code(now(), "anonymous", &code("h1"))
+        .await
+        .unwrap();
+    f.store
+        .issue_code(now(), "anonymous", &code("h2"))
+        .await
+        .unwrap();
+    for _ in 0..CodePurpose::Reset.max_tries() {
+        let (_, hash) = f
+            .store
+            .try_code(now(), &a.id, CodePurpose::Reset)
+            .await
+            .unwrap()
+            .expect("an open code");
+        assert_eq!(hash, "h2", "the newer code voids the older");
+    }
+    assert_eq!(
+        f.store
+            .try_code(now(), &a.id, CodePurpose::Reset)
+            .await
+            .unwrap(),
+        None,
+        "tries are limited"
+    );
+    f.store
+        .issue_code(now(), "anonymous", &code("h3"))
+        .await
+        .unwrap();
+    let (id, _) = f
+        .store
+        .try_code(now(), &a.id, CodePurpose::Reset)
+        .await
+        .unwrap()
+        .unwrap();
+    f.store
+        .use_code_for_password(now(), &id, &a.id, "new-hash")
+        .await
+        .unwrap();
+    assert!(matches!(
+        f.store
+            .use_code_for_password(now(), &id, &a.id, "again")
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert_eq!(
+        f.store.account(&a.id).await.unwrap().password_hash,
+        "new-hash"
+    );
+    assert_eq!(
+        f.store
+            .try_code(now(), &a.id, CodePurpose::Claim)
+            .await
+            .unwrap(),
+        None
+    );
 }
 
 async fn scopes_filter_units_staff_and_halls(f: &Fixture) {

@@ -170,6 +170,7 @@ pub async fn user_add(
                 org_unit_code: Some(org.to_owned()),
                 role: Some(role),
                 password_hash: tongban_app::accounts::random_salt_hash(&password),
+                assurance: tongban_domain::identity::Assurance::WindowVerified,
             },
         )
         .await

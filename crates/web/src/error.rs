@@ -27,6 +27,8 @@ pub enum WebError {
     /// The rules refuse this step now; `detail` says why.
     #[error("{detail}")]
     Refused { code: &'static str, detail: String },
+    #[error("{}", tongban_domain::identity::HOW_TO_VERIFY)]
+    Unverified,
     #[error("登录失败次数过多，请 {minutes} 分钟后再试")]
     TooManyAttempts { minutes: i64 },
     #[error("页面已过期，请刷新后重新提交")]
@@ -63,7 +65,9 @@ impl WebError {
             WebError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             WebError::NotFound => StatusCode::NOT_FOUND,
             WebError::Unauthorized | WebError::InvalidCredentials => StatusCode::UNAUTHORIZED,
-            WebError::Forbidden | WebError::CsrfFailed => StatusCode::FORBIDDEN,
+            WebError::Forbidden | WebError::CsrfFailed | WebError::Unverified => {
+                StatusCode::FORBIDDEN
+            }
             WebError::Conflict { .. } | WebError::Refused { .. } => StatusCode::CONFLICT,
             WebError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             WebError::BadRequest(_) => StatusCode::BAD_REQUEST,
@@ -81,6 +85,7 @@ impl WebError {
             WebError::Forbidden => "forbidden",
             WebError::Conflict { code, .. } | WebError::Refused { code, .. } => code,
             WebError::TooManyAttempts { .. } => "too_many_attempts",
+            WebError::Unverified => "identity_unverified",
             WebError::CsrfFailed => "csrf_failed",
             WebError::BadRequest(_) => "bad_request",
             WebError::Unavailable => "unavailable",
@@ -89,8 +94,10 @@ impl WebError {
     }
 
     fn title(&self) -> &'static str {
-        if let WebError::Refused { .. } = self {
-            return "当前状态不允许此操作";
+        match self {
+            WebError::Refused { .. } => return "当前状态不允许此操作",
+            WebError::Unverified => return "需要实名核验",
+            _ => {}
         }
         match self.status() {
             StatusCode::UNPROCESSABLE_ENTITY => "提交的内容有误",
@@ -187,6 +194,7 @@ impl From<tongban_app::AppError> for WebError {
             A::Conflict { code, detail } => WebError::Conflict { code, detail },
             A::Refused { code, detail } => WebError::Refused { code, detail },
             A::TooManyAttempts { minutes } => WebError::TooManyAttempts { minutes },
+            A::Unverified => WebError::Unverified,
             A::Unavailable => WebError::Unavailable,
             A::Internal(e) => WebError::Internal(e),
         }

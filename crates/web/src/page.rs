@@ -66,6 +66,7 @@ fn nav_for(principal: &Principal, path: &str) -> Vec<NavItem> {
     if allows(principal, Permission::HandleIntake) {
         items.push(("/staff/intake", "窗口收件"));
         items.push(("/staff/supply", "代收补正材料"));
+        items.push(("/staff/identity", "实名核验"));
     }
     if allows(principal, Permission::ViewDeadlines) {
         items.push(("/staff/deadlines", "时限监督"));

@@ -11,6 +11,7 @@ use sm3::{Digest, Sm3};
 use tongban_domain::account::AccountKind;
 use tongban_domain::audit::AuditEvent;
 use tongban_domain::authz::Principal;
+use tongban_domain::identity::Assurance;
 use tongban_domain::mask::mask_id_number;
 use tongban_domain::password::{decoy_hash, verify_password};
 use tongban_domain::throttle::Decision;
@@ -104,8 +105,9 @@ pub fn principal_of(account: &Account) -> Principal {
 }
 
 /// Checks credentials with throttling; on success opens a session of `kind` and returns its
-/// token. Failures are counted per login and per address; a correct password while locked
-/// is still refused.
+/// token. Attempts are counted per account and address, per account and per address
+/// (`tongban_domain::throttle`); past a counter's free tries each attempt waits a doubling
+/// delay, and a correct password during the wait is still refused.
 pub async fn log_in(
     app: &App,
     login: &str,
@@ -117,16 +119,29 @@ pub async fn log_in(
     let now = app.clock.now();
     let policy = app.settings.throttle;
     let login = login.trim().to_ascii_uppercase();
-    let account_key = format!("login:{login}");
-    let address_key = format!("addr:{address}");
-    for (key, limit) in [
-        (&account_key, policy.per_account),
-        (&address_key, policy.per_address),
-    ] {
-        let failures = app.store.login_failures(key).await?;
-        if let Decision::Locked { retry_after } = policy.decide(failures, limit, now) {
+    // Every counter takes the attempt before the password is checked (one atomic statement
+    // each), so parallel tries cannot pass a limit between reading and writing it.
+    let keys = tongban_domain::throttle::keys_for(&login, address);
+    for key in &keys {
+        let free = policy.free_tries(key);
+        let stored = key.key();
+        let counted = app
+            .store
+            .count_login_attempt(
+                &stored,
+                now,
+                policy.window,
+                free,
+                &policy.delay_ladder(free),
+            )
+            .await?;
+        if counted.is_none() {
+            let wait = match policy.decide(app.store.login_failures(&stored).await?, now) {
+                Decision::Wait { retry_after } => retry_after,
+                Decision::Allow => chrono::Duration::seconds(1),
+            };
             return Err(AppError::TooManyAttempts {
-                minutes: retry_after.num_minutes().max(1),
+                minutes: (wait.num_seconds() + 59).div_euclid(60).max(1),
             });
         }
     }
@@ -154,7 +169,12 @@ pub async fn log_in(
         .map_err(AppError::internal)?;
     match account {
         Some(account) if ok && !account.disabled => {
-            app.store.clear_login_failures(&account_key).await?;
+            // The account's own counters start afresh; the address keeps its count less
+            // this attempt, so one NAT's honest logins never add up to its ceiling.
+            for key in &keys[..2] {
+                app.store.clear_login_failures(&key.key()).await?;
+            }
+            app.store.uncount_login_attempt(&keys[2].key()).await?;
             let token = new_token();
             let session = app
                 .store
@@ -185,12 +205,6 @@ pub async fn log_in(
                     ),
                 )
                 .await?;
-            for key in [&account_key, &address_key] {
-                let failures = app.store.login_failures(key).await?;
-                app.store
-                    .set_login_failures(key, policy.record_failure(failures, now))
-                    .await?;
-            }
             Err(AppError::InvalidCredentials)
         }
     }
@@ -230,6 +244,7 @@ pub async fn register(
                 org_unit_code: None,
                 role: None,
                 password_hash: String::new(),
+                assurance: Assurance::SelfRegistered,
             },
         ),
         Registration::Enterprise {
@@ -249,6 +264,7 @@ pub async fn register(
                 org_unit_code: None,
                 role: None,
                 password_hash: String::new(),
+                assurance: Assurance::SelfRegistered,
             },
         ),
     };
@@ -398,6 +414,7 @@ pub async fn create_staff(app: &App, actor: &Actor, form: &NewStaff) -> Result<A
         org_unit_code: Some(form.org_code.clone()),
         role: Some(role),
         password_hash: hash_password(password).await?,
+        assurance: Assurance::WindowVerified,
     };
     match app
         .store

@@ -70,8 +70,9 @@ pub struct OnBehalf {
     pub assistance: Assistance,
 }
 
-/// The applicant at the window: found by ID number (the name must match) or registered
-/// for them, without a password, so the case has its owner and they can claim it online.
+/// The applicant at the window: found by ID number or registered for them, without a
+/// password, so the case has its owner and they can claim it online
+/// (`identity::identified_at_window`: the document the clerk saw decides whose the number is).
 pub async fn window_applicant(
     app: &App,
     current: &Actor,
@@ -80,41 +81,8 @@ pub async fn window_applicant(
     // Only window staff file for someone else; checked before anything is registered.
     current.principal.capability(Permission::HandleIntake)?;
     let person = tongban_domain::case::WindowApplicant::parse(form)?;
-    let applicant = match app.store.account_by_login(&person.login).await {
-        Ok(a) => {
-            if !person.is(&a.name, a.kind) {
-                let mut e = ValidationErrors::new();
-                e.add(
-                    "name",
-                    "mismatch",
-                    "证件号码与姓名（名称）不一致，请再次核对证件",
-                );
-                return Err(e.into());
-            }
-            a
-        }
-        Err(tongban_store::StoreError::NotFound) => {
-            let staff = current.account()?;
-            app.store
-                .create_account(
-                    app.clock.now(),
-                    &staff.id,
-                    &tongban_store::NewAccount {
-                        kind: person.kind,
-                        login: person.login.clone(),
-                        name: person.name.clone(),
-                        phone: person.phone.clone(),
-                        legal_representative: None,
-                        org_unit_code: None,
-                        role: None,
-                        // No password: the person sets one when they first use the account.
-                        password_hash: "!window-registered".into(),
-                    },
-                )
-                .await?
-        }
-        Err(other) => return Err(other.into()),
-    };
+    let (applicant, _, _) =
+        crate::identity::identified_at_window(app, current.account()?, &person).await?;
     Ok(OnBehalf {
         applicant,
         assistance: person.assistance,
@@ -439,7 +407,7 @@ pub async fn submit(
     let situation = sub.situation.trim();
     let reuse = crate::licences::reuse(
         app,
-        &account.login,
+        account,
         &item,
         (!situation.is_empty()).then_some(situation),
     )

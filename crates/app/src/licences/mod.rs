@@ -205,12 +205,14 @@ impl PublicKeys {
     }
 }
 
-/// A holder's licences with the verdict on each today.
+/// A holder's licences with the verdict on each today; an unverified account is told how to
+/// verify instead (anyone can register under another's number).
 pub async fn wallet(
     app: &crate::App,
-    holder_id: &str,
+    holder: &tongban_store::Account,
 ) -> Result<Vec<(LicenceRecord, Verdict)>, AppError> {
-    let records = app.store.licences_of_holder(holder_id).await?;
+    crate::identity::require_verified(holder)?;
+    let records = app.store.licences_of_holder(&holder.login).await?;
     let ids: Vec<&str> = records
         .iter()
         .map(|r| r.sealed.seal.key_id.as_str())
@@ -231,7 +233,7 @@ pub async fn wallet(
         .collect())
 }
 
-/// What an application by `holder_id` for `item` may reuse: the materials held licences
+/// What an application by `holder` for `item` may reuse: the materials held licences
 /// stand for (免提交), and form data read from them (免填写) as (label, value, licence).
 ///
 /// The library's own records are trusted for their standing (revoked, expired); only the
@@ -239,10 +241,16 @@ pub async fn wallet(
 /// cost follows what the item needs rather than the size of the wallet.
 pub async fn reuse(
     app: &crate::App,
-    holder_id: &str,
+    holder: &tongban_store::Account,
     item: &tongban_domain::catalog::ServiceItem,
     situation: Option<&str>,
 ) -> Result<Reuse, AppError> {
+    // An unverified account applies like anyone without licences: it may hold another's
+    // number.
+    if !holder.assurance.reaches_licences() {
+        return Ok(Reuse::default());
+    }
+    let holder_id = holder.login.as_str();
     let today = app.today();
     let needed: Vec<&str> = item
         .materials_for(situation)

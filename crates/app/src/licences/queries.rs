@@ -23,6 +23,7 @@ pub async fn own(app: &App, actor: &Actor, identifier: &str) -> Result<LicenceRe
         .principal
         .capability(Permission::ApplicantSelfService)?;
     let account = actor.account()?;
+    crate::identity::require_verified(account)?;
     let record = app.store.licence(identifier).await?;
     if record.sealed.licence.holder_id != account.login {
         return Err(AppError::NotFound);

@@ -12,6 +12,16 @@ pub struct LogSender;
 
 impl NotificationSender for LogSender {
     fn send(&self, phone: Option<&str>, message: &OutboxMessage) {
+        if message.topic == tongban_store::SMS_CODE_TOPIC {
+            // The demonstration's SMS centre is this log: the text (with its code) is shown
+            // here only; the in-app inbox and the audit trail never hold it.
+            tracing::info!(
+                to = %phone.map(mask_phone).unwrap_or_else(|| "(无手机号)".into()),
+                text = %message.body,
+                "短信中心 (log sender)"
+            );
+            return;
+        }
         tracing::info!(
             to = %phone.map(mask_phone).unwrap_or_else(|| "(无手机号)".into()),
             topic = %message.topic,

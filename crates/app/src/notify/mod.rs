@@ -25,7 +25,11 @@ pub async fn deliver_pending(
 ) -> Result<usize, AppError> {
     let batch = app.store.claim_outbox(app.clock.now(), 50).await?;
     for m in &batch {
-        app.store.deliver_in_app(app.clock.now(), m).await?;
+        // A one-time code goes by SMS only; its text is forgotten once sent.
+        let sms_only = m.topic == tongban_store::SMS_CODE_TOPIC;
+        if !sms_only {
+            app.store.deliver_in_app(app.clock.now(), m).await?;
+        }
         let phone = app
             .store
             .account(&m.recipient)
@@ -33,6 +37,9 @@ pub async fn deliver_pending(
             .ok()
             .and_then(|a| a.phone);
         sender.send(phone.as_deref(), m);
+        if sms_only {
+            app.store.mark_sent_only(app.clock.now(), &m.id).await?;
+        }
     }
     Ok(batch.len())
 }

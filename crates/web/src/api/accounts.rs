@@ -52,6 +52,9 @@ pub struct AccountView {
     phone: Option<String>,
     role: Option<String>,
     org_unit: Option<String>,
+    /// How far the identity is known: `self_registered`, `window_verified`,
+    /// `provider_verified` or `legal_representative_verified`. Licences need a verified one.
+    assurance: String,
 }
 
 impl From<&Account> for AccountView {
@@ -67,6 +70,7 @@ impl From<&Account> for AccountView {
             phone: a.phone.as_deref().map(mask_phone),
             role: a.role.map(|r| r.as_str().to_owned()),
             org_unit: a.org_name.clone(),
+            assurance: a.assurance.as_str().to_owned(),
         }
     }
 }

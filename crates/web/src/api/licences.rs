@@ -224,7 +224,7 @@ pub async fn my_licenses(
         .capability(Permission::ApplicantSelfService)?;
     let account = current.account()?;
     Ok(Json(
-        tongban_app::licences::wallet(&state, &account.login)
+        tongban_app::licences::wallet(&state, account)
             .await?
             .into_iter()
             .map(|(r, v)| {

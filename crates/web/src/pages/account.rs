@@ -18,10 +18,22 @@ use crate::auth::{Current, clear_session_cookie, client_address, session_cookie}
 use crate::page::{Ctx, ELDER_COOKIE, FormField, local_time, render, with_errors};
 use crate::{AppState, WebError};
 
-/// Only local paths are followed after login, so a crafted link cannot send people away.
-fn safe_next(next: Option<&str>) -> String {
+/// Only same-site paths are followed after login or a preference switch, so a crafted link
+/// cannot send people away: one leading `/`, no backslash (read as `/` by browsers), no
+/// control character or blank (browsers drop tabs and newlines, so `/\t/evil` would become
+/// `//evil`), and short enough for a header.
+pub(crate) fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_owned(),
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && n.len() <= 1024
+                && !n
+                    .chars()
+                    .any(|c| c == '\\' || c.is_control() || c.is_whitespace()) =>
+        {
+            n.to_owned()
+        }
         _ => String::new(),
     }
 }
@@ -211,7 +223,7 @@ fn register_fields(
 
 #[derive(Deserialize)]
 pub struct KindQuery {
-    kind: Option<String>,
+    pub kind: Option<String>,
 }
 
 fn kind_of(s: Option<&str>) -> &'static str {

@@ -151,7 +151,7 @@ pub async fn apply_form(
     let situation = chosen_situation(&item, &q.situation);
     let reuse = tongban_app::licences::reuse(
         &state,
-        &current.account()?.login,
+        current.account()?,
         &item,
         (!situation.is_empty()).then_some(situation.as_str()),
     )
@@ -247,7 +247,7 @@ impl ApplyForm {
             (None, Ok(account)) => {
                 tongban_app::licences::reuse(
                     state,
-                    &account.login,
+                    account,
                     &item,
                     (!situation.is_empty()).then_some(situation.as_str()),
                 )

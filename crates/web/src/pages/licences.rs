@@ -24,6 +24,8 @@ struct WalletRow {
 struct WalletPage {
     ctx: Ctx,
     rows: Vec<WalletRow>,
+    /// Set instead of rows for an unverified account: how to verify.
+    unverified: Option<&'static str>,
 }
 
 /// The holder's licences, with today's status of each.
@@ -33,12 +35,23 @@ pub async fn wallet(
     current: Current,
 ) -> Result<Response, WebError> {
     let account = current.account()?;
-    let rows = licences::wallet(&state, &account.login)
-        .await?
-        .into_iter()
-        .map(|(record, verdict)| WalletRow { record, verdict })
-        .collect();
-    render(&WalletPage { ctx, rows })
+    let (rows, unverified) = match licences::wallet(&state, account).await {
+        Ok(rows) => (
+            rows.into_iter()
+                .map(|(record, verdict)| WalletRow { record, verdict })
+                .collect(),
+            None,
+        ),
+        Err(tongban_app::AppError::Unverified) => {
+            (Vec::new(), Some(tongban_domain::identity::HOW_TO_VERIFY))
+        }
+        Err(e) => return Err(e.into()),
+    };
+    render(&WalletPage {
+        ctx,
+        rows,
+        unverified,
+    })
 }
 
 #[derive(Template)]

@@ -6,6 +6,7 @@ pub mod calendar;
 pub mod cases;
 pub mod catalog;
 pub mod guide;
+pub mod identity;
 pub mod licences;
 pub mod lists;
 pub mod messages;
