@@ -135,9 +135,14 @@ impl TestApp {
 
     /// Logs in through the API and returns the bearer token.
     pub async fn token(&self, login: &str) -> String {
+        self.token_with(login, PASSWORD).await
+    }
+
+    /// Logs in with `password` through the API and returns the bearer token.
+    pub async fn token_with(&self, login: &str, password: &str) -> String {
         let res = reqwest::Client::new()
             .post(self.url("/api/v1/sessions"))
-            .json(&json!({"login": login, "password": PASSWORD}))
+            .json(&json!({"login": login, "password": password}))
             .send()
             .await
             .unwrap();
