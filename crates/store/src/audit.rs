@@ -3,6 +3,9 @@
 
 use chrono::{DateTime, Utc};
 use sqlx::{AnyConnection, AssertSqlSafe, Row};
+use tongban_domain::audit::checkpoint::{
+    ChainHead, Checkpoint, CheckpointBreak, SealedCheckpoint, SealedHeads,
+};
 use tongban_domain::audit::{self, AuditEntry, AuditEvent, ChainBreak, ChainVerifier};
 
 use crate::{Store, StoreError, ts};
@@ -14,6 +17,14 @@ pub struct AuditReport {
     pub first_break: Option<ChainBreak>,
     /// The chain (0 to `AUDIT_CHAINS - 1`) where `first_break` is.
     pub chain: Option<i64>,
+    /// Where the rows depart from a sealed checkpoint (a recomputed chain, a cut tail).
+    pub checkpoint_break: Option<CheckpointBreak>,
+}
+
+impl AuditReport {
+    pub fn is_intact(&self) -> bool {
+        self.first_break.is_none() && self.checkpoint_break.is_none()
+    }
 }
 
 /// The chain this process appends to, chosen at random once, and the next ones for its
@@ -207,6 +218,15 @@ impl Store {
     /// Walks every chain in pages and reports the first altered or missing row, or a
     /// missing chain head.
     pub async fn verify_audit(&self) -> Result<AuditReport, StoreError> {
+        self.verify_audit_against(&SealedHeads::default()).await
+    }
+
+    /// `verify_audit`, and every row at a sealed head must carry the sealed hash, and no
+    /// chain may end before a sealed head.
+    pub async fn verify_audit_against(
+        &self,
+        sealed: &SealedHeads,
+    ) -> Result<AuditReport, StoreError> {
         let heads = sqlx::query("SELECT part, seq, hash FROM audit_heads ORDER BY part")
             .fetch_all(&self.reader)
             .await?;
@@ -220,11 +240,13 @@ impl Store {
                     rows_checked,
                     first_break: Some(ChainBreak::HeadMissing),
                     chain: Some(chain),
+                    checkpoint_break: None,
                 });
             };
             let head_seq: i64 = head.try_get("seq")?;
             let head_hash: String = head.try_get("hash")?;
             let mut verifier = ChainVerifier::default();
+            let mut checkpoint_break = None;
             const PAGE: i64 = 5000;
             let broken = 'rows: loop {
                 let rows = sqlx::query(AssertSqlSafe(format!(
@@ -240,19 +262,26 @@ impl Store {
                     break 'rows None;
                 }
                 for row in &rows {
-                    if let Err(b) = verifier.push(&entry_from(row)?) {
+                    let entry = entry_from(row)?;
+                    if let Err(b) = verifier.push(&entry) {
                         break 'rows Some(b);
+                    }
+                    if checkpoint_break.is_none() {
+                        checkpoint_break = sealed.check_row(chain, &entry).err();
                     }
                 }
             };
             let checked = verifier.checked();
             let broken = broken.or_else(|| verifier.finish(Some((head_seq, &head_hash))).err());
+            let checkpoint_break =
+                checkpoint_break.or_else(|| sealed.check_end(chain, checked).err());
             rows_checked += checked;
-            if let Some(b) = broken {
+            if broken.is_some() || checkpoint_break.is_some() {
                 return Ok(AuditReport {
                     rows_checked,
-                    first_break: Some(b),
+                    first_break: broken,
                     chain: Some(chain),
+                    checkpoint_break,
                 });
             }
         }
@@ -260,6 +289,117 @@ impl Store {
             rows_checked,
             first_break: None,
             chain: None,
+            checkpoint_break: None,
         })
     }
+
+    /// Every chain's head now, as a checkpoint records them.
+    pub async fn audit_chain_heads(&self) -> Result<Vec<ChainHead>, StoreError> {
+        let rows = sqlx::query("SELECT part, seq, hash FROM audit_heads ORDER BY part")
+            .fetch_all(&self.writer)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(ChainHead {
+                    chain: r.try_get("part")?,
+                    seq: r.try_get("seq")?,
+                    hash: r.try_get("hash")?,
+                })
+            })
+            .collect()
+    }
+
+    /// The sealed checkpoints, oldest first.
+    pub async fn audit_checkpoints(&self) -> Result<Vec<SealedCheckpoint>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT number, body, public_key, signature FROM audit_checkpoints ORDER BY number",
+        )
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let body: String = r.try_get("body")?;
+                Ok(SealedCheckpoint {
+                    checkpoint: parse_checkpoint(&body)?,
+                    public_key: r.try_get("public_key")?,
+                    signature: r.try_get("signature")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Stores a sealed checkpoint with its audit row; a number already taken (another
+    /// instance sealed first) is `Conflict`.
+    pub async fn record_checkpoint(
+        &self,
+        now: DateTime<Utc>,
+        actor: &str,
+        sealed: &SealedCheckpoint,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        let c = &sealed.checkpoint;
+        let inserted = sqlx::query(
+            "INSERT INTO audit_checkpoints (number, at, body, public_key, signature) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (number) DO NOTHING",
+        )
+        .bind(c.number)
+        .bind(&c.at)
+        .bind(c.canonical())
+        .bind(&sealed.public_key)
+        .bind(&sealed.signature)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if inserted == 0 {
+            return Err(StoreError::Conflict("checkpoint".into()));
+        }
+        append(
+            &mut tx,
+            now,
+            AuditEvent::new(
+                actor,
+                "audit.checkpoint",
+                format!("checkpoint:{}", c.number),
+                c.digest(),
+            ),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+/// A checkpoint from its canonical text (what was signed is what is stored).
+fn parse_checkpoint(body: &str) -> Result<Checkpoint, StoreError> {
+    let bad = || StoreError::Corrupt("审计检查点格式错误".into());
+    let mut lines = body.lines();
+    if lines.next() != Some("tongban-audit-checkpoint/1") {
+        return Err(bad());
+    }
+    let number = lines.next().and_then(|l| l.parse().ok()).ok_or_else(bad)?;
+    let at = lines.next().ok_or_else(bad)?.to_owned();
+    let prev = lines.next().ok_or_else(bad)?.to_owned();
+    let mut heads = Vec::new();
+    for l in lines {
+        let mut parts = l.splitn(3, ':');
+        let (Some(chain), Some(seq), Some(hash)) = (parts.next(), parts.next(), parts.next())
+        else {
+            return Err(bad());
+        };
+        heads.push(ChainHead {
+            chain: chain.parse().map_err(|_| bad())?,
+            seq: seq.parse().map_err(|_| bad())?,
+            hash: hash.to_owned(),
+        });
+    }
+    let c = Checkpoint {
+        number,
+        at,
+        heads,
+        prev,
+    };
+    if c.canonical() != body {
+        return Err(bad());
+    }
+    Ok(c)
 }

@@ -154,6 +154,33 @@ impl KeyStore {
         }
     }
 
+    /// Appends a line to `name`, a record kept beside the keys and outside the database
+    /// (the audit checkpoints' copy), flushed to disk before returning.
+    pub fn append_record(&self, name: &str, line: &str) -> Result<(), StoreError> {
+        use std::io::Write;
+        let io = |e: std::io::Error| StoreError::Config(format!("无法写入 {name}：{e}"));
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.dir.join(name))
+            .map_err(io)?;
+        f.write_all(format!("{line}\n").as_bytes()).map_err(io)?;
+        f.sync_all().map_err(io)
+    }
+
+    /// The lines of the record `name` (none if it was never written).
+    pub fn read_record(&self, name: &str) -> Result<Vec<String>, StoreError> {
+        match std::fs::read_to_string(self.dir.join(name)) {
+            Ok(s) => Ok(s
+                .lines()
+                .filter(|l| !l.is_empty())
+                .map(str::to_owned)
+                .collect()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+            Err(e) => Err(StoreError::Config(e.to_string())),
+        }
+    }
+
     fn cached(&self, key_id: &str) -> Option<Arc<SealSecret>> {
         self.loaded
             .lock()

@@ -257,6 +257,7 @@ contract!(
     login_failures_round_trip,
     parallel_login_attempts_never_pass_the_free_tries,
     one_time_codes_are_limited_and_spent_once,
+    audit_checkpoints_round_trip_and_bind_the_rows,
     catalog_import_upserts_and_lists_entries,
     entered_calendar_days_are_kept_and_versioned,
 );
@@ -2082,4 +2083,51 @@ async fn seeded_cases_fill_lists_in_every_status(f: &Fixture) {
         f.store.seed_cases(500, "64030319580312024X").await.unwrap(),
         2_500
     );
+}
+
+/// Checkpoints round-trip as signed, a taken number is a conflict, and rows are checked
+/// against the sealed heads on both backends.
+async fn audit_checkpoints_round_trip_and_bind_the_rows(f: &Fixture) {
+    use tongban_domain::audit::checkpoint::{Checkpoint, SealedCheckpoint, SealedHeads};
+    let secret = tongban_domain::seal::SealSecret::generate();
+    for i in 0..3 {
+        f.store
+            .append_audit(now(), AuditEvent::new("a", "x", format!("t:{i}"), ""))
+            .await
+            .unwrap();
+    }
+    let heads = f.store.audit_chain_heads().await.unwrap();
+    assert_eq!(heads.len(), 16);
+    let c1 = SealedCheckpoint::seal(
+        Checkpoint::next(None, "2026-11-27T01:00:00Z".into(), heads),
+        &secret,
+    );
+    f.store.record_checkpoint(now(), "cli", &c1).await.unwrap();
+    assert!(matches!(
+        f.store.record_checkpoint(now(), "cli", &c1).await,
+        Err(StoreError::Conflict(_))
+    ));
+    let stored = f.store.audit_checkpoints().await.unwrap();
+    assert_eq!(stored, vec![c1.clone()]);
+    assert!(stored[0].verifies(&secret.public_hex()));
+    let report = f
+        .store
+        .verify_audit_against(&SealedHeads::of(&stored))
+        .await
+        .unwrap();
+    assert!(report.is_intact(), "{report:?}");
+    // The sealed head row changed (with its hash): found against the checkpoint.
+    let head = c1.checkpoint.heads.iter().find(|h| h.seq > 0).unwrap();
+    sqlx::query("UPDATE audit_log SET hash = 'x' WHERE part = $1 AND seq = $2")
+        .bind(head.chain)
+        .bind(head.seq)
+        .execute(&f.raw)
+        .await
+        .unwrap();
+    let report = f
+        .store
+        .verify_audit_against(&SealedHeads::of(&stored))
+        .await
+        .unwrap();
+    assert!(report.checkpoint_break.is_some(), "{report:?}");
 }

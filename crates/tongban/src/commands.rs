@@ -340,27 +340,63 @@ pub async fn restore(config: &Config, file: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub async fn audit_verify(config: &Config) -> anyhow::Result<std::process::ExitCode> {
+pub async fn audit_verify(
+    config: &Config,
+    published: Option<&std::path::Path>,
+    audit_key: Option<&str>,
+) -> anyhow::Result<std::process::ExitCode> {
+    let published: Vec<tongban_domain::audit::checkpoint::SealedCheckpoint> = match published {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("无法读取 {}", path.display()))?;
+            let doc: serde_json::Value =
+                serde_json::from_str(&text).context("公布的检查点副本不是 JSON")?;
+            serde_json::from_value(doc["checkpoints"].clone())
+                .context("公布的检查点副本格式不对（应为 /api/v1/audit/checkpoints 的答复）")?
+        }
+        None => Vec::new(),
+    };
     let store = open(config).await?;
-    let report = store.verify_audit().await?;
+    let app = open_app(config, store.clone()).await?;
+    let report = tongban_app::audit::checkpoints::verify(&app, audit_key, &published)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     store.close().await;
-    match report.first_break {
-        None => {
-            println!(
-                "审计日志完整：共核验 {} 条记录，哈希链无误。",
-                report.rows_checked
-            );
-            Ok(std::process::ExitCode::SUCCESS)
-        }
-        Some(b) => {
-            println!(
-                "审计日志异常：第 {} 号审计链{b}（此前 {} 条记录无误）",
-                report.chain.unwrap_or_default(),
-                report.rows_checked
-            );
-            Ok(std::process::ExitCode::FAILURE)
-        }
+    if report.is_intact() {
+        println!(
+            "审计日志完整：共核验 {} 条记录，哈希链无误，与全部封存检查点相符。",
+            report.rows_checked
+        );
+        return Ok(std::process::ExitCode::SUCCESS);
     }
+    if let Some(b) = &report.first_break {
+        println!(
+            "审计日志异常：第 {} 号审计链{b}（此前 {} 条记录无误）",
+            report.chain.unwrap_or_default(),
+            report.rows_checked
+        );
+    }
+    if let Some(b) = &report.checkpoint_break {
+        println!("审计日志异常：{b}");
+    }
+    Ok(std::process::ExitCode::FAILURE)
+}
+
+pub async fn audit_seal(config: &Config) -> anyhow::Result<()> {
+    let store = open(config).await?;
+    let app = open_app(config, store.clone()).await?;
+    let sealed = tongban_app::audit::checkpoints::seal(&app, "cli")
+        .await
+        .map_err(|e| anyhow::anyhow!("封存失败：{e}"))?;
+    store.close().await;
+    println!(
+        "已封存第 {} 号审计检查点（{}，{} 条审计链），摘要 {}",
+        sealed.checkpoint.number,
+        sealed.checkpoint.at,
+        sealed.checkpoint.heads.len(),
+        sealed.checkpoint.digest()
+    );
+    Ok(())
 }
 
 pub async fn keys_list(config: &Config) -> anyhow::Result<()> {

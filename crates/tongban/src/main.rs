@@ -190,9 +190,22 @@ pub enum TokenCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
-    /// Check the hash chain; report the first altered or missing row. Exit status 1 if the
-    /// chain is broken. 核验审计日志哈希链。
-    Verify,
+    /// Check the hash chain and the sealed checkpoints; report the first altered or missing
+    /// row, a chain recomputed or cut after a checkpoint, or a checkpoint dropped or forged.
+    /// Exit status 1 if anything is wrong. 核验审计日志哈希链与封存检查点。
+    Verify {
+        /// A copy of `GET /api/v1/audit/checkpoints` saved earlier: its checkpoints must
+        /// still be in the database, unchanged. 此前保存的公布检查点副本。
+        #[arg(long)]
+        published: Option<std::path::PathBuf>,
+        /// The published audit public key (hex), when this machine does not hold the audit
+        /// key. 审计公钥。
+        #[arg(long)]
+        audit_key: Option<String>,
+    },
+    /// Seal a checkpoint of the trail now with the audit key (created on first use, kept in
+    /// DATA_DIR/keys); `serve` also seals one daily. 立即封存审计检查点。
+    Seal,
 }
 
 fn main() -> ExitCode {
@@ -277,7 +290,14 @@ async fn run(command: Command, config: &config::Config) -> anyhow::Result<ExitCo
         Command::Import { file } => commands::import(config, &file).await,
         Command::Backup { file } => commands::backup(config, &file).await,
         Command::Restore { file } => commands::restore(config, &file).await,
-        Command::Audit(AuditCommand::Verify) => return commands::audit_verify(config).await,
+        Command::Audit(AuditCommand::Verify {
+            published,
+            audit_key,
+        }) => {
+            return commands::audit_verify(config, published.as_deref(), audit_key.as_deref())
+                .await;
+        }
+        Command::Audit(AuditCommand::Seal) => commands::audit_seal(config).await,
         Command::Keys(KeysCommand::List) => commands::keys_list(config).await,
         Command::Keys(KeysCommand::Rotate { org }) => commands::keys_rotate(config, &org).await,
         Command::Bench(BenchCommand::Seed { cases }) => commands::bench_seed(config, cases).await,

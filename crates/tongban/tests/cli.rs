@@ -382,3 +382,148 @@ fn a_busy_port_is_reported_before_anything_is_loaded() {
         "nothing was loaded"
     );
 }
+
+/// A database administrator recomputes every hash after changing a row, then cuts the tail:
+/// the chain alone looks whole both times, the sealed checkpoint does not let either pass.
+#[tokio::test]
+async fn audit_verify_finds_a_recomputed_chain_and_a_cut_tail_after_a_checkpoint() {
+    use sqlx::Row;
+    let dir = tempfile::tempdir().unwrap();
+    assert!(tongban(dir.path(), &["demo"]).status.success());
+    let out = tongban(dir.path(), &["audit", "seal"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("已封存第 1 号审计检查点"));
+    let ok = tongban(dir.path(), &["audit", "verify"]);
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stdout)
+    );
+
+    sqlx::any::install_default_drivers();
+    let url = format!("sqlite://{}", dir.path().join("tongban.db").display());
+    let pool = AnyPoolOptions::new()
+        .max_connections(1)
+        .connect_with(AnyConnectOptions::from_str(&url).unwrap())
+        .await
+        .unwrap();
+    let backup: Vec<(i64, i64, String, String)> =
+        sqlx::query("SELECT part, seq, actor, hash FROM audit_log ORDER BY part, seq")
+            .fetch_all(&pool)
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
+            .collect();
+    // The chain with the most rows: change its third row and recompute every later hash
+    // and the head, as an administrator with the chain's rule could.
+    let chain = backup
+        .iter()
+        .fold(std::collections::HashMap::<i64, i64>::new(), |mut m, r| {
+            *m.entry(r.0).or_default() += 1;
+            m
+        })
+        .into_iter()
+        .max_by_key(|(_, n)| *n)
+        .unwrap()
+        .0;
+    let rows = sqlx::query(
+        "SELECT seq, at, actor, action, target, detail FROM audit_log WHERE part = $1 ORDER BY seq",
+    )
+    .bind(chain)
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    let mut prev = tongban_domain::audit::GENESIS_HASH.to_owned();
+    for r in &rows {
+        let seq: i64 = r.get(0);
+        let actor: String = if seq == 3 { "mallory".into() } else { r.get(2) };
+        let event = tongban_domain::audit::AuditEvent::new(
+            actor.clone(),
+            r.get::<String, _>(3),
+            r.get::<String, _>(4),
+            r.get::<String, _>(5),
+        );
+        let hash = tongban_domain::audit::chain_hash(&prev, seq, &r.get::<String, _>(1), &event);
+        sqlx::query("UPDATE audit_log SET actor = $1, prev_hash = $2, hash = $3 WHERE part = $4 AND seq = $5")
+            .bind(&actor)
+            .bind(&prev)
+            .bind(&hash)
+            .bind(chain)
+            .bind(seq)
+            .execute(&pool)
+            .await
+            .unwrap();
+        prev = hash;
+    }
+    sqlx::query("UPDATE audit_heads SET hash = $1 WHERE part = $2")
+        .bind(&prev)
+        .bind(chain)
+        .execute(&pool)
+        .await
+        .unwrap();
+    let out = tongban(dir.path(), &["audit", "verify"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("与第 1 号检查点封存的不一致"), "{stdout}");
+
+    // Put the rows back, then cut the chain's last two rows and set its head back to match.
+    for (part, seq, actor, hash) in backup.iter().filter(|r| r.0 == chain) {
+        let prev_hash = backup
+            .iter()
+            .find(|r| r.0 == *part && r.1 == seq - 1)
+            .map(|r| r.3.clone())
+            .unwrap_or_else(|| tongban_domain::audit::GENESIS_HASH.to_owned());
+        sqlx::query("UPDATE audit_log SET actor = $1, prev_hash = $2, hash = $3 WHERE part = $4 AND seq = $5")
+            .bind(actor)
+            .bind(prev_hash)
+            .bind(hash)
+            .bind(part)
+            .bind(seq)
+            .execute(&pool)
+            .await
+            .unwrap();
+    }
+    let last = backup
+        .iter()
+        .filter(|r| r.0 == chain)
+        .map(|r| r.1)
+        .max()
+        .unwrap();
+    let keep = backup
+        .iter()
+        .find(|r| r.0 == chain && r.1 == last - 2)
+        .unwrap();
+    sqlx::query("DELETE FROM audit_log WHERE part = $1 AND seq > $2")
+        .bind(chain)
+        .bind(last - 2)
+        .execute(&pool)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE audit_heads SET seq = $1, hash = $2 WHERE part = $3")
+        .bind(last - 2)
+        .bind(&keep.3)
+        .bind(chain)
+        .execute(&pool)
+        .await
+        .unwrap();
+    let out = tongban(dir.path(), &["audit", "verify"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("封存的第"), "{stdout}");
+    assert!(stdout.contains("之前被截断"), "{stdout}");
+    // Dropping the checkpoint too is no way out: the copy beside the key still has it.
+    sqlx::query("DELETE FROM audit_checkpoints")
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    let out = tongban(dir.path(), &["audit", "verify"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("第 1 号审计检查点缺失"), "{stdout}");
+}

@@ -773,6 +773,20 @@ fn table(upload_limit: usize) -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             post(api::create_session),
         ),
         r(
+            Method::GET,
+            "/api/v1/audit/checkpoints",
+            "/api/v1/audit/checkpoints",
+            Public,
+            get(api::audit_checkpoints),
+        ),
+        r(
+            Method::GET,
+            "/audit/checkpoints",
+            "/audit/checkpoints",
+            Public,
+            get(pages::public::audit_checkpoints),
+        ),
+        r(
             Method::POST,
             "/api/v1/password-resets",
             "/api/v1/password-resets",

@@ -15,6 +15,7 @@ pub fn spawn_all(app: &App, sender: Box<dyn NotificationSender>) -> Vec<JoinHand
         tokio::spawn(purge_drafts(app.clone())),
         tokio::spawn(follow_publications(app.clone())),
         tokio::spawn(expire_licences(app.clone())),
+        tokio::spawn(seal_audit(app.clone())),
         tokio::spawn(run_outbox_worker(app.clone(), sender)),
     ]
 }
@@ -40,6 +41,19 @@ async fn purge_drafts(app: App) {
         let cutoff = app.clock.now() - chrono::Duration::days(2);
         if let Err(e) = app.store.purge_drafts(cutoff).await {
             tracing::warn!(error = %e, "purging draft uploads failed");
+        }
+    }
+}
+
+/// Hourly: a sealed checkpoint of the audit trail once a day (`audit::checkpoints`).
+async fn seal_audit(app: App) {
+    let mut tick = tokio::time::interval(Duration::from_secs(3600));
+    loop {
+        tick.tick().await;
+        match crate::audit::checkpoints::seal_if_due(&app).await {
+            Ok(Some(c)) => tracing::info!(number = c.checkpoint.number, "audit checkpoint sealed"),
+            Ok(None) => {}
+            Err(e) => tracing::warn!(error = %e, "sealing the audit checkpoint failed"),
         }
     }
 }

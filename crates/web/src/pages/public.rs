@@ -120,3 +120,47 @@ pub async fn org(State(state): State<AppState>, ctx: Ctx) -> Result<Response, We
         towns,
     })
 }
+
+struct CheckpointRow {
+    number: i64,
+    at: String,
+    digest: String,
+    rows: i64,
+    signature: String,
+}
+
+#[derive(Template)]
+#[template(path = "audit_checkpoints.html")]
+struct CheckpointsPage {
+    ctx: Ctx,
+    public_key: Option<String>,
+    rows: Vec<CheckpointRow>,
+}
+
+/// 审计检查点公示: the sealed checkpoints, newest first, for anyone to keep a copy of.
+pub async fn audit_checkpoints(
+    State(state): State<AppState>,
+    ctx: Ctx,
+) -> Result<Response, WebError> {
+    let all = tongban_app::audit::checkpoints::published(&state).await?;
+    let public_key = all.last().map(|c| c.public_key.clone());
+    let rows = all
+        .iter()
+        .rev()
+        .take(100)
+        .map(|c| CheckpointRow {
+            number: c.checkpoint.number,
+            at: chrono::DateTime::parse_from_rfc3339(&c.checkpoint.at)
+                .map(|t| crate::page::local_time(t.with_timezone(&chrono::Utc)))
+                .unwrap_or_else(|_| c.checkpoint.at.clone()),
+            digest: c.checkpoint.digest(),
+            rows: c.checkpoint.heads.iter().map(|h| h.seq).sum(),
+            signature: c.signature.clone(),
+        })
+        .collect();
+    render(&CheckpointsPage {
+        ctx,
+        public_key,
+        rows,
+    })
+}

@@ -234,15 +234,19 @@ pub async fn audit_trail(
             detail: tongban_domain::audit::detail_label(&e.detail),
         })
         .collect();
-    let (chain_ok, chain_message) = match &report.first_break {
-        None => (
+    let (chain_ok, chain_message) = match (&report.first_break, &report.checkpoint_break) {
+        (None, None) => (
             true,
-            format!("哈希链完整，共 {} 条记录", report.rows_checked),
+            format!(
+                "哈希链完整，共 {} 条记录，与封存的检查点相符",
+                report.rows_checked
+            ),
         ),
-        Some(b) => (
+        (Some(b), _) => (
             false,
             format!("第 {} 号审计链：{b}", report.chain.unwrap_or_default()),
         ),
+        (None, Some(b)) => (false, b.to_string()),
     };
     render(&AuditPage {
         ctx,

@@ -4,6 +4,8 @@
 //! each length-prefixed so no two different rows encode alike. Changing, deleting or
 //! reordering any row breaks every later hash; [`verify_chain`] finds the first break.
 
+pub mod checkpoint;
+
 use sm3::{Digest, Sm3};
 
 /// The hash before the first row.
@@ -276,6 +278,11 @@ pub fn action_label(action: &str) -> String {
         "staff.change" => "调整工作人员账号",
         "account.register" => "注册账号",
         "account.create_staff" => "新增工作人员",
+        "account.verify" => "实名核验",
+        "account.reclaim" => "实名核验：收回被他人注册的账号",
+        "account.code_issued" => "发放一次性验证码",
+        "account.password_set" => "凭验证码设置密码",
+        "audit.checkpoint" => "封存审计检查点",
         _ => "",
     };
     if !fixed.is_empty() {
