@@ -30,6 +30,9 @@ pub enum AppError {
     Unverified,
     #[error("登录失败次数过多，请 {minutes} 分钟后再试")]
     TooManyAttempts { minutes: i64 },
+    /// What was sent cannot be read at all (not a wrong value: no value), in Chinese.
+    #[error("{0}")]
+    Unreadable(String),
     #[error("服务暂时不可用，请稍后再试")]
     Unavailable,
     #[error("系统内部错误，请稍后再试")]
@@ -76,6 +79,10 @@ impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound => AppError::NotFound,
+            StoreError::Exhausted(_) => AppError::Refused {
+                code: "daily_numbers_exhausted",
+                detail: "本事项今日的办件编号（每日 9999 个）已用完，请明日再提交".into(),
+            },
             StoreError::Conflict(what) => AppError::Conflict {
                 code: "conflict",
                 detail: format!("记录已存在（{what}）"),

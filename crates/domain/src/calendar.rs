@@ -52,10 +52,24 @@ pub struct DueDateExplanation {
     pub swapped_counted: Vec<NaiveDate>,
 }
 
+/// The years the calendar answers for. Outside them a date is refused rather than counted
+/// (issue 11): a year like 9999 or -40 is a typing error, and far dates would only count
+/// weekends with nothing known of their holidays.
+pub const YEARS: std::ops::RangeInclusive<i32> = 1900..=2200;
+
+/// What a date outside `YEARS` is told.
+pub const OUT_OF_RANGE: &str = "日期须在 1900 年至 2200 年之间";
+
+/// Whether `date` lies within `YEARS`.
+pub fn in_range(date: NaiveDate) -> bool {
+    YEARS.contains(&date.year())
+}
+
 impl WorkCalendar {
     /// Reads `date,kind,name` rows (`kind` = `holiday` or `workday`), the format of
     /// `data/cn_holidays_2019_2026.csv`. Every year that appears is taken as covered.
     pub fn from_csv(text: &str) -> Result<Self, CalendarError> {
+        // The range every date of the calendar lies in (`in_range`).
         let mut cal = WorkCalendar::default();
         for (i, line) in text.lines().enumerate().skip(1) {
             let line = line.trim();
@@ -71,6 +85,9 @@ impl WorkCalendar {
                 .next()
                 .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
                 .ok_or_else(|| row("日期格式应为 YYYY-MM-DD"))?;
+            if !in_range(date) {
+                return Err(row(OUT_OF_RANGE));
+            }
             let kind = parts.next().unwrap_or_default();
             let name = parts.next().unwrap_or_default().trim().to_owned();
             match kind {

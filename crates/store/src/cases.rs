@@ -505,6 +505,10 @@ pub(crate) async fn insert_cases_batch_in(
             u32::try_from(*seq).unwrap_or(u32::MAX),
         );
         *seq += 1;
+        let Some(case_no) = case_no else {
+            results.push(Err(StoreError::Exhausted("case_number".into())));
+            continue;
+        };
         let (org_id, org_name, org_path, org_credit_code) = orgs[new.org_code.as_str()].clone();
         let record = CaseRecord {
             id: new_id(),

@@ -10,6 +10,9 @@ pub enum StoreError {
     Conflict(String),
     #[error("配置错误：{0}")]
     Config(String),
+    /// A bounded series is used up (the day's case numbers of an item).
+    #[error("编号已用完：{0}")]
+    Exhausted(String),
     /// Data in the database that the domain cannot read back.
     #[error("数据损坏：{0}")]
     Corrupt(String),

@@ -35,6 +35,15 @@ pub enum WebError {
     CsrfFailed,
     #[error("{0}")]
     BadRequest(String),
+    #[error("提交的内容超过大小限制")]
+    PayloadTooLarge,
+    /// A request the framework refused before any handler ran, in Chinese.
+    #[error("{detail}")]
+    Rejected {
+        status: StatusCode,
+        code: &'static str,
+        detail: &'static str,
+    },
     #[error("服务暂时不可用，请稍后再试")]
     Unavailable,
     #[error("系统内部错误，请稍后再试")]
@@ -71,6 +80,8 @@ impl WebError {
             WebError::Conflict { .. } | WebError::Refused { .. } => StatusCode::CONFLICT,
             WebError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             WebError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            WebError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            WebError::Rejected { status, .. } => *status,
             WebError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -88,6 +99,8 @@ impl WebError {
             WebError::Unverified => "identity_unverified",
             WebError::CsrfFailed => "csrf_failed",
             WebError::BadRequest(_) => "bad_request",
+            WebError::PayloadTooLarge => "payload_too_large",
+            WebError::Rejected { code, .. } => code,
             WebError::Unavailable => "unavailable",
             WebError::Internal(_) => "internal",
         }
@@ -107,6 +120,9 @@ impl WebError {
             StatusCode::CONFLICT => "记录已存在",
             StatusCode::TOO_MANY_REQUESTS => "操作过于频繁",
             StatusCode::BAD_REQUEST => "请求有误",
+            StatusCode::PAYLOAD_TOO_LARGE => "内容过大",
+            StatusCode::METHOD_NOT_ALLOWED => "请求方法不支持",
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => "内容类型不支持",
             StatusCode::SERVICE_UNAVAILABLE => "服务暂不可用",
             _ => "系统错误",
         }
@@ -195,6 +211,7 @@ impl From<tongban_app::AppError> for WebError {
             A::Refused { code, detail } => WebError::Refused { code, detail },
             A::TooManyAttempts { minutes } => WebError::TooManyAttempts { minutes },
             A::Unverified => WebError::Unverified,
+            A::Unreadable(detail) => WebError::BadRequest(detail),
             A::Unavailable => WebError::Unavailable,
             A::Internal(e) => WebError::Internal(e),
         }

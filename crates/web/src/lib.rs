@@ -12,6 +12,7 @@ mod assets;
 mod auth;
 mod csrf;
 mod error;
+mod hardening;
 mod licence_pdf;
 mod page;
 mod pages;

@@ -335,3 +335,40 @@ pub fn material_filename(name: &str, case_no: &str, original: &str) -> String {
         .unwrap_or_default();
     format!("{name}-{case_no}{ext}")
 }
+
+/// A 303 to `to`, with any control character or blank percent-encoded: a redirect built
+/// from what someone typed can never be an invalid header (which would be a 500).
+pub fn redirect(to: &str) -> axum::response::Redirect {
+    const UNSAFE: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS.add(b' ');
+    axum::response::Redirect::to(&percent_encoding::utf8_percent_encode(to, UNSAFE).to_string())
+}
+
+/// A CSV cell that a spreadsheet will not run as a formula (OWASP CSV injection): a cell
+/// starting with `= + - @`, a tab or a carriage return gets a leading apostrophe.
+pub fn csv_cell(cell: &str) -> std::borrow::Cow<'_, str> {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        std::borrow::Cow::Owned(format!("'{cell}"))
+    } else {
+        std::borrow::Cow::Borrowed(cell)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_cells_that_a_spreadsheet_would_run_are_neutralised() {
+        for cell in ["=HYPERLINK(\"x\")", "+1", "-2+3", "@SUM(A1)", "\tx", "\rx"] {
+            assert!(csv_cell(cell).starts_with('\''), "{cell:?}");
+        }
+        assert_eq!(csv_cell("个体工商户登记"), "个体工商户登记");
+        assert_eq!(csv_cell("1-2"), "1-2");
+    }
+
+    #[test]
+    fn redirects_encode_what_cannot_be_in_a_header() {
+        let r = redirect("/me\r\nSet-Cookie: x").into_response();
+        assert_eq!(r.headers()["location"], "/me%0D%0ASet-Cookie:%20x");
+    }
+}

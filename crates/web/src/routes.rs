@@ -5,7 +5,7 @@ use axum::Router;
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, header};
 use axum::middleware::{self, Next};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, delete, get, post};
 use tongban_domain::authz::{Permission, allows};
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -894,7 +894,7 @@ async fn guard(
         .path_and_query()
         .map(|p| p.as_str())
         .unwrap_or("/");
-    Redirect::to(&format!(
+    crate::page::redirect(&format!(
         "/login?next={}",
         serde_urlencoded::to_string([("", next_path)])
             .map(|s| s.trim_start_matches('=').to_owned())
@@ -912,9 +912,14 @@ pub fn router(state: AppState) -> Router {
     }
     router
         .fallback(page::not_found)
+        .layer(middleware::from_fn(crate::hardening::rejections_as_problems))
         .layer(middleware::from_fn_with_state(state.clone(), csrf::protect))
         .layer(middleware::from_fn(page::html_errors))
         .layer(middleware::from_fn_with_state(state.clone(), auth::resolve_session))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::hardening::cache_and_transport,
+        ))
         .layer(SetResponseHeaderLayer::overriding(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),

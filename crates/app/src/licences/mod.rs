@@ -395,8 +395,12 @@ pub async fn verify_payload(app: &crate::App, payload: &str) -> Result<VerifyOut
         valid_until: None,
         presented_until: None,
     };
+    // Something that is not a presentation at all is a bad request, not a forgery: only a
+    // readable presentation whose seals fail is forged.
     let Ok(p) = Presentation::decode(payload) else {
-        return Ok(forged(Verdict::Forged));
+        return Err(AppError::Unreadable(
+            "无法识别的亮证码：内容不完整或不是本平台的亮证码，请重新扫描".into(),
+        ));
     };
     let keys = app
         .seal_keys

@@ -438,9 +438,16 @@ fn urgency_counts_working_days() {
 
 #[test]
 fn case_numbers_have_43_characters() {
-    let n = case_number("11640303MB0000103K43A0102900001", d("2026-11-27"), 7);
+    let n = case_number("11640303MB0000103K43A0102900001", d("2026-11-27"), 7).unwrap();
     assert_eq!(n.len(), 43);
     assert!(n.ends_with("202611270007"));
+    let last = case_number("11640303MB0000103K43A0102900001", d("2026-11-27"), 9999).unwrap();
+    assert_eq!(last.len(), 43);
+    assert_eq!(
+        case_number("11640303MB0000103K43A0102900001", d("2026-11-27"), 10_000),
+        None,
+        "never 44 characters"
+    );
 }
 
 fn action() -> impl Strategy<Value = CaseAction> {

@@ -36,12 +36,16 @@ pub async fn add_working_days(
 ) -> Result<Json<WorkingDate>, WebError> {
     let mut errors = tongban_domain::ValidationErrors::new();
     let from = chrono::NaiveDate::parse_from_str(q.from.trim(), "%Y-%m-%d").ok();
-    if from.is_none() {
-        errors.add(
+    match from {
+        None => errors.add(
             "from",
             "format",
             "起算日格式应为 YYYY-MM-DD，例如 2026-11-27",
-        );
+        ),
+        Some(d) if !tongban_domain::calendar::in_range(d) => {
+            errors.add("from", "range", tongban_domain::calendar::OUT_OF_RANGE)
+        }
+        Some(_) => {}
     }
     let days = q.days.trim().parse::<u32>().ok().filter(|d| *d <= 3650);
     if days.is_none() {
@@ -53,6 +57,15 @@ pub async fn add_working_days(
     };
     let cal = state.calendar.get();
     let due = cal.add_working_days(from, days);
+    if !tongban_domain::calendar::in_range(due) {
+        let mut e = tongban_domain::ValidationErrors::new();
+        e.add(
+            "days",
+            "range",
+            "推算的到期日超出 2200 年，请缩短工作日数或更改起算日",
+        );
+        return Err(e.into());
+    }
     Ok(Json(WorkingDate {
         date: due.format("%Y-%m-%d").to_string(),
         arrangement_known: cal.covers(chrono::Datelike::year(&due)),

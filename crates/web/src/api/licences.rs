@@ -50,7 +50,10 @@ pub struct VerifyBody {
 /// Check a licence presentation (亮证码): both seals against the published keys, the
 /// presentation's deadline, and the library's revocations. No login needed.
 #[utoipa::path(post, path = "/api/v1/licenses/verify", tag = "licences", request_body = VerifyBody,
-    responses((status = 200, body = VerifyView)))]
+    responses(
+        (status = 200, body = VerifyView),
+        (status = 400, description = "不是可读的亮证码", content_type = "application/problem+json"),
+    ))]
 pub async fn verify_license(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<VerifyBody>,

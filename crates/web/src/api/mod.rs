@@ -74,6 +74,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
                 Err(WebError::BadRequest("JSON 格式错误".into()))
             }
             Err(JsonRejection::JsonDataError(e)) => Err(json_problem(&e.body_text())),
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(WebError::PayloadTooLarge),
             Err(_) => Err(WebError::BadRequest(
                 "请求无法读取，请检查请求体是否为 UTF-8 编码的 JSON".into(),
             )),

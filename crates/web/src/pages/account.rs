@@ -5,7 +5,7 @@ use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::request::Parts;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use serde::Deserialize;
 use tongban_domain::ValidationErrors;
@@ -139,7 +139,7 @@ pub async fn login(
                 "/me".to_owned()
             };
             let jar = jar.add(session_cookie(token, state.config.secure_cookies));
-            Ok((jar, Redirect::to(&target)).into_response())
+            Ok((jar, crate::page::redirect(&target)).into_response())
         }
         Err(e @ (WebError::InvalidCredentials | WebError::TooManyAttempts { .. })) => {
             let mut res = fail(ctx, ValidationErrors::new(), Some(e.to_string()))?;
@@ -158,7 +158,7 @@ pub async fn logout(
     if let Some(s) = &current.session {
         tongban_app::accounts::revoke_session(&state, &current, &s.id).await?;
     }
-    Ok((jar.add(clear_session_cookie()), Redirect::to("/")).into_response())
+    Ok((jar.add(clear_session_cookie()), crate::page::redirect("/")).into_response())
 }
 
 #[derive(Template)]
@@ -266,7 +266,7 @@ pub async fn register(
                 .await
                 .map_err(WebError::from)
             {
-                Ok(_) => return Ok(Redirect::to("/login?registered=1").into_response()),
+                Ok(_) => return Ok(crate::page::redirect("/login?registered=1").into_response()),
                 Err(WebError::Conflict { detail, .. }) => {
                     let mut errs = ValidationErrors::new();
                     errs.add(number_field, "already_registered", detail);
@@ -356,7 +356,7 @@ pub async fn revoke_session(
     Path(id): Path<String>,
 ) -> Result<Response, WebError> {
     tongban_app::accounts::revoke_session(&state, &current, &id).await?;
-    Ok(Redirect::to("/me").into_response())
+    Ok(crate::page::redirect("/me").into_response())
 }
 
 #[derive(Deserialize)]
@@ -378,5 +378,5 @@ pub async fn toggle_elder(ctx: Ctx, jar: CookieJar, Form(form): Form<ElderForm>)
     } else {
         back
     };
-    (jar.add(c), Redirect::to(&back)).into_response()
+    (jar.add(c), crate::page::redirect(&back)).into_response()
 }

@@ -5,7 +5,7 @@ use askama::Template;
 use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use tongban_domain::authz::Permission;
 use tongban_domain::calendar::WorkCalendar;
@@ -87,5 +87,5 @@ pub async fn enter_calendar(
         }
     };
     let recounted = tongban_app::calendar::enter_days(&state, &current, &days).await?;
-    Ok(Redirect::to(&format!("/admin/calendar?recounted={recounted}")).into_response())
+    Ok(crate::page::redirect(&format!("/admin/calendar?recounted={recounted}")).into_response())
 }

@@ -8,7 +8,7 @@ use askama::Template;
 use axum::Form;
 use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use tongban_domain::ValidationErrors;
 use tongban_domain::authz::Permission;
@@ -186,7 +186,9 @@ pub async fn apply(
         .await
         .map_err(WebError::from);
     match result {
-        Ok((case, _)) => Ok(Redirect::to(&format!("/me/cases/{}", case.case_no)).into_response()),
+        Ok((case, _)) => {
+            Ok(crate::page::redirect(&format!("/me/cases/{}", case.case_no)).into_response())
+        }
         Err(WebError::Validation(v)) => form.rerender(&state, &current, ctx, item, None, v).await,
         Err(e) => Err(e),
     }
@@ -353,9 +355,11 @@ pub async fn intake(
                 .await
                 .map_err(WebError::from)
             {
-                Ok((case, _)) => {
-                    Ok(Redirect::to(&format!("/staff/cases/{}", case.case_no)).into_response())
-                }
+                Ok((case, _)) => Ok(crate::page::redirect(&format!(
+                    "/staff/cases/{}",
+                    case.case_no
+                ))
+                .into_response()),
                 Err(WebError::Validation(v)) => {
                     form.rerender(&state, &current, ctx, item, Some(w), v).await
                 }
@@ -686,7 +690,7 @@ pub async fn supply(
         }
     };
     match cases::act(&state, &current, &no, action, materials).await {
-        Ok(_) => Ok(Redirect::to(&format!("/me/cases/{no}")).into_response()),
+        Ok(_) => Ok(crate::page::redirect(&format!("/me/cases/{no}")).into_response()),
         Err(e) => {
             let message = messages(e.into())?;
             track_page(&state, ctx, &current, &no, Some(message)).await
@@ -712,7 +716,7 @@ pub async fn withdraw(
         reason: form.reason.trim().to_owned(),
     };
     match cases::act(&state, &current, &no, step, Vec::new()).await {
-        Ok(_) => Ok(Redirect::to(&format!("/me/cases/{no}")).into_response()),
+        Ok(_) => Ok(crate::page::redirect(&format!("/me/cases/{no}")).into_response()),
         Err(e) => {
             let message = messages(e.into())?;
             track_page(&state, ctx, &current, &no, Some(message)).await
@@ -917,7 +921,9 @@ pub async fn check_material(
         .await
         .map_err(WebError::from)
     {
-        Ok(()) => Ok(Redirect::to(&format!("/staff/cases/{no}#materials")).into_response()),
+        Ok(()) => {
+            Ok(crate::page::redirect(&format!("/staff/cases/{no}#materials")).into_response())
+        }
         Err(WebError::Validation(errors)) => {
             let message = errors.messages();
             case_file(&state, ctx, &current, &no, Some(message)).await
@@ -1509,7 +1515,7 @@ pub async fn act_on_case_file(
         .await
         .map_err(WebError::from)
     {
-        Ok(_) => Ok(Redirect::to(&format!("/staff/cases/{no}")).into_response()),
+        Ok(_) => Ok(crate::page::redirect(&format!("/staff/cases/{no}")).into_response()),
         Err(WebError::Refused { detail, .. } | WebError::Conflict { detail, .. }) => {
             case_file_with(
                 &state,

@@ -9,7 +9,7 @@ use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use tongban_domain::authz::Permission;
 use tongban_domain::catalog::{CatalogEntry, FieldChange, ItemList, ReviewAction, describe, diff};
@@ -118,7 +118,7 @@ pub async fn draft_from_entry(
     Path(catalog_code): Path<String>,
 ) -> Result<Response, WebError> {
     let v = work::draft_from_entry(&state, &current, &catalog_code).await?;
-    Ok(Redirect::to(&format!("/catalog/versions/{}", v.id)).into_response())
+    Ok(crate::page::redirect(&format!("/catalog/versions/{}", v.id)).into_response())
 }
 
 #[derive(Template)]
@@ -252,7 +252,7 @@ async fn act_on_version(
         }
         Err(e) => return Err(e),
     };
-    Ok(Redirect::to(&format!("/catalog/versions/{}", v.id)).into_response())
+    Ok(crate::page::redirect(&format!("/catalog/versions/{}", v.id)).into_response())
 }
 
 #[derive(Template)]
@@ -299,7 +299,11 @@ pub async fn save_version(
         .await
         .map_err(WebError::from)
     {
-        Ok(v) => return Ok(Redirect::to(&format!("/catalog/versions/{}", v.id)).into_response()),
+        Ok(v) => {
+            return Ok(
+                crate::page::redirect(&format!("/catalog/versions/{}", v.id)).into_response(),
+            );
+        }
         Err(WebError::Validation(v)) => v,
         Err(e) => return Err(e),
     };
@@ -402,5 +406,5 @@ pub async fn adjust_item(
     Form(form): Form<AdjustForm>,
 ) -> Result<Response, WebError> {
     let v = work::adjust(&state, &current, &code, &form.reason).await?;
-    Ok(Redirect::to(&format!("/catalog/versions/{}", v.id)).into_response())
+    Ok(crate::page::redirect(&format!("/catalog/versions/{}", v.id)).into_response())
 }

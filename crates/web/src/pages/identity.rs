@@ -6,7 +6,7 @@ use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use tongban_domain::ValidationErrors;
 use tongban_domain::identity::CodePurpose;
@@ -59,7 +59,7 @@ pub async fn request_reset(
         .await
         .map_err(WebError::from)
     {
-        Ok(()) => Ok(Redirect::to(&format!(
+        Ok(()) => Ok(crate::page::redirect(&format!(
             "/account/reset/confirm?sent=1&login={}",
             percent_encoding::utf8_percent_encode(
                 form.login.trim(),
@@ -197,7 +197,7 @@ async fn set_with_code(
     .await
     .map_err(WebError::from)
     {
-        Ok(()) => Ok(Redirect::to(match purpose {
+        Ok(()) => Ok(crate::page::redirect(match purpose {
             CodePurpose::Reset => "/login?reset=1",
             CodePurpose::Claim => "/login?claimed=1",
         })

@@ -4,7 +4,7 @@
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use tongban_domain::licence::Verdict;
 use tongban_store::LicenceRecord;
@@ -184,5 +184,5 @@ pub async fn revoke(
     } else {
         form.case_no
     };
-    Ok(Redirect::to(&format!("/staff/cases/{back}")).into_response())
+    Ok(crate::page::redirect(&format!("/staff/cases/{back}")).into_response())
 }

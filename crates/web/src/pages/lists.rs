@@ -101,9 +101,15 @@ pub async fn list_page(
         }),
         "csv" => {
             let mut w = csv::Writer::from_writer(Vec::new());
-            w.write_record(&headings).map_err(WebError::internal)?;
+            w.write_record(
+                headings
+                    .iter()
+                    .map(|h| crate::page::csv_cell(h).into_owned()),
+            )
+            .map_err(WebError::internal)?;
             for r in &rows {
-                w.write_record(r).map_err(WebError::internal)?;
+                w.write_record(r.iter().map(|c| crate::page::csv_cell(c).into_owned()))
+                    .map_err(WebError::internal)?;
             }
             // A BOM so spreadsheet programs read the Chinese as UTF-8.
             let mut body = "\u{feff}".as_bytes().to_vec();

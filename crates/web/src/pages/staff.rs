@@ -4,7 +4,7 @@
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use tongban_domain::ValidationErrors;
 use tongban_domain::account::Role;
@@ -365,7 +365,8 @@ pub async fn create_staff(
     {
         Ok(a) => {
             return Ok(
-                Redirect::to(&format!("/admin/staff/new?created={}", a.login)).into_response(),
+                crate::page::redirect(&format!("/admin/staff/new?created={}", a.login))
+                    .into_response(),
             );
         }
         Err(WebError::Validation(v)) => v,
@@ -445,7 +446,7 @@ pub async fn administer_staff(
         .await
         .map_err(WebError::from)
     {
-        Ok(()) => Ok(Redirect::to("/admin/staff").into_response()),
+        Ok(()) => Ok(crate::page::redirect("/admin/staff").into_response()),
         Err(WebError::Validation(v)) => {
             let message = v.messages();
             staff_admin_page(&state, ctx, &current, Some(message)).await

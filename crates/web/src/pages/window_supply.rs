@@ -5,7 +5,7 @@
 use askama::Template;
 use axum::Form;
 use axum::extract::{Multipart, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use tongban_app::cases::{self, OwedAtWindow, Upload};
 use tongban_domain::ValidationErrors;
@@ -168,9 +168,9 @@ pub async fn supply(
     .await
     .map_err(WebError::from)
     {
-        Ok(case) => {
-            Ok(Redirect::to(&format!("/staff/supply/done/{}", case.case_no)).into_response())
-        }
+        Ok(case) => Ok(
+            crate::page::redirect(&format!("/staff/supply/done/{}", case.case_no)).into_response(),
+        ),
         Err(WebError::Validation(errors)) => {
             page(ctx, &case_no, &id_number, &errors, None, Some(found))
         }
