@@ -395,7 +395,7 @@ impl CatalogIndex {
         let page = q.page.max(1);
         let items = matching
             .iter()
-            .skip((page - 1) * per_page)
+            .skip((page - 1).saturating_mul(per_page))
             .take(per_page)
             .map(|i| self.items[*i].clone())
             .collect();

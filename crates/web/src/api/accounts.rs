@@ -8,8 +8,10 @@ use super::*;
 pub struct RegisterBody {
     /// `citizen` or `enterprise`.
     #[serde(default)]
+    #[schema(required)]
     pub kind: String,
     #[serde(default)]
+    #[schema(required)]
     pub name: String,
     /// Citizens: 18-character resident ID number (GB 11643).
     #[serde(default)]
@@ -21,8 +23,10 @@ pub struct RegisterBody {
     #[serde(default)]
     pub legal_representative: String,
     #[serde(default)]
+    #[schema(required)]
     pub phone: String,
     #[serde(default)]
+    #[schema(required)]
     pub password: String,
 }
 
@@ -95,8 +99,10 @@ pub async fn register_account(
 pub struct SessionBody {
     /// ID number, credit code or staff user name.
     #[serde(default)]
+    #[schema(required)]
     login: String,
     #[serde(default)]
+    #[schema(required)]
     password: String,
 }
 

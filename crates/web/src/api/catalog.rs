@@ -88,7 +88,7 @@ pub async fn list_items(
             .map(|i| ItemSummary::from(i.as_ref()))
             .collect(),
         total: result.total,
-        page: q.page.unwrap_or(1).max(1),
+        page: q.page(),
         per_page,
     }))
 }

@@ -10,17 +10,21 @@ use super::*;
 pub struct IdentityCheckBody {
     /// `citizen` (resident ID) or `enterprise` (credit code).
     #[serde(default)]
+    #[schema(required)]
     pub kind: String,
     /// The number on the document.
     #[serde(default)]
+    #[schema(required)]
     pub id_number: String,
     /// The name on the document.
     #[serde(default)]
+    #[schema(required)]
     pub name: String,
     #[serde(default)]
     pub phone: String,
     /// The clerk saw the original document (must be true).
     #[serde(default)]
+    #[schema(required)]
     pub id_checked: bool,
 }
 
@@ -75,6 +79,7 @@ pub async fn verify_identity(
 pub struct ResetRequestBody {
     /// ID number or credit code.
     #[serde(default)]
+    #[schema(required)]
     pub login: String,
 }
 
@@ -107,12 +112,15 @@ pub async fn request_password_reset(
 pub struct CodePasswordBody {
     /// ID number or credit code.
     #[serde(default)]
+    #[schema(required)]
     pub login: String,
     /// The SMS code (reset) or the printed claim code (claim).
     #[serde(default)]
+    #[schema(required)]
     pub code: String,
     /// The new password: at least 8 characters with letters and digits.
     #[serde(default)]
+    #[schema(required)]
     pub password: String,
 }
 

@@ -44,6 +44,7 @@ pub async fn list_seals(State(state): State<AppState>) -> Result<Json<Vec<SealKe
 pub struct VerifyBody {
     /// The presentation code's payload (what follows `/v/` in the QR link).
     #[serde(default)]
+    #[schema(required)]
     payload: String,
 }
 
@@ -108,7 +109,7 @@ impl From<tongban_app::licences::VerifyOutcome> for VerifyView {
 
 /// The licence catalog (证照目录): every type the library knows.
 #[utoipa::path(get, path = "/api/v1/license-types", tag = "licences",
-    responses((status = 200, description = "证照类型列表", body = Object)))]
+    responses((status = 200, description = "证照类型列表", body = [Object])))]
 pub async fn list_license_types(
     State(state): State<AppState>,
 ) -> Result<Json<Vec<tongban_domain::licence::LicenceType>>, WebError> {
@@ -217,7 +218,7 @@ pub async fn import_license(
 
 /// The caller's own licences (卡包), sealed, with today's status.
 #[utoipa::path(get, path = "/api/v1/me/licenses", tag = "licences",
-    responses((status = 200, description = "[{licence, seal, status}]", body = Object)))]
+    responses((status = 200, description = "[{licence, seal, status}]", body = [Object])))]
 pub async fn my_licenses(
     State(state): State<AppState>,
     current: Current,

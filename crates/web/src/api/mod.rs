@@ -86,6 +86,8 @@ mod accounts;
 mod audit;
 mod calendar;
 mod cases;
+mod contract;
+use contract::SharedResponses;
 mod catalog;
 mod identity;
 mod licences;
@@ -116,7 +118,7 @@ pub async fn readyz(State(state): State<AppState>) -> Result<&'static str, WebEr
     info(title = "通办 Tongban API", description = "红寺堡区一体化政务服务平台接口。错误为 RFC 9457 application/problem+json，含稳定的 code 与中文 detail。"),
     paths(audit_checkpoints, register_account, create_session, verify_identity, request_password_reset, confirm_password_reset, claim_account, delete_current_session, me, list_org_units, list_halls, list_items, get_item, add_working_days, submit_case, list_cases, get_case, act_on_case, get_case_material, check_case_material, list_seals, verify_license, list_license_types, put_license_type, import_license, my_licenses, present_license),
     components(schemas(RegisterBody, AccountView, IdentityCheckBody, IdentityVerified, ResetRequestBody, Accepted, CodePasswordBody, SessionBody, SessionCreated, OrgUnitView, HallView, HoursView, WindowView, ItemSummary, ItemsPage, WorkingDate, CaseBody, MaterialUpload, CaseCreated, CaseView, CaseEventView, CaseMaterialView, CaseList, CaseSummary, MaterialCheckRequest, SealKeyView, VerifyBody, VerifyView, LicenseImport, PresentationView, crate::window_fields::WindowFields)),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &SharedResponses),
 )]
 struct ApiDoc;
 

@@ -96,7 +96,8 @@ pub async fn catalog_entries(
     Query(query): Query<EntriesQuery>,
 ) -> Result<Response, WebError> {
     let per_page = 30;
-    let page = query.page.unwrap_or(1).max(1);
+    // Far past the last page is the last page's neighbourhood, not an overflow.
+    let page = query.page.unwrap_or(1).clamp(1, 1_000_000);
     let (entries, total) =
         work::entries(&state, &current, &query.q, per_page, (page - 1) * per_page).await?;
     render(&EntriesPage {

@@ -36,6 +36,11 @@ pub struct GuideQuery {
 }
 
 impl GuideQuery {
+    /// The page asked for, from 1; far past any last page is kept from overflowing.
+    pub fn page(&self) -> usize {
+        self.page.unwrap_or(1).clamp(1, 1_000_000)
+    }
+
     pub fn to_search(&self, per_page: usize) -> SearchQuery {
         let opt = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_owned());
         SearchQuery {
@@ -45,7 +50,7 @@ impl GuideQuery {
             level: OrgLevel::parse(&self.level),
             theme: opt(&self.theme),
             kind: None,
-            page: self.page.unwrap_or(1).max(1),
+            page: self.page(),
             per_page,
         }
     }
@@ -119,7 +124,7 @@ pub async fn guide_index(
         .search(&query.to_search(PER_PAGE))
         .map_err(WebError::internal)?;
     let (departments, themes) = facets(index.items());
-    let page = query.page.unwrap_or(1).max(1);
+    let page = query.page();
     let pages = result.total.div_ceil(PER_PAGE).max(1);
     render(&GuideIndexPage {
         filtered: !(query.q.is_empty()
@@ -128,7 +133,7 @@ pub async fn guide_index(
             && query.level.is_empty()
             && query.theme.is_empty()),
         page_link_prev: page_link(&query, page.saturating_sub(1).max(1)),
-        page_link_next: page_link(&query, page + 1),
+        page_link_next: page_link(&query, page.saturating_add(1)),
         items: result.items,
         total: result.total,
         page,

@@ -172,3 +172,13 @@ async fn a_garbage_verify_payload_is_a_bad_request_not_a_forgery() {
         assert_eq!(problem(res).await["code"], "bad_request");
     }
 }
+
+/// Found by schemathesis: a page number near the integer limit overflowed the offset.
+#[tokio::test]
+async fn a_page_far_past_the_last_is_an_empty_page_not_a_crash() {
+    let app = TestApp::new().await;
+    let res = app.get("/api/v1/items?page=922337203685477582").await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let res = app.get("/guide?page=18446744073709551615").await;
+    assert_eq!(res.status(), StatusCode::OK);
+}
