@@ -16,6 +16,8 @@ pub struct Settings {
     pub commitment_verification_working_days: u32,
     /// A case is "due soon" within this many working days of its promised date.
     pub due_soon_working_days: u32,
+    /// The trusted identity provider people may sign in with (省统一身份认证), if any.
+    pub provincial_login: Option<crate::identity::provincial::ProvincialLogin>,
 }
 
 impl Default for Settings {
@@ -27,6 +29,7 @@ impl Default for Settings {
             commitment_verification_working_days:
                 tongban_domain::case::COMMITMENT_VERIFICATION_WORKING_DAYS,
             due_soon_working_days: 1,
+            provincial_login: None,
         }
     }
 }

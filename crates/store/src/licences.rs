@@ -115,8 +115,33 @@ impl KeyStore {
 
     /// Writes a new key's secret (mode 0600, written then renamed so it is never half there).
     pub fn save(&self, key_id: &str, secret: &SealSecret) -> Result<(), StoreError> {
+        self.write_secret(&self.path(key_id)?, &secret.to_hex())
+    }
+
+    /// Writes another secret kept beside the seal keys (the OIDC signing key, PKCS#8 PEM)
+    /// under `name`, as `save` writes a seal key; an existing file is kept and `false`
+    /// returned, so instances starting together keep the first one written.
+    pub fn save_named(&self, name: &str, text: &str) -> Result<bool, StoreError> {
+        let path = self.path(name)?.with_extension("pem");
+        if path.exists() {
+            return Ok(false);
+        }
+        self.write_secret(&path, text)?;
+        Ok(true)
+    }
+
+    /// The secret saved under `name` by `save_named`, if any.
+    pub fn load_named(&self, name: &str) -> Result<Option<String>, StoreError> {
+        match std::fs::read_to_string(self.path(name)?.with_extension("pem")) {
+            Ok(s) => Ok(Some(s)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(StoreError::Config(e.to_string())),
+        }
+    }
+
+    fn write_secret(&self, path: &std::path::Path, text: &str) -> Result<(), StoreError> {
         use std::io::Write;
-        let path = self.path(key_id)?;
+        let path = path.to_owned();
         let tmp = path.with_extension("tmp");
         let io = |e: std::io::Error| StoreError::Config(format!("无法写入密钥文件：{e}"));
         let mut options = std::fs::OpenOptions::new();
@@ -127,7 +152,7 @@ impl KeyStore {
             options.mode(0o600);
         }
         let mut f = options.open(&tmp).map_err(io)?;
-        f.write_all(secret.to_hex().as_bytes()).map_err(io)?;
+        f.write_all(text.as_bytes()).map_err(io)?;
         f.sync_all().map_err(io)?;
         std::fs::rename(&tmp, &path).map_err(io)
     }

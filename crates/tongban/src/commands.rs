@@ -399,6 +399,46 @@ pub async fn audit_seal(config: &Config) -> anyhow::Result<()> {
     Ok(())
 }
 
+pub async fn oidc_client_add(
+    config: &Config,
+    name: &str,
+    redirect_uris: &[String],
+) -> anyhow::Result<()> {
+    let store = open(config).await?;
+    let app = open_app(config, store.clone()).await?;
+    let (id, secret) =
+        tongban_app::identity::provider::add_client(&app, "cli", name, redirect_uris)
+            .await
+            .map_err(|e| anyhow::anyhow!("登记失败：{e}"))?;
+    store.close().await;
+    println!("已登记接入系统“{name}”");
+    println!("client_id     {id}");
+    println!("client_secret {secret}");
+    println!(
+        "（密钥只显示这一次，请妥善交给对方系统；发现地址 {}/.well-known/openid-configuration）",
+        config.web.public_origin.trim_end_matches('/')
+    );
+    Ok(())
+}
+
+pub async fn oidc_client_list(config: &Config) -> anyhow::Result<()> {
+    let store = open(config).await?;
+    let app = open_app(config, store.clone()).await?;
+    let clients = tongban_app::identity::provider::clients(&app)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    store.close().await;
+    if clients.is_empty() {
+        println!(
+            "尚未登记接入系统：用 tongban oidc client add --name 名称 --redirect-uri 地址 登记。"
+        );
+    }
+    for c in clients {
+        println!("{}\t{}\t{}", c.client_id, c.name, c.redirect_uris.join(" "));
+    }
+    Ok(())
+}
+
 pub async fn keys_list(config: &Config) -> anyhow::Result<()> {
     let store = open(config).await?;
     let keys = key_store(config)?;

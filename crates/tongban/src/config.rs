@@ -52,6 +52,18 @@ struct FileConfig {
     time_limits: TimeLimitsFile,
     throttle: ThrottleFile,
     notifications: NotificationsFile,
+    provincial_login: Option<ProvincialLoginFile>,
+}
+
+/// `[provincial_login]`: the trusted identity provider people may sign in with.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProvincialLoginFile {
+    issuer: String,
+    client_id: String,
+    client_secret: String,
+    #[serde(default)]
+    label: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -66,6 +78,7 @@ struct TimeLimitsFile {
 #[serde(default, deny_unknown_fields)]
 struct ThrottleFile {
     window_minutes: Option<i64>,
+    per_pair: Option<u32>,
     per_account: Option<u32>,
     per_address: Option<u32>,
 }
@@ -185,11 +198,25 @@ impl Config {
             }
             settings.throttle.window = chrono::Duration::minutes(m);
         }
+        if let Some(n) = th.per_pair {
+            settings.throttle.per_pair = positive(n, "throttle.per_pair")?;
+        }
         if let Some(n) = th.per_account {
             settings.throttle.per_account = positive(n, "throttle.per_account")?;
         }
         if let Some(n) = th.per_address {
             settings.throttle.per_address = positive(n, "throttle.per_address")?;
+        }
+        if let Some(p) = &file.provincial_login {
+            if !(p.issuer.starts_with("https://") || p.issuer.starts_with("http://")) {
+                bail!("provincial_login.issuer 须为 http(s) 地址");
+            }
+            settings.provincial_login = Some(tongban_app::identity::provincial::ProvincialLogin {
+                issuer: p.issuer.trim_end_matches('/').to_owned(),
+                client_id: p.client_id.clone(),
+                client_secret: p.client_secret.clone(),
+                label: p.label.clone().unwrap_or_else(|| "省统一身份认证".into()),
+            });
         }
         Ok(Config {
             source,
@@ -252,6 +279,7 @@ impl Config {
              due_soon_working_days = {soon}\n\
              \n[throttle]\n\
              window_minutes = {window}\n\
+             per_pair = {per_pair}\n\
              per_account = {per_account}\n\
              per_address = {per_address}\n\
              \n[notifications]\n\
@@ -279,6 +307,7 @@ impl Config {
             verification = s.commitment_verification_working_days,
             soon = s.due_soon_working_days,
             window = s.throttle.window.num_minutes(),
+            per_pair = s.throttle.per_pair,
             per_account = s.throttle.per_account,
             per_address = s.throttle.per_address,
             sms = sender(self.sms),

@@ -107,6 +107,10 @@ enum Command {
     /// are published at /api/v1/seals. 电子印章密钥管理。
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Single sign-on: the government systems that sign people in through Tongban (OpenID
+    /// Connect). 统一身份认证接入系统管理。
+    #[command(subcommand)]
+    Oidc(OidcCommand),
     /// Configuration. 配置。
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -186,6 +190,28 @@ pub enum TokenCommand {
         #[arg(long)]
         label: String,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OidcCommand {
+    /// Registered clients. 接入系统。
+    #[command(subcommand)]
+    Client(OidcClientCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OidcClientCommand {
+    /// Register a client; prints its client id and secret (shown once). 登记接入系统。
+    Add {
+        /// The system's name as people see it on the consent page. 系统名称。
+        #[arg(long)]
+        name: String,
+        /// An exact redirect URI (repeat for several). 回调地址。
+        #[arg(long = "redirect-uri", required = true)]
+        redirect_uris: Vec<String>,
+    },
+    /// List the registered clients. 列出接入系统。
+    List,
 }
 
 #[derive(Debug, Subcommand)]
@@ -298,6 +324,13 @@ async fn run(command: Command, config: &config::Config) -> anyhow::Result<ExitCo
                 .await;
         }
         Command::Audit(AuditCommand::Seal) => commands::audit_seal(config).await,
+        Command::Oidc(OidcCommand::Client(OidcClientCommand::Add {
+            name,
+            redirect_uris,
+        })) => commands::oidc_client_add(config, &name, &redirect_uris).await,
+        Command::Oidc(OidcCommand::Client(OidcClientCommand::List)) => {
+            commands::oidc_client_list(config).await
+        }
         Command::Keys(KeysCommand::List) => commands::keys_list(config).await,
         Command::Keys(KeysCommand::Rotate { org }) => commands::keys_rotate(config, &org).await,
         Command::Bench(BenchCommand::Seed { cases }) => commands::bench_seed(config, cases).await,

@@ -32,7 +32,9 @@ pub async fn protect(
 ) -> Response {
     let existing = jar.get(CSRF_COOKIE).map(|c| c.value().to_owned());
     let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-    let is_api = req.uri().path().starts_with("/api/");
+    // The API and the OIDC token endpoint authenticate by token or client secret, never by a
+    // cookie a foreign page could ride.
+    let is_api = req.uri().path().starts_with("/api/") || req.uri().path() == "/oidc/token";
     let multipart = req
         .headers()
         .get(axum::http::header::CONTENT_TYPE)

@@ -14,6 +14,7 @@ mod csrf;
 mod error;
 mod hardening;
 mod licence_pdf;
+mod oidc;
 mod page;
 mod pages;
 mod routes;

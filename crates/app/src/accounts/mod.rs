@@ -175,21 +175,7 @@ pub async fn log_in(
                 app.store.clear_login_failures(&key.key()).await?;
             }
             app.store.uncount_login_attempt(&keys[2].key()).await?;
-            let token = new_token();
-            let session = app
-                .store
-                .create_session(
-                    now,
-                    &NewSession {
-                        token_hash: token_hash(&token),
-                        account_id: account.id.clone(),
-                        kind,
-                        label: label.chars().take(120).collect(),
-                        address: address.to_owned(),
-                        expires_at: now + session_lifetime(kind),
-                    },
-                )
-                .await?;
+            let (token, session) = open_session(app, &account, kind, label, address).await?;
             Ok((token, session, account))
         }
         _ => {
@@ -208,6 +194,37 @@ pub async fn log_in(
             Err(AppError::InvalidCredentials)
         }
     }
+}
+
+/// Opens a session of `kind` for an account whose identity was just established (a
+/// password checked, or a trusted provider's sign-in); returns its token.
+pub async fn open_session(
+    app: &App,
+    account: &Account,
+    kind: SessionKind,
+    label: &str,
+    address: &str,
+) -> Result<(String, Session), AppError> {
+    if account.disabled {
+        return Err(AppError::Forbidden);
+    }
+    let now = app.clock.now();
+    let token = new_token();
+    let session = app
+        .store
+        .create_session(
+            now,
+            &NewSession {
+                token_hash: token_hash(&token),
+                account_id: account.id.clone(),
+                kind,
+                label: label.chars().take(120).collect(),
+                address: address.to_owned(),
+                expires_at: now + session_lifetime(kind),
+            },
+        )
+        .await?;
+    Ok((token, session))
 }
 
 /// How long a session lives: a working day for browsers, a month for the mobile app, a year

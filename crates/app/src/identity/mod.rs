@@ -5,6 +5,9 @@
 //! The rules (levels, code shapes and limits) are the domain's `identity`; this module loads,
 //! asks, stores and sends.
 
+pub mod provider;
+pub mod provincial;
+
 use rand::RngCore;
 use tongban_domain::account::AccountKind;
 use tongban_domain::authz::Permission;

@@ -7,6 +7,7 @@
 //! (免填写), waiving materials with them (免提交) — wait until the identity is verified: by a
 //! clerk who saw the document, or by a trusted identity provider.
 
+pub mod oidc;
 mod one_time;
 
 pub use one_time::{CodeCheck, CodePurpose, StoredCode, normalise_code};

@@ -46,6 +46,18 @@ struct LoginPage {
     fields_with_errors: Vec<FormField>,
     form_error: Option<String>,
     next: String,
+    /// The trusted provider's button label, when one is configured.
+    provincial: Option<String>,
+    /// What just happened (password set, account claimed, logged out).
+    notice: Option<&'static str>,
+}
+
+fn provincial_label(state: &AppState) -> Option<String> {
+    state
+        .settings
+        .provincial_login
+        .as_ref()
+        .map(|p| p.label.clone())
 }
 
 fn login_fields(login: &str, errors: &ValidationErrors) -> Vec<FormField> {
@@ -64,15 +76,36 @@ fn login_fields(login: &str, errors: &ValidationErrors) -> Vec<FormField> {
 #[derive(Deserialize)]
 pub struct NextQuery {
     next: Option<String>,
+    reset: Option<String>,
+    claimed: Option<String>,
+    registered: Option<String>,
+    logged_out: Option<String>,
 }
 
-pub async fn login_form(ctx: Ctx, Query(q): Query<NextQuery>) -> Result<Response, WebError> {
+pub async fn login_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<NextQuery>,
+) -> Result<Response, WebError> {
+    let notice = if q.reset.is_some() {
+        Some("密码已重设，请用新密码登录。")
+    } else if q.claimed.is_some() {
+        Some("账号已认领，请用您设置的密码登录。")
+    } else if q.registered.is_some() {
+        Some("注册成功，请登录。")
+    } else if q.logged_out.is_some() {
+        Some("您已退出登录。")
+    } else {
+        None
+    };
     render(&LoginPage {
         ctx,
         fields: login_fields("", &ValidationErrors::new()),
         fields_with_errors: Vec::new(),
         form_error: None,
         next: safe_next(q.next.as_deref()),
+        provincial: provincial_label(&state),
+        notice,
     })
 }
 
@@ -109,6 +142,8 @@ pub async fn login(
             fields,
             form_error,
             next: next.clone(),
+            provincial: provincial_label(&state),
+            notice: None,
         })
     };
     if !errors.is_empty() {

@@ -9,5 +9,6 @@ mod catalog;
 mod hardening;
 mod identity;
 mod licences;
+mod oidc;
 mod org;
 mod support;

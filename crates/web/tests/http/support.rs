@@ -48,13 +48,17 @@ async fn template() -> &'static Path {
 
 /// The store and the application over the database and keys in `dir`, on the test clock.
 async fn open_app(dir: &Path) -> (Store, tongban_app::App) {
+    open_app_with(dir, tongban_app::Settings::default()).await
+}
+
+async fn open_app_with(dir: &Path, settings: tongban_app::Settings) -> (Store, tongban_app::App) {
     let store = Store::open(&tongban_store::sqlite_url_in(dir))
         .await
         .unwrap();
     let keys = tongban_store::KeyStore::open(&dir.join("keys")).unwrap();
     let app = tongban_app::App::new(
         store.clone(),
-        tongban_app::Settings::default(),
+        settings,
         keys,
         std::sync::Arc::new(tongban_app::StartedClock::at(now())),
     )
@@ -95,10 +99,36 @@ impl TestApp {
 
     /// A server with the given web settings (e.g. secure cookies behind HTTPS).
     pub async fn with_config(config: WebConfig) -> TestApp {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        Self::start(listener, config, tongban_app::Settings::default()).await
+    }
+
+    /// A server on `listener` whose public origin is itself under the host name `host`
+    /// (`127.0.0.1` or `localhost`: two instances under two names keep their cookies apart),
+    /// as single sign-on needs: its issuer must be where it is reached.
+    pub async fn at_own_origin(
+        listener: tokio::net::TcpListener,
+        host: &str,
+        settings: tongban_app::Settings,
+    ) -> TestApp {
+        let port = listener.local_addr().unwrap().port();
+        let config = WebConfig {
+            public_origin: format!("http://{host}:{port}"),
+            ..WebConfig::default()
+        };
+        let mut app = Self::start(listener, config, settings).await;
+        app.base = format!("http://{host}:{port}");
+        app
+    }
+
+    async fn start(
+        listener: tokio::net::TcpListener,
+        config: WebConfig,
+        settings: tongban_app::Settings,
+    ) -> TestApp {
         let dir = tempfile::tempdir().unwrap();
         copy_template(template().await, dir.path());
-        let (store, app) = open_app(dir.path()).await;
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let (store, app) = open_app_with(dir.path(), settings).await;
         let addr: SocketAddr = listener.local_addr().unwrap();
         let state = AppState::new(app, config);
         tokio::spawn(tongban_web::serve(
