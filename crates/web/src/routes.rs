@@ -19,6 +19,9 @@ use crate::{AppState, WebError, api, assets, auth, csrf, page, pages};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
     Public,
+    /// Anyone may call; the request authenticates itself with credentials that are not a
+    /// session (an OIDC client secret or access token), which the handler checks.
+    OwnCredentials,
     /// Any logged-in account.
     LoggedIn,
     Permission(Permission),
@@ -29,7 +32,7 @@ pub enum Access {
 impl Access {
     pub fn admits(self, current: &Current) -> bool {
         match self {
-            Access::Public => true,
+            Access::Public | Access::OwnCredentials => true,
             Access::LoggedIn => current.account.is_some(),
             Access::Permission(p) => allows(&current.principal, p),
             Access::AnyOf(ps) => ps.iter().any(|p| allows(&current.principal, *p)),
@@ -806,14 +809,14 @@ fn table(upload_limit: usize) -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             Method::POST,
             "/oidc/token",
             "/oidc/token",
-            Public,
+            Access::OwnCredentials,
             post(crate::oidc::token),
         ),
         r(
             Method::GET,
             "/oidc/userinfo",
             "/oidc/userinfo",
-            Public,
+            Access::OwnCredentials,
             get(crate::oidc::userinfo),
         ),
         r(
