@@ -193,6 +193,18 @@ impl KeyStore {
         f.sync_all().map_err(io)
     }
 
+    /// Renames the record `name` to `name.<suffix>` (kept, no longer read); returns the new
+    /// name, or `None` if there was no record.
+    pub fn set_aside_record(&self, name: &str, suffix: &str) -> Result<Option<String>, StoreError> {
+        let from = self.dir.join(name);
+        if !from.exists() {
+            return Ok(None);
+        }
+        let to = self.dir.join(format!("{name}.{suffix}"));
+        std::fs::rename(&from, &to).map_err(|e| StoreError::Config(e.to_string()))?;
+        Ok(Some(to.display().to_string()))
+    }
+
     /// The lines of the record `name` (none if it was never written).
     pub fn read_record(&self, name: &str) -> Result<Vec<String>, StoreError> {
         match std::fs::read_to_string(self.dir.join(name)) {

@@ -337,6 +337,14 @@ pub async fn restore(config: &Config, file: &Path) -> anyhow::Result<()> {
         .await
         .context("恢复失败")?;
     println!("已从 {} 恢复到 {}", file.display(), target.display());
+    // A restore rewinds the audit trail on purpose: the checkpoints sealed after the backup
+    // are set aside (kept, renamed) rather than reported as a tampered trail.
+    if let Some(kept) =
+        tongban_app::audit::checkpoints::set_aside_copy(&key_store(config)?, SystemClock.now())
+            .map_err(|e| anyhow::anyhow!("{e}"))?
+    {
+        println!("恢复前封存的审计检查点副本已另存为 {kept}（恢复使审计日志回到备份时的状态）");
+    }
     Ok(())
 }
 

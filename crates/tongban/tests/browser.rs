@@ -999,3 +999,96 @@ async fn a_refusal_gives_the_applicant_a_written_decision() {
     b.assert_fits_width("decision document at 360 px").await;
     b.audit("decision document at 360 px").await;
 }
+
+/// Issue 11 on a 360 px phone: someone registers with another person's number and is told
+/// to verify instead of seeing licences; the holder comes to a window, the clerk takes the
+/// number back and prints a claim slip, and the holder claims the account with it.
+#[tokio::test]
+#[ignore = "needs Chromium, chromedriver and axe-core; run by .ci/run"]
+async fn an_impersonator_is_told_to_verify_and_the_holder_claims_the_number_back() {
+    let b = Browser::start().await;
+    b.client.set_window_size(360, 800).await.unwrap();
+    let first: [u8; 17] = *b"64030319850706482";
+    let number = format!(
+        "{}{}",
+        std::str::from_utf8(&first).unwrap(),
+        tongban_domain::codes::resident_id_check_char(&first)
+    );
+    b.open("/register").await;
+    b.fill("name", "王五").await;
+    b.fill("id_number", &number).await;
+    b.fill("phone", "13900000011").await;
+    b.fill("password", "Wangwu2026").await;
+    b.click_and_wait("[data-test='register-submit']").await;
+    b.open("/login").await;
+    b.fill("login", &number).await;
+    b.fill("password", "Wangwu2026").await;
+    b.click_and_wait("[data-test='login-submit']").await;
+    b.open("/me/licences").await;
+    assert!(b.text_of("[data-test='unverified']").await.contains("窗口"));
+    b.assert_fits_width("unverified wallet").await;
+    b.log_out().await;
+
+    b.log_in("clerk").await;
+    b.open("/staff/identity").await;
+    b.assert_fits_width("identity verification").await;
+    b.fill("id_number", &number).await;
+    b.fill("name", "李梅").await;
+    b.fill("phone", "13900000012").await;
+    b.click_and_wait("[data-test='verify-submit']").await;
+    assert!(
+        b.text_of("[data-test='error-id_checked']")
+            .await
+            .contains("核验"),
+        "the document must be seen"
+    );
+    b.audit("identity verification with errors").await;
+    b.client
+        .find(Locator::Id("id_checked"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.click_and_wait("[data-test='verify-submit']").await;
+    assert!(b.text_of("[data-test='reclaimed']").await.contains("归还"));
+    let code = b.text_of("[data-test='claim-code']").await;
+    assert_eq!(code.len(), 9, "{code}");
+    b.audit("claim slip").await;
+    b.assert_fits_width("claim slip").await;
+    b.log_out().await;
+
+    b.open("/account/claim").await;
+    b.fill("login", &number).await;
+    b.fill("code", &code.replace('-', "").to_lowercase()).await;
+    b.fill("password", "Limei2026x").await;
+    b.click_and_wait("[data-test='code-submit']").await;
+    assert_eq!(b.path().await, "/login");
+    assert!(
+        b.text_of("[data-test='login-notice']")
+            .await
+            .contains("认领")
+    );
+    b.fill("login", &number).await;
+    b.fill("password", "Limei2026x").await;
+    b.click_and_wait("[data-test='login-submit']").await;
+    b.open("/me").await;
+    assert_eq!(b.text_of("[data-test='account-name']").await, "李梅");
+    b.open("/me/licences").await;
+    assert!(
+        b.client
+            .find(Locator::Css("[data-test='unverified']"))
+            .await
+            .is_err(),
+        "verified now"
+    );
+    for path in [
+        "/account/reset",
+        "/account/reset/confirm",
+        "/audit/checkpoints",
+    ] {
+        b.open(path).await;
+        b.assert_fits_width(path).await;
+    }
+    b.client.close().await.unwrap();
+}

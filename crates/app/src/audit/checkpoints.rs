@@ -82,6 +82,17 @@ pub async fn seal_if_due(app: &App) -> Result<Option<SealedCheckpoint>, AppError
     seal(app, "system").await.map(Some)
 }
 
+/// After a restore from backup: the copy of checkpoints sealed since is renamed (kept for
+/// the record) so that the restored trail is verified against its own checkpoints.
+/// Returns the new name, if there was a copy.
+pub fn set_aside_copy(
+    keys: &tongban_store::KeyStore,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Option<String>, AppError> {
+    let stamp = now.format("%Y%m%dT%H%M%SZ");
+    Ok(keys.set_aside_record(COPY, &format!("before-restore-{stamp}"))?)
+}
+
 /// The published checkpoints, oldest first.
 pub async fn published(app: &App) -> Result<Vec<SealedCheckpoint>, AppError> {
     Ok(app.store.audit_checkpoints().await?)

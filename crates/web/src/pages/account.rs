@@ -343,6 +343,9 @@ struct MePage {
     legal_representative: Option<String>,
     org_name: Option<String>,
     sessions: Vec<SessionRow>,
+    /// 实名核验等级, for applicants; and how to verify while it is self-registration.
+    assurance: Option<&'static str>,
+    how_to_verify: Option<&'static str>,
 }
 
 fn session_kind_label(s: &Session) -> &'static str {
@@ -381,6 +384,10 @@ pub async fn me(
         legal_representative: account.legal_representative.clone(),
         org_name: account.org_name.clone(),
         sessions,
+        assurance: (account.kind != AccountKind::Staff).then(|| account.assurance.label()),
+        how_to_verify: (account.kind != AccountKind::Staff
+            && !account.assurance.reaches_licences())
+        .then_some(tongban_domain::identity::HOW_TO_VERIFY),
         ctx,
     })
 }
