@@ -16,7 +16,8 @@ pub struct Verification {
     pub level: Assurance,
     /// Who vouched: the clerk's account id or the provider's issuer.
     pub by: String,
-    /// Replaces the account's name and phone when the account was taken back.
+    /// The account's name from now on; the phone given replaces the account's (on a
+    /// reclaim, even an absent one: the registrant's number goes).
     pub name: String,
     pub phone: Option<String>,
     /// The account's credentials belonged to someone else (a self-registration under this
@@ -66,10 +67,15 @@ impl Store {
             return Err(StoreError::NotFound);
         }
         if v.reclaim {
-            sqlx::query("UPDATE accounts SET password_hash = '!reclaimed' WHERE id = $1")
-                .bind(&v.account_id)
-                .execute(&mut *tx)
-                .await?;
+            // The registrant's phone goes with their password: a reset code must never reach
+            // them. The holder's phone, if the clerk took one, replaces it.
+            sqlx::query(
+                "UPDATE accounts SET password_hash = '!reclaimed', phone = $2 WHERE id = $1",
+            )
+            .bind(&v.account_id)
+            .bind(&v.phone)
+            .execute(&mut *tx)
+            .await?;
             end_sessions_and_codes(&mut tx, now, &v.account_id).await?;
         }
         audit::append(

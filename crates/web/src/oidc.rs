@@ -105,6 +105,9 @@ fn back_to(redirect_uri: &str, pairs: &[(&str, &str)]) -> Response {
             .collect::<Vec<_>>(),
     )
     .unwrap_or_default();
+    if query.is_empty() {
+        return redirect(redirect_uri).into_response();
+    }
     let sep = if redirect_uri.contains('?') { '&' } else { '?' };
     redirect(&format!("{redirect_uri}{sep}{query}")).into_response()
 }
@@ -135,6 +138,8 @@ struct ConsentPage {
     q: AuthorizeQuery,
     assurance: &'static str,
     verified: bool,
+    /// Where the person is sent after answering.
+    target: String,
 }
 
 /// The consent page: which system asks, and what it will learn.
@@ -149,14 +154,40 @@ pub async fn authorize(
         Ok(ok) => ok,
         Err(e) => return Ok(refuse(&q, e)),
     };
-    render(&ConsentPage {
+    let target = origin_of(&auth.redirect_uri);
+    let mut res = render(&ConsentPage {
         client_name: client.name,
         scopes: auth.scopes.iter().map(|s| s.label()).collect(),
         assurance: account.assurance.label(),
         verified: account.assurance.reaches_licences(),
+        target: target.clone().unwrap_or_default(),
         q,
         ctx,
-    })
+    })?;
+    // The consent form's answer redirects to the client: browsers hold a form's redirect to
+    // `form-action` too, so this page allows the registered redirect URI's origin as well.
+    if let Some(origin) = target
+        && let Ok(csp) = axum::http::HeaderValue::from_str(&format!(
+            "default-src 'self'; img-src 'self' data:; form-action 'self' {origin}; \
+             frame-ancestors 'none'"
+        ))
+    {
+        res.headers_mut()
+            .insert(header::CONTENT_SECURITY_POLICY, csp);
+    }
+    Ok(res)
+}
+
+/// `scheme://host[:port]` of an absolute URI, for a CSP source.
+fn origin_of(uri: &str) -> Option<String> {
+    let u: axum::http::Uri = uri.parse().ok()?;
+    let scheme = u.scheme_str()?;
+    let authority = u.authority()?.as_str();
+    // A source expression may not carry credentials or odd characters.
+    let clean = authority
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b));
+    (matches!(scheme, "http" | "https") && clean).then(|| format!("{scheme}://{authority}"))
 }
 
 /// The consent form's answer: a code back to the client, or `access_denied`.

@@ -81,8 +81,13 @@ pub async fn window_applicant(
     // Only window staff file for someone else; checked before anything is registered.
     current.principal.capability(Permission::HandleIntake)?;
     let person = tongban_domain::case::WindowApplicant::parse(form)?;
-    let (applicant, _, _) =
-        crate::identity::identified_at_window(app, current.account()?, &person).await?;
+    let (applicant, _, _) = crate::identity::identified_at_window(
+        app,
+        current.account()?,
+        &person,
+        crate::identity::Purpose::Intake,
+    )
+    .await?;
     Ok(OnBehalf {
         applicant,
         assistance: person.assistance,

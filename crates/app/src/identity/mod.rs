@@ -72,7 +72,8 @@ pub async fn verify_at_window(
         agent_id: "",
         relationship: "",
     })?;
-    let (account, created, reclaimed) = identified_at_window(app, clerk, &person).await?;
+    let (account, created, reclaimed) =
+        identified_at_window(app, clerk, &person, Purpose::Verification).await?;
     let claim_code = if has_own_password(&account) {
         None
     } else {
@@ -86,14 +87,28 @@ pub async fn verify_at_window(
     })
 }
 
+/// Why a clerk identifies a person from their document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    /// Filing a case for them (窗口收件): the case needs its owner, nothing more.
+    Intake,
+    /// 实名核验: the account becomes verified, so it must end up in this person's hands only.
+    Verification,
+}
+
 /// The account of the person a clerk identified from their document: created if nobody had
-/// registered the number; raised to the window level if the name agrees; taken back for
-/// them if only a self-registration with another name held it. Returns the account, whether
-/// it was created and whether it was taken back. Intake and verification both go here.
+/// registered the number; taken back for them if only a self-registration with another name
+/// held it (its password, sessions and phone are the registrant's, so they go). At intake an
+/// account whose name agrees is used as it is. A verification raises it to the window level
+/// — and a self-registered one is also taken back even when the name agrees, since knowing
+/// a holder's name and number is all a squatter needs: the person present sets a new password
+/// with the claim slip. Returns the account, whether it was created and whether it was taken
+/// back. Intake and verification both go here.
 pub async fn identified_at_window(
     app: &App,
     clerk: &Account,
     person: &tongban_domain::case::WindowApplicant,
+    purpose: Purpose,
 ) -> Result<(Account, bool, bool), AppError> {
     let level = match person.kind {
         AccountKind::Enterprise => Assurance::LegalRepresentativeVerified,
@@ -117,12 +132,15 @@ pub async fn identified_at_window(
                     "姓名（名称）与已核验账号不一致，请再次核对证件原件",
                 ));
             }
+            let unverified = !existing.assurance.reaches_licences();
             let unchanged = agrees
-                && existing.assurance >= level
-                && (person.phone.is_none() || person.phone == existing.phone);
+                && (purpose == Purpose::Intake
+                    || (existing.assurance >= level
+                        && (person.phone.is_none() || person.phone == existing.phone)));
             if unchanged {
                 return Ok((existing, false, false));
             }
+            let reclaim = !agrees || (purpose == Purpose::Verification && unverified);
             app.store
                 .verify_identity(
                     now,
@@ -133,15 +151,15 @@ pub async fn identified_at_window(
                         by: clerk.id.clone(),
                         name: person.name.clone(),
                         phone: person.phone.clone(),
-                        reclaim: !agrees,
+                        reclaim,
                     },
                 )
                 .await?;
-            if !agrees {
+            if reclaim {
                 tracing::warn!(account = %existing.id, clerk = %clerk.id,
                     "self-registered account taken back for the holder of its number");
             }
-            (app.store.account(&existing.id).await?, false, !agrees)
+            (app.store.account(&existing.id).await?, false, reclaim)
         }
         Err(StoreError::NotFound) => {
             let account = app
@@ -264,7 +282,14 @@ pub async fn set_password_with_code(
     let mut errors = tongban_domain::ValidationErrors::new();
     let password = errors.check("password", tongban_domain::codes::Password::parse(password));
     if normalise_code(code).is_empty() {
-        errors.add("code", "required", "请输入验证码");
+        errors.add(
+            "code",
+            "required",
+            match purpose {
+                CodePurpose::Reset => "请输入短信验证码",
+                CodePurpose::Claim => "请输入认领单上的认领码",
+            },
+        );
     }
     let login = login.trim().to_ascii_uppercase();
     if login.is_empty() {

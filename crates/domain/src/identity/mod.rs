@@ -30,7 +30,7 @@ pub enum Assurance {
 
 /// What a self-registered person is told about reaching their licences.
 pub const HOW_TO_VERIFY: &str = "您的账号尚未完成实名核验，暂不能查看、出示或复用证照。\
-请携带身份证件到任一政务服务大厅窗口核验，或使用省统一身份认证登录，核验后即可使用。";
+请携带身份证件到任一政务服务大厅窗口核验（本平台开通省统一身份认证后，也可用其登录完成核验），核验后即可使用。";
 
 impl Assurance {
     pub const ALL: [Assurance; 4] = [

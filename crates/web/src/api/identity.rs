@@ -89,7 +89,8 @@ pub struct Accepted {
 }
 
 /// The answer to every code request, whether or not the account exists.
-pub const RESET_SENT: &str = "如该账号存在且登记了手机号码，验证码已发送至该手机，10 分钟内有效。";
+pub const RESET_SENT: &str = "如该账号存在且登记了手机号码，验证码已发送至该手机，10 分钟内有效。\
+     如未收到，请 15 分钟后再试（为防冒用，获取次数有限），或携带身份证件到任一窗口办理。";
 
 /// Ask for a password-reset code by SMS. The answer never says whether the account exists.
 #[utoipa::path(post, path = "/api/v1/password-resets", request_body = ResetRequestBody,

@@ -59,14 +59,8 @@ pub async fn request_reset(
         .await
         .map_err(WebError::from)
     {
-        Ok(()) => Ok(crate::page::redirect(&format!(
-            "/account/reset/confirm?sent=1&login={}",
-            percent_encoding::utf8_percent_encode(
-                form.login.trim(),
-                percent_encoding::NON_ALPHANUMERIC
-            )
-        ))
-        .into_response()),
+        // The number is not carried in the address (history, logs): it is typed again.
+        Ok(()) => Ok(crate::page::redirect("/account/reset/confirm?sent=1").into_response()),
         Err(WebError::Validation(errors)) => {
             let fields = vec![login_field(&form.login, &errors)];
             let mut res = render(&ResetPage {
@@ -94,7 +88,12 @@ struct SetPasswordPage {
     form_error: Option<String>,
 }
 
-fn code_fields(purpose: CodePurpose, login: &str, errors: &ValidationErrors) -> Vec<FormField> {
+fn code_fields(
+    purpose: CodePurpose,
+    login: &str,
+    code: &str,
+    errors: &ValidationErrors,
+) -> Vec<FormField> {
     vec![
         login_field(login, errors),
         match purpose {
@@ -106,7 +105,8 @@ fn code_fields(purpose: CodePurpose, login: &str, errors: &ValidationErrors) -> 
                 .hint("窗口打印的认领单上的 8 位认领码，如 AB3D-7KQP，7 天内有效")
                 .autocomplete("one-time-code"),
         }
-        .with("", errors),
+        // Kept when only the password was wrong, so the slip need not be read again.
+        .with(code, errors),
         FormField::new("password", "新密码")
             .kind("password")
             .hint("至少 8 位，须同时包含字母和数字")
@@ -119,10 +119,11 @@ fn set_password_page(
     ctx: Ctx,
     purpose: CodePurpose,
     login: &str,
+    code: &str,
     errors: &ValidationErrors,
     sent: bool,
 ) -> SetPasswordPage {
-    let fields = code_fields(purpose, login, errors);
+    let fields = code_fields(purpose, login, code, errors);
     let (title, action) = match purpose {
         CodePurpose::Reset => ("重设密码", "/account/reset/confirm"),
         CodePurpose::Claim => ("认领账号", "/account/claim"),
@@ -155,6 +156,7 @@ pub async fn reset_confirm_form(
         ctx,
         CodePurpose::Reset,
         &login,
+        "",
         &ValidationErrors::new(),
         q.sent.is_some(),
     ))
@@ -166,6 +168,7 @@ pub async fn claim_form(ctx: Ctx, Query(q): Query<ConfirmQuery>) -> Result<Respo
         ctx,
         CodePurpose::Claim,
         &login,
+        "",
         &ValidationErrors::new(),
         false,
     ))
@@ -207,6 +210,7 @@ async fn set_with_code(
                 ctx,
                 purpose,
                 &form.login,
+                &form.code,
                 &errors,
                 false,
             ))?;
@@ -274,12 +278,22 @@ fn verify_page(ctx: Ctx, form: &VerifyForm, errors: &ValidationErrors) -> Verify
         FormField::new("name", if enterprise { "企业名称" } else { "姓名" })
             .hint("按证件原件填写")
             .with(&form.name, errors),
-        FormField::new("phone", "手机号码")
-            .kind("tel")
-            .inputmode("numeric")
-            .hint("用于接收验证码；不填则保留账号原有号码")
-            .with(&form.phone, errors),
+        FormField {
+            required: false,
+            ..FormField::new("phone", "手机号码")
+                .kind("tel")
+                .inputmode("numeric")
+                .hint(
+                    "申请人本人的手机，用于接收验证码。收回他人注册的账号时，原登记的号码一律作废",
+                )
+                .with(&form.phone, errors)
+        },
     ];
+    // The checkbox is not a text field, but its error belongs in the summary too.
+    let mut summary = with_errors(&fields);
+    summary.extend(with_errors(&[
+        FormField::new("id_checked", "核验证件原件").with("", errors)
+    ]));
     let id_checked_error = errors
         .errors
         .iter()
@@ -293,7 +307,7 @@ fn verify_page(ctx: Ctx, form: &VerifyForm, errors: &ValidationErrors) -> Verify
     VerifyPage {
         ctx,
         enterprise,
-        fields_with_errors: with_errors(&fields),
+        fields_with_errors: summary,
         fields,
         form_error,
         id_checked: form.id_checked.is_some(),

@@ -28,21 +28,31 @@ impl tongban_app::notify::NotificationSender for Recorder {
     }
 }
 
-/// Delivers the outbox once and returns the six-digit code of the last SMS to `phone`.
-async fn sms_code(app: &TestApp, phone: &str) -> Option<String> {
+/// Delivers the outbox once and returns every SMS code sent, as (phone, code).
+async fn sms_codes(app: &TestApp) -> Vec<(Option<String>, String)> {
     let recorder = Recorder::default();
     tongban_app::notify::deliver_pending(app.state.as_ref().unwrap(), &recorder)
         .await
         .unwrap();
     let sent = recorder.0.lock().unwrap().clone();
-    sent.iter()
-        .rev()
-        .find(|(to, topic, _)| to.as_deref() == Some(phone) && topic == "sms.code")
-        .and_then(|(_, _, body)| {
+    sent.into_iter()
+        .filter(|(_, topic, _)| topic == "sms.code")
+        .filter_map(|(to, _, body)| {
             body.split(|c: char| !c.is_ascii_digit())
                 .find(|w| w.len() == 6)
-                .map(str::to_owned)
+                .map(|c| (to, c.to_owned()))
         })
+        .collect()
+}
+
+/// Delivers the outbox once and returns the six-digit code of the last SMS to `phone`.
+async fn sms_code(app: &TestApp, phone: &str) -> Option<String> {
+    sms_codes(app)
+        .await
+        .into_iter()
+        .rev()
+        .find(|(to, _)| to.as_deref() == Some(phone))
+        .map(|(_, c)| c)
 }
 
 async fn post_json(
@@ -170,6 +180,24 @@ async fn a_self_registered_impersonator_sees_no_licence_and_the_window_gives_the
     assert_eq!(
         login_status(&app, &victim, "attacker123").await,
         StatusCode::UNAUTHORIZED
+    );
+    // Nor does the squatter's phone stay: a reset code goes to the holder's phone only.
+    post_json(
+        &app,
+        None,
+        "/api/v1/password-resets",
+        json!({"login": victim}),
+    )
+    .await;
+    let sent = sms_codes(&app).await;
+    assert!(
+        sent.iter()
+            .all(|(to, _)| to.as_deref() != Some("13900000001")),
+        "no code to the squatter"
+    );
+    assert!(
+        sent.iter()
+            .any(|(to, _)| to.as_deref() == Some("13900000002"))
     );
 
     // She claims it with the printed code (typed in lower case, without the dash).
@@ -451,4 +479,50 @@ async fn the_reset_and_claim_pages_work_without_script() {
     assert_eq!(res.headers()["cache-control"], "no-store");
     let html = res.text().await.unwrap();
     assert!(html.contains("data-test=\"claim-code\""));
+}
+
+/// A squatter who knew the holder's name too: verifying the number at a window still takes
+/// the self-registered account back, since the person present may not be the registrant.
+#[tokio::test]
+async fn a_window_verification_never_upgrades_a_self_registration_in_place() {
+    let app = TestApp::new().await;
+    let number = resident_id("64030319900101888");
+    let res = post_json(
+        &app,
+        None,
+        "/api/v1/accounts",
+        json!({"kind": "citizen", "name": "孙丽",
+        "id_number": number, "phone": "13900000021", "password": "squatter123"}),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let squatter = app.token_with(&number, "squatter123").await;
+    let clerk = app.token("clerk").await;
+    let res = post_json(
+        &app,
+        Some(&clerk),
+        "/api/v1/identity-verifications",
+        json!({"kind": "citizen", "id_number": number, "name": "孙丽", "id_checked": true}),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let v: Value = res.json().await.unwrap();
+    assert_eq!(v["reclaimed"], true);
+    assert!(v["claim_code"].is_string());
+    assert_eq!(
+        app.get_as(&squatter, "/api/v1/me").await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        login_status(&app, &number, "squatter123").await,
+        StatusCode::UNAUTHORIZED
+    );
+    post_json(
+        &app,
+        None,
+        "/api/v1/password-resets",
+        json!({"login": number}),
+    )
+    .await;
+    assert_eq!(sms_code(&app, "13900000021").await, None);
 }

@@ -156,6 +156,17 @@ async fn a_government_system_signs_a_person_in_with_a_real_oidc_client() {
             .starts_with("/login?next=%2Foidc%2Fauthorize")
     );
     log_in(&browser, &op.base, CITIZEN, PASSWORD).await;
+    // Browsers hold the consent form's redirect to the page's form-action: the client's
+    // origin must be allowed there, or the answer never arrives.
+    let page = browser.get(url.as_str()).send().await.unwrap();
+    let csp = page.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        csp.contains("form-action 'self' https://bdc.hongsibu.example"),
+        "{csp}"
+    );
     let back = consent(&browser, url.as_str(), "allow").await;
     assert!(back.starts_with(&redirect), "{back}");
     assert_eq!(
