@@ -303,7 +303,7 @@ pub async fn register(
             code: "already_registered",
             detail: match kind {
                 AccountKind::Enterprise => "该统一社会信用代码已注册，请直接登录".into(),
-                _ => "该身份证号码已注册，请直接登录".into(),
+                _ => "该身份证号码已注册。本人注册的，请直接登录或找回密码；不是本人注册或曾在窗口登记的，请携带身份证件到任一窗口核验后认领账号".into(),
             },
         }),
         other => Ok(other?),
