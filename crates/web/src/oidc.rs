@@ -79,6 +79,9 @@ pub struct AuthorizeQuery {
     /// The consent form's answer: `allow` or anything else.
     #[serde(default)]
     decision: String,
+    /// `none`: answer without showing anything (an error, since consent is always asked).
+    #[serde(default)]
+    prompt: String,
 }
 
 impl AuthorizeQuery {
@@ -142,17 +145,43 @@ struct ConsentPage {
     target: String,
 }
 
-/// The consent page: which system asks, and what it will learn.
+/// The consent page: which system asks, and what it will learn. The request is checked
+/// before anything else, so a bad client or redirect URI is shown at once, logged in or not;
+/// someone not logged in logs in and comes back; `prompt=none` is answered with an error
+/// (`login_required`, or `consent_required`: consent is asked every time).
 pub async fn authorize(
     State(state): State<AppState>,
     ctx: Ctx,
     current: Current,
+    parts: Parts,
     Query(q): Query<AuthorizeQuery>,
 ) -> Result<Response, WebError> {
-    let account = current.account()?;
     let (client, auth) = match provider::check_request(&state, &q.params()).await {
         Ok(ok) => ok,
         Err(e) => return Ok(refuse(&q, e)),
+    };
+    if q.prompt.split_ascii_whitespace().any(|p| p == "none") {
+        let error = if current.account.is_some() {
+            "consent_required"
+        } else {
+            "login_required"
+        };
+        return Ok(back_to(
+            &auth.redirect_uri,
+            &[("error", error), ("state", &auth.state)],
+        ));
+    }
+    let Some(account) = current.account.as_ref() else {
+        let here = parts
+            .uri
+            .path_and_query()
+            .map(|p| p.as_str())
+            .unwrap_or("/oidc/authorize");
+        return Ok(redirect(&format!(
+            "/login?next={}",
+            percent_encoding::utf8_percent_encode(here, percent_encoding::NON_ALPHANUMERIC)
+        ))
+        .into_response());
     };
     let target = origin_of(&auth.redirect_uri);
     let mut res = render(&ConsentPage {

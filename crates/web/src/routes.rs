@@ -795,7 +795,7 @@ fn table(upload_limit: usize) -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             Method::GET,
             "/oidc/authorize",
             "/oidc/authorize",
-            LoggedIn,
+            Public,
             get(crate::oidc::authorize),
         ),
         r(

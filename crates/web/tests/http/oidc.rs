@@ -145,7 +145,22 @@ async fn a_government_system_signs_a_person_in_with_a_real_oidc_client() {
         .set_pkce_challenge(challenge)
         .url();
 
-    // Not logged in: the provider's login page, coming back to the request after.
+    // Not logged in: a bad redirect URI is shown at once; prompt=none gets login_required.
+    let evil = url.as_str().replace("bdc.hongsibu.example", "evil.example");
+    let res = browser_client().get(&evil).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let res = browser_client()
+        .get(format!("{url}&prompt=none"))
+        .send()
+        .await
+        .unwrap();
+    let to = res.headers()["location"].to_str().unwrap().to_owned();
+    assert_eq!(
+        query_param(&to, "error").as_deref(),
+        Some("login_required"),
+        "{to}"
+    );
+    // Otherwise the provider's login page, coming back to the request after.
     let browser = browser_client();
     let res = browser.get(url.as_str()).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
