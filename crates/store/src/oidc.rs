@@ -40,6 +40,25 @@ pub struct RpState {
     pub expires_at: DateTime<Utc>,
 }
 
+macro_rules! client_select {
+    () => {
+        "SELECT client_id, name, secret_hash, redirect_uris FROM oidc_clients"
+    };
+}
+
+fn client_from(r: &sqlx::any::AnyRow) -> Result<OidcClient, StoreError> {
+    Ok(OidcClient {
+        client_id: r.try_get("client_id")?,
+        name: r.try_get("name")?,
+        secret_hash: r.try_get("secret_hash")?,
+        redirect_uris: r
+            .try_get::<String, _>("redirect_uris")?
+            .lines()
+            .map(str::to_owned)
+            .collect(),
+    })
+}
+
 impl Store {
     /// Registers a client, audited.
     pub async fn add_oidc_client(
@@ -76,37 +95,18 @@ impl Store {
     }
 
     pub async fn oidc_client(&self, client_id: &str) -> Result<OidcClient, StoreError> {
-        let r = sqlx::query(
-            "SELECT client_id, name, secret_hash, redirect_uris FROM oidc_clients \
-             WHERE client_id = $1",
-        )
-        .bind(client_id)
-        .fetch_one(&self.reader)
-        .await?;
-        Ok(OidcClient {
-            client_id: r.try_get("client_id")?,
-            name: r.try_get("name")?,
-            secret_hash: r.try_get("secret_hash")?,
-            redirect_uris: r
-                .try_get::<String, _>("redirect_uris")?
-                .lines()
-                .map(str::to_owned)
-                .collect(),
-        })
+        let r = sqlx::query(concat!(client_select!(), " WHERE client_id = $1"))
+            .bind(client_id)
+            .fetch_one(&self.reader)
+            .await?;
+        client_from(&r)
     }
 
     pub async fn oidc_clients(&self) -> Result<Vec<OidcClient>, StoreError> {
-        let rows = sqlx::query("SELECT client_id FROM oidc_clients ORDER BY created_at")
+        let rows = sqlx::query(concat!(client_select!(), " ORDER BY created_at"))
             .fetch_all(&self.reader)
             .await?;
-        let mut out = Vec::new();
-        for r in rows {
-            out.push(
-                self.oidc_client(&r.try_get::<String, _>("client_id")?)
-                    .await?,
-            );
-        }
-        Ok(out)
+        rows.iter().map(client_from).collect()
     }
 
     /// Stores a code's grant, with the sign-in's audit row.

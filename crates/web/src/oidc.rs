@@ -382,12 +382,8 @@ pub async fn logout(
         tongban_app::accounts::revoke_session(&state, &current, &s.id).await?;
     }
     let jar = jar.add(crate::auth::clear_session_cookie());
-    let registered = match provider::clients(&state).await {
-        Ok(cs) => cs.into_iter().any(|c| {
-            c.client_id == q.client_id && c.redirect_uris.contains(&q.post_logout_redirect_uri)
-        }),
-        Err(_) => false,
-    };
+    let registered =
+        provider::may_return_to(&state, &q.client_id, &q.post_logout_redirect_uri).await;
     if registered {
         return Ok((
             jar,

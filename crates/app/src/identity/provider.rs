@@ -64,7 +64,8 @@ pub fn signer(app: &App) -> Result<Signer, AppError> {
         return Err(corrupt("公钥坐标缺失".into()));
     };
     let (x, y) = (b64(x), b64(y));
-    let kid = b64(&key_digest(&format!("{x}.{y}"))[..12]);
+    // A digest of the public point, so every instance names the key alike.
+    let kid = token_hash(&format!("{x}.{y}"))[..16].to_owned();
     Ok(Signer {
         encoding: EncodingKey::from_ec_pem(pem.as_bytes()).map_err(|e| corrupt(e.to_string()))?,
         decoding: DecodingKey::from_ec_components(&x, &y).map_err(|e| corrupt(e.to_string()))?,
@@ -72,12 +73,6 @@ pub fn signer(app: &App) -> Result<Signer, AppError> {
         x,
         y,
     })
-}
-
-/// The key id: a digest of the public point, so every instance names the key alike.
-fn key_digest(s: &str) -> Vec<u8> {
-    use sm3::Digest;
-    sm3::Sm3::digest(s.as_bytes()).to_vec()
 }
 
 /// Registers a government system; returns its client id and secret (shown once).
@@ -124,6 +119,15 @@ pub async fn add_client(
         )
         .await?;
     Ok((client_id, secret))
+}
+
+/// Whether `uri` is one of `client_id`'s registered addresses, the only place a logout may
+/// send the person back to.
+pub async fn may_return_to(app: &App, client_id: &str, uri: &str) -> bool {
+    app.store
+        .oidc_client(client_id)
+        .await
+        .is_ok_and(|c| c.redirect_uris.iter().any(|u| u == uri))
 }
 
 /// The registered clients, for `tongban oidc client list`.

@@ -260,6 +260,26 @@ async fn a_government_system_signs_a_person_in_with_a_real_oidc_client() {
         query_param(&back, "error").as_deref(),
         Some("access_denied")
     );
+    // Logging out goes back only to a registered address.
+    let res = browser
+        .get(format!(
+            "{}/oidc/logout?client_id={client_id}&post_logout_redirect_uri=https://evil.example/&state=s",
+            op.base
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["location"], "/login?logged_out=1");
+    log_in(&browser, &op.base, CITIZEN, PASSWORD).await;
+    let res = browser
+        .get(format!(
+            "{}/oidc/logout?client_id={client_id}&post_logout_redirect_uri={redirect}&state=s",
+            op.base
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["location"], format!("{redirect}?state=s"));
     // userinfo without a valid token.
     let res = http
         .get(format!("{}/oidc/userinfo", op.base))
