@@ -15,6 +15,7 @@ pub mod catalog;
 mod clock;
 pub mod demo;
 mod error;
+pub mod feedback;
 pub mod identity;
 pub mod jobs;
 pub mod licences;

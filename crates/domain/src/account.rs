@@ -58,15 +58,18 @@ pub enum Role {
     LegalReviewer,
     /// 督查考核人员: reads everything, changes nothing.
     Supervisor,
+    /// 12345 热线话务员: records calls and calls people back.
+    HotlineOperator,
 }
 
 impl Role {
-    pub const ALL: [Role; 5] = [
+    pub const ALL: [Role; 6] = [
         Self::WindowClerk,
         Self::Reviewer,
         Self::BureauAdmin,
         Self::LegalReviewer,
         Self::Supervisor,
+        Self::HotlineOperator,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -76,6 +79,7 @@ impl Role {
             Self::BureauAdmin => "bureau_admin",
             Self::LegalReviewer => "legal_reviewer",
             Self::Supervisor => "supervisor",
+            Self::HotlineOperator => "hotline_operator",
         }
     }
 
@@ -90,6 +94,7 @@ impl Role {
             Self::BureauAdmin => "审批服务管理局管理员",
             Self::LegalReviewer => "司法局合法性审查人员",
             Self::Supervisor => "督查考核人员",
+            Self::HotlineOperator => "12345 热线话务员",
         }
     }
 }

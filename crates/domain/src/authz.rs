@@ -59,6 +59,8 @@ impl Principal {
             Self::Staff { role, org_path, .. } => match role {
                 Role::BureauAdmin | Role::LegalReviewer | Role::Supervisor => Scope::All,
                 Role::WindowClerk | Role::Reviewer => Scope::Within(org_path.clone()),
+                // An operator reads tickets, not cases.
+                Role::HotlineOperator => Scope::Nothing,
             },
             _ => Scope::Nothing,
         }
@@ -136,10 +138,23 @@ pub enum Permission {
     ViewDeadlines,
     /// Define licence types and import licences issued elsewhere (integrating systems).
     ManageLicences,
+    /// Read ratings, rectification tasks, hotline tickets and 办不成事 problems within one's
+    /// feedback reach (`feedback_reach`).
+    ViewFeedback,
+    /// A department's steps on them: verify, rectify, call back; answer a ticket or a
+    /// problem it leads.
+    RespondToFeedback,
+    /// The bureau's: review and close rectifications, route tickets, keep the reasons list
+    /// and the time limits, and take what the 办不成事 desk could not resolve.
+    SuperviseFeedback,
+    /// Record 12345 calls and call people back (operators and integrating systems).
+    RecordTickets,
+    /// The 办不成事 desk: record a problem raised in person, assign it, confirm and close it.
+    HandleDesk,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 16] = [
+    pub const ALL: [Permission; 21] = [
         Self::ApplicantSelfService,
         Self::StaffWorkbench,
         Self::ViewOrgScope,
@@ -156,6 +171,11 @@ impl Permission {
         Self::ManageCalendar,
         Self::ViewDeadlines,
         Self::ManageLicences,
+        Self::ViewFeedback,
+        Self::RespondToFeedback,
+        Self::SuperviseFeedback,
+        Self::RecordTickets,
+        Self::HandleDesk,
     ];
 }
 
@@ -168,6 +188,17 @@ pub fn allows(principal: &Principal, permission: Permission) -> bool {
         Principal::Citizen { .. } | Principal::Enterprise { .. } => {
             matches!(permission, P::ApplicantSelfService)
         }
+        Principal::Staff {
+            role: R::HotlineOperator,
+            ..
+        } => matches!(
+            permission,
+            P::StaffWorkbench
+                | P::ViewOrgScope
+                | P::ViewCatalogWork
+                | P::ViewFeedback
+                | P::RecordTickets
+        ),
         Principal::Staff { role, .. } => match permission {
             P::ApplicantSelfService => false,
             P::StaffWorkbench | P::ViewOrgScope | P::ViewDeadlines => true,
@@ -185,6 +216,10 @@ pub fn allows(principal: &Principal, permission: Permission) -> bool {
             P::ReviewItems => matches!(role, R::LegalReviewer),
             P::HandleIntake => matches!(role, R::WindowClerk | R::BureauAdmin),
             P::ReviewCases => matches!(role, R::Reviewer),
+            P::ViewFeedback => !matches!(role, R::LegalReviewer),
+            P::RespondToFeedback => matches!(role, R::Reviewer | R::BureauAdmin),
+            P::SuperviseFeedback | P::RecordTickets => matches!(role, R::BureauAdmin),
+            P::HandleDesk => matches!(role, R::WindowClerk | R::BureauAdmin),
         },
     }
 }
@@ -314,6 +349,53 @@ pub fn intake_scope(principal: &Principal) -> Scope {
             ..
         } => Scope::All,
         _ => Scope::Nothing,
+    }
+}
+
+/// Which ratings, tasks, tickets and problems a staff member reads: those about cases or
+/// matters handled within `handling`, or taken in at halls within `intake`. A department
+/// sees its own; a clerk their unit's halls (a town clerk the town's and its villages'); the
+/// bureau, the supervisors and the 12345 operators everything.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedbackReach {
+    pub handling: Scope,
+    pub intake: Scope,
+}
+
+impl FeedbackReach {
+    pub fn of(principal: &Principal) -> Self {
+        let nothing = FeedbackReach {
+            handling: Scope::Nothing,
+            intake: Scope::Nothing,
+        };
+        match principal {
+            Principal::Staff { role, org_path, .. } => match role {
+                Role::BureauAdmin | Role::Supervisor | Role::HotlineOperator => FeedbackReach {
+                    handling: Scope::All,
+                    intake: Scope::All,
+                },
+                Role::Reviewer => FeedbackReach {
+                    handling: Scope::Within(org_path.clone()),
+                    intake: Scope::Nothing,
+                },
+                Role::WindowClerk => FeedbackReach {
+                    handling: Scope::Nothing,
+                    intake: Scope::Within(org_path.clone()),
+                },
+                Role::LegalReviewer => nothing,
+            },
+            _ => nothing,
+        }
+    }
+
+    /// Whether something handled at `handling_path` and taken in at `intake_path` is within.
+    pub fn covers(&self, handling_path: Option<&str>, intake_path: Option<&str>) -> bool {
+        handling_path.is_some_and(|p| self.handling.covers(p))
+            || intake_path.is_some_and(|p| self.intake.covers(p))
+    }
+
+    pub fn is_all(&self) -> bool {
+        self.handling == Scope::All
     }
 }
 

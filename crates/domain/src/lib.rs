@@ -11,6 +11,7 @@ pub mod calendar;
 pub mod case;
 pub mod catalog;
 pub mod codes;
+pub mod feedback;
 pub mod identity;
 pub mod licence;
 pub mod mask;

@@ -72,6 +72,7 @@ pub const DEMO_ACCOUNTS: &[DemoAccount] = &[
     staff("reviewer", "王强", Role::Reviewer, "D-SJJ"),
     staff("reviewer_rsj", "张宏", Role::Reviewer, "D-RSJ"),
     staff("supervisor", "田志刚", Role::Supervisor, "D-DCS"),
+    staff("hotline", "陈静", Role::HotlineOperator, "D-SPJ"),
     DemoAccount {
         login: "64030319580312024X",
         name: "马秀兰",

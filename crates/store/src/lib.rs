@@ -18,6 +18,7 @@ mod cases;
 mod catalog;
 mod drafts;
 mod error;
+mod feedback;
 mod group;
 mod identity;
 mod licences;
@@ -51,6 +52,12 @@ pub use cases::{
 };
 pub use catalog::{ImportSummary, ItemVersion, PublishedItem};
 pub use error::StoreError;
+pub use feedback::{
+    EvaluationAddition, EvaluationLink, EvaluationQuery, EvaluationRecord, EvaluationTotals,
+    FeedbackEvent, HallEvaluation, NewEvaluation, NewHallEvaluation, NewProblem, NewRectification,
+    NewTicket, Notice, ProblemChange, ProblemQuery, ProblemRecord, RectificationChange,
+    RectificationQuery, RectificationRecord, TicketChange, TicketQuery, TicketRecord,
+};
 pub use identity::{NewCode, SMS_CODE_TOPIC, Verification};
 pub use licences::{KeyStore, LicenceRecord, NewLicence, SealKeyRecord};
 pub use oidc::{OidcClient, OidcGrant, RpState};
@@ -509,6 +516,7 @@ pub(crate) async fn begin_write(
     }
 }
 
-pub(crate) fn new_id() -> String {
+/// A new sortable row id (UUID v7).
+pub fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()
 }

@@ -495,7 +495,12 @@ pub async fn keys_rotate(config: &Config, org: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub async fn bench_seed(config: &Config, cases: u64) -> anyhow::Result<()> {
+pub async fn bench_seed(
+    config: &Config,
+    cases: u64,
+    ratings: u64,
+    tickets: u64,
+) -> anyhow::Result<()> {
     let store = open(config).await?;
     if store.is_empty().await? {
         load_demo(&open_app(config, store.clone()).await?).await?;
@@ -510,6 +515,17 @@ pub async fn bench_seed(config: &Config, cases: u64) -> anyhow::Result<()> {
         "已写入 {cases} 件（用时 {:.0} 秒）；数据库中共有 {total} 件办件。",
         started.elapsed().as_secs_f64()
     );
+    if ratings > 0 || tickets > 0 {
+        let started = std::time::Instant::now();
+        let (e, t) = store
+            .seed_feedback(ratings, tickets)
+            .await
+            .context("写入压测评价和工单失败")?;
+        println!(
+            "已写入评价和工单（用时 {:.0} 秒）；数据库中共有 {e} 条评价、{t} 张工单。",
+            started.elapsed().as_secs_f64()
+        );
+    }
     store.close().await;
     Ok(())
 }

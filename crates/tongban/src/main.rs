@@ -128,6 +128,13 @@ pub enum BenchCommand {
         /// How many cases to add.
         #[arg(long, default_value_t = 1_000_000)]
         cases: u64,
+        /// Also add this many 好差评 ratings over the seeded cases (two per case; one in
+        /// twenty bad, each with its rectification task).
+        #[arg(long, default_value_t = 0)]
+        ratings: u64,
+        /// Also add this many 12345 tickets over the seeded cases.
+        #[arg(long, default_value_t = 0)]
+        tickets: u64,
     },
 }
 
@@ -333,7 +340,11 @@ async fn run(command: Command, config: &config::Config) -> anyhow::Result<ExitCo
         }
         Command::Keys(KeysCommand::List) => commands::keys_list(config).await,
         Command::Keys(KeysCommand::Rotate { org }) => commands::keys_rotate(config, &org).await,
-        Command::Bench(BenchCommand::Seed { cases }) => commands::bench_seed(config, cases).await,
+        Command::Bench(BenchCommand::Seed {
+            cases,
+            ratings,
+            tickets,
+        }) => commands::bench_seed(config, cases, ratings, tickets).await,
         Command::Config(ConfigCommand::Check) => {
             print!("{}", config.describe());
             Ok(())

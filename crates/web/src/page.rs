@@ -56,6 +56,7 @@ fn nav_for(principal: &Principal, path: &str) -> Vec<NavItem> {
         items.push(("/me/cases", "我的办件"));
         items.push(("/me/licences", "我的证照"));
         items.push(("/me/messages", "消息"));
+        items.push(("/me/feedback", "评价与诉求"));
         items.push(("/me", "我的账户"));
     }
     if allows(principal, Permission::StaffWorkbench) {
@@ -70,6 +71,15 @@ fn nav_for(principal: &Principal, path: &str) -> Vec<NavItem> {
     }
     if allows(principal, Permission::ViewDeadlines) {
         items.push(("/staff/deadlines", "时限监督"));
+    }
+    if allows(principal, Permission::ViewFeedback) {
+        items.push(("/staff/evaluations", "好差评"));
+        items.push(("/staff/rectifications", "差评整改"));
+        items.push(("/staff/tickets", "12345 工单"));
+        items.push(("/staff/problems", "办不成事"));
+    }
+    if allows(principal, Permission::SuperviseFeedback) {
+        items.push(("/staff/feedback/settings", "好差评设置"));
     }
     if allows(principal, Permission::ViewCatalogWork) {
         items.push(("/catalog", "目录管理"));
@@ -371,4 +381,27 @@ mod tests {
         let r = redirect("/me\r\nSet-Cookie: x").into_response();
         assert_eq!(r.headers()["location"], "/me%0D%0ASet-Cookie:%20x");
     }
+}
+
+/// A one-sheet workbook: a title row, a heading row, then the rows, all as text (the one way
+/// lists are exported as XLSX).
+pub fn xlsx_table(
+    sheet_name: &str,
+    title: &str,
+    headings: &[String],
+    rows: &[Vec<String>],
+) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name(sheet_name)?;
+    sheet.write_string(0, 0, title)?;
+    for (c, h) in headings.iter().enumerate() {
+        sheet.write_string(1, c as u16, h)?;
+    }
+    for (r, row) in rows.iter().enumerate() {
+        for (c, v) in row.iter().enumerate() {
+            sheet.write_string(r as u32 + 2, c as u16, v)?;
+        }
+    }
+    book.save_to_buffer()
 }

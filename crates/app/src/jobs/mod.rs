@@ -16,6 +16,7 @@ pub fn spawn_all(app: &App, sender: Box<dyn NotificationSender>) -> Vec<JoinHand
         tokio::spawn(follow_publications(app.clone())),
         tokio::spawn(expire_licences(app.clone())),
         tokio::spawn(seal_audit(app.clone())),
+        tokio::spawn(escalate_feedback(app.clone())),
         tokio::spawn(run_outbox_worker(app.clone(), sender)),
     ]
 }
@@ -54,6 +55,20 @@ async fn seal_audit(app: App) {
             Ok(Some(c)) => tracing::info!(number = c.checkpoint.number, "audit checkpoint sealed"),
             Ok(None) => {}
             Err(e) => tracing::warn!(error = %e, "sealing the audit checkpoint failed"),
+        }
+    }
+}
+
+/// Every ten minutes: rectification tasks and 12345 tickets past their time are escalated
+/// to the bureau (each once; the guarded UPDATE lets any number of instances run it).
+async fn escalate_feedback(app: App) {
+    let mut tick = tokio::time::interval(Duration::from_secs(600));
+    loop {
+        tick.tick().await;
+        match crate::feedback::escalate_overdue(&app).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(count = n, "overdue feedback escalated"),
+            Err(e) => tracing::warn!(error = %e, "escalating overdue feedback failed"),
         }
     }
 }

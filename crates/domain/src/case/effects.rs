@@ -62,10 +62,27 @@ impl Notification {
 
     /// The message when a step moves the case.
     pub fn progressed(item_name: &str, case_no: &str, to: CaseStatus) -> Self {
-        Notification {
-            subject: format!("您的“{item_name}”办件有新进展"),
-            body: format!("办件编号 {case_no}，当前状态：{}。", to.label()),
-            link: tracking_link(case_no),
+        // 好差评: after the intake decision and after conclusion the applicant is invited to
+        // rate that stage, by the same message (in-app, and the SMS or e-mail link).
+        let invite = match to {
+            CaseStatus::Accepted | CaseStatus::Refused => Some("受理"),
+            CaseStatus::Concluded => Some("办结"),
+            _ => None,
+        };
+        match invite {
+            Some(stage) => Notification {
+                subject: format!("您的“{item_name}”办件有新进展，欢迎评价"),
+                body: format!(
+                    "办件编号 {case_no}，当前状态：{}。欢迎对{stage}环节的服务作出评价（非常满意至非常不满意），您的意见会用于改进服务。",
+                    to.label()
+                ),
+                link: format!("/me/cases/{case_no}/rate"),
+            },
+            None => Notification {
+                subject: format!("您的“{item_name}”办件有新进展"),
+                body: format!("办件编号 {case_no}，当前状态：{}。", to.label()),
+                link: tracking_link(case_no),
+            },
         }
     }
 }

@@ -811,7 +811,12 @@ proptest! {
                 prop_assert_eq!((s, t.to), (CaseStatus::SpecialProcedure, CaseStatus::InReview));
             }
             prop_assert!(e.notification.body.contains(t.to.label()));
-            prop_assert_eq!(&e.notification.link, "/me/cases/N1");
+            // The intake decision and the conclusion invite a rating on the rating page.
+            let rate = matches!(t.to, CaseStatus::Accepted | CaseStatus::Refused | CaseStatus::Concluded);
+            prop_assert_eq!(
+                e.notification.link.as_str(),
+                if rate { "/me/cases/N1/rate" } else { "/me/cases/N1" }
+            );
             s = t.to;
             p = t.progress;
         }

@@ -778,6 +778,9 @@ pub async fn notice(
 struct ReceiptPage {
     ctx: Ctx,
     r: cases::Receipt,
+    /// 好差评: a QR code of the case's rating page (a one-time link when a clerk prints it).
+    rating_qr: String,
+    rating_url: String,
     applicant: String,
     accepted_at: String,
 }
@@ -790,7 +793,18 @@ pub async fn receipt(
     Path(no): Path<String>,
 ) -> Result<Response, WebError> {
     let r = cases::receipt(&state, &current, &no).await?;
+    let rating_path = if tongban_domain::authz::allows(&current.principal, Permission::HandleIntake)
+    {
+        let token =
+            tongban_app::feedback::evaluations::create_link(&state, &current, &no, None).await?;
+        format!("/rate/{token}")
+    } else {
+        format!("/me/cases/{no}/rate")
+    };
+    let rating_url = crate::page::absolute_url(&state, &rating_path);
     render(&ReceiptPage {
+        rating_qr: crate::page::qr_svg(&rating_url)?,
+        rating_url,
         ctx,
         applicant: format!(
             "{}（{}）",
@@ -1187,6 +1201,8 @@ pub async fn deadlines(
 #[template(path = "cases/file.html")]
 struct CaseFilePage {
     ctx: Ctx,
+    /// A clerk may hand the person the rating screen (好差评): the windows to name.
+    rating_windows: Option<Vec<(String, String)>>,
     /// What a denial of this item is called (不予许可 / 不予备案 / 不予办理).
     denial: &'static str,
     case: CaseRecord,
@@ -1355,7 +1371,31 @@ async fn case_file_with(
     let case = f.case;
     let version = f.version;
     let denial = tongban_domain::case::denial_word(&case.item_name, version.kind);
+    let rating_windows =
+        if tongban_domain::authz::allows(&current.principal, Permission::HandleIntake)
+            && tongban_domain::feedback::evaluation::Stage::Acceptance.open_at(case.status)
+        {
+            Some(
+                tongban_app::org::halls(state, &[])
+                    .await?
+                    .into_iter()
+                    .filter(|h| {
+                        current.account.as_ref().is_some_and(|a| {
+                            a.org_unit_id.as_deref() == Some(h.org_unit_id.as_str())
+                        })
+                    })
+                    .flat_map(|h| {
+                        h.windows
+                            .into_iter()
+                            .map(move |w| (w.id, format!("{} {}号 {}", h.name, w.number, w.name)))
+                    })
+                    .collect(),
+            )
+        } else {
+            None
+        };
     let mut res = render(&CaseFilePage {
+        rating_windows,
         explanation: f.explanation,
         status: case.status.label(),
         applicant: format!(

@@ -140,17 +140,5 @@ fn xlsx(
     headings: &[String],
     rows: &[Vec<String>],
 ) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
-    let mut book = rust_xlsxwriter::Workbook::new();
-    let sheet = book.add_worksheet();
-    sheet.set_name("清单")?;
-    sheet.write_string(0, 0, list.title())?;
-    for (c, h) in headings.iter().enumerate() {
-        sheet.write_string(1, c as u16, h)?;
-    }
-    for (r, row) in rows.iter().enumerate() {
-        for (c, v) in row.iter().enumerate() {
-            sheet.write_string(r as u32 + 2, c as u16, v)?;
-        }
-    }
-    book.save_to_buffer()
+    crate::page::xlsx_table("清单", list.title(), headings, rows)
 }

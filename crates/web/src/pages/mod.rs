@@ -5,6 +5,7 @@ pub mod account;
 pub mod calendar;
 pub mod cases;
 pub mod catalog;
+pub mod feedback;
 pub mod guide;
 pub mod identity;
 pub mod licences;

@@ -141,6 +141,7 @@ fn walkers() -> Vec<(Option<&'static str>, Principal)> {
         (Some("clerk_dahe"), staff(Role::WindowClerk)),
         (Some("reviewer"), staff(Role::Reviewer)),
         (Some("supervisor"), staff(Role::Supervisor)),
+        (Some("hotline"), staff(Role::HotlineOperator)),
     ]
 }
 

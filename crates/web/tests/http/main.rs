@@ -6,6 +6,7 @@ mod accounts;
 mod authz;
 mod cases;
 mod catalog;
+mod feedback;
 mod hardening;
 mod identity;
 mod licences;

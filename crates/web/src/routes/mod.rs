@@ -58,20 +58,38 @@ impl RouteSpec {
 
 const SAMPLE_ID: &str = "00000000-0000-7000-8000-000000000000";
 
-fn table(upload_limit: usize) -> Vec<(RouteSpec, MethodRouter<AppState>)> {
+mod feedback;
+
+type Row = (RouteSpec, MethodRouter<AppState>);
+
+/// One row of the table.
+fn r(
+    method: Method,
+    path: &'static str,
+    sample: &'static str,
+    access: Access,
+    mr: MethodRouter<AppState>,
+) -> Row {
+    (
+        RouteSpec {
+            method,
+            path,
+            sample,
+            access,
+        },
+        mr,
+    )
+}
+
+fn table(upload_limit: usize) -> Vec<Row> {
+    let mut rows = core_table(upload_limit);
+    rows.extend(feedback::table());
+    rows
+}
+
+fn core_table(upload_limit: usize) -> Vec<Row> {
     use Access::{LoggedIn, Public};
     use Permission as P;
-    let r = |method: Method, path: &'static str, sample: &'static str, access: Access, mr| {
-        (
-            RouteSpec {
-                method,
-                path,
-                sample,
-                access,
-            },
-            mr,
-        )
-    };
     let _ = SAMPLE_ID;
     vec![
         // Public pages.
