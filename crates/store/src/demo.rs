@@ -72,7 +72,6 @@ pub const DEMO_ACCOUNTS: &[DemoAccount] = &[
     staff("reviewer", "王强", Role::Reviewer, "D-SJJ"),
     staff("reviewer_rsj", "张宏", Role::Reviewer, "D-RSJ"),
     staff("supervisor", "田志刚", Role::Supervisor, "D-DCS"),
-    staff("hotline", "陈静", Role::HotlineOperator, "D-SPJ"),
     DemoAccount {
         login: "64030319580312024X",
         name: "马秀兰",
@@ -91,6 +90,8 @@ pub const DEMO_ACCOUNTS: &[DemoAccount] = &[
         phone: Some("13995367788"),
         legal_representative: Some("丁文华"),
     },
+    // Last, so the earlier accounts keep their places.
+    staff("hotline", "陈静", Role::HotlineOperator, "D-SPJ"),
 ];
 
 const fn staff(

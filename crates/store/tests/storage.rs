@@ -279,7 +279,17 @@ contract!(
     status_columns_refuse_unknown_values,
     seeded_cases_fill_lists_in_every_status,
     draft_uploads_are_kept_replaced_and_purged,
+    ratings_open_one_task_and_steps_are_guarded,
+    tickets_are_numbered_per_day_and_escalate,
+    seeded_feedback_fills_the_lists,
 );
+
+#[path = "storage/feedback.rs"]
+mod feedback;
+use feedback::{
+    ratings_open_one_task_and_steps_are_guarded, seeded_feedback_fills_the_lists,
+    tickets_are_numbered_per_day_and_escalate,
+};
 
 async fn draft_uploads_are_kept_replaced_and_purged(f: &Fixture) {
     let owner = f
@@ -767,7 +777,7 @@ async fn scopes_filter_units_staff_and_halls(f: &Fixture) {
         staff.iter().map(|s| s.login.as_str()).collect::<Vec<_>>(),
         ["clerk_dahe"]
     );
-    assert_eq!(f.store.list_staff(&Scope::All).await.unwrap().len(), 7);
+    assert_eq!(f.store.list_staff(&Scope::All).await.unwrap().len(), 8);
     // A scope that covers nothing lists nothing (it is not read as "everywhere").
     assert!(
         f.store

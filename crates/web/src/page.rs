@@ -363,26 +363,6 @@ pub fn csv_cell(cell: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn csv_cells_that_a_spreadsheet_would_run_are_neutralised() {
-        for cell in ["=HYPERLINK(\"x\")", "+1", "-2+3", "@SUM(A1)", "\tx", "\rx"] {
-            assert!(csv_cell(cell).starts_with('\''), "{cell:?}");
-        }
-        assert_eq!(csv_cell("个体工商户登记"), "个体工商户登记");
-        assert_eq!(csv_cell("1-2"), "1-2");
-    }
-
-    #[test]
-    fn redirects_encode_what_cannot_be_in_a_header() {
-        let r = redirect("/me\r\nSet-Cookie: x").into_response();
-        assert_eq!(r.headers()["location"], "/me%0D%0ASet-Cookie:%20x");
-    }
-}
-
 /// A one-sheet workbook: a title row, a heading row, then the rows, all as text (the one way
 /// lists are exported as XLSX).
 pub fn xlsx_table(
@@ -404,4 +384,24 @@ pub fn xlsx_table(
         }
     }
     book.save_to_buffer()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_cells_that_a_spreadsheet_would_run_are_neutralised() {
+        for cell in ["=HYPERLINK(\"x\")", "+1", "-2+3", "@SUM(A1)", "\tx", "\rx"] {
+            assert!(csv_cell(cell).starts_with('\''), "{cell:?}");
+        }
+        assert_eq!(csv_cell("个体工商户登记"), "个体工商户登记");
+        assert_eq!(csv_cell("1-2"), "1-2");
+    }
+
+    #[test]
+    fn redirects_encode_what_cannot_be_in_a_header() {
+        let r = redirect("/me\r\nSet-Cookie: x").into_response();
+        assert_eq!(r.headers()["location"], "/me%0D%0ASet-Cookie:%20x");
+    }
 }

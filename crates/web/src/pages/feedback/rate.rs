@@ -453,18 +453,21 @@ pub async fn hall_rate(
     }
 }
 
+/// One of my ratings: case number, item, stage, level, day, and its task (id, status).
+type MyRating = (
+    String,
+    String,
+    &'static str,
+    &'static str,
+    String,
+    Option<(String, &'static str)>,
+);
+
 #[derive(Template)]
 #[template(path = "feedback/mine.html")]
 struct MinePage {
     ctx: Ctx,
-    ratings: Vec<(
-        String,
-        String,
-        &'static str,
-        &'static str,
-        String,
-        Option<(String, &'static str)>,
-    )>,
+    ratings: Vec<MyRating>,
     tickets: Vec<(String, &'static str, &'static str, String)>,
     problems: Vec<(String, &'static str, &'static str, String)>,
 }
