@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # schemathesis over the whole OpenAPI document (issue 11): every check, anonymous and with a
-# window clerk's and a citizen's token, against a real server on the demonstration data.
+# window clerk's, a citizen's and a 12345 operator's token, against a real server on the demonstration data.
 # Bounded (20 examples per operation, a fixed seed) so it takes a minute and says the same
 # thing every run. `positive_data_acceptance` is left out on purpose: an ID number with a
 # wrong check digit, a date like 2026-02-30 or an unknown item code is schema-valid JSON that
@@ -36,3 +36,5 @@ echo "-- window clerk"
 run -H "Authorization: Bearer $(token clerk)"
 echo "-- citizen"
 run -H "Authorization: Bearer $(token 64030319580312024X)"
+echo "-- 12345 operator"
+run -H "Authorization: Bearer $(token hotline)"
