@@ -74,7 +74,7 @@ pub(crate) fn with_status(mut res: Response, status: StatusCode) -> Response {
     res
 }
 
-/// `YYYY-MM-DD` of a stored date, as it is (dates are stored so).
+/// The row class of a list entry: red when overdue or escalated.
 pub(crate) fn urgency_class(overdue: bool, escalated: bool) -> &'static str {
     if overdue || escalated { "overdue" } else { "" }
 }
