@@ -300,20 +300,21 @@ impl Store {
         .await?)
     }
 
-    /// Ratings within the reach and the filters, newest first.
+    /// Ratings within the reach and the filters, newest first: the page's ids first, read
+    /// arm by arm from the `(path, rated_at)` indexes, then only those rows joined.
     pub async fn list_evaluations(
         &self,
         reach: &FeedbackReach,
         q: &EvaluationQuery,
     ) -> Result<Vec<EvaluationRecord>, StoreError> {
-        let Some(w) = evaluation_filter(reach, q) else {
+        let Some(arms) = self.reach_arms(reach).await? else {
             return Ok(Vec::new());
         };
+        let mut w = evaluation_filter(q);
+        w.arms(&arms, "e.org_path", "e.intake_path");
         let sql = format!(
-            "{SELECT} {} ORDER BY e.rated_at DESC, e.id DESC LIMIT {} OFFSET {}",
-            w.sql(),
-            q.limit.clamp(1, 500),
-            q.offset.max(0)
+            "{SELECT} WHERE e.id IN ({}) ORDER BY e.rated_at DESC, e.id DESC",
+            w.page_ids_sql("evaluations e", "e", "rated_at", q.limit, q.offset)
         );
         let mut query = sqlx::query_as(AssertSqlSafe(sql));
         for v in &w.values {
@@ -323,30 +324,56 @@ impl Store {
     }
 
     /// Counts within the reach and filters: ratings, good and bad, and how many bad ones
-    /// reached a closed task and a follow-up call.
+    /// reached a closed task and a follow-up call. Ratings are summed from the per-day
+    /// counts (`evaluation_counts`, kept with every rating) unless a filter those counts do
+    /// not carry (window, staff member, rater) narrows the list to few rows anyway; tasks
+    /// are counted from the tasks, which only bad ratings have.
     pub async fn evaluation_totals(
         &self,
         reach: &FeedbackReach,
         q: &EvaluationQuery,
     ) -> Result<EvaluationTotals, StoreError> {
-        let Some(w) = evaluation_filter(reach, q) else {
+        let mut w = evaluation_filter(q);
+        if !w.reach(reach, "e.org_path", "e.intake_path") {
             return Ok(EvaluationTotals::default());
+        }
+        let narrow = q.window.is_some() || q.staff.is_some() || q.rater.is_some();
+        let (from, n) = if narrow {
+            ("evaluations e", "1")
+        } else {
+            ("evaluation_counts e", "e.n")
         };
+        // Sums cast back to BIGINT: PostgreSQL sums BIGINTs as NUMERIC.
         let sql = format!(
-            "SELECT COUNT(*), \
-             COALESCE(SUM(CASE WHEN e.level >= 4 THEN 1 ELSE 0 END), 0), \
-             COALESCE(SUM(CASE WHEN e.level <= 2 THEN 1 ELSE 0 END), 0), \
-             COALESCE(SUM(CASE WHEN r.status = 'closed' THEN 1 ELSE 0 END), 0), \
-             COALESCE(SUM(CASE WHEN r.status IS NOT NULL AND r.status <> 'awaiting_verification' \
-             THEN 1 ELSE 0 END), 0) \
-             FROM evaluations e LEFT JOIN rectifications r ON r.evaluation_id = e.id {}",
+            "SELECT CAST(COALESCE(SUM({n}), 0) AS BIGINT), \
+             CAST(COALESCE(SUM(CASE WHEN e.level >= 4 THEN {n} ELSE 0 END), 0) AS BIGINT), \
+             CAST(COALESCE(SUM(CASE WHEN e.level <= 2 THEN {n} ELSE 0 END), 0) AS BIGINT) \
+             FROM {from} {}",
             w.sql()
         );
-        let mut query = sqlx::query_as::<_, (i64, i64, i64, i64, i64)>(AssertSqlSafe(sql));
+        let mut query = sqlx::query_as::<_, (i64, i64, i64)>(AssertSqlSafe(sql));
         for v in &w.values {
             query = query.bind(v.clone());
         }
-        let (ratings, good, bad, closed_tasks, followed_up) = query.fetch_one(&self.reader).await?;
+        let (ratings, good, bad) = query.fetch_one(&self.reader).await?;
+        // CROSS JOIN keeps SQLite reading the few tasks first (PostgreSQL plans it as any
+        // inner join).
+        let sql = format!(
+            "SELECT CAST(COALESCE(SUM(CASE WHEN r.status = 'closed' THEN 1 ELSE 0 END), 0) \
+             AS BIGINT), CAST(COALESCE(SUM(CASE WHEN r.status <> 'awaiting_verification' \
+             THEN 1 ELSE 0 END), 0) AS BIGINT) \
+             FROM rectifications r CROSS JOIN evaluations e {} AND e.id = r.evaluation_id",
+            if w.sql().is_empty() {
+                "WHERE 1 = 1".to_owned()
+            } else {
+                w.sql()
+            }
+        );
+        let mut query = sqlx::query_as::<_, (i64, i64)>(AssertSqlSafe(sql));
+        for v in &w.values {
+            query = query.bind(v.clone());
+        }
+        let (closed_tasks, followed_up) = query.fetch_one(&self.reader).await?;
         Ok(EvaluationTotals {
             ratings,
             good,
@@ -354,6 +381,22 @@ impl Store {
             closed_tasks,
             followed_up,
         })
+    }
+
+    /// Rebuilds the per-day rating counts from the ratings (after a bulk load; the same
+    /// statement migration 0018 ran), returning how many ratings they count.
+    pub async fn recount_evaluations(&self) -> Result<i64, StoreError> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query("DELETE FROM evaluation_counts")
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(RECOUNT).execute(&mut *tx).await?;
+        let n: i64 =
+            sqlx::query_scalar("SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM evaluation_counts")
+                .fetch_one(&mut *tx)
+                .await?;
+        tx.commit().await?;
+        Ok(n)
     }
 
     /// A rating link for a case (the counter tablet, the receipt's QR code).
@@ -459,11 +502,18 @@ impl Store {
     }
 }
 
-fn evaluation_filter(reach: &FeedbackReach, q: &EvaluationQuery) -> Option<Where> {
+/// Rebuilds `evaluation_counts` (empty) from `evaluations`.
+const RECOUNT: &str = "INSERT INTO evaluation_counts (org_unit_id, org_path, intake_path, \
+     hall_id, rated_on, channel, level, n) SELECT org_unit_id, org_path, \
+     COALESCE(intake_path, ''), COALESCE(hall_id, ''), rated_on, channel, level, COUNT(*) \
+     FROM evaluations GROUP BY org_unit_id, org_path, COALESCE(intake_path, ''), \
+     COALESCE(hall_id, ''), rated_on, channel, level";
+
+/// The filters of a list (the caller adds the reach). Columns the per-day counts carry are
+/// named as there (`e.org_unit_id`, `e.hall_id`, `e.channel`, `e.level`, `e.rated_on`), so
+/// the same clause reads either table.
+fn evaluation_filter(q: &EvaluationQuery) -> Where {
     let mut w = Where::default();
-    if !w.reach(reach, "e.org_path", "e.intake_path") {
-        return None;
-    }
     if let Some(d) = &q.department {
         w.push("e.org_unit_id", "=", d.clone());
     }
@@ -494,7 +544,7 @@ fn evaluation_filter(reach: &FeedbackReach, q: &EvaluationQuery) -> Option<Where
     if let Some(r) = &q.rater {
         w.push("e.rater_id", "=", r.clone());
     }
-    Some(w)
+    w
 }
 
 /// Inserts a rating inside the caller's transaction (a hotline ticket's too).
@@ -535,6 +585,16 @@ pub(crate) async fn insert_evaluation(
     if n == 0 {
         return Err(StoreError::NotFound);
     }
+    sqlx::query(
+        "INSERT INTO evaluation_counts (org_unit_id, org_path, intake_path, hall_id, rated_on, \
+         channel, level, n) SELECT org_unit_id, org_path, COALESCE(intake_path, ''), \
+         COALESCE(hall_id, ''), rated_on, channel, level, 1 FROM evaluations WHERE id = $1 \
+         ON CONFLICT (org_unit_id, org_path, intake_path, hall_id, rated_on, channel, level) \
+         DO UPDATE SET n = evaluation_counts.n + 1",
+    )
+    .bind(&e.id)
+    .execute(&mut *tx)
+    .await?;
     audit::append(
         tx,
         now,

@@ -11,7 +11,7 @@ mod seed;
 mod tickets;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use sqlx::AnyConnection;
+use sqlx::{AnyConnection, AssertSqlSafe};
 use tongban_domain::audit::AuditEvent;
 use tongban_domain::authz::{FeedbackReach, Scope};
 
@@ -63,6 +63,8 @@ pub(crate) fn parse_date(s: &str) -> Result<NaiveDate, StoreError> {
 #[derive(Debug, Default)]
 pub(crate) struct Where {
     parts: Vec<String>,
+    /// Alternatives, one of which must hold (the reach's unit paths); see `arms`.
+    arms: Vec<String>,
     pub(crate) values: Vec<String>,
 }
 
@@ -113,6 +115,63 @@ impl Where {
         true
     }
 
+    /// Within the reach as resolved to unit paths: each path becomes an arm of its own
+    /// (`column = path`), so that a page is read in order from the `(path, time)` index arm
+    /// by arm instead of sorting everything the reach covers (see `page_ids_sql`).
+    pub(crate) fn arms(&mut self, arms: &Arms, handling: &'static str, intake: &'static str) {
+        if let Arms::Paths {
+            handling: h,
+            intake: i,
+        } = arms
+        {
+            for (paths, col) in [(h, handling), (i, intake)] {
+                for path in paths {
+                    let p = self.next(path.clone());
+                    self.arms.push(format!("{col} = {p}"));
+                }
+            }
+        }
+    }
+
+    /// The ids of one page, newest first by `time` (`alias.time`, `alias.id`): each arm
+    /// brings at most `offset + limit` rows in index order, and only the page is kept, so
+    /// a page costs about the same at a thousand rows or a million. The caller then joins
+    /// only these ids. Without arms (a reach over everything) there is one arm.
+    pub(crate) fn page_ids_sql(
+        &self,
+        from: &'static str,
+        alias: &'static str,
+        time: &'static str,
+        limit: i64,
+        offset: i64,
+    ) -> String {
+        let (limit, offset) = (limit.clamp(1, 500), offset.max(0));
+        let per_arm = limit + offset;
+        let arm = |cond: Option<&str>| {
+            let mut parts: Vec<&str> = self.parts.iter().map(String::as_str).collect();
+            parts.extend(cond);
+            let wh = if parts.is_empty() {
+                String::new()
+            } else {
+                format!("WHERE {}", parts.join(" AND "))
+            };
+            format!(
+                "SELECT * FROM (SELECT {alias}.id, {alias}.{time} FROM {from} {wh} \
+                 ORDER BY {alias}.{time} DESC, {alias}.id DESC LIMIT {per_arm}) arm"
+            )
+        };
+        let arms: Vec<String> = if self.arms.is_empty() {
+            vec![arm(None)]
+        } else {
+            self.arms.iter().map(|c| arm(Some(c))).collect()
+        };
+        // UNION, not UNION ALL: a row can be in the reach both as handled and as taken in.
+        format!(
+            "SELECT id FROM ({}) firsts ORDER BY {time} DESC, id DESC LIMIT {limit} OFFSET {offset}",
+            arms.join(" UNION ")
+        )
+    }
+
     pub(crate) fn raw(&mut self, fragment: &'static str) {
         self.parts.push(fragment.to_owned());
     }
@@ -123,6 +182,55 @@ impl Where {
         } else {
             format!("WHERE {}", self.parts.join(" AND "))
         }
+    }
+}
+
+/// A reach resolved to the paths of the units it covers, for lists read arm by arm.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Arms {
+    /// Every unit: one arm, no path condition.
+    All,
+    /// The units' paths, as handling department and as intake unit.
+    Paths {
+        handling: Vec<String>,
+        intake: Vec<String>,
+    },
+}
+
+impl crate::Store {
+    /// The reach's units, or `None` when it covers nothing. Paths are read from the units
+    /// as they are now; rows keep the path their unit had when they were written, and units
+    /// are never moved (a reorganisation would add units, not rename paths).
+    pub(crate) async fn reach_arms(
+        &self,
+        reach: &FeedbackReach,
+    ) -> Result<Option<Arms>, StoreError> {
+        if reach.handling == Scope::All || reach.intake == Scope::All {
+            return Ok(Some(Arms::All));
+        }
+        let mut paths = [Vec::new(), Vec::new()];
+        for (scope, out) in [&reach.handling, &reach.intake]
+            .into_iter()
+            .zip(paths.iter_mut())
+        {
+            if let Some(args) = crate::scope_args(scope) {
+                if matches!(scope, Scope::Within(_)) {
+                    *out = sqlx::query_scalar(AssertSqlSafe(format!(
+                        "SELECT o.path FROM org_units o WHERE {} ORDER BY o.path",
+                        crate::IN_SCOPE
+                    )))
+                    .bind(args.0)
+                    .bind(args.1)
+                    .fetch_all(&self.reader)
+                    .await?;
+                }
+            }
+        }
+        let [handling, intake] = paths;
+        if handling.is_empty() && intake.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(Arms::Paths { handling, intake }))
     }
 }
 

@@ -77,6 +77,10 @@ const SELECT: &str = "SELECT r.id, r.evaluation_id, r.status, r.appealed, r.outc
      FROM rectifications r JOIN evaluations e ON e.id = r.evaluation_id \
      JOIN org_units o ON o.id = r.org_unit_id JOIN accounts a ON a.id = e.rater_id";
 
+/// Open tasks first, the most pressing first.
+const ORDER: &str =
+    "CASE WHEN r.status = 'closed' THEN 1 ELSE 0 END, r.answer_due, r.opened_at, r.id";
+
 /// The statuses in which the department owes a step.
 const DEPARTMENT_OWES: &str = "('awaiting_verification', 'rectifying', 'awaiting_feedback')";
 
@@ -158,9 +162,11 @@ impl Store {
         if let Some(d) = &q.department {
             w.push("r.org_unit_id", "=", d.clone());
         }
+        // The page's ids from the tasks alone (few: only bad ratings have one), then only
+        // those rows joined with their rating, department and rater.
         let sql = format!(
-            "{SELECT} {} ORDER BY CASE WHEN r.status = 'closed' THEN 1 ELSE 0 END, \
-             r.answer_due, r.opened_at LIMIT {} OFFSET {}",
+            "{SELECT} WHERE r.id IN (SELECT id FROM (SELECT r.id FROM rectifications r {} \
+             ORDER BY {ORDER} LIMIT {} OFFSET {}) page) ORDER BY {ORDER}",
             w.sql(),
             q.limit.clamp(1, 500),
             q.offset.max(0)

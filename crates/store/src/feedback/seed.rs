@@ -70,6 +70,7 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
+        self.recount_evaluations().await?;
         sqlx::query("ANALYZE").execute(&self.writer).await?;
         let e: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM evaluations")
             .fetch_one(&self.reader)

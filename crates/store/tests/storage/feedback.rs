@@ -302,4 +302,71 @@ pub(super) async fn seeded_feedback_fills_the_lists(f: &Fixture) {
         bad.ratings, 10,
         "one in ten cases rated bad, at both stages"
     );
+    // The per-day counts the totals read agree with the ratings themselves.
+    assert_eq!(f.store.recount_evaluations().await.unwrap(), 100);
+    let totals = f
+        .store
+        .evaluation_totals(&all, &EvaluationQuery::default())
+        .await
+        .unwrap();
+    assert_eq!(totals.ratings, 100);
+
+    // Paged arm by arm (one per unit, as handling and as intake unit), each rating comes
+    // once, newest first, and the pages join up.
+    let everything = f
+        .store
+        .list_evaluations(
+            &all,
+            &EvaluationQuery {
+                limit: 500,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let path = everything[0].org_path.clone();
+    let root = path.split('/').next().unwrap().to_owned();
+    let both = FeedbackReach {
+        handling: Scope::Within(root.clone()),
+        intake: Scope::Within(root),
+    };
+    let mut paged = Vec::new();
+    for page in 0..5 {
+        let rows = f
+            .store
+            .list_evaluations(
+                &both,
+                &EvaluationQuery {
+                    limit: 30,
+                    offset: page * 30,
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        paged.extend(rows.into_iter().map(|r| (r.rated_at, r.id)));
+    }
+    let mut expected: Vec<_> = everything.into_iter().map(|r| (r.rated_at, r.id)).collect();
+    expected.sort_by(|a, b| b.cmp(a));
+    assert_eq!(paged, expected);
+    let units = f
+        .store
+        .list_evaluations(
+            &FeedbackReach {
+                handling: Scope::Within(path.clone()),
+                intake: Scope::Nothing,
+            },
+            &EvaluationQuery {
+                limit: 500,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert!(!units.is_empty());
+    assert!(
+        units
+            .iter()
+            .all(|r| r.org_path == path || r.org_path.starts_with(&format!("{path}/")))
+    );
 }
