@@ -9,6 +9,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod bundles;
 pub mod calendar;
 pub mod cases;
 pub mod catalog;

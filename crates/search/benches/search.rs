@@ -5,14 +5,14 @@
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group};
-use tongban_domain::catalog::{ServiceItem, parse_catalog_csv};
+use tongban_domain::catalog::ServiceItem;
 use tongban_search::{CatalogIndex, SearchQuery};
 use tongban_store::demo::{DEPARTMENTS, demo_credit_code};
-use tongban_store::demo_catalog::{UPPER_CATALOG_CSV, demo_blocks, item_from_block};
+use tongban_store::demo_catalog::{demo_blocks, demo_entries, item_from_block};
 
 /// 10,000 items: every upper-catalog name, cycled with suffixes, over the demo lists' shapes.
 fn generated_catalog(n: usize) -> Vec<ServiceItem> {
-    let entries = parse_catalog_csv(UPPER_CATALOG_CSV).unwrap();
+    let entries = demo_entries().unwrap();
     let credit_of = |code: &str| {
         DEPARTMENTS.iter().position(|(c, _)| *c == code).map(|i| {
             (

@@ -88,6 +88,7 @@ fn entry_from(row: &AnyRow) -> Result<CatalogEntry, StoreError> {
         legal_basis: row.try_get("legal_basis")?,
         group: row.try_get("grp")?,
         source_department: row.try_get("source_department")?,
+        local: row.try_get::<i64, _>("local")? != 0,
     })
 }
 
@@ -114,10 +115,11 @@ impl Store {
         for e in entries {
             sqlx::query(
                 "INSERT INTO catalog_entries (catalog_code, name, kind, legal_basis, grp, \
-                 source_department, imported_at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+                 source_department, imported_at, local) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
                  ON CONFLICT (catalog_code) DO UPDATE SET name = excluded.name, \
                  kind = excluded.kind, legal_basis = excluded.legal_basis, grp = excluded.grp, \
-                 source_department = excluded.source_department, imported_at = excluded.imported_at",
+                 source_department = excluded.source_department, \
+                 imported_at = excluded.imported_at, local = excluded.local",
             )
             .bind(&e.catalog_code)
             .bind(&e.name)
@@ -126,6 +128,7 @@ impl Store {
             .bind(&e.group)
             .bind(&e.source_department)
             .bind(ts(now))
+            .bind(i64::from(e.local))
             .execute(&mut *tx)
             .await?;
         }

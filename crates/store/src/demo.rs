@@ -356,6 +356,7 @@ pub async fn load(
             .await?;
     }
     crate::demo_catalog::load_catalog(store, now).await?;
+    crate::demo_bundles::load_bundles(store, now).await?;
     Ok(())
 }
 

@@ -282,10 +282,51 @@ pub fn demo_blocks() -> Vec<&'static str> {
         .collect()
 }
 
-/// Imports the upper catalog and publishes every demo item through the real lifecycle.
-pub async fn load_catalog(store: &Store, now: DateTime<Utc>) -> Result<usize, StoreError> {
-    let entries =
+/// The district's own code prefix for 本级事项: division code, then `L`, then a five-digit
+/// number by the order the local blocks appear in (blocks are only ever appended).
+const LOCAL_PREFIX: &str = "640303L";
+
+/// The catalog entries the demo items stand on: the upper catalog, and an entry marked
+/// local for each block whose item the upper catalog lacks (`local: <事项类型>`).
+pub fn demo_entries() -> Result<Vec<CatalogEntry>, StoreError> {
+    let mut entries =
         parse_catalog_csv(UPPER_CATALOG_CSV).map_err(|e| StoreError::Config(e.to_string()))?;
+    let mut n = 0;
+    for block in demo_blocks() {
+        let value = |k: &str| {
+            block.lines().find_map(|l| {
+                l.trim()
+                    .strip_prefix(k)
+                    .and_then(|r| r.strip_prefix(':'))
+                    .map(str::trim)
+            })
+        };
+        let Some(kind) = value("local") else {
+            continue;
+        };
+        n += 1;
+        let name = value("name").unwrap_or_default();
+        if entries.iter().any(|e| e.name == name) {
+            return Err(bad(name, "上级目录已有同名事项，不应再列为本级事项"));
+        }
+        entries.push(CatalogEntry {
+            catalog_code: format!("{LOCAL_PREFIX}{n:05}"),
+            name: name.to_owned(),
+            kind: tongban_domain::catalog::ItemKind::from_label(kind)
+                .ok_or_else(|| bad(name, format!("事项类型 {kind}")))?,
+            legal_basis: value("basis").unwrap_or_default().to_owned(),
+            group: String::new(),
+            source_department: "红寺堡区本级".to_owned(),
+            local: true,
+        });
+    }
+    Ok(entries)
+}
+
+/// Imports the upper catalog (and the district's local entries) and publishes every demo
+/// item through the real lifecycle.
+pub async fn load_catalog(store: &Store, now: DateTime<Utc>) -> Result<usize, StoreError> {
+    let entries = demo_entries()?;
     store.import_catalog(now, "system", &entries).await?;
     let units = store
         .list_org_units(&tongban_domain::authz::Scope::All)

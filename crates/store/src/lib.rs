@@ -13,6 +13,7 @@
 
 mod accounts;
 mod audit;
+mod bundles;
 mod calendar;
 mod cases;
 mod catalog;
@@ -30,6 +31,7 @@ mod sessions;
 mod throttle;
 
 pub mod demo;
+pub mod demo_bundles;
 pub mod demo_catalog;
 
 use std::future::Future;
@@ -45,6 +47,7 @@ use sqlx::{AnyPool, Executor};
 
 pub use accounts::{Account, NewAccount, PersonSummary, StaffChange, StaffMember};
 pub use audit::AuditReport;
+pub use bundles::{BundleVersion, PublishedBundle};
 pub use calendar::CalendarDay;
 pub use cases::{
     CaseChange, CaseEvent, CaseRecord, DeadlineCount, FollowUp, MaterialRecord, NewCase,

@@ -282,7 +282,12 @@ contract!(
     ratings_open_one_task_and_steps_are_guarded,
     tickets_are_numbered_per_day_and_escalate,
     seeded_feedback_fills_the_lists,
+    bundles_are_versioned_and_published_once_in_force,
 );
+
+#[path = "storage/bundles.rs"]
+mod bundles;
+use bundles::bundles_are_versioned_and_published_once_in_force;
 
 #[path = "storage/feedback.rs"]
 mod feedback;
@@ -947,8 +952,7 @@ mod catalog {
     use tongban_store::demo_catalog;
 
     async fn demo_item(f: &Fixture) -> tongban_domain::catalog::ServiceItem {
-        let entries =
-            tongban_domain::catalog::parse_catalog_csv(demo_catalog::UPPER_CATALOG_CSV).unwrap();
+        let entries = demo_catalog::demo_entries().unwrap();
         f.store.import_catalog(now(), "t", &entries).await.unwrap();
         f.store
             .add_org_units(now(), "t", &demo::org_units().unwrap())
@@ -2037,7 +2041,13 @@ async fn seeded_cases_fill_lists_in_every_status(f: &Fixture) {
         page2[0].id, page1[50].id,
         "page two starts where page one stopped"
     );
-    let item = page1[0].implementation_code.clone();
+    // An item that has an accepted online case, whatever the seeder's spread.
+    let item = page1
+        .iter()
+        .find(|c| c.status == CaseStatus::Accepted && c.channel == "online")
+        .expect("an accepted online case on the first page")
+        .implementation_code
+        .clone();
     let every_filter = CaseFilter {
         statuses: vec![CaseStatus::Accepted],
         item: Some(item.clone()),

@@ -144,6 +144,7 @@ pub fn parse_catalog_records(records: &[Vec<String>]) -> Result<Vec<CatalogEntry
                 legal_basis: get(row, "legal_basis"),
                 group: get(row, "group"),
                 source_department: get(row, "department"),
+                local: false,
             }),
             _ => errors.push(RowError {
                 line,

@@ -22,6 +22,10 @@ pub struct CatalogEntry {
     pub group: String,
     /// The department the upper level names, as written there.
     pub source_department: String,
+    /// 本级事项: the upper catalog has no such entry yet; the district lists it itself
+    /// (labelled as such wherever it is shown) until the upper level adds it.
+    #[serde(default)]
+    pub local: bool,
 }
 
 /// 办事情形: a variant of the item with its own conditions.
@@ -601,6 +605,7 @@ pub(crate) mod tests {
             legal_basis: String::new(),
             group: String::new(),
             source_department: "区市监局".into(),
+            local: false,
         }
     }
 

@@ -28,3 +28,15 @@ CREATE INDEX evaluations_window ON evaluations (window_id, rated_at);
 CREATE INDEX evaluations_staff ON evaluations (staff_id, rated_at);
 -- Tickets taken in by a unit, read arm by arm like the handling department's.
 CREATE INDEX tickets_intake ON tickets (intake_path, created_at);
+-- A task carries what its rating is filtered by, so the list's task totals (closed,
+-- followed up) read the tasks alone with the same clause as the counts.
+ALTER TABLE rectifications ADD COLUMN level INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE rectifications ADD COLUMN channel TEXT NOT NULL DEFAULT '';
+ALTER TABLE rectifications ADD COLUMN rated_on TEXT NOT NULL DEFAULT '';
+ALTER TABLE rectifications ADD COLUMN hall_id TEXT NOT NULL DEFAULT '';
+UPDATE rectifications SET
+    level = (SELECT e.level FROM evaluations e WHERE e.id = rectifications.evaluation_id),
+    channel = (SELECT e.channel FROM evaluations e WHERE e.id = rectifications.evaluation_id),
+    rated_on = (SELECT e.rated_on FROM evaluations e WHERE e.id = rectifications.evaluation_id),
+    hall_id = (SELECT COALESCE(e.hall_id, '') FROM evaluations e
+        WHERE e.id = rectifications.evaluation_id);

@@ -310,8 +310,14 @@ impl Store {
         let Some(arms) = self.reach_arms(reach).await? else {
             return Ok(Vec::new());
         };
-        let mut w = evaluation_filter(q);
+        let mut w = evaluation_filter(&EvaluationQuery {
+            bad_only: false,
+            ..q.clone()
+        });
         w.arms(&arms, "e.org_path", "e.intake_path");
+        if q.bad_only {
+            w.int_arms("e.level", &[1, 2]);
+        }
         let sql = format!(
             "{SELECT} WHERE e.id IN ({}) ORDER BY e.rated_at DESC, e.id DESC",
             w.page_ids_sql("evaluations e", "e", "rated_at", q.limit, q.offset)
@@ -356,18 +362,19 @@ impl Store {
             query = query.bind(v.clone());
         }
         let (ratings, good, bad) = query.fetch_one(&self.reader).await?;
-        // CROSS JOIN keeps SQLite reading the few tasks first (PostgreSQL plans it as any
-        // inner join).
+        // Tasks carry their rating's filtered columns (migration 0018), so they are counted
+        // alone unless a narrow filter needs the rating's row.
+        let from = if narrow {
+            "rectifications r JOIN evaluations e ON e.id = r.evaluation_id"
+        } else {
+            "rectifications e"
+        };
+        let status = if narrow { "r.status" } else { "e.status" };
         let sql = format!(
-            "SELECT CAST(COALESCE(SUM(CASE WHEN r.status = 'closed' THEN 1 ELSE 0 END), 0) \
-             AS BIGINT), CAST(COALESCE(SUM(CASE WHEN r.status <> 'awaiting_verification' \
-             THEN 1 ELSE 0 END), 0) AS BIGINT) \
-             FROM rectifications r CROSS JOIN evaluations e {} AND e.id = r.evaluation_id",
-            if w.sql().is_empty() {
-                "WHERE 1 = 1".to_owned()
-            } else {
-                w.sql()
-            }
+            "SELECT CAST(COALESCE(SUM(CASE WHEN {status} = 'closed' THEN 1 ELSE 0 END), 0) \
+             AS BIGINT), CAST(COALESCE(SUM(CASE WHEN {status} <> 'awaiting_verification' \
+             THEN 1 ELSE 0 END), 0) AS BIGINT) FROM {from} {}",
+            w.sql()
         );
         let mut query = sqlx::query_as::<_, (i64, i64)>(AssertSqlSafe(sql));
         for v in &w.values {
@@ -609,9 +616,11 @@ pub(crate) async fn insert_evaluation(
     if let Some(r) = &e.rectification {
         sqlx::query(
             "INSERT INTO rectifications (id, evaluation_id, org_unit_id, org_path, intake_path, \
-             status, appealed, opened_at, verify_due, answer_due, updated_at) \
+             status, appealed, opened_at, verify_due, answer_due, updated_at, level, channel, \
+             rated_on, hall_id) \
              SELECT $1, e.id, e.org_unit_id, e.org_path, e.intake_path, \
-             'awaiting_verification', 0, $2, $3, $4, $2 FROM evaluations e WHERE e.id = $5",
+             'awaiting_verification', 0, $2, $3, $4, $2, e.level, e.channel, e.rated_on, \
+             COALESCE(e.hall_id, '') FROM evaluations e WHERE e.id = $5",
         )
         .bind(&r.id)
         .bind(ts(now))

@@ -63,8 +63,9 @@ pub(crate) fn parse_date(s: &str) -> Result<NaiveDate, StoreError> {
 #[derive(Debug, Default)]
 pub(crate) struct Where {
     parts: Vec<String>,
-    /// Alternatives, one of which must hold (the reach's unit paths); see `arms`.
-    arms: Vec<String>,
+    /// Sets of alternatives, one of each set must hold (the reach's unit paths, the levels
+    /// of 差评); each combination is an arm of `page_ids_sql`.
+    arm_sets: Vec<Vec<String>>,
     pub(crate) values: Vec<String>,
 }
 
@@ -124,13 +125,22 @@ impl Where {
             intake: i,
         } = arms
         {
+            let mut set = Vec::new();
             for (paths, col) in [(h, handling), (i, intake)] {
                 for path in paths {
                     let p = self.next(path.clone());
-                    self.arms.push(format!("{col} = {p}"));
+                    set.push(format!("{col} = {p}"));
                 }
             }
+            self.arm_sets.push(set);
         }
+    }
+
+    /// One of `values` of an integer column, each its own arm (so a range such as 差评's two
+    /// levels is still read in index order).
+    pub(crate) fn int_arms(&mut self, column: &'static str, values: &[i64]) {
+        self.arm_sets
+            .push(values.iter().map(|v| format!("{column} = {v}")).collect());
     }
 
     /// The ids of one page, newest first by `time` (`alias.time`, `alias.id`): each arm
@@ -160,11 +170,29 @@ impl Where {
                  ORDER BY {alias}.{time} DESC, {alias}.id DESC LIMIT {per_arm}) arm"
             )
         };
-        let arms: Vec<String> = if self.arms.is_empty() {
-            vec![arm(None)]
-        } else {
-            self.arms.iter().map(|c| arm(Some(c))).collect()
-        };
+        let mut combos: Vec<String> = vec![String::new()];
+        for set in &self.arm_sets {
+            combos = combos
+                .iter()
+                .flat_map(|c| {
+                    set.iter().map(move |x| {
+                        if c.is_empty() {
+                            x.clone()
+                        } else {
+                            format!("{c} AND {x}")
+                        }
+                    })
+                })
+                .collect();
+        }
+        if combos.is_empty() {
+            // An empty set of alternatives: nothing can match.
+            combos.push("1 = 0".to_owned());
+        }
+        let arms: Vec<String> = combos
+            .iter()
+            .map(|c| arm(Some(c.as_str()).filter(|c| !c.is_empty())))
+            .collect();
         // UNION, not UNION ALL: a row can be in the reach both as handled and as taken in.
         format!(
             "SELECT id FROM ({}) firsts ORDER BY {time} DESC, id DESC LIMIT {limit} OFFSET {offset}",
@@ -213,17 +241,15 @@ impl crate::Store {
             .into_iter()
             .zip(paths.iter_mut())
         {
-            if let Some(args) = crate::scope_args(scope) {
-                if matches!(scope, Scope::Within(_)) {
-                    *out = sqlx::query_scalar(AssertSqlSafe(format!(
-                        "SELECT o.path FROM org_units o WHERE {} ORDER BY o.path",
-                        crate::IN_SCOPE
-                    )))
-                    .bind(args.0)
-                    .bind(args.1)
-                    .fetch_all(&self.reader)
-                    .await?;
-                }
+            if let (Some(args), Scope::Within(_)) = (crate::scope_args(scope), scope) {
+                *out = sqlx::query_scalar(AssertSqlSafe(format!(
+                    "SELECT o.path FROM org_units o WHERE {} ORDER BY o.path",
+                    crate::IN_SCOPE
+                )))
+                .bind(args.0)
+                .bind(args.1)
+                .fetch_all(&self.reader)
+                .await?;
             }
         }
         let [handling, intake] = paths;

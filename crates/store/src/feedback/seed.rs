@@ -38,11 +38,13 @@ impl Store {
         .await?;
         sqlx::query(
             "INSERT INTO rectifications (id, evaluation_id, org_unit_id, org_path, intake_path, \
-             status, appealed, opened_at, verify_due, answer_due, closed_at, updated_at) \
+             status, appealed, opened_at, verify_due, answer_due, closed_at, updated_at, \
+             level, channel, rated_on, hall_id) \
              SELECT 'seed-rt-' || e.id, e.id, e.org_unit_id, e.org_path, NULL, \
              CASE WHEN e.stage = 'acceptance' THEN 'closed' ELSE 'rectifying' END, 0, \
              e.rated_at, e.rated_on, e.rated_on, \
-             CASE WHEN e.stage = 'acceptance' THEN e.rated_at END, e.rated_at \
+             CASE WHEN e.stage = 'acceptance' THEN e.rated_at END, e.rated_at, e.level, \
+             e.channel, e.rated_on, COALESCE(e.hall_id, '') \
              FROM evaluations e WHERE e.id LIKE 'seed-ev-%' AND e.level <= 2 AND NOT EXISTS \
              (SELECT 1 FROM rectifications r WHERE r.evaluation_id = e.id)",
         )

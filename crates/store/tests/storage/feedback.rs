@@ -302,6 +302,21 @@ pub(super) async fn seeded_feedback_fills_the_lists(f: &Fixture) {
         bad.ratings, 10,
         "one in ten cases rated bad, at both stages"
     );
+    let bad_rows = f
+        .store
+        .list_evaluations(
+            &all,
+            &EvaluationQuery {
+                bad_only: true,
+                limit: 500,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(bad_rows.len(), 10);
+    assert!(bad_rows.iter().all(|r| r.level <= 2));
+    assert!(bad_rows.windows(2).all(|w| w[0].rated_at >= w[1].rated_at));
     // The per-day counts the totals read agree with the ratings themselves.
     assert_eq!(f.store.recount_evaluations().await.unwrap(), 100);
     let totals = f

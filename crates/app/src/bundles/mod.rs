@@ -1,0 +1,89 @@
+//! 一件事一次办 (issue 13): the published bundles and their guides — the questionnaire, the
+//! merged form, the merged materials of every member — read from the same definition
+//! online, at the window and on paper.
+
+use std::sync::Arc;
+
+use tongban_domain::bundle::{Bundle, FieldSpec, Member, MergedMaterial, merged_materials};
+use tongban_domain::catalog::ServiceItem;
+
+use crate::{App, AppError};
+
+/// A member with its published item (`None` if the item has been withdrawn since: the
+/// guide says so rather than hiding the member).
+#[derive(Debug, Clone)]
+pub struct GuideMember {
+    pub member: Member,
+    pub item: Option<Arc<ServiceItem>>,
+}
+
+/// Everything a bundle's guide shows.
+#[derive(Debug, Clone)]
+pub struct BundleGuide {
+    pub bundle: Bundle,
+    pub version: i64,
+    pub members: Vec<GuideMember>,
+    /// The materials of every member (each in its situation), each listed once.
+    pub materials: Vec<MergedMaterial>,
+}
+
+impl BundleGuide {
+    /// The merged form's fields.
+    pub fn fields(&self) -> &[FieldSpec] {
+        &self.bundle.fields
+    }
+
+    /// The member's name as the catalog has it now.
+    pub fn member_name(&self, code: &str) -> String {
+        self.members
+            .iter()
+            .find(|m| m.member.implementation_code == code)
+            .map(|m| {
+                m.item
+                    .as_ref()
+                    .map_or_else(|| m.member.name.clone(), |i| i.name.clone())
+            })
+            .unwrap_or_else(|| code.to_owned())
+    }
+}
+
+/// The published bundles: people's life events first, then enterprises'.
+pub async fn list(app: &App) -> Result<Vec<Bundle>, AppError> {
+    app.store
+        .published_bundles()
+        .await?
+        .iter()
+        .map(|p| p.bundle().map_err(AppError::from))
+        .collect()
+}
+
+/// A published bundle's guide; an unknown code is `NotFound`.
+pub async fn guide(app: &App, code: &str) -> Result<BundleGuide, AppError> {
+    let published = app.store.published_bundle(code).await?;
+    let bundle = published.bundle()?;
+    let catalog = app.catalog.get();
+    let members: Vec<GuideMember> = bundle
+        .members
+        .iter()
+        .map(|m| GuideMember {
+            member: m.clone(),
+            item: catalog.get(&m.implementation_code),
+        })
+        .collect();
+    let with_materials: Vec<(&Member, Vec<_>)> = members
+        .iter()
+        .filter_map(|g| {
+            g.item.as_ref().map(|i| {
+                let situation = Some(g.member.situation.as_str()).filter(|s| !s.is_empty());
+                (&g.member, i.materials_for(situation))
+            })
+        })
+        .collect();
+    let materials = merged_materials(&with_materials);
+    Ok(BundleGuide {
+        version: published.version,
+        members,
+        materials,
+        bundle,
+    })
+}

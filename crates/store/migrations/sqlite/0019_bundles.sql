@@ -1,0 +1,31 @@
+-- 一件事一次办 (issue 13). A catalog entry the district lists itself because the upper
+-- catalog lacks it (本级事项) is marked so, and shown as such.
+ALTER TABLE catalog_entries ADD COLUMN local INTEGER NOT NULL DEFAULT 0;
+-- A bundle's versions, each a whole definition (JSON of domain::bundle::Bundle), through
+-- the same lifecycle as an item's (draft → legality review → publication).
+CREATE TABLE bundle_versions (
+    id TEXT PRIMARY KEY,
+    code TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    lead_org_id TEXT NOT NULL REFERENCES org_units (id),
+    status TEXT NOT NULL,
+    document TEXT NOT NULL,
+    review_comment TEXT NOT NULL DEFAULT '',
+    created_by TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    published_at TEXT,
+    UNIQUE (code, version)
+);
+CREATE INDEX bundle_versions_status ON bundle_versions (status);
+-- The version in force of each published bundle.
+CREATE TABLE published_bundles (
+    code TEXT PRIMARY KEY,
+    version_id TEXT NOT NULL REFERENCES bundle_versions (id),
+    version INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    audience TEXT NOT NULL CHECK (audience IN ('person', 'enterprise')),
+    document TEXT NOT NULL,
+    published_at TEXT NOT NULL
+);

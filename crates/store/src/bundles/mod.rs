@@ -1,0 +1,7 @@
+//! Storage of 一件事 bundles (issue 13): each version a whole definition, moved through the
+//! catalog's lifecycle by an UPDATE guarded by the status the decision was taken on, and
+//! the version in force of each published bundle.
+
+mod versions;
+
+pub use versions::{BundleVersion, PublishedBundle};
