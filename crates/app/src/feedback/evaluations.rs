@@ -180,6 +180,10 @@ pub(crate) async fn new_evaluation(
             id: tongban_store::new_id(),
             verify_due,
             answer_due,
+            to_hall: evaluation::task_goes_to_hall(
+                draft.stage,
+                link.is_some_and(|l| l.window_id.is_some()),
+            ),
         })
     } else {
         None
@@ -543,7 +547,7 @@ pub async fn query_of(app: &App, f: &EvaluationFilter) -> Result<EvaluationQuery
                 e.add(
                     "channel",
                     "invalid",
-                    "渠道应为 online、window、mobile 或 hotline",
+                    "请选择评价渠道：网上、窗口、移动端或 12345 热线",
                 );
                 None
             }

@@ -2,8 +2,9 @@
 //! desk (or the bureau) names the lead department; the lead answers within five working
 //! days; the desk closes it with its resolution or refers it to the bureau's head.
 
+use tongban_domain::ValidationErrors;
 use tongban_domain::authz::{FeedbackReach, Permission};
-use tongban_domain::codes::{Phone, ResidentId};
+use tongban_domain::codes::ResidentId;
 use tongban_domain::feedback::desk::{
     self, ProblemAction, ProblemActor, ProblemError, ProblemInput, ProblemStatus,
 };
@@ -43,6 +44,9 @@ pub async fn raise_online(
         .principal
         .capability(Permission::ApplicantSelfService)?;
     let draft = input.parse()?;
+    let mut errors = ValidationErrors::new();
+    check_references(app, &mut errors, &draft.case_nos, &draft.item_codes).await?;
+    errors.into_result()?;
     Ok(app
         .store
         .record_problem(
@@ -65,6 +69,36 @@ pub async fn raise_online(
         .await?)
 }
 
+/// The case numbers and item codes a problem names must be real ones: a case on record, an
+/// item published (else the desk would chase a typo).
+async fn check_references(
+    app: &App,
+    errors: &mut ValidationErrors,
+    case_nos: &[String],
+    item_codes: &[String],
+) -> Result<(), AppError> {
+    for no in case_nos {
+        match app.store.case_by_no(no).await {
+            Ok(_) => {}
+            Err(tongban_store::StoreError::NotFound) => {
+                errors.add("case_nos", "unknown", format!("没有办件编号为 {no} 的办件"));
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let catalog = app.catalog.get();
+    for code in item_codes {
+        if catalog.get(code).is_none() {
+            errors.add(
+                "item_codes",
+                "unknown",
+                format!("事项编码 {code} 不是已发布的事项"),
+            );
+        }
+    }
+    Ok(())
+}
+
 /// The desk records a problem for the person in front of it.
 pub async fn raise_at_desk(
     app: &App,
@@ -74,14 +108,25 @@ pub async fn raise_at_desk(
 ) -> Result<String, AppError> {
     let cap = actor.principal.capability(Permission::HandleDesk)?;
     let mut errors = match input.parse() {
-        Ok(_) => tongban_domain::ValidationErrors::new(),
+        Ok(d) => {
+            let mut e = tongban_domain::ValidationErrors::new();
+            check_references(app, &mut e, &d.case_nos, &d.item_codes).await?;
+            e
+        }
         Err(e) => e,
     };
     let name = errors.check(
         "raiser_name",
         tongban_domain::validation::required_text(&person.name, 50),
     );
-    let phone = errors.check("raiser_phone", Phone::parse(person.phone.trim()));
+    let phone = tongban_domain::feedback::ticket::callback_phone(&person.phone);
+    if phone.is_none() {
+        errors.add(
+            "raiser_phone",
+            "invalid",
+            tongban_domain::feedback::ticket::CALLBACK_PHONE_HINT,
+        );
+    }
     let id = if person.id_number.trim().is_empty() {
         None
     } else {
@@ -113,7 +158,7 @@ pub async fn raise_at_desk(
                 text: draft.text,
                 raiser_id,
                 raiser_name: name.unwrap_or_default(),
-                raiser_phone: phone.map(|p| p.as_str().to_owned()).unwrap_or_default(),
+                raiser_phone: phone.unwrap_or_default(),
                 channel: "desk".into(),
                 intake_org_id: clerk.org_unit_id.clone(),
                 case_nos: draft.case_nos,
@@ -221,9 +266,14 @@ pub async fn act(
         ProblemAction::Assign {
             lead, assisting, ..
         } => {
+            let lead_code = lead.trim().to_owned();
             let lead = unit_id(app, "lead", lead).await?;
             let mut names = Vec::new();
-            for a in assisting.iter().filter(|a| !a.trim().is_empty()) {
+            // The lead department is not also its own 协办.
+            for a in assisting
+                .iter()
+                .filter(|a| !a.trim().is_empty() && a.trim() != lead_code)
+            {
                 names.push(unit_id(app, "assisting", a).await?.1);
             }
             (Some(lead.0), Some(names.join("、")))
@@ -237,7 +287,15 @@ pub async fn act(
     });
     let adjustment = match &action {
         ProblemAction::Close { adjustment, .. } if !adjustment.trim().is_empty() => {
-            Some(adjustment.trim().to_owned())
+            let code = adjustment.trim();
+            if app.catalog.get().get(code).is_none() {
+                return Err(AppError::field(
+                    "adjustment",
+                    "unknown",
+                    &format!("事项编码 {code} 不是已发布的事项，请填写调整后的事项编码"),
+                ));
+            }
+            Some(code.to_owned())
         }
         _ => None,
     };

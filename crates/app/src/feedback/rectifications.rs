@@ -23,6 +23,12 @@ pub struct TaskFile {
     /// The part the actor plays in this task, if any.
     pub role: Option<RectificationActor>,
     pub overdue: bool,
+    /// The rating's reasons, as their labels.
+    pub reasons: Vec<String>,
+    /// What the rater added later (追加评价): when, reasons (labels), comment.
+    pub additions: Vec<(chrono::DateTime<chrono::Utc>, Vec<String>, String)>,
+    /// The bureau may close now (the rater accepted, or let their time pass).
+    pub may_close: bool,
 }
 
 /// The part the actor plays in a task, or `None` when it is not theirs to see.
@@ -79,13 +85,54 @@ pub async fn file(app: &App, actor: &Actor, id: &str) -> Result<TaskFile, AppErr
         .store
         .feedback_events(&format!("rectification:{id}"))
         .await?;
+    let known = super::evaluations::all_reasons(app).await?;
+    let labels = |codes: Vec<String>| -> Vec<String> {
+        codes
+            .into_iter()
+            .map(|c| {
+                known
+                    .iter()
+                    .find(|k| k.code == c)
+                    .map_or(c, |k| k.label.clone())
+            })
+            .collect()
+    };
+    let additions = app
+        .store
+        .evaluation_additions(&task.evaluation_id)
+        .await?
+        .into_iter()
+        .map(|a| {
+            let codes: Vec<String> = serde_json::from_str(&a.reasons).unwrap_or_default();
+            (a.at, labels(codes), a.comment)
+        })
+        .collect();
+    let state = task_state(app, &task, status);
     Ok(TaskFile {
         overdue: overdue(app, &task, status),
+        reasons: labels(serde_json::from_str(&task.reasons).unwrap_or_default()),
+        additions,
+        may_close: status == RectificationStatus::AwaitingReview
+            || (status == RectificationStatus::AwaitingRater && state.rater_lapsed),
         task,
         status,
         events,
         role,
     })
+}
+
+/// The task's state as the domain judges a step on it.
+fn task_state(app: &App, task: &RectificationRecord, status: RectificationStatus) -> TaskState {
+    let told_on = tongban_domain::calendar::district_date(task.updated_at);
+    TaskState {
+        status,
+        appealed: task.appealed != 0,
+        rater_lapsed: app.today()
+            > app
+                .calendar
+                .get()
+                .add_working_days(told_on, rectification::RATER_WORKING_DAYS),
+    }
 }
 
 fn refused(e: RectificationError) -> AppError {
@@ -119,10 +166,7 @@ pub async fn act(
         (None, _) => return Err(AppError::Forbidden),
     };
     let status = status_of(&task)?;
-    let state = TaskState {
-        status,
-        appealed: task.appealed != 0,
-    };
+    let state = task_state(app, &task, status);
     let step = rectification::step(state, by, &action).map_err(refused)?;
     let answer_due = if step.restart_answer_clock {
         Some(

@@ -236,11 +236,7 @@ impl EvaluationInput {
         let mut errors = ValidationErrors::new();
         let stage = Stage::parse(self.stage.trim());
         if stage.is_none() {
-            errors.add(
-                "stage",
-                "invalid",
-                "请选择评价环节：受理环节（acceptance）或办结环节（conclusion）",
-            );
+            errors.add("stage", "invalid", "请选择评价环节：受理环节或办结环节");
         }
         let level = self.level.and_then(Level::from_number);
         if level.is_none() {
@@ -251,6 +247,22 @@ impl EvaluationInput {
             );
         }
         let reasons = check_reasons(&mut errors, &self.reasons, known);
+        // A reason must agree with the level: a bad rating's reasons are the bad ones, a
+        // good rating's the good ones; 基本满意 may tick either.
+        if let Some(level) = level {
+            let wrong = reasons.iter().find_map(|r| {
+                let k = known.iter().find(|k| &k.code == r)?;
+                let clash = (level.is_bad() && !k.for_bad) || (level.number() >= 4 && k.for_bad);
+                clash.then_some(k)
+            });
+            if let Some(k) = wrong {
+                errors.add(
+                    "reasons",
+                    "contradicts_level",
+                    format!("“{}”与“{}”不符，请重新勾选原因", k.label, level.label()),
+                );
+            }
+        }
         let comment = check_comment(&mut errors, "comment", &self.comment, COMMENT_MAX);
         if level.is_some_and(Level::is_bad)
             && reasons.is_empty()
@@ -305,6 +317,13 @@ pub fn opens_rectification(level: Level, real_name: bool) -> bool {
     real_name && level.is_bad()
 }
 
+/// Whose task a bad rating opens: a rating of the intake given at a window (the window and
+/// its clerk were rated) is the hall's to answer, for the hall's unit manages its window
+/// staff; any other is the handling department's.
+pub fn task_goes_to_hall(stage: Stage, window_named: bool) -> bool {
+    stage == Stage::Acceptance && window_named
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -342,6 +361,31 @@ mod tests {
         .unwrap();
         assert_eq!(ok.reasons, vec!["long_wait".to_owned()]);
         assert!(ok.level.is_bad());
+    }
+
+    #[test]
+    fn a_reason_must_agree_with_the_level() {
+        let rate = |level, reason: &str| {
+            EvaluationInput {
+                stage: "conclusion".into(),
+                level: Some(level),
+                reasons: vec![reason.into()],
+                comment: String::new(),
+            }
+            .parse(&known())
+        };
+        let e = rate(1, "efficient").unwrap_err();
+        assert_eq!(e.errors[0].code, "contradicts_level");
+        assert!(
+            e.errors[0].message.contains("办事效率高"),
+            "{}",
+            e.errors[0].message
+        );
+        assert_eq!(
+            rate(5, "attitude").unwrap_err().errors[0].code,
+            "contradicts_level"
+        );
+        assert!(rate(3, "attitude").is_ok() && rate(3, "efficient").is_ok());
     }
 
     #[test]

@@ -206,7 +206,13 @@ impl RectificationAction {
 pub struct TaskState {
     pub status: RectificationStatus,
     pub appealed: bool,
+    /// The rater was told the answer more than `RATER_WORKING_DAYS` ago and has neither
+    /// accepted nor appealed: their silence counts as acceptance.
+    pub rater_lapsed: bool,
 }
+
+/// How long the rater has to accept or appeal once told the answer.
+pub const RATER_WORKING_DAYS: u32 = 5;
 
 /// What a step leads to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -234,6 +240,8 @@ pub enum RectificationError {
     },
     #[error("每项整改只能申诉一次")]
     AlreadyAppealed,
+    #[error("评价人收到反馈后 5 个工作日内可以认可或申诉，期满前不能办结")]
+    RaterMayAnswer,
 }
 
 fn note_required(action: &RectificationAction) -> Result<(), RectificationError> {
@@ -253,11 +261,7 @@ fn note_required(action: &RectificationAction) -> Result<(), RectificationError>
     if let RectificationAction::Answer { outcome, .. } = action
         && Outcome::parse(outcome).is_none()
     {
-        errors.add(
-            "outcome",
-            "invalid",
-            "请选择处理结果：已整改（rectified）或解释说明（explained）",
-        );
+        errors.add("outcome", "invalid", "请选择处理结果：已整改或解释说明");
     }
     errors.into_result().map_err(RectificationError::Invalid)
 }
@@ -311,10 +315,16 @@ pub fn step(
             next.restart_answer_clock = true;
             S::Rectifying
         }
-        // The bureau may close once the rater was told, whether or not they answered.
-        (S::AwaitingRater | S::AwaitingReview, A::Close { .. }) => {
+        // The bureau closes once the rater accepted, or let their time to answer pass; never
+        // while they may still appeal.
+        (S::AwaitingReview, A::Close { .. }) | (S::AwaitingRater, A::Close { .. })
+            if state.status == S::AwaitingReview || state.rater_lapsed =>
+        {
             next.tell_rater = true;
             S::Closed
+        }
+        (S::AwaitingRater, A::Close { .. }) => {
+            return Err(RectificationError::RaterMayAnswer);
         }
         (S::AwaitingRater | S::AwaitingReview, A::Return { .. }) => {
             next.restart_answer_clock = true;
@@ -370,6 +380,7 @@ mod tests {
         TaskState {
             status: RectificationStatus::AwaitingVerification,
             appealed: false,
+            rater_lapsed: false,
         }
     }
 
@@ -478,10 +489,15 @@ mod tests {
 
     proptest! {
         /// Whatever is tried in whatever order: a closed task stays closed, the rater appeals at
-        /// most once, and nothing closes before the rater was told an answer.
+        /// most once, and nothing closes before the rater was told an answer and then
+        /// accepted it or let their time pass.
         #[test]
-        fn the_loop_holds(steps in proptest::collection::vec(any_action(), 0..40)) {
+        fn the_loop_holds(
+            steps in proptest::collection::vec(any_action(), 0..40),
+            lapsed in any::<bool>(),
+        ) {
             let mut s = start();
+            s.rater_lapsed = lapsed;
             let mut appeals = 0;
             let mut told = false;
             for (by, action) in &steps {
@@ -491,7 +507,13 @@ mod tests {
                         prop_assert_ne!(before.status, RectificationStatus::Closed);
                         if matches!(action, RectificationAction::Appeal { .. }) { appeals += 1; }
                         if matches!(action, RectificationAction::Feedback { .. }) { told = true; }
-                        if t.state.status == RectificationStatus::Closed { prop_assert!(told); }
+                        if t.state.status == RectificationStatus::Closed {
+                            prop_assert!(told);
+                            prop_assert!(
+                                before.status == RectificationStatus::AwaitingReview || lapsed,
+                                "closed while the rater could still answer"
+                            );
+                        }
                         s = t.state;
                     }
                     Err(_) => prop_assert_eq!(s, before),

@@ -171,22 +171,13 @@ impl TicketInput {
                 e.add("caller_phone", "required", "请填写来电号码，以便回访");
                 String::new()
             }
-            // A landline is as good as a mobile for calling back.
-            Some(p) if Phone::parse(&p).is_ok() => p,
-            Some(p)
-                if (7..=20).contains(&p.len())
-                    && p.chars().all(|c| c.is_ascii_digit() || c == '-') =>
-            {
-                p
-            }
-            Some(_) => {
-                e.add(
-                    "caller_phone",
-                    "invalid",
-                    "来电号码应为手机号码或带区号的固定电话，如 0953-5012345",
-                );
-                String::new()
-            }
+            Some(p) => match callback_phone(&p) {
+                Some(p) => p,
+                None => {
+                    e.add("caller_phone", "invalid", CALLBACK_PHONE_HINT);
+                    String::new()
+                }
+            },
         };
         let caller_id_number = opt(&self.caller_id_number)
             .and_then(|n| e.check("caller_id_number", ResidentId::parse(&n)))
@@ -447,9 +438,55 @@ pub fn ticket_number(day: NaiveDate, seq: u32) -> Option<String> {
         .then(|| format!("RX{}{seq:04}", day.format("%Y%m%d")))
 }
 
+/// What a number to call back must look like, for the message.
+pub const CALLBACK_PHONE_HINT: &str =
+    "电话号码应为 11 位手机号码，或带区号的固定电话，如 0953-5012345";
+
+/// A number someone can be called back on: a mobile number (`+86` allowed) or a landline
+/// with its area code (11 or 12 digits from the leading 0); returned without spaces,
+/// dashes or the country code.
+pub fn callback_phone(input: &str) -> Option<String> {
+    let s: String = input
+        .trim()
+        .trim_start_matches("+86")
+        .chars()
+        .filter(|c| *c != ' ' && *c != '-')
+        .collect();
+    if let Ok(p) = Phone::parse(&s) {
+        return Some(p.as_str().to_owned());
+    }
+    let landline = s.starts_with('0')
+        && !s.starts_with("00")
+        && (11..=12).contains(&s.len())
+        && s.bytes().all(|b| b.is_ascii_digit());
+    landline.then_some(s)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_call_back_number_is_a_mobile_or_a_landline_with_its_area_code() {
+        for ok in [
+            "13909531234",
+            "+86 139 0953 1234",
+            "0953-5012345",
+            "09535012345",
+        ] {
+            assert!(callback_phone(ok).is_some(), "{ok}");
+        }
+        for bad in [
+            "1390953123",
+            "12345678901",
+            "13909531234567",
+            "0953503",
+            "0953503900",
+            "0012345678",
+        ] {
+            assert!(callback_phone(bad).is_none(), "{bad}");
+        }
+    }
 
     fn input() -> TicketInput {
         TicketInput {

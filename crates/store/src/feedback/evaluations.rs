@@ -566,7 +566,9 @@ pub(crate) async fn insert_evaluation(
          rater_id, implementation_code, item_name, org_unit_id, org_path, intake_path, hall_id, \
          window_id, staff_id, rated_on, rated_at, amend_until) \
          SELECT $1, c.id, c.case_no, $3, $4, $5, $6, $7, $8, c.implementation_code, c.item_name, \
-         c.org_unit_id, o.path, i.path, \
+         c.org_unit_id, o.path, COALESCE(i.path, (SELECT ho.path FROM windows w \
+         JOIN service_halls h ON h.id = w.hall_id JOIN org_units ho ON ho.id = h.org_unit_id \
+         WHERE w.id = $9)), \
          COALESCE((SELECT w.hall_id FROM windows w WHERE w.id = $9), \
          (SELECT h.id FROM service_halls h WHERE h.org_unit_id = c.intake_org_id \
          ORDER BY h.sort, h.id LIMIT 1)), $9, COALESCE($10, c.first_responder), $11, $12, $13 \
@@ -618,15 +620,19 @@ pub(crate) async fn insert_evaluation(
             "INSERT INTO rectifications (id, evaluation_id, org_unit_id, org_path, intake_path, \
              status, appealed, opened_at, verify_due, answer_due, updated_at, level, channel, \
              rated_on, hall_id) \
-             SELECT $1, e.id, e.org_unit_id, e.org_path, e.intake_path, \
-             'awaiting_verification', 0, $2, $3, $4, $2, e.level, e.channel, e.rated_on, \
-             COALESCE(e.hall_id, '') FROM evaluations e WHERE e.id = $5",
+             SELECT $1, e.id, COALESCE(hu.id, e.org_unit_id), COALESCE(hu.path, e.org_path), \
+             e.intake_path, 'awaiting_verification', 0, $2, $3, $4, $2, e.level, e.channel, \
+             e.rated_on, COALESCE(e.hall_id, '') FROM evaluations e \
+             LEFT JOIN windows w ON w.id = e.window_id AND $6 = 1 \
+             LEFT JOIN service_halls h ON h.id = w.hall_id \
+             LEFT JOIN org_units hu ON hu.id = h.org_unit_id WHERE e.id = $5",
         )
         .bind(&r.id)
         .bind(ts(now))
         .bind(date(r.verify_due))
         .bind(date(r.answer_due))
         .bind(&e.id)
+        .bind(i64::from(r.to_hall))
         .execute(&mut *tx)
         .await?;
         let subject = format!("rectification:{}", r.id);
@@ -641,15 +647,21 @@ pub(crate) async fn insert_evaluation(
             &[],
         )
         .await?;
-        let unit: String = sqlx::query_scalar("SELECT org_unit_id FROM cases WHERE id = $1")
-            .bind(&e.case_id)
-            .fetch_one(&mut *tx)
-            .await?;
+        let unit: String =
+            sqlx::query_scalar("SELECT org_unit_id FROM rectifications WHERE id = $1")
+                .bind(&r.id)
+                .fetch_one(&mut *tx)
+                .await?;
         super::tell_staff(
             tx,
             now,
             &subject,
-            "reviewer",
+            // A hall's task goes to its unit's bureau staff, a department's to its reviewers.
+            if r.to_hall {
+                "bureau_admin"
+            } else {
+                "reviewer"
+            },
             Some(&unit),
             "收到一条差评，请在 1 个工作日内回访核实",
             &format!(

@@ -14,6 +14,9 @@ pub struct NewRectification {
     pub id: String,
     pub verify_due: NaiveDate,
     pub answer_due: NaiveDate,
+    /// The task is the rated window's hall's unit's, not the handling department's
+    /// (`evaluation::task_goes_to_hall`).
+    pub to_hall: bool,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -42,6 +45,9 @@ pub struct RectificationRecord {
     pub rater_id: String,
     pub rater_name: String,
     pub rater_phone: Option<String>,
+    /// When the last step was taken (for a task awaiting the rater: when they were told).
+    #[sqlx(try_from = "crate::DbTime")]
+    pub updated_at: DateTime<Utc>,
 }
 
 /// A step to record on a task.
@@ -73,8 +79,8 @@ pub struct RectificationQuery {
 const SELECT: &str = "SELECT r.id, r.evaluation_id, r.status, r.appealed, r.outcome, \
      r.opened_at, r.verify_due, r.answer_due, r.escalated_at, r.closed_at, r.org_unit_id, \
      o.name AS org_name, r.org_path, r.intake_path, e.case_no, e.item_name, e.level, e.stage, \
-     e.comment, e.reasons, e.rater_id, a.name AS rater_name, a.phone AS rater_phone \
-     FROM rectifications r JOIN evaluations e ON e.id = r.evaluation_id \
+     e.comment, e.reasons, e.rater_id, a.name AS rater_name, a.phone AS rater_phone, \
+     r.updated_at FROM rectifications r JOIN evaluations e ON e.id = r.evaluation_id \
      JOIN org_units o ON o.id = r.org_unit_id JOIN accounts a ON a.id = e.rater_id";
 
 /// Open tasks first, the most pressing first.

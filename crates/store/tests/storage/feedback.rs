@@ -41,6 +41,7 @@ fn rating(case_id: &str, rater: &str, stage: &str, level: i64, task: bool) -> Ne
         rated_on: day("2026-11-27"),
         amend_until: day("2026-12-04"),
         rectification: task.then(|| NewRectification {
+            to_hall: false,
             id: new_id(),
             verify_due: day("2026-11-30"),
             answer_due: day("2026-12-18"),

@@ -134,6 +134,8 @@ pub struct EvaluationView {
 pub struct EvaluationList {
     items: Vec<EvaluationView>,
     page: i64,
+    /// Another page follows.
+    has_more: bool,
 }
 
 pub(crate) fn evaluation_view(e: tongban_store::EvaluationRecord) -> EvaluationView {
@@ -185,10 +187,22 @@ pub async fn list_evaluations(
     let q =
         evaluations::query_of(&state, &evaluations::EvaluationFilter::from_pairs(&pairs)).await?;
     let page = q.offset / evaluations::PER_PAGE + 1;
-    let rows = evaluations::rows(&state, &current, &q).await?;
+    // One row past the page says whether another follows.
+    let mut rows = evaluations::rows(
+        &state,
+        &current,
+        &tongban_store::EvaluationQuery {
+            limit: q.limit + 1,
+            ..q.clone()
+        },
+    )
+    .await?;
+    let has_more = rows.len() as i64 > q.limit;
+    rows.truncate(usize::try_from(q.limit).unwrap_or(0));
     Ok(Json(EvaluationList {
         items: rows.into_iter().map(evaluation_view).collect(),
         page,
+        has_more,
     }))
 }
 
@@ -223,6 +237,10 @@ pub struct RectificationView {
     item_name: String,
     department: String,
     level: i64,
+    /// The rating's reasons, as their labels.
+    reasons: Vec<String>,
+    /// What the rater added later.
+    additions: Vec<RatingAdditionView>,
     verify_due: String,
     answer_due: String,
     overdue: bool,
@@ -232,8 +250,26 @@ pub struct RectificationView {
     events: Vec<FeedbackEventView>,
 }
 
+/// An addition to a rating (追加评价).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RatingAdditionView {
+    at: String,
+    reasons: Vec<String>,
+    comment: String,
+}
+
 fn rectification_view(f: rectifications::TaskFile) -> RectificationView {
     RectificationView {
+        reasons: f.reasons,
+        additions: f
+            .additions
+            .into_iter()
+            .map(|(at, reasons, comment)| RatingAdditionView {
+                at: at.to_rfc3339(),
+                reasons,
+                comment,
+            })
+            .collect(),
         status_label: f.status.label().into(),
         status: f.status.as_str().into(),
         overdue: f.overdue,

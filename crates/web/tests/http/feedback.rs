@@ -184,6 +184,27 @@ async fn a_bad_rating_goes_round_the_whole_loop_with_an_appeal() {
     )
     .await;
     assert_eq!(res.status(), StatusCode::CONFLICT, "one appeal only");
+    // Nor close while the rater may still accept or appeal.
+    let res = post_json(
+        &app,
+        &admin,
+        &format!("/api/v1/rectifications/{task}/actions"),
+        json!({"action": "close", "note": "x"}),
+    )
+    .await;
+    assert_eq!(
+        res.status(),
+        StatusCode::CONFLICT,
+        "the rater has not answered"
+    );
+    let file = app
+        .get_as(&reviewer, &format!("/api/v1/rectifications/{task}"))
+        .await;
+    let file: serde_json::Value = file.json().await.unwrap();
+    assert!(
+        file["reasons"].as_array().is_some_and(|r| !r.is_empty()),
+        "the department reads the rating's reasons: {file}"
+    );
     step(&app, &citizen, &task, json!({"action": "accept"})).await;
     let closed = step(
         &app,

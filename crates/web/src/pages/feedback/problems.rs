@@ -44,7 +44,7 @@ impl NewPage {
     fn person_fields(&self) -> Vec<(&'static str, &'static str, &'static str)> {
         vec![
             ("raiser_name", "姓名", ""),
-            ("raiser_phone", "联系电话", "11 位手机号码"),
+            ("raiser_phone", "联系电话", "手机号码或带区号的固定电话"),
             (
                 "raiser_id_number",
                 "身份证号码（选填）",

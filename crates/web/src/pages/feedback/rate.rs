@@ -157,13 +157,9 @@ async fn page(
         .collect();
     let mut given = given(state, sheet).await?;
     if tablet {
-        // On a shared tablet nobody reads another's comments or adds to them.
-        for g in &mut given {
-            g.comment.clear();
-            g.amendable = false;
-            g.additions.clear();
-            g.task = None;
-        }
+        // A counter tablet passes from hand to hand: the next person sees nothing of what
+        // the last one said, only which stages are still open.
+        given.clear();
     }
     render(&RatePage {
         ctx,
@@ -350,6 +346,7 @@ pub async fn create_link(
 /// Adds to one's own rating within five working days.
 pub async fn add(
     State(state): State<AppState>,
+    ctx: Ctx,
     current: Current,
     Path(id): Path<String>,
     Form(pairs): Form<Pairs>,
@@ -370,6 +367,33 @@ pub async fn add(
     .await
     {
         Ok(()) => Ok(crate::page::redirect(&format!("{back}?done=1")).into_response()),
+        // Back on the case's rating page with the reason, not on a bare error page.
+        Err(e) if !case_no.is_empty() && back.starts_with("/me/cases/") => {
+            let (_, form_error, status) = match refusal(e.into())? {
+                (v, None, s) => (
+                    ValidationErrors::new(),
+                    v.errors
+                        .first()
+                        .map(|e| format!("追加评价未保存：{}", e.message)),
+                    s,
+                ),
+                other => other,
+            };
+            let sheet = evaluations::sheet(&state, &current, &case_no).await?;
+            let res = page(
+                &state,
+                ctx,
+                &sheet,
+                format!("/me/cases/{case_no}/rate"),
+                false,
+                None,
+                &ValidationErrors::new(),
+                form_error,
+                false,
+            )
+            .await?;
+            Ok(with_status(res, status))
+        }
         Err(e) => Err(e.into()),
     }
 }

@@ -90,6 +90,24 @@ struct FilePage {
     events: Vec<(String, String, String, &'static str, String)>,
     form_error: Option<String>,
     is_rater: bool,
+    /// What was typed into a refused step's form: (action, outcome, note).
+    kept: (String, String, String),
+    additions: Vec<(String, String, String)>,
+}
+
+impl FilePage {
+    /// The note typed into `action`'s form before it was refused.
+    fn kept_note(&self, action: &str) -> &str {
+        if self.kept.0 == action {
+            &self.kept.2
+        } else {
+            ""
+        }
+    }
+
+    fn kept_outcome(&self, action: &str, outcome: &str) -> bool {
+        self.kept.0 == action && self.kept.1 == outcome
+    }
 }
 
 fn steps_for(f: &TaskFile) -> Vec<(&'static str, &'static str, bool)> {
@@ -122,7 +140,9 @@ fn steps_for(f: &TaskFile) -> Vec<(&'static str, &'static str, bool)> {
     if f.role == Some(RectificationActor::Bureau)
         && matches!(f.status, S::AwaitingRater | S::AwaitingReview)
     {
-        out.push(("close", "审核通过，办结", false));
+        if f.may_close {
+            out.push(("close", "审核通过，办结", false));
+        }
         out.push(("return", "退回重新整改", false));
     }
     if f.role.is_some() && f.status != S::Closed {
@@ -146,9 +166,21 @@ fn action_label(a: &str) -> &'static str {
     }
 }
 
-fn file_page(ctx: Ctx, f: TaskFile, base: &str, form_error: Option<String>) -> FilePage {
+fn file_page(
+    ctx: Ctx,
+    f: TaskFile,
+    base: &str,
+    form_error: Option<String>,
+    kept: (String, String, String),
+) -> FilePage {
     let is_rater = f.role == Some(RectificationActor::Rater);
     FilePage {
+        kept,
+        additions: f
+            .additions
+            .iter()
+            .map(|(at, reasons, comment)| (local_time(*at), reasons.join("、"), comment.clone()))
+            .collect(),
         ctx,
         action: format!("{base}/{}", f.task.id),
         status: f.status.label(),
@@ -206,7 +238,7 @@ async fn show(
     base: &str,
 ) -> Result<Response, WebError> {
     let f = rectifications::file(state, current, id).await?;
-    render(&file_page(ctx, f, base, None))
+    render(&file_page(ctx, f, base, None, Default::default()))
 }
 
 pub async fn staff_file(
@@ -246,7 +278,17 @@ async fn step(
             let (status, message) = step_error(e.into())?;
             let f = rectifications::file(state, current, id).await?;
             Ok(with_status(
-                render(&file_page(ctx, f, base, Some(message)))?,
+                render(&file_page(
+                    ctx,
+                    f,
+                    base,
+                    Some(message),
+                    (
+                        one(pairs, "action"),
+                        one(pairs, "outcome"),
+                        one(pairs, "note"),
+                    ),
+                ))?,
                 status,
             ))
         }
