@@ -385,6 +385,7 @@ pub async fn additions(
 pub async fn rate_hall(
     app: &App,
     hall_id: &str,
+    address: &str,
     level: Option<i64>,
     reason_codes: &[String],
     comment: &str,
@@ -396,11 +397,23 @@ pub async fn rate_hall(
         comment: comment.into(),
     };
     let draft = input.parse(&reasons(app).await?)?;
+    // Counted per device, hall and day by a digest; the address itself is not kept.
+    let source = token_hash(&format!("hall-rating:{address}:{hall_id}:{}", app.today()));
+    if app.store.hall_evaluations_from(&source).await? >= evaluation::ANONYMOUS_PER_DAY {
+        return Err(AppError::Refused {
+            code: "too_many_anonymous",
+            detail: format!(
+                "同一设备每天对同一大厅最多匿名评价 {} 次，感谢您的反馈",
+                evaluation::ANONYMOUS_PER_DAY
+            ),
+        });
+    }
     app.store
         .record_hall_evaluation(
             app.clock.now(),
             &NewHallEvaluation {
                 hall_id: hall_id.into(),
+                source,
                 level: draft.level.number(),
                 reasons: draft.reasons,
                 comment: draft.comment,

@@ -161,6 +161,10 @@ pub const SEEDED_REASONS: &[(&str, &str, bool)] = &[
     ("clear_guide", "指南清楚易懂", false),
 ];
 
+/// Anonymous ratings one device may give one hall in a day (a poster's QR is open to all;
+/// more would let one phone stuff a hall's figures).
+pub const ANONYMOUS_PER_DAY: i64 = 3;
+
 /// Working days after a rating within which the rater may add to it.
 pub const AMEND_WORKING_DAYS: u32 = 5;
 pub const COMMENT_MAX: usize = 500;

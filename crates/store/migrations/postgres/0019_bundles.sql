@@ -29,3 +29,8 @@ CREATE TABLE published_bundles (
     document TEXT NOT NULL,
     published_at TEXT NOT NULL
 );
+-- Anonymous hall ratings (issue 12) carry a digest of where they came from that day (the
+-- address, hall and day hashed together: not the address), so one device cannot stuff a
+-- hall's figures.
+ALTER TABLE hall_evaluations ADD COLUMN source TEXT NOT NULL DEFAULT '';
+CREATE INDEX hall_evaluations_source ON hall_evaluations (source);

@@ -116,6 +116,8 @@ pub struct EvaluationLink {
 #[derive(Debug, Clone)]
 pub struct NewHallEvaluation {
     pub hall_id: String,
+    /// A digest of the device, hall and day (never the address itself).
+    pub source: String,
     pub level: i64,
     pub reasons: Vec<String>,
     pub comment: String,
@@ -453,7 +455,7 @@ impl Store {
         let id = new_id();
         let n = sqlx::query(
             "INSERT INTO hall_evaluations (id, hall_id, hall_path, level, reasons, comment, \
-             rated_on, rated_at) SELECT $1, h.id, o.path, $3, $4, $5, $6, $7 \
+             rated_on, rated_at, source) SELECT $1, h.id, o.path, $3, $4, $5, $6, $7, $8 \
              FROM service_halls h JOIN org_units o ON o.id = h.org_unit_id WHERE h.id = $2",
         )
         .bind(&id)
@@ -463,6 +465,7 @@ impl Store {
         .bind(&e.comment)
         .bind(date(e.rated_on))
         .bind(ts(now))
+        .bind(&e.source)
         .execute(&mut *tx)
         .await?
         .rows_affected();
@@ -482,6 +485,16 @@ impl Store {
         .await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// How many anonymous ratings came from `source` (a device, hall and day's digest).
+    pub async fn hall_evaluations_from(&self, source: &str) -> Result<i64, StoreError> {
+        Ok(
+            sqlx::query_scalar("SELECT COUNT(*) FROM hall_evaluations WHERE source = $1")
+                .bind(source)
+                .fetch_one(&self.reader)
+                .await?,
+        )
     }
 
     /// Anonymous hall ratings within the reach (by the hall's unit), newest first.

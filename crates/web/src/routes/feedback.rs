@@ -43,6 +43,13 @@ pub(super) fn table() -> Vec<Row> {
             Public,
             post(rate::hall_rate),
         ),
+        r(
+            Method::GET,
+            "/rate/hall/{hall}/poster",
+            "/rate/hall/nothing/poster",
+            Public,
+            get(rate::hall_poster),
+        ),
         // The person.
         r(
             Method::GET,

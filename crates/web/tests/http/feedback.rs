@@ -594,6 +594,52 @@ async fn the_counter_tablet_rates_a_window_case_without_a_login() {
         tablet.get("/rate/not-a-token").await.status(),
         StatusCode::NOT_FOUND
     );
+    // The next person at the counter sees nothing of this rating.
+    let after = tablet.get(&link).await.text().await.unwrap();
+    assert!(!after.contains("given-ratings"), "{after}");
+
+    // A hall's poster: anonymous ratings, at most three a day from one device.
+    let hall = app
+        .store
+        .list_halls(&[], &tongban_domain::authz::Scope::All)
+        .await
+        .unwrap()[0]
+        .id
+        .clone();
+    let poster = tablet
+        .get(&format!("/rate/hall/{hall}/poster"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(poster.contains(&format!("/rate/hall/{hall}")) && poster.contains("<svg"));
+    let form = tablet
+        .get(&format!("/rate/hall/{hall}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let csrf = extract_csrf(&form);
+    let mut statuses = Vec::new();
+    for _ in 0..4 {
+        let res = tablet
+            .client
+            .post(tablet.url(&format!("/rate/hall/{hall}")))
+            .form(&[("csrf", csrf.as_str()), ("level", "4")])
+            .send()
+            .await
+            .unwrap();
+        statuses.push(res.status());
+    }
+    assert_eq!(
+        statuses,
+        [
+            StatusCode::SEE_OTHER,
+            StatusCode::SEE_OTHER,
+            StatusCode::SEE_OTHER,
+            StatusCode::CONFLICT
+        ]
+    );
 }
 
 #[tokio::test]

@@ -36,6 +36,8 @@ pub struct GivenRating {
 #[derive(Template)]
 #[template(path = "feedback/rate.html")]
 struct RatePage {
+    /// Some stage has been rated (even where the ratings are not shown, on a tablet).
+    rated_any: bool,
     ctx: Ctx,
     heading: String,
     case_no: Option<String>,
@@ -162,6 +164,7 @@ async fn page(
         given.clear();
     }
     render(&RatePage {
+        rated_any: !sheet.ratings.is_empty(),
         ctx,
         heading: if tablet {
             "请您评价本次服务".into()
@@ -423,6 +426,31 @@ async fn hall_name(state: &AppState, hall_id: &str) -> Result<String, WebError> 
         .ok_or(WebError::NotFound)
 }
 
+#[derive(Template)]
+#[template(path = "feedback/hall_poster.html")]
+struct HallPosterPage {
+    ctx: Ctx,
+    hall_name: String,
+    url: String,
+    qr: String,
+}
+
+/// The poster a hall prints and hangs: its rating page's address and QR code.
+pub async fn hall_poster(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(hall): Path<String>,
+) -> Result<Response, WebError> {
+    let hall_name = hall_name(&state, &hall).await?;
+    let url = crate::page::absolute_url(&state, &format!("/rate/hall/{hall}"));
+    render(&HallPosterPage {
+        ctx,
+        qr: crate::page::qr_svg(&url)?,
+        url,
+        hall_name,
+    })
+}
+
 /// A hall poster's QR code: rate the hall without logging in (anonymous, kept apart).
 pub async fn hall_form(
     State(state): State<AppState>,
@@ -449,13 +477,15 @@ pub async fn hall_rate(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(hall): Path<String>,
+    parts: axum::http::request::Parts,
     Form(pairs): Form<Pairs>,
 ) -> Result<Response, WebError> {
     let name = hall_name(&state, &hall).await?;
+    let address = crate::auth::client_address(&state, &parts);
     let level = one(&pairs, "level").trim().parse().ok();
     let reasons = all(&pairs, "reasons");
     let comment = one(&pairs, "comment");
-    match evaluations::rate_hall(&state, &hall, level, &reasons, &comment).await {
+    match evaluations::rate_hall(&state, &hall, &address, level, &reasons, &comment).await {
         Ok(()) => Ok(crate::page::redirect(&format!("/rate/hall/{hall}?done=1")).into_response()),
         Err(e) => {
             let (errors, form_error, status) = refusal(e.into())?;
