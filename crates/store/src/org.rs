@@ -251,6 +251,17 @@ impl Store {
         Ok(id)
     }
 
+    /// Every hall's id and name, in the order `list_halls` gives them (for a filter's
+    /// choices, without the hours and windows).
+    pub async fn hall_names(&self) -> Result<Vec<(String, String)>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT h.id, h.name FROM service_halls h JOIN org_units o ON o.id = h.org_unit_id \
+             ORDER BY h.sort, o.path",
+        )
+        .fetch_all(&self.reader)
+        .await?)
+    }
+
     /// Halls with hours and windows; `kinds` limits which kinds (empty = all), `scope`
     /// limits to halls of units within that path.
     pub async fn list_halls(

@@ -48,6 +48,7 @@ fn nav_for(principal: &Principal, path: &str) -> Vec<NavItem> {
     let mut items: Vec<(&'static str, &'static str)> = vec![
         ("/", "首页"),
         ("/guide", "办事指南"),
+        ("/bundles", "一件事"),
         ("/lists", "事项清单"),
         ("/halls", "服务大厅"),
         ("/org", "组织机构"),

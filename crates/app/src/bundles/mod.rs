@@ -22,6 +22,8 @@ pub struct GuideMember {
 pub struct BundleGuide {
     pub bundle: Bundle,
     pub version: i64,
+    /// The lead department's name.
+    pub lead_name: String,
     pub members: Vec<GuideMember>,
     /// The materials of every member (each in its situation), each listed once.
     pub materials: Vec<MergedMaterial>,
@@ -80,7 +82,13 @@ pub async fn guide(app: &App, code: &str) -> Result<BundleGuide, AppError> {
         })
         .collect();
     let materials = merged_materials(&with_materials);
+    let lead_name = crate::org::units(app)
+        .await?
+        .into_iter()
+        .find(|u| u.code == bundle.lead_org)
+        .map_or_else(|| bundle.lead_org.clone(), |u| u.name);
     Ok(BundleGuide {
+        lead_name,
         version: published.version,
         members,
         materials,

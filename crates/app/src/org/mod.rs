@@ -17,6 +17,11 @@ pub async fn halls(app: &App, kinds: &[HallKind]) -> Result<Vec<Hall>, AppError>
     Ok(app.store.list_halls(kinds, &Scope::All).await?)
 }
 
+/// Every hall's id and name (public), for lists' filters.
+pub async fn hall_names(app: &App) -> Result<Vec<(String, String)>, AppError> {
+    Ok(app.store.hall_names().await?)
+}
+
 /// The part of the organisation a staff member's scope covers.
 #[derive(Debug)]
 pub struct ScopeView {

@@ -84,6 +84,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
 
 mod accounts;
 mod audit;
+pub mod bundles;
 mod calendar;
 mod cases;
 mod contract;
@@ -118,8 +119,8 @@ pub async fn readyz(State(state): State<AppState>) -> Result<&'static str, WebEr
 #[derive(OpenApi)]
 #[openapi(
     info(title = "通办 Tongban API", description = "红寺堡区一体化政务服务平台接口。错误为 RFC 9457 application/problem+json，含稳定的 code 与中文 detail。"),
-    paths(audit_checkpoints, register_account, create_session, verify_identity, request_password_reset, confirm_password_reset, claim_account, delete_current_session, me, list_org_units, list_halls, list_items, get_item, add_working_days, submit_case, list_cases, get_case, act_on_case, get_case_material, check_case_material, list_seals, verify_license, list_license_types, put_license_type, import_license, my_licenses, present_license, rate_case, list_evaluation_reasons, list_evaluations, get_rectification, act_on_rectification, create_ticket, get_ticket, act_on_ticket),
-    components(schemas(RegisterBody, AccountView, IdentityCheckBody, IdentityVerified, ResetRequestBody, Accepted, CodePasswordBody, SessionBody, SessionCreated, OrgUnitView, HallView, HoursView, WindowView, ItemSummary, ItemsPage, WorkingDate, CaseBody, MaterialUpload, CaseCreated, CaseView, CaseEventView, CaseMaterialView, CaseList, CaseSummary, MaterialCheckRequest, SealKeyView, VerifyBody, VerifyView, LicenseImport, PresentationView, crate::window_fields::WindowFields, EvaluationBody, EvaluationCreated, RectificationRef, ReasonView, EvaluationView, EvaluationList, FeedbackEventView, RectificationView, RatingAdditionView, RectificationActionBody, TicketBody, TicketCreated, TicketView, TicketActionBody)),
+    paths(audit_checkpoints, register_account, create_session, verify_identity, request_password_reset, confirm_password_reset, claim_account, delete_current_session, me, list_org_units, list_halls, list_items, get_item, add_working_days, submit_case, list_cases, get_case, act_on_case, get_case_material, check_case_material, list_seals, verify_license, list_license_types, put_license_type, import_license, my_licenses, present_license, rate_case, list_evaluation_reasons, list_evaluations, get_rectification, act_on_rectification, create_ticket, get_ticket, act_on_ticket, bundles::list_bundles, bundles::get_bundle),
+    components(schemas(RegisterBody, AccountView, IdentityCheckBody, IdentityVerified, ResetRequestBody, Accepted, CodePasswordBody, SessionBody, SessionCreated, OrgUnitView, HallView, HoursView, WindowView, ItemSummary, ItemsPage, WorkingDate, CaseBody, MaterialUpload, CaseCreated, CaseView, CaseEventView, CaseMaterialView, CaseList, CaseSummary, MaterialCheckRequest, SealKeyView, VerifyBody, VerifyView, LicenseImport, PresentationView, crate::window_fields::WindowFields, EvaluationBody, EvaluationCreated, RectificationRef, ReasonView, EvaluationView, EvaluationList, FeedbackEventView, RectificationView, RatingAdditionView, RectificationActionBody, TicketBody, TicketCreated, TicketView, TicketActionBody, bundles::BundleList, bundles::BundleSummary, bundles::BundleItemView, bundles::BundleView, bundles::BundleFieldView, bundles::BundleMaterialView)),
     modifiers(&BearerAuth, &SharedResponses),
 )]
 struct ApiDoc;

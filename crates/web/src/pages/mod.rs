@@ -2,6 +2,7 @@
 //! route table or a capability, call the store, render a template.
 
 pub mod account;
+pub mod bundles;
 pub mod calendar;
 pub mod cases;
 pub mod catalog;

@@ -58,6 +58,7 @@ impl RouteSpec {
 
 const SAMPLE_ID: &str = "00000000-0000-7000-8000-000000000000";
 
+mod bundles;
 mod feedback;
 
 type Row = (RouteSpec, MethodRouter<AppState>);
@@ -84,6 +85,7 @@ fn r(
 fn table(upload_limit: usize) -> Vec<Row> {
     let mut rows = core_table(upload_limit);
     rows.extend(feedback::table());
+    rows.extend(bundles::table());
     rows
 }
 

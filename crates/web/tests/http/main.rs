@@ -4,6 +4,7 @@
 
 mod accounts;
 mod authz;
+mod bundles;
 mod cases;
 mod catalog;
 mod feedback;

@@ -212,11 +212,7 @@ pub async fn list(
         })
         .map(|u| (u.code, u.name))
         .collect();
-    let halls = tongban_app::org::halls(&state, &[])
-        .await?
-        .into_iter()
-        .map(|h| (h.id, h.name))
-        .collect();
+    let halls = tongban_app::org::hall_names(&state).await?;
     let hall_ratings = evaluations::hall_ratings(&state, &current)
         .await?
         .into_iter()
