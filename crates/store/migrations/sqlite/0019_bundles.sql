@@ -34,3 +34,8 @@ CREATE TABLE published_bundles (
 -- hall's figures.
 ALTER TABLE hall_evaluations ADD COLUMN source TEXT NOT NULL DEFAULT '';
 CREATE INDEX hall_evaluations_source ON hall_evaluations (source);
+-- The feedback totals of a department or a town (issue 12) read the counts and the tasks
+-- of its units' paths from an index, as handling and as intake unit.
+CREATE INDEX evaluation_counts_org ON evaluation_counts (org_path);
+CREATE INDEX evaluation_counts_intake ON evaluation_counts (intake_path);
+CREATE INDEX rectifications_intake ON rectifications (intake_path);

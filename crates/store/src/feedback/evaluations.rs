@@ -341,10 +341,11 @@ impl Store {
         reach: &FeedbackReach,
         q: &EvaluationQuery,
     ) -> Result<EvaluationTotals, StoreError> {
-        let mut w = evaluation_filter(q);
-        if !w.reach(reach, "e.org_path", "e.intake_path") {
+        let Some(arms) = self.reach_arms(reach).await? else {
             return Ok(EvaluationTotals::default());
-        }
+        };
+        let mut w = evaluation_filter(q);
+        w.paths_in(&arms, "e.org_path", "e.intake_path");
         let narrow = q.window.is_some() || q.staff.is_some() || q.rater.is_some();
         let (from, n) = if narrow {
             ("evaluations e", "1")

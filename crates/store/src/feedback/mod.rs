@@ -136,6 +136,27 @@ impl Where {
         }
     }
 
+    /// Within the reach as resolved to unit paths, as two equality lists (`handling IN
+    /// (…) OR intake IN (…)`), which each backend reads from an index on either column —
+    /// for totals, which need every matching row rather than a page.
+    pub(crate) fn paths_in(&mut self, arms: &Arms, handling: &'static str, intake: &'static str) {
+        if let Arms::Paths {
+            handling: h,
+            intake: i,
+        } = arms
+        {
+            let mut terms = Vec::new();
+            for (paths, col) in [(h, handling), (i, intake)] {
+                if paths.is_empty() {
+                    continue;
+                }
+                let ps: Vec<String> = paths.iter().map(|p| self.next(p.clone())).collect();
+                terms.push(format!("{col} IN ({})", ps.join(", ")));
+            }
+            self.parts.push(format!("({})", terms.join(" OR ")));
+        }
+    }
+
     /// One of `values` of an integer column, each its own arm (so a range such as 差评's two
     /// levels is still read in index order).
     pub(crate) fn int_arms(&mut self, column: &'static str, values: &[i64]) {

@@ -152,10 +152,11 @@ impl Store {
         reach: &FeedbackReach,
         q: &RectificationQuery,
     ) -> Result<Vec<RectificationRecord>, StoreError> {
-        let mut w = Where::default();
-        if !w.reach(reach, "r.org_path", "r.intake_path") {
+        let Some(arms) = self.reach_arms(reach).await? else {
             return Ok(Vec::new());
-        }
+        };
+        let mut w = Where::default();
+        w.paths_in(&arms, "r.org_path", "r.intake_path");
         if let Some(s) = &q.status {
             w.push("r.status", "=", s.clone());
         }
