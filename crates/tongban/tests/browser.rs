@@ -539,6 +539,34 @@ async fn find_a_guide_by_pinyin_initials_and_get_the_tailored_materials() {
 
 #[tokio::test]
 #[ignore = "needs Chromium, chromedriver and axe-core; run by .ci/run"]
+async fn the_bundle_list_and_a_life_event_guide_read_on_a_phone() {
+    let b = Browser::start().await;
+    b.client.set_window_size(360, 800).await.unwrap();
+    b.open("/bundles").await;
+    b.assert_fits_width("bundle list at 360 px").await;
+    let people = b.text_of("[data-test='bundles-person']").await;
+    assert!(people.contains("新生儿出生一件事"), "{people}");
+    b.click_and_wait("[data-test='bundles-person'] a").await;
+    b.audit("bundle guide at 360 px").await;
+    b.assert_fits_width("bundle guide at 360 px").await;
+    assert_eq!(
+        b.text_of("[data-test='bundle-title']").await,
+        "新生儿出生一件事"
+    );
+    let members = b.text_of("[data-test='bundle-members']").await;
+    assert!(
+        members.contains("户口登记") && members.contains("办结后"),
+        "{members}"
+    );
+    for path in ["/bundles/YYZ-CANYIN", "/bundles/QY-ZHUXIAO/print"] {
+        b.open(path).await;
+        b.assert_fits_width(path).await;
+    }
+    b.client.close().await.unwrap();
+}
+
+#[tokio::test]
+#[ignore = "needs Chromium, chromedriver and axe-core; run by .ci/run"]
 async fn catalog_work_pages_pass_axe() {
     let b = Browser::start().await;
     b.log_in("reviewer").await;
