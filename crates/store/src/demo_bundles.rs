@@ -6,7 +6,9 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
-use tongban_domain::bundle::{Audience, Bundle, Condition, FieldSpec, FieldUse, Member, Question};
+use tongban_domain::bundle::{
+    Audience, Bundle, Condition, FieldSpec, FieldUse, Member, Question, SituationFrom,
+};
 use tongban_domain::catalog::{ReviewAction, ServiceItem, VersionStatus, next_status};
 
 use crate::{Store, StoreError};
@@ -33,6 +35,8 @@ struct MemberSpec {
     item: String,
     #[serde(default)]
     situation: String,
+    #[serde(default)]
+    situation_from: Option<SituationFrom>,
     #[serde(default)]
     condition: Option<Condition>,
     #[serde(default)]
@@ -66,6 +70,7 @@ pub fn demo_bundles(items: &[ServiceItem]) -> Result<Vec<Bundle>, StoreError> {
                         implementation_code: code_of(&s.code, &m.item)?,
                         name: m.item,
                         situation: m.situation,
+                        situation_from: m.situation_from,
                         condition: m.condition,
                         depends_on: m
                             .depends_on

@@ -76,7 +76,9 @@ pub async fn guide(app: &App, code: &str) -> Result<BundleGuide, AppError> {
         .iter()
         .filter_map(|g| {
             g.item.as_ref().map(|i| {
-                let situation = Some(g.member.situation.as_str()).filter(|s| !s.is_empty());
+                // A situation decided by an answer: the guide lists every situation's papers.
+                let situation = Some(g.member.situation.as_str())
+                    .filter(|s| !s.is_empty() && g.member.situation_from.is_none());
                 (&g.member, i.materials_for(situation))
             })
         })

@@ -63,6 +63,13 @@ pub struct Condition {
     pub any_of: Vec<String>,
 }
 
+/// The member's situation chosen by an answer: answer value → the item's situation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SituationFrom {
+    pub question: String,
+    pub map: BTreeMap<String, String>,
+}
+
 /// What a merged-form field holds, checked as the rest of the platform checks it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -104,6 +111,9 @@ pub struct Member {
     /// The item's situation this member applies in (情形), if the item has situations.
     #[serde(default)]
     pub situation: String,
+    /// The situation decided by an answer instead (a second-hand flat is not a new one).
+    #[serde(default)]
+    pub situation_from: Option<SituationFrom>,
     /// `None`: the member always applies.
     #[serde(default)]
     pub condition: Option<Condition>,
@@ -245,6 +255,22 @@ impl Bundle {
                     }
                 }
             }
+            if let Some(sf) = &m.situation_from {
+                let ok = questions.get(sf.question.as_str()).is_some_and(|q| {
+                    !sf.map.is_empty()
+                        && sf
+                            .map
+                            .keys()
+                            .all(|k| q.choices.iter().any(|c| &c.value == k))
+                });
+                if !ok {
+                    e.add(
+                        &format!("{at}.situation_from"),
+                        "unknown_choice",
+                        format!("“{}”的办事情形引用了不存在的问题或选项", m.name),
+                    );
+                }
+            }
             for d in &m.depends_on {
                 if !codes.contains(d.as_str()) || d == &m.implementation_code {
                     e.add(
@@ -293,19 +319,64 @@ impl Bundle {
             match item_of(&m.implementation_code) {
                 None => e.add(&at, "unknown_item", format!("“{}”不是已发布的事项", m.name)),
                 Some(item) => {
-                    if !m.situation.is_empty()
-                        && !item.situations.iter().any(|s| s.name == m.situation)
-                    {
-                        e.add(
-                            &format!("{at}.situation"),
-                            "unknown_situation",
-                            format!("“{}”没有“{}”这一办事情形", item.name, m.situation),
-                        );
+                    let chosen = m
+                        .situation_from
+                        .iter()
+                        .flat_map(|sf| sf.map.values())
+                        .chain(std::iter::once(&m.situation));
+                    for situation in chosen {
+                        if !situation.is_empty()
+                            && !item.situations.iter().any(|s| &s.name == situation)
+                        {
+                            e.add(
+                                &format!("{at}.situation"),
+                                "unknown_situation",
+                                format!("“{}”没有“{situation}”这一办事情形", item.name),
+                            );
+                        }
                     }
                 }
             }
         }
+        // The promise for the whole cannot be shorter than its longest chain of members
+        // (each after what it depends on), or it would be broken by design.
+        if e.is_empty() && !self.has_cycle() {
+            let chain = self
+                .longest_chain(&|code: &str| item_of(code).map_or(0, |i| i.promised_limit.days));
+            if chain > self.promised_days {
+                e.add(
+                    "promised_days",
+                    "shorter_than_members",
+                    format!(
+                        "承诺时限 {} 个工作日短于各事项先后办理所需的 {chain} 个工作日",
+                        self.promised_days
+                    ),
+                );
+            }
+        }
         e.into_result()
+    }
+
+    /// The longest path through the members' dependencies, in `days` of each member.
+    fn longest_chain(&self, days: &dyn Fn(&str) -> u32) -> u32 {
+        fn finish(b: &Bundle, i: usize, days: &dyn Fn(&str) -> u32, depth: usize) -> u32 {
+            let m = &b.members[i];
+            let before = if depth > b.members.len() {
+                0
+            } else {
+                m.depends_on
+                    .iter()
+                    .filter_map(|d| b.members.iter().position(|x| &x.implementation_code == d))
+                    .map(|j| finish(b, j, days, depth + 1))
+                    .max()
+                    .unwrap_or(0)
+            };
+            before + days(&m.implementation_code)
+        }
+        (0..self.members.len())
+            .map(|i| finish(self, i, days, 0))
+            .max()
+            .unwrap_or(0)
     }
 
     fn has_cycle(&self) -> bool {
@@ -383,6 +454,13 @@ impl Bundle {
             .filter(|m| m.applies(answers))
             .cloned()
             .collect();
+        for m in &mut members {
+            if let Some(sf) = &m.situation_from
+                && let Some(s) = answers.get(&sf.question).and_then(|a| sf.map.get(a))
+            {
+                m.situation = s.clone();
+            }
+        }
         let codes: BTreeSet<String> = members
             .iter()
             .map(|m| m.implementation_code.clone())

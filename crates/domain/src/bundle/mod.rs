@@ -10,6 +10,7 @@ pub mod status;
 
 pub use definition::{
     Audience, Bundle, Choice, Condition, FieldKind, FieldSpec, FieldUse, Member, Question,
+    SituationFrom,
 };
 pub use form::{MergedMaterial, check_form, child_form, merged_form, merged_materials};
 pub use status::{BundleStatus, ChildState, bundle_due, bundle_status, cancelled, startable};

@@ -10,6 +10,7 @@ fn member(code: &str, deps: &[&str], fields: &[(&str, &str)]) -> Member {
         implementation_code: code.into(),
         name: format!("事项{code}"),
         situation: String::new(),
+        situation_from: None,
         condition: None,
         depends_on: deps.iter().map(|d| (*d).into()).collect(),
         fields: fields
@@ -113,6 +114,25 @@ fn answers_decide_the_members_and_drop_dependencies_on_those_left_out() {
         b.applicable(&bad).unwrap_err().errors[0].code,
         "unknown_choice"
     );
+}
+
+#[test]
+fn an_answer_can_choose_a_members_situation() {
+    let mut a = member("A", &[], &[]);
+    a.situation = "新建商品房".into();
+    a.situation_from = Some(SituationFrom {
+        question: "has_licence".into(),
+        map: BTreeMap::from([("yes".to_owned(), "存量房".to_owned())]),
+    });
+    let b = bundle(vec![a, member("B", &[], &[])], vec![]);
+    assert_eq!(b.validate(), Ok(()));
+    let yes = BTreeMap::from([("has_licence".to_owned(), "yes".to_owned())]);
+    assert_eq!(b.applicable(&yes).unwrap()[0].situation, "存量房");
+    let no = BTreeMap::from([("has_licence".to_owned(), "no".to_owned())]);
+    assert_eq!(b.applicable(&no).unwrap()[0].situation, "新建商品房");
+    let mut bad = b.clone();
+    bad.members[0].situation_from.as_mut().unwrap().question = "nope".into();
+    assert_eq!(bad.validate().unwrap_err().errors[0].code, "unknown_choice");
 }
 
 #[test]

@@ -240,7 +240,7 @@ pub enum RectificationError {
     },
     #[error("每项整改只能申诉一次")]
     AlreadyAppealed,
-    #[error("评价人收到反馈后 5 个工作日内可以认可或申诉，期满前不能办结")]
+    #[error("评价人收到反馈后 5 个工作日内可以认可或申诉，期满前不能办结或退回")]
     RaterMayAnswer,
 }
 
@@ -326,9 +326,15 @@ pub fn step(
         (S::AwaitingRater, A::Close { .. }) => {
             return Err(RectificationError::RaterMayAnswer);
         }
-        (S::AwaitingRater | S::AwaitingReview, A::Return { .. }) => {
+        // Returning, like closing, waits for the rater: they accept or appeal first.
+        (S::AwaitingReview, A::Return { .. }) | (S::AwaitingRater, A::Return { .. })
+            if state.status == S::AwaitingReview || state.rater_lapsed =>
+        {
             next.restart_answer_clock = true;
             S::Rectifying
+        }
+        (S::AwaitingRater, A::Return { .. }) => {
+            return Err(RectificationError::RaterMayAnswer);
         }
         _ => return Err(refuse()),
     };

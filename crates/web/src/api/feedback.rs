@@ -237,8 +237,12 @@ pub struct RectificationView {
     item_name: String,
     department: String,
     level: i64,
-    /// The rating's reasons, as their labels.
+    /// The rating's reason codes (as `GET /api/v1/evaluations` gives them).
     reasons: Vec<String>,
+    /// The same reasons, as their labels.
+    reason_labels: Vec<String>,
+    /// The rater's comment.
+    comment: String,
     /// What the rater added later.
     additions: Vec<RatingAdditionView>,
     verify_due: String,
@@ -260,7 +264,9 @@ pub struct RatingAdditionView {
 
 fn rectification_view(f: rectifications::TaskFile) -> RectificationView {
     RectificationView {
-        reasons: f.reasons,
+        reasons: serde_json::from_str(&f.task.reasons).unwrap_or_default(),
+        reason_labels: f.reasons,
+        comment: f.task.comment.clone(),
         additions: f
             .additions
             .into_iter()

@@ -43,6 +43,8 @@ struct MemberRow {
     when: String,
     /// What it waits for, by name.
     after: String,
+    /// Some of what it waits for applies only on some answers.
+    conditional_deps: bool,
     promised: String,
     published: bool,
 }
@@ -77,6 +79,16 @@ impl GuidePage {
         }
     }
 
+    /// Every item that asks for this material applies only on some answers.
+    fn conditional(&self, m: &MergedMaterial) -> bool {
+        m.required_by.iter().all(|c| {
+            self.g
+                .members
+                .iter()
+                .any(|x| &x.member.implementation_code == c && x.member.condition.is_some())
+        })
+    }
+
     fn used_by(&self, m: &MergedMaterial) -> String {
         m.required_by
             .iter()
@@ -108,6 +120,33 @@ fn guide_page(ctx: Ctx, g: BundleGuide, print: bool) -> Result<Response, WebErro
                     answers.join("或")
                 )
             });
+            let situation = match &m.member.situation_from {
+                Some(sf) => {
+                    let q = question(&sf.question);
+                    let pairs: Vec<String> = sf
+                        .map
+                        .iter()
+                        .map(|(v, situation)| {
+                            let answer = q
+                                .and_then(|q| q.choices.iter().find(|x| &x.value == v))
+                                .map_or(v.as_str(), |x| x.label.as_str());
+                            format!("{answer}：{situation}")
+                        })
+                        .collect();
+                    format!(
+                        "按“{}”确定（{}）",
+                        q.map_or(sf.question.as_str(), |q| q.label.as_str()),
+                        pairs.join("；")
+                    )
+                }
+                None => m.member.situation.clone(),
+            };
+            // A member waits only for those of its prerequisites that apply.
+            let conditional_deps = m.member.depends_on.iter().any(|d| {
+                g.members
+                    .iter()
+                    .any(|x| &x.member.implementation_code == d && x.member.condition.is_some())
+            });
             MemberRow {
                 code: m.member.implementation_code.clone(),
                 name: g.member_name(&m.member.implementation_code),
@@ -115,7 +154,8 @@ fn guide_page(ctx: Ctx, g: BundleGuide, print: bool) -> Result<Response, WebErro
                     .item
                     .as_ref()
                     .map_or(String::new(), |i| i.org_name.clone()),
-                situation: m.member.situation.clone(),
+                situation,
+                conditional_deps,
                 when,
                 after: m
                     .member

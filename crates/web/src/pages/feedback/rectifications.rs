@@ -139,10 +139,9 @@ fn steps_for(f: &TaskFile) -> Vec<(&'static str, &'static str, bool)> {
     }
     if f.role == Some(RectificationActor::Bureau)
         && matches!(f.status, S::AwaitingRater | S::AwaitingReview)
+        && f.may_close
     {
-        if f.may_close {
-            out.push(("close", "审核通过，办结", false));
-        }
+        out.push(("close", "审核通过，办结", false));
         out.push(("return", "退回重新整改", false));
     }
     if f.role.is_some() && f.status != S::Closed {
