@@ -39,3 +39,17 @@ CREATE INDEX hall_evaluations_source ON hall_evaluations (source);
 CREATE INDEX evaluation_counts_org ON evaluation_counts (org_path);
 CREATE INDEX evaluation_counts_intake ON evaluation_counts (intake_path);
 CREATE INDEX rectifications_intake ON rectifications (intake_path);
+-- A rating keeps the names of what it rated as they were (issue 12): the rater, the
+-- department, the hall, the window and the clerk. The list then joins only its task, which
+-- PostgreSQL plans in a fraction of the seven-table join it replaced.
+ALTER TABLE evaluations ADD COLUMN rater_name TEXT NOT NULL DEFAULT '';
+ALTER TABLE evaluations ADD COLUMN org_name TEXT NOT NULL DEFAULT '';
+ALTER TABLE evaluations ADD COLUMN hall_name TEXT;
+ALTER TABLE evaluations ADD COLUMN window_name TEXT;
+ALTER TABLE evaluations ADD COLUMN staff_name TEXT;
+UPDATE evaluations SET
+    rater_name = COALESCE((SELECT a.name FROM accounts a WHERE a.id = evaluations.rater_id), ''),
+    org_name = COALESCE((SELECT o.name FROM org_units o WHERE o.id = evaluations.org_unit_id), ''),
+    hall_name = (SELECT h.name FROM service_halls h WHERE h.id = evaluations.hall_id),
+    window_name = (SELECT w.name FROM windows w WHERE w.id = evaluations.window_id),
+    staff_name = (SELECT a.name FROM accounts a WHERE a.id = evaluations.staff_id);

@@ -134,17 +134,24 @@ pub struct HallEvaluation {
     pub rated_at: DateTime<Utc>,
 }
 
+/// The names a rating shows are kept on it (migration 0019), so a list joins only its task.
 const SELECT: &str = "SELECT e.id, e.case_id, e.case_no, e.stage, e.level, e.reasons, \
-     e.comment, e.channel, e.rater_id, ra.name AS rater_name, e.implementation_code, \
-     e.item_name, e.org_unit_id, o.name AS org_name, e.org_path, e.intake_path, \
-     h.name AS hall_name, w.name AS window_name, sa.name AS staff_name, e.rated_on, \
+     e.comment, e.channel, e.rater_id, e.rater_name, e.implementation_code, \
+     e.item_name, e.org_unit_id, e.org_name, e.org_path, e.intake_path, \
+     e.hall_name, e.window_name, e.staff_name, e.rated_on, \
      e.rated_at, e.amend_until, r.id AS rectification_id, r.status AS rectification_status, \
      r.answer_due AS rectification_due \
-     FROM evaluations e JOIN accounts ra ON ra.id = e.rater_id \
-     JOIN org_units o ON o.id = e.org_unit_id \
-     LEFT JOIN service_halls h ON h.id = e.hall_id LEFT JOIN windows w ON w.id = e.window_id \
-     LEFT JOIN accounts sa ON sa.id = e.staff_id \
-     LEFT JOIN rectifications r ON r.evaluation_id = e.id";
+     FROM evaluations e LEFT JOIN rectifications r ON r.evaluation_id = e.id";
+
+/// Writes the names of what ratings name onto them (`$1`: one rating's id, or `''` for every
+/// rating still without them, after a bulk load).
+pub(crate) const KEEP_NAMES: &str = "UPDATE evaluations SET \
+     rater_name = COALESCE((SELECT a.name FROM accounts a WHERE a.id = evaluations.rater_id), ''), \
+     org_name = COALESCE((SELECT o.name FROM org_units o WHERE o.id = evaluations.org_unit_id), ''), \
+     hall_name = (SELECT h.name FROM service_halls h WHERE h.id = evaluations.hall_id), \
+     window_name = (SELECT w.name FROM windows w WHERE w.id = evaluations.window_id), \
+     staff_name = (SELECT a.name FROM accounts a WHERE a.id = evaluations.staff_id) \
+     WHERE evaluations.id = $1 OR ($1 = '' AND evaluations.rater_name = '')";
 
 impl Store {
     /// The reasons offered now, in the bureau's order.
@@ -608,6 +615,10 @@ pub(crate) async fn insert_evaluation(
     if n == 0 {
         return Err(StoreError::NotFound);
     }
+    sqlx::query(KEEP_NAMES)
+        .bind(&e.id)
+        .execute(&mut *tx)
+        .await?;
     sqlx::query(
         "INSERT INTO evaluation_counts (org_unit_id, org_path, intake_path, hall_id, rated_on, \
          channel, level, n) SELECT org_unit_id, org_path, COALESCE(intake_path, ''), \

@@ -36,6 +36,10 @@ impl Store {
         .bind(cases)
         .execute(&mut *tx)
         .await?;
+        sqlx::query(super::evaluations::KEEP_NAMES)
+            .bind("")
+            .execute(&mut *tx)
+            .await?;
         sqlx::query(
             "INSERT INTO rectifications (id, evaluation_id, org_unit_id, org_path, intake_path, \
              status, appealed, opened_at, verify_due, answer_due, closed_at, updated_at, \
