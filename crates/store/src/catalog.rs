@@ -100,6 +100,80 @@ async fn org_id(conn: &mut AnyConnection, code: &str) -> Result<String, StoreErr
         .ok_or_else(|| StoreError::Config(format!("机构 {code} 不存在")))
 }
 
+/// A table of versioned definitions moved through the review lifecycle: its name and the
+/// column naming what the versions are versions of.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct VersionTable {
+    table: &'static str,
+    key: &'static str,
+}
+
+pub(crate) const ITEM_VERSIONS: VersionTable = VersionTable {
+    table: "item_versions",
+    key: "implementation_code",
+};
+
+pub(crate) const BUNDLE_VERSIONS: VersionTable = VersionTable {
+    table: "bundle_versions",
+    key: "code",
+};
+
+/// Moves version `id` from `from` to `to` (the domain has judged the step), guarded by the
+/// status it was judged on (`Conflict("status_changed")` if another step came first); a
+/// publication supersedes the version in force and stamps the new one. Returns what the
+/// version is of (its implementation code, its bundle code).
+pub(crate) async fn move_version(
+    conn: &mut AnyConnection,
+    t: VersionTable,
+    now: DateTime<Utc>,
+    id: &str,
+    from: VersionStatus,
+    to: VersionStatus,
+    comment: &str,
+) -> Result<String, StoreError> {
+    let (table, key) = (t.table, t.key);
+    let code: String = sqlx::query_scalar(AssertSqlSafe(format!(
+        "SELECT {key} FROM {table} WHERE id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or(StoreError::NotFound)?;
+    let n = sqlx::query(AssertSqlSafe(format!(
+        "UPDATE {table} SET status = $1, review_comment = $2, updated_at = $3 \
+         WHERE id = $4 AND status = $5"
+    )))
+    .bind(to.as_str())
+    .bind(comment)
+    .bind(ts(now))
+    .bind(id)
+    .bind(from.as_str())
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    if n == 0 {
+        return Err(StoreError::Conflict("status_changed".into()));
+    }
+    if to == VersionStatus::Published {
+        sqlx::query(AssertSqlSafe(format!(
+            "UPDATE {table} SET status = 'superseded' WHERE {key} = $1 \
+             AND status = 'published' AND id <> $2"
+        )))
+        .bind(&code)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+        sqlx::query(AssertSqlSafe(format!(
+            "UPDATE {table} SET published_at = $1 WHERE id = $2"
+        )))
+        .bind(ts(now))
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(code)
+}
+
 impl Store {
     /// Inserts or updates every entry in one transaction: all or nothing.
     pub async fn import_catalog(
@@ -315,28 +389,9 @@ impl Store {
         comment: &str,
     ) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
-        let code: String =
-            sqlx::query_scalar("SELECT implementation_code FROM item_versions WHERE id = $1")
-                .bind(id)
-                .fetch_one(&mut *tx)
-                .await?;
-        let n = sqlx::query(
-            "UPDATE item_versions SET status = $1, review_comment = $2, updated_at = $3 \
-             WHERE id = $4 AND status = $5",
-        )
-        .bind(to.as_str())
-        .bind(comment)
-        .bind(ts(now))
-        .bind(id)
-        .bind(from.as_str())
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if n == 0 {
-            return Err(StoreError::Conflict("status_changed".into()));
-        }
+        let code = move_version(&mut tx, ITEM_VERSIONS, now, id, from, to, comment).await?;
         if to == VersionStatus::Published {
-            self.record_publication(&mut tx, now, id, &code).await?;
+            self.record_publication(&mut tx, now, id).await?;
         }
         audit::append(
             &mut tx,
@@ -353,28 +408,14 @@ impl Store {
         Ok(())
     }
 
-    /// The published set follows a publication: the previous version is superseded and the
-    /// generation bumped so every instance refreshes its index.
+    /// The published set follows a publication (`move_version` has superseded the version
+    /// before): the generation is bumped so every instance refreshes its index.
     async fn record_publication(
         &self,
         conn: &mut AnyConnection,
         now: DateTime<Utc>,
         id: &str,
-        code: &str,
     ) -> Result<(), StoreError> {
-        sqlx::query(
-            "UPDATE item_versions SET status = 'superseded' WHERE implementation_code = $1 \
-             AND status = 'published' AND id <> $2",
-        )
-        .bind(code)
-        .bind(id)
-        .execute(&mut *conn)
-        .await?;
-        sqlx::query("UPDATE item_versions SET published_at = $1 WHERE id = $2")
-            .bind(ts(now))
-            .bind(id)
-            .execute(&mut *conn)
-            .await?;
         sqlx::query(
             "INSERT INTO published_items (implementation_code, version_id, version, org_unit_id, \
              document, published_at) SELECT implementation_code, id, version, org_unit_id, \

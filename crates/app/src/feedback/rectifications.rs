@@ -127,11 +127,7 @@ fn task_state(app: &App, task: &RectificationRecord, status: RectificationStatus
     TaskState {
         status,
         appealed: task.appealed != 0,
-        rater_lapsed: app.today()
-            > app
-                .calendar
-                .get()
-                .add_working_days(told_on, rectification::RATER_WORKING_DAYS),
+        rater_lapsed: rectification::rater_lapsed(&app.calendar.get(), told_on, app.today()),
     }
 }
 

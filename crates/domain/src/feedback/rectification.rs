@@ -214,6 +214,12 @@ pub struct TaskState {
 /// How long the rater has to accept or appeal once told the answer.
 pub const RATER_WORKING_DAYS: u32 = 5;
 
+/// Whether a rater told the answer on `told_on` has let their time to answer pass by
+/// `today` (then their silence counts as acceptance).
+pub fn rater_lapsed(cal: &WorkCalendar, told_on: NaiveDate, today: NaiveDate) -> bool {
+    today > cal.add_working_days(told_on, RATER_WORKING_DAYS)
+}
+
 /// What a step leads to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TaskStep {
@@ -455,6 +461,15 @@ mod tests {
         )
         .unwrap();
         assert_eq!(closed.state.status, RectificationStatus::Closed);
+    }
+
+    #[test]
+    fn the_rater_has_five_working_days_to_answer() {
+        let cal = crate::calendar::shipped_calendar();
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        // Told on Friday 2026-03-06: five working days run to Friday 2026-03-13.
+        assert!(!rater_lapsed(&cal, d("2026-03-06"), d("2026-03-13")));
+        assert!(rater_lapsed(&cal, d("2026-03-06"), d("2026-03-16")));
     }
 
     #[test]

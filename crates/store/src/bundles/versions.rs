@@ -6,6 +6,7 @@ use tongban_domain::audit::AuditEvent;
 use tongban_domain::bundle::Bundle;
 use tongban_domain::catalog::VersionStatus;
 
+use crate::catalog::BUNDLE_VERSIONS;
 use crate::{Store, StoreError, audit, new_id, ts};
 
 /// A version of a bundle's definition.
@@ -123,9 +124,8 @@ impl Store {
         Ok(row)
     }
 
-    /// Moves a version from `from` to `to` (the domain has judged the step); publishing
-    /// puts it in force and retires the one before. A version moved meanwhile is
-    /// `Conflict("status_changed")`.
+    /// Moves a version from `from` to `to` (the domain has judged the step, the move is the
+    /// catalog's `move_version`); publishing puts it in force.
     pub async fn transition_bundle_version(
         &self,
         now: DateTime<Utc>,
@@ -136,40 +136,10 @@ impl Store {
         comment: &str,
     ) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
-        let code: String = sqlx::query_scalar("SELECT code FROM bundle_versions WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        let n = sqlx::query(
-            "UPDATE bundle_versions SET status = $1, review_comment = $2, updated_at = $3 \
-             WHERE id = $4 AND status = $5",
-        )
-        .bind(to.as_str())
-        .bind(comment)
-        .bind(ts(now))
-        .bind(id)
-        .bind(from.as_str())
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if n == 0 {
-            return Err(StoreError::Conflict("status_changed".into()));
-        }
-        if to == VersionStatus::Published {
-            sqlx::query(
-                "UPDATE bundle_versions SET status = 'superseded' WHERE code = $1 \
-                 AND status = 'published' AND id <> $2",
-            )
-            .bind(&code)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-            sqlx::query("UPDATE bundle_versions SET published_at = $1 WHERE id = $2")
-                .bind(ts(now))
-                .bind(id)
-                .execute(&mut *tx)
+        let code =
+            crate::catalog::move_version(&mut tx, BUNDLE_VERSIONS, now, id, from, to, comment)
                 .await?;
+        if to == VersionStatus::Published {
             let v: BundleVersion =
                 sqlx::query_as(AssertSqlSafe(format!("{VERSION_SELECT} WHERE id = $1")))
                     .bind(id)
