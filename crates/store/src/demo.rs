@@ -92,6 +92,10 @@ pub const DEMO_ACCOUNTS: &[DemoAccount] = &[
     },
     // Last, so the earlier accounts keep their places.
     staff("hotline", "陈静", Role::HotlineOperator, "D-SPJ"),
+    // The departments a newborn's bundle reaches (issue 13), each with its own reviewer.
+    staff("reviewer_wjj", "苏丽娟", Role::Reviewer, "D-WJJ"),
+    staff("reviewer_gaj", "马志军", Role::Reviewer, "D-GAJ"),
+    staff("reviewer_ybj", "李慧", Role::Reviewer, "D-YBJ"),
 ];
 
 const fn staff(

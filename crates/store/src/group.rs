@@ -16,6 +16,7 @@ use tokio::sync::{Mutex, mpsc, oneshot};
 
 use crate::StoreError;
 use crate::audit::AuditBatch;
+use crate::bundles::cases::{BundleCaseRecord, NewBundleCase, insert_bundle_in};
 use crate::cases::{CaseChange, CaseRecord, NewCase, insert_cases_batch_in, record_case_action_in};
 
 /// The most submissions or steps one commit carries.
@@ -67,9 +68,16 @@ struct Step {
     reply: oneshot::Sender<Result<(), StoreError>>,
 }
 
+struct BundleJob {
+    now: DateTime<Utc>,
+    bundle: NewBundleCase,
+    reply: oneshot::Sender<Result<BundleCaseRecord, StoreError>>,
+}
+
 enum Work {
     Submit(Box<Job>),
     Act(Box<Step>),
+    Bundle(Box<BundleJob>),
 }
 
 #[derive(Debug, Clone)]
@@ -102,6 +110,19 @@ impl GroupCommit {
         let (reply, answer) = oneshot::channel();
         self.sender
             .send(Work::Submit(Box::new(Job { now, case, reply })))
+            .await
+            .map_err(|_| stopped())?;
+        answer.await.map_err(|_| stopped())?
+    }
+
+    pub(crate) async fn submit_bundle(
+        &self,
+        now: DateTime<Utc>,
+        bundle: NewBundleCase,
+    ) -> Result<BundleCaseRecord, StoreError> {
+        let (reply, answer) = oneshot::channel();
+        self.sender
+            .send(Work::Bundle(Box::new(BundleJob { now, bundle, reply })))
             .await
             .map_err(|_| stopped())?;
         answer.await.map_err(|_| stopped())?
@@ -146,11 +167,27 @@ async fn run(pool: AnyPool, backend: crate::Backend, receiver: Arc<Mutex<mpsc::R
             }
             work
         };
-        let (mut jobs, mut steps) = (Vec::new(), Vec::new());
+        let (mut jobs, mut steps, mut bundles) = (Vec::new(), Vec::new(), Vec::new());
         for w in work {
             match w {
                 Work::Submit(job) => jobs.push(*job),
                 Work::Act(step) => steps.push(*step),
+                Work::Bundle(b) => bundles.push(*b),
+            }
+        }
+        if !bundles.is_empty() {
+            match write_bundles(&pool, backend, &bundles).await {
+                Ok(results) => {
+                    for (b, result) in bundles.into_iter().zip(results) {
+                        let _ = b.reply.send(result);
+                    }
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, batch = bundles.len(), "group commit failed");
+                    for b in bundles {
+                        let _ = b.reply.send(Err(failed(&e)));
+                    }
+                }
             }
         }
         if !jobs.is_empty() {
@@ -286,6 +323,32 @@ async fn write_one_by_one(
             .await
             .and_then(|mut r| r.pop().unwrap_or(Err(StoreError::NotFound)));
         match one {
+            Ok(record) => {
+                savepoint.commit().await?;
+                results.push(Ok(record));
+            }
+            Err(e) => {
+                savepoint.rollback().await?;
+                results.push(Err(e));
+            }
+        }
+    }
+    tx.commit().await?;
+    Ok(results)
+}
+
+/// Bundle applications, each in its own savepoint of one shared commit: a bad one is
+/// refused alone, the rest share the fsync.
+async fn write_bundles(
+    pool: &AnyPool,
+    backend: crate::Backend,
+    bundles: &[BundleJob],
+) -> Result<Vec<Result<BundleCaseRecord, StoreError>>, StoreError> {
+    let mut tx = begin_lane(pool, backend).await?;
+    let mut results = Vec::with_capacity(bundles.len());
+    for b in bundles {
+        let mut savepoint = tx.begin().await?;
+        match insert_bundle_in(&mut savepoint, b.now, &b.bundle).await {
             Ok(record) => {
                 savepoint.commit().await?;
                 results.push(Ok(record));

@@ -47,7 +47,10 @@ use sqlx::{AnyPool, Executor};
 
 pub use accounts::{Account, NewAccount, PersonSummary, StaffChange, StaffMember};
 pub use audit::AuditReport;
-pub use bundles::{BundleVersion, PublishedBundle};
+pub use bundles::{
+    BundleCaseRecord, BundleChildRecord, BundleVersion, NewBundleCase, NewBundleChild,
+    PublishedBundle,
+};
 pub use calendar::CalendarDay;
 pub use cases::{
     CaseChange, CaseEvent, CaseRecord, DeadlineCount, FollowUp, MaterialRecord, NewCase,

@@ -1,6 +1,7 @@
 //! 一件事一次办 (issue 13): the published bundles and their guides — the questionnaire, the
 //! merged form, the merged materials of every member — read from the same definition
-//! online, at the window and on paper.
+//! online, at the window and on paper; applying for one (`apply`), moving it on as its
+//! members move (`progress`) and reading it (`view`).
 
 use std::sync::Arc;
 
@@ -8,6 +9,14 @@ use tongban_domain::bundle::{Bundle, FieldSpec, Member, MergedMaterial, merged_m
 use tongban_domain::catalog::ServiceItem;
 
 use crate::{App, AppError};
+
+mod apply;
+mod progress;
+mod view;
+
+pub use apply::{BundleApplication, apply};
+pub use progress::{advance, sweep};
+pub use view::{BundleCaseView, ChildView, NoticeLine, deliver, mine, view};
 
 /// A member with its published item (`None` if the item has been withdrawn since: the
 /// guide says so rather than hiding the member).

@@ -408,21 +408,78 @@ pub async fn submit(
     }
     errors.into_result()?;
     let item = item.ok_or(AppError::NotFound)?;
-    // 免提交 / 免填写: what the applicant's valid licences stand for is attached and read.
-    let situation = sub.situation.trim();
-    let reuse = crate::licences::reuse(
+    let intake = Intake {
+        first_responder,
+        intake_org_id,
+        assistance: sub
+            .on_behalf
+            .as_ref()
+            .map(|b| serde_json::to_string(&b.assistance).unwrap_or_default())
+            .unwrap_or_default(),
+    };
+    let new = new_case(
         app,
         account,
         &item,
+        sub.situation.trim(),
+        sub.form,
+        materials,
+        &intake,
+        sub.commitment_signed,
+        sub.idempotency_key,
+    )
+    .await?;
+    let (case, created) = app.store.submit_case(app.clock.now(), &new).await?;
+    if let Some((owner, key)) = &draft {
+        // The case holds the files now; a draft left behind is purged by the daily job.
+        if let Err(e) = app.store.drop_draft(owner, key).await {
+            tracing::warn!(error = %e, "dropping a filed draft failed");
+        }
+    }
+    tracing::info!(case.no = %case.case_no, actor = %cap.actor(), created, "case submitted");
+    Ok((case, created))
+}
+
+/// Where and by whom an application was taken in: online, all `None`.
+#[derive(Debug, Clone, Default)]
+pub struct Intake {
+    /// The window clerk who took it (首问责任).
+    pub first_responder: Option<String>,
+    /// The clerk's unit.
+    pub intake_org_id: Option<String>,
+    /// 帮办代办 as JSON; empty when the applicant acted.
+    pub assistance: String,
+}
+
+/// The case an application records once its fields were checked: the materials the
+/// applicant's valid licences stand for attached and their data prefilled (免提交 / 免填写),
+/// the item version in force, the clocks counted from today. Shared by single applications
+/// and a bundle's children (which start later with the licence a sibling just issued).
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn new_case(
+    app: &App,
+    account: &tongban_store::Account,
+    item: &tongban_domain::catalog::ServiceItem,
+    situation: &str,
+    form: String,
+    mut materials: Vec<NewMaterial>,
+    intake: &Intake,
+    commitment_signed: bool,
+    idempotency_key: Option<String>,
+) -> Result<NewCase, AppError> {
+    let reuse = crate::licences::reuse(
+        app,
+        account,
+        item,
         (!situation.is_empty()).then_some(situation),
     )
     .await?;
     materials.extend(reuse.materials());
     let form = if reuse.prefilled.is_empty() {
-        sub.form
+        form
     } else {
         let mut form: serde_json::Map<String, serde_json::Value> =
-            serde_json::from_str(&sub.form).unwrap_or_default();
+            serde_json::from_str(&form).unwrap_or_default();
         form.insert(
             "prefilled".to_owned(),
             reuse
@@ -435,6 +492,7 @@ pub async fn submit(
         );
         serde_json::Value::Object(form).to_string()
     };
+    let published = app.catalog.get();
     let version_id = match published.version_id(&item.implementation_code) {
         Some(id) => id.to_owned(),
         None => {
@@ -445,7 +503,7 @@ pub async fn submit(
         }
     };
     let today = app.today();
-    let new = NewCase {
+    Ok(NewCase {
         implementation_code: item.implementation_code.clone(),
         item_version_id: version_id,
         item_name: item.name.clone(),
@@ -454,38 +512,25 @@ pub async fn submit(
         situation: situation.to_owned(),
         form,
         status: CaseStatus::Submitted,
-        channel: if first_responder.is_some() {
+        channel: if intake.first_responder.is_some() {
             "window"
         } else {
             "online"
         }
         .to_owned(),
-        first_responder,
-        intake_org_id,
-        assistance: sub
-            .on_behalf
-            .as_ref()
-            .map(|b| serde_json::to_string(&b.assistance).unwrap_or_default())
-            .unwrap_or_default(),
+        first_responder: intake.first_responder.clone(),
+        intake_org_id: intake.intake_org_id.clone(),
+        assistance: intake.assistance.clone(),
         progress: Progress {
-            commitment_signed: sub.commitment_signed,
+            commitment_signed,
             ..Progress::default()
         },
-        idempotency_key: sub.idempotency_key,
+        idempotency_key,
         submitted_on: today,
         statutory_due: due(&app.calendar.get(), today, &item.statutory_limit),
         promised_due: due(&app.calendar.get(), today, &item.promised_limit),
         materials,
-    };
-    let (case, created) = app.store.submit_case(app.clock.now(), &new).await?;
-    if let Some((owner, key)) = &draft {
-        // The case holds the files now; a draft left behind is purged by the daily job.
-        if let Err(e) = app.store.drop_draft(owner, key).await {
-            tracing::warn!(error = %e, "dropping a filed draft failed");
-        }
-    }
-    tracing::info!(case.no = %case.case_no, actor = %cap.actor(), created, "case submitted");
-    Ok((case, created))
+    })
 }
 
 /// The applicant, window clerks (who take any item at any comprehensive window, 无差别受理)
@@ -539,13 +584,47 @@ pub async fn act(
 }
 
 /// Carries out `action` on `case` for `actor_id`, whose right to take it was established by
-/// the caller (`act`, or the window that checked the applicant's identity).
+/// the caller (`act`, or the window that checked the applicant's identity). A member of a
+/// bundle moves its bundle on (`bundles::advance`); a failure there leaves the step
+/// standing, for the sweep to finish.
 pub(crate) async fn carry_out(
     app: &App,
     actor_id: &str,
     case: CaseRecord,
     action: CaseAction,
     materials: Vec<NewMaterial>,
+) -> Result<CaseRecord, AppError> {
+    let bundle = app.store.bundle_of_case(&case.id).await?;
+    let from = case.status;
+    let after = record_step(app, actor_id, case, action, materials, bundle.is_some()).await?;
+    if let Some(b) = bundle
+        && after.status != from
+        && let Err(e) = Box::pin(crate::bundles::advance(app, &b)).await
+    {
+        tracing::warn!(bundle = %b, error = %e, "advancing the bundle failed");
+    }
+    Ok(after)
+}
+
+/// A step the bundle itself takes on a member (delivering the results together).
+pub(crate) async fn step_in_bundle(
+    app: &App,
+    actor_id: &str,
+    case: CaseRecord,
+    action: CaseAction,
+) -> Result<CaseRecord, AppError> {
+    record_step(app, actor_id, case, action, Vec::new(), true).await
+}
+
+/// The step itself. A bundle's member is not delivered on its own: the bundle delivers
+/// its members' results together.
+async fn record_step(
+    app: &App,
+    actor_id: &str,
+    case: CaseRecord,
+    action: CaseAction,
+    materials: Vec<NewMaterial>,
+    in_bundle: bool,
 ) -> Result<CaseRecord, AppError> {
     // A supply step supplies exactly the files that came with it, whatever the caller said.
     let action = action.with_supplied(materials.iter().map(|m| m.name.clone()).collect());
@@ -654,7 +733,8 @@ pub(crate) async fn carry_out(
     } else {
         None
     };
-    let delivered_electronically = effects.deliver_electronically && licence.is_some();
+    let delivered_electronically =
+        !in_bundle && effects.deliver_electronically && licence.is_some();
     let case_no = case.case_no.clone();
     // The record as the step leaves it: every column a step changes is set here.
     let mut after = case.clone();
@@ -696,12 +776,13 @@ pub(crate) async fn carry_out(
             tracking_no: String::new(),
         };
         // A failure here leaves the case concluded, for a clerk to deliver by hand.
-        match Box::pin(carry_out(
+        match Box::pin(record_step(
             app,
             SYSTEM_ACTOR,
             after.clone(),
             deliver,
             Vec::new(),
+            in_bundle,
         ))
         .await
         {

@@ -28,6 +28,10 @@ pub use queries::{
 /// The platform's own seal: licences imported from other systems and presentation codes.
 pub const PLATFORM_ORG: &str = "PLATFORM";
 
+/// The demo's issuer of 行业综合许可证: the Approval Services Bureau (审批服务管理局), which
+/// seals the combined licence of 一业一照一码.
+const COMBINED_LICENCE_ISSUER: &str = "D-SPJ";
+
 /// The key `org_code` seals with now, whose secret this instance holds; a department
 /// without one gets its first key here (published at once, so every instance can verify).
 pub async fn sealing_key(
@@ -379,6 +383,47 @@ pub struct VerifyOutcome {
     pub holder: Option<String>,
     pub valid_until: Option<String>,
     pub presented_until: Option<String>,
+    /// For a 行业综合许可证: every permit it carries, each with its own standing (a
+    /// revoked permit shows as revoked).
+    pub permits: Vec<PermitStanding>,
+}
+
+/// One permit a combined licence carries, as a verifier is told of it.
+#[derive(Debug, Clone)]
+pub struct PermitStanding {
+    pub name: String,
+    pub identifier: String,
+    /// As `VerifyOutcome::status`.
+    pub status: String,
+    pub status_label: String,
+}
+
+/// The permits a combined licence lists (`permits`: `name:identifier` joined by `;`), each
+/// with its standing in the library today.
+pub async fn permits_of(app: &crate::App, l: &Licence) -> Result<Vec<PermitStanding>, AppError> {
+    let Some(list) = l.fields.get("permits") else {
+        return Ok(Vec::new());
+    };
+    let today = app.today();
+    let mut out = Vec::new();
+    for entry in list.split(';').filter(|e| !e.is_empty()) {
+        let (name, identifier) = entry.split_once(':').unwrap_or(("", entry));
+        let (status, label) = match app.store.licence(identifier).await {
+            Ok(r) => {
+                let v = tongban_domain::licence::standing(&r.sealed.licence, r.revoked(), today);
+                (v.as_str().to_owned(), v.label().to_owned())
+            }
+            Err(StoreError::NotFound) => ("unknown".to_owned(), "证照库中查无此证".to_owned()),
+            Err(e) => return Err(e.into()),
+        };
+        out.push(PermitStanding {
+            name: name.to_owned(),
+            identifier: identifier.to_owned(),
+            status,
+            status_label: label,
+        });
+    }
+    Ok(out)
 }
 
 /// Checks a QR payload against the published keys and the library's revocations.
@@ -394,6 +439,7 @@ pub async fn verify_payload(app: &crate::App, payload: &str) -> Result<VerifyOut
         holder: None,
         valid_until: None,
         presented_until: None,
+        permits: Vec::new(),
     };
     // Something that is not a presentation at all is a bad request, not a forgery: only a
     // readable presentation whose seals fail is forged.
@@ -418,11 +464,9 @@ pub async fn verify_payload(app: &crate::App, payload: &str) -> Result<VerifyOut
     if v == Verdict::Forged {
         return Ok(forged(v));
     }
-    Ok(VerifyOutcome::of(
-        &p.sealed.licence,
-        v,
-        Some(p.until.clone()),
-    ))
+    let mut outcome = VerifyOutcome::of(&p.sealed.licence, v, Some(p.until.clone()));
+    outcome.permits = permits_of(app, &p.sealed.licence).await?;
+    Ok(outcome)
 }
 
 impl VerifyOutcome {
@@ -443,6 +487,7 @@ impl VerifyOutcome {
             )),
             valid_until: l.valid_until.clone(),
             presented_until,
+            permits: Vec::new(),
         }
     }
 }
@@ -559,6 +604,36 @@ pub async fn load_demo(app: &crate::App) -> Result<(), AppError> {
                     external,
                 ));
             }
+        }
+    }
+    // 一业一照一码: the combined licence of each published bundle that issues one, issued by
+    // the bundle's lead department's superior in these matters, the bureau.
+    for p in store.published_bundles().await? {
+        let bundle = p.bundle()?;
+        if let Some(name) = &bundle.combined_licence
+            && !types.iter().any(|t| &t.name == name)
+        {
+            let org = store.org_unit_by_code(COMBINED_LICENCE_ISSUER).await?;
+            let credit = org.credit_code.clone().unwrap_or_else(platform_code);
+            let n = types.iter().filter(|t| t.code.starts_with(&credit)).count();
+            let mut fields = demo_fields();
+            fields.push(LicenceField {
+                key: "industry".to_owned(),
+                label: "行业".to_owned(),
+            });
+            fields.push(LicenceField {
+                key: "permits".to_owned(),
+                label: "载明的许可".to_owned(),
+            });
+            types.push(LicenceType {
+                code: format!("{credit}{:03}", n + 1),
+                name: name.clone(),
+                issuer_org: Some(COMBINED_LICENCE_ISSUER.to_owned()),
+                issuer_name: org.name.clone(),
+                holder_kind: HolderKind::Organisation,
+                fields,
+                validity_years: 5,
+            });
         }
     }
     for t in &types {

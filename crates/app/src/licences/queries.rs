@@ -114,12 +114,15 @@ pub async fn status(app: &App, identifier: &str) -> Result<VerifyOutcome, AppErr
                 holder: None,
                 valid_until: None,
                 presented_until: None,
+                permits: Vec::new(),
             });
         }
         Err(e) => return Err(e.into()),
     };
     let v = judge(app, &record).await?;
-    Ok(VerifyOutcome::of(&record.sealed.licence, v, None))
+    let mut outcome = VerifyOutcome::of(&record.sealed.licence, v, None);
+    outcome.permits = super::permits_of(app, &record.sealed.licence).await?;
+    Ok(outcome)
 }
 
 /// The issuing department revokes a licence issued on one of its cases, with the reason on

@@ -4,10 +4,12 @@
 //! `status.rs` is the bundle's status as a pure function of its children's and the order
 //! in which dependent children start.
 
+pub mod application;
 pub mod definition;
 pub mod form;
 pub mod status;
 
+pub use application::{bundle_number, bundle_number_prefix, child_key, start_now};
 pub use definition::{
     Audience, Bundle, Choice, Condition, FieldKind, FieldSpec, FieldUse, Member, Question,
     SituationFrom,

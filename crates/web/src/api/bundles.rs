@@ -1,15 +1,23 @@
 //! `GET /api/v1/bundles` and `GET /api/v1/bundles/{code}` (issue 13): the published
-//! 一件事 and each one's questionnaire, merged form and merged materials.
+//! 一件事 and each one's questionnaire, merged form and merged materials; applying for one
+//! and reading the application.
+
+use std::collections::BTreeMap;
 
 use axum::Json;
 use axum::extract::{Path, State};
-use serde::Serialize;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use tongban_domain::authz::{Permission, allows};
 use tongban_app::bundles;
 use tongban_domain::bundle::{Bundle, Question};
 use tongban_domain::catalog::MaterialSource;
 use utoipa::ToSchema;
 
+use super::{ApiJson, MaterialUpload};
 use crate::AppState;
+use crate::auth::Current;
 use crate::error::WebError;
 
 /// A member item of a bundle.
@@ -163,4 +171,232 @@ pub async fn get_bundle(
         items: items_of(b),
         combined_licence: b.combined_licence.clone(),
     }))
+}
+
+/// An application for a bundle.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct BundleApplicationBody {
+    /// Question key → the chosen value, e.g. `{"in_hospital": "yes"}`.
+    #[serde(default)]
+    answers: BTreeMap<String, String>,
+    /// Merged-form field key → value (text; dates as YYYY-MM-DD).
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    form: serde_json::Map<String, serde_json::Value>,
+    /// Each material once, by its name in the bundle's merged list.
+    #[serde(default)]
+    materials: Vec<MaterialUpload>,
+    /// Window intake only (a clerk's token): the person applying, as for `POST /api/v1/cases`.
+    #[serde(default)]
+    applicant: Option<crate::window_fields::WindowFields>,
+}
+
+/// A member's case in a bundle application.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BundleChildCase {
+    /// Its case number; `null` while it waits for what it depends on.
+    case_no: Option<String>,
+    implementation_code: String,
+    name: String,
+    /// The case's status, or `waiting` / `cancelled`.
+    status: String,
+    status_label: String,
+    /// Implementation codes of the members it waits for.
+    depends_on: Vec<String>,
+    /// Why it was refused, withdrawn or revoked.
+    reason: Option<String>,
+    /// Identifiers of the licences it issued.
+    licences: Vec<String>,
+}
+
+/// One department's part of the combined notice.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BundleNoticeView {
+    case_no: String,
+    name: String,
+    #[schema(value_type = Vec<Object>)]
+    items: Vec<tongban_domain::case::NoticeItem>,
+}
+
+/// A bundle case: its status derived from its members'.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BundleCaseView {
+    bundle_no: String,
+    code: String,
+    name: String,
+    /// `in_progress`, `awaiting_supplement`, `concluded`, `delivered`, `partly_concluded`,
+    /// `refused` or `withdrawn`.
+    status: String,
+    status_label: String,
+    /// YYYY-MM-DD: the latest member's promised date, or the bundle's own promise if sooner.
+    promised_due: String,
+    cases: Vec<BundleChildCase>,
+    /// One notice for the whole bundle (empty when nothing is asked for).
+    notice: Vec<BundleNoticeView>,
+    /// 一业一照一码: the 行业综合许可证 identifier, once issued.
+    combined_licence: Option<String>,
+    /// When the results were delivered together.
+    delivered_at: Option<String>,
+}
+
+fn case_view(v: &bundles::BundleCaseView) -> BundleCaseView {
+    BundleCaseView {
+        bundle_no: v.record.bundle_no.clone(),
+        code: v.record.bundle_code.clone(),
+        name: v.record.bundle_name.clone(),
+        status: v.status.as_str().into(),
+        status_label: v.status.label().into(),
+        promised_due: v.due.to_string(),
+        cases: v
+            .children
+            .iter()
+            .map(|c| BundleChildCase {
+                case_no: c.case.as_ref().map(|c| c.case_no.clone()),
+                implementation_code: c.record.implementation_code.clone(),
+                name: c.record.item_name.clone(),
+                status: c.state.as_str().into(),
+                status_label: c.state.label().into(),
+                depends_on: c.record.depends_on.clone(),
+                reason: c.reason.clone(),
+                licences: c
+                    .licences
+                    .iter()
+                    .map(|l| l.sealed.licence.identifier.clone())
+                    .collect(),
+            })
+            .collect(),
+        notice: v
+            .notice
+            .iter()
+            .map(|n| BundleNoticeView {
+                case_no: n.case_no.clone(),
+                name: n.item_name.clone(),
+                items: n.items.clone(),
+            })
+            .collect(),
+        combined_licence: v
+            .combined_licence
+            .as_ref()
+            .map(|l| l.sealed.licence.identifier.clone()),
+        delivered_at: v.record.delivered_at.map(|t| t.to_rfc3339()),
+    }
+}
+
+/// Apply for a bundle (一件事一次办): one questionnaire, one form, each material once. Send an
+/// `Idempotency-Key` header: a retry with the same key returns the application already
+/// recorded.
+#[utoipa::path(post, path = "/api/v1/bundles/{code}/applications", tag = "bundles",
+    request_body = BundleApplicationBody,
+    params(("code" = String, Path, description = "一件事编码"),
+        ("Idempotency-Key" = Option<String>, Header, description = "同一申请重试时保持不变")),
+    responses(
+        (status = 201, description = "已提交", body = BundleCaseView),
+        (status = 200, description = "同一 Idempotency-Key 已提交过，返回原申请", body = BundleCaseView),
+        (status = 404, description = "没有这个一件事", content_type = "application/problem+json"),
+        (status = 422, description = "字段校验失败", content_type = "application/problem+json"),
+    ))]
+pub async fn apply_bundle(
+    State(state): State<AppState>,
+    current: Current,
+    Path(code): Path<String>,
+    headers: axum::http::HeaderMap,
+    ApiJson(body): ApiJson<BundleApplicationBody>,
+) -> Result<Response, WebError> {
+    let mut errors = tongban_domain::ValidationErrors::new();
+    let key = headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+        .map(str::to_owned);
+    let mut form = BTreeMap::new();
+    for (k, v) in body.form {
+        match v {
+            serde_json::Value::String(s) => {
+                form.insert(k, s);
+            }
+            serde_json::Value::Null => {}
+            _ => errors.add(&format!("form.{k}"), "type", format!("“{k}”须为文字")),
+        }
+    }
+    let uploads = super::cases::decode_uploads(body.materials, &mut errors);
+    let on_behalf = match &body.applicant {
+        Some(w) => Some(tongban_app::cases::window_applicant(&state, &current, w.form()).await?),
+        None if allows(&current.principal, Permission::HandleIntake) => {
+            errors.add(
+                "applicant",
+                "required",
+                "窗口收件须提供申请人信息（证件号码、姓名、核验情况、办理方式）",
+            );
+            return Err(errors.into());
+        }
+        None => None,
+    };
+    let (bundle_no, created) = bundles::apply(
+        &state,
+        &current,
+        bundles::BundleApplication {
+            code,
+            answers: body.answers,
+            form,
+            uploads,
+            idempotency_key: key,
+            on_behalf,
+        },
+        errors,
+    )
+    .await?;
+    let v = bundles::view(&state, &current, &bundle_no).await?;
+    Ok((
+        if created {
+            StatusCode::CREATED
+        } else {
+            StatusCode::OK
+        },
+        Json(case_view(&v)),
+    )
+        .into_response())
+}
+
+/// A bundle case, for its applicant and the staff who handle or took in its members.
+#[utoipa::path(get, path = "/api/v1/bundle-cases/{bundle_no}", tag = "bundles",
+    params(("bundle_no" = String, Path, description = "一件事编号，如 YJS20261203000001")),
+    responses((status = 200, body = BundleCaseView),
+        (status = 404, description = "没有这个申请或无权查看", content_type = "application/problem+json")))]
+pub async fn get_bundle_case(
+    State(state): State<AppState>,
+    current: Current,
+    Path(bundle_no): Path<String>,
+) -> Result<Json<BundleCaseView>, WebError> {
+    let v = bundles::view(&state, &current, &bundle_no).await?;
+    Ok(Json(case_view(&v)))
+}
+
+/// How a window hands over a bundle's results together.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct BundleDeliveryBody {
+    /// `window` (窗口领取) or `post` (邮寄).
+    #[serde(default)]
+    method: String,
+    /// The tracking number, for `post`.
+    #[serde(default)]
+    tracking_no: String,
+}
+
+/// A window delivers every member's result at once (online applications are delivered
+/// electronically, together, when the last member concludes).
+#[utoipa::path(post, path = "/api/v1/bundle-cases/{bundle_no}/delivery", tag = "bundles",
+    request_body = BundleDeliveryBody,
+    params(("bundle_no" = String, Path, description = "一件事编号")),
+    responses((status = 200, body = BundleCaseView),
+        (status = 409, description = "尚未全部办结或已送达", content_type = "application/problem+json"),
+        (status = 422, description = "字段校验失败", content_type = "application/problem+json")))]
+pub async fn deliver_bundle(
+    State(state): State<AppState>,
+    current: Current,
+    Path(bundle_no): Path<String>,
+    ApiJson(body): ApiJson<BundleDeliveryBody>,
+) -> Result<Json<BundleCaseView>, WebError> {
+    let v = bundles::deliver(&state, &current, &bundle_no, &body.method, &body.tracking_no).await?;
+    Ok(Json(case_view(&v)))
 }

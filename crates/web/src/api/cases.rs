@@ -49,7 +49,7 @@ pub struct CaseCreated {
 
 /// The API's materials (base64 in JSON) as uploads; undecodable content is reported by
 /// field and left out.
-fn decode_uploads(
+pub(super) fn decode_uploads(
     materials: Vec<MaterialUpload>,
     errors: &mut tongban_domain::ValidationErrors,
 ) -> Vec<tongban_app::cases::Upload> {

@@ -88,6 +88,16 @@ pub struct VerifyView {
     pub holder: Option<String>,
     pub valid_until: Option<String>,
     pub presented_until: Option<String>,
+    /// A 行业综合许可证's permits, each with its own standing (`status` as above).
+    pub permits: Vec<PermitView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PermitView {
+    pub name: String,
+    pub identifier: String,
+    pub status: String,
+    pub status_label: String,
 }
 
 impl From<tongban_app::licences::VerifyOutcome> for VerifyView {
@@ -103,6 +113,16 @@ impl From<tongban_app::licences::VerifyOutcome> for VerifyView {
             holder: o.holder,
             valid_until: o.valid_until,
             presented_until: o.presented_until,
+            permits: o
+                .permits
+                .into_iter()
+                .map(|p| PermitView {
+                    name: p.name,
+                    identifier: p.identifier,
+                    status: p.status,
+                    status_label: p.status_label,
+                })
+                .collect(),
         }
     }
 }

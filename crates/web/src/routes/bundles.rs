@@ -1,14 +1,15 @@
 //! The routes of 一件事一次办 (issue 13): the bundle list and guides, and their API.
 
 use axum::http::Method;
-use axum::routing::get;
+use axum::routing::{get, post};
 
 use super::{Access, Row, r};
 use crate::api;
 use crate::pages::bundles;
 
-pub(super) fn table() -> Vec<Row> {
+pub(super) fn table(upload_limit: usize) -> Vec<Row> {
     use Access::Public;
+    use tongban_domain::authz::Permission as P;
     vec![
         r(
             Method::GET,
@@ -51,6 +52,29 @@ pub(super) fn table() -> Vec<Row> {
             "/api/v1/bundles/NOTHING",
             Public,
             get(api::bundles::get_bundle),
+        ),
+            r(
+            Method::POST,
+            "/api/v1/bundles/{code}/applications",
+            "/api/v1/bundles/NOTHING/applications",
+            // Applicants for themselves, window clerks for a person at the window.
+            Access::AnyOf(&[P::ApplicantSelfService, P::HandleIntake]),
+            post(api::bundles::apply_bundle)
+                .layer(axum::extract::DefaultBodyLimit::max(upload_limit)),
+        ),
+        r(
+            Method::GET,
+            "/api/v1/bundle-cases/{bundle_no}",
+            "/api/v1/bundle-cases/NOTHING",
+            Access::LoggedIn,
+            get(api::bundles::get_bundle_case),
+        ),
+        r(
+            Method::POST,
+            "/api/v1/bundle-cases/{bundle_no}/delivery",
+            "/api/v1/bundle-cases/NOTHING/delivery",
+            Access::Permission(P::HandleIntake),
+            post(api::bundles::deliver_bundle),
         ),
     ]
 }

@@ -85,7 +85,7 @@ fn r(
 fn table(upload_limit: usize) -> Vec<Row> {
     let mut rows = core_table(upload_limit);
     rows.extend(feedback::table());
-    rows.extend(bundles::table());
+    rows.extend(bundles::table(upload_limit));
     rows
 }
 
