@@ -106,3 +106,47 @@ pub async fn guide(app: &App, code: &str) -> Result<BundleGuide, AppError> {
         bundle,
     })
 }
+
+/// What an applicant fills in once their answers are known: the members that apply (each in
+/// its situation), the merged form's fields they use and their materials, each once.
+#[derive(Debug, Clone)]
+pub struct BundlePlan {
+    pub guide: BundleGuide,
+    pub members: Vec<Member>,
+    pub fields: Vec<FieldSpec>,
+    pub materials: Vec<MergedMaterial>,
+}
+
+/// The plan for `answers`; answers missing or not offered are a validation error naming the
+/// question.
+pub async fn plan(
+    app: &App,
+    code: &str,
+    answers: &std::collections::BTreeMap<String, String>,
+) -> Result<BundlePlan, AppError> {
+    let guide = guide(app, code).await?;
+    let members = guide.bundle.applicable(answers)?;
+    let fields = tongban_domain::bundle::merged_form(&guide.bundle, &members)
+        .into_iter()
+        .cloned()
+        .collect();
+    let catalog = app.catalog.get();
+    let items: Vec<(Member, Arc<ServiceItem>)> = members
+        .iter()
+        .filter_map(|m| catalog.get(&m.implementation_code).map(|i| (m.clone(), i)))
+        .collect();
+    let with_materials: Vec<(&Member, Vec<_>)> = items
+        .iter()
+        .map(|(m, i)| {
+            let situation = Some(m.situation.as_str()).filter(|s| !s.is_empty());
+            (m, i.materials_for(situation))
+        })
+        .collect();
+    let materials = merged_materials(&with_materials);
+    Ok(BundlePlan {
+        guide,
+        members,
+        fields,
+        materials,
+    })
+}

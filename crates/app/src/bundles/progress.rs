@@ -247,14 +247,9 @@ async fn issue_combined(
             .map(|d| d.format("%Y-%m-%d").to_string()),
         case_no: None,
     };
-    let sealed = crate::licences::seal_licence(
-        &app.store,
-        &app.keys,
-        &issuer_org,
-        licence,
-        app.clock.now(),
-    )
-    .await?;
+    let sealed =
+        crate::licences::seal_licence(&app.store, &app.keys, &issuer_org, licence, app.clock.now())
+            .await?;
     app.store
         .issue_bundle_licence(
             app.clock.now(),

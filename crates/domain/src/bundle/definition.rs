@@ -338,6 +338,40 @@ impl Bundle {
                 }
             }
         }
+        // A member that cannot do without a licence another member issues waits for it:
+        // started at once, it would be sent back for a paper its sibling is still making.
+        for (i, m) in self.members.iter().enumerate() {
+            let Some(item) = item_of(&m.implementation_code) else {
+                continue;
+            };
+            let situation = Some(m.situation.as_str()).filter(|s| !s.is_empty());
+            for need in item.materials_for(situation) {
+                let crate::catalog::MaterialSource::Government { licence_type } = &need.source
+                else {
+                    continue;
+                };
+                if need.necessity != crate::catalog::Necessity::Required || licence_type.is_empty()
+                {
+                    continue;
+                }
+                for other in &self.members {
+                    let issues = other.implementation_code != m.implementation_code
+                        && item_of(&other.implementation_code).is_some_and(|o| {
+                            o.outcome.licence_type.as_deref() == Some(licence_type.as_str())
+                        });
+                    if issues && !m.depends_on.contains(&other.implementation_code) {
+                        e.add(
+                            &format!("members[{i}].depends_on"),
+                            "missing_dependency",
+                            format!(
+                                "“{}”需要“{}”核发的{licence_type}，应在其办结后办理",
+                                m.name, other.name
+                            ),
+                        );
+                    }
+                }
+            }
+        }
         // The promise for the whole cannot be shorter than its longest chain of members
         // (each after what it depends on), or it would be broken by design.
         if e.is_empty() && !self.has_cycle() {

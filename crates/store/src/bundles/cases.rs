@@ -265,9 +265,7 @@ pub(crate) async fn insert_bundle_in(
     }
     let told = (
         format!("您申请的“{}”已提交", new.bundle_name),
-        format!(
-            "一件事编号 {bundle_no}。各部门同时办理，需要补充材料时会一次告知，结果一并送达。"
-        ),
+        format!("一件事编号 {bundle_no}。各部门同时办理，需要补充材料时会一次告知，结果一并送达。"),
         format!("/bundle-cases/{bundle_no}"),
     );
     sqlx::query(
@@ -365,11 +363,13 @@ impl Store {
     }
 
     pub async fn bundle_case_by_no(&self, no: &str) -> Result<BundleCaseRecord, StoreError> {
-        let row = sqlx::query(AssertSqlSafe(format!("{BUNDLE_SELECT} WHERE bundle_no = $1")))
-            .bind(no)
-            .fetch_optional(&self.reader)
-            .await?
-            .ok_or(StoreError::NotFound)?;
+        let row = sqlx::query(AssertSqlSafe(format!(
+            "{BUNDLE_SELECT} WHERE bundle_no = $1"
+        )))
+        .bind(no)
+        .fetch_optional(&self.reader)
+        .await?
+        .ok_or(StoreError::NotFound)?;
         self.with_children(bundle_from(&row)?).await
     }
 
@@ -456,11 +456,13 @@ impl Store {
         .await?;
         let case_id = match existing {
             Some(id) => id,
-            None => insert_cases_batch_in(&mut tx, &[(now, case)])
-                .await?
-                .pop()
-                .ok_or(StoreError::NotFound)??
-                .id,
+            None => {
+                insert_cases_batch_in(&mut tx, &[(now, case)])
+                    .await?
+                    .pop()
+                    .ok_or(StoreError::NotFound)??
+                    .id
+            }
         };
         sqlx::query(
             "UPDATE bundle_children SET case_id = $1 \
@@ -515,10 +517,12 @@ impl Store {
         .rows_affected()
             == 1;
         if done {
-            let row = sqlx::query("SELECT bundle_no, applicant_id, bundle_name FROM bundle_cases WHERE id = $1")
-                .bind(bundle_id)
-                .fetch_one(&mut *tx)
-                .await?;
+            let row = sqlx::query(
+                "SELECT bundle_no, applicant_id, bundle_name FROM bundle_cases WHERE id = $1",
+            )
+            .bind(bundle_id)
+            .fetch_one(&mut *tx)
+            .await?;
             let no: String = row.try_get("bundle_no")?;
             let name: String = row.try_get("bundle_name")?;
             sqlx::query(

@@ -9,8 +9,8 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
-use tongban_domain::authz::{Permission, allows};
 use tongban_app::bundles;
+use tongban_domain::authz::{Permission, allows};
 use tongban_domain::bundle::{Bundle, Question};
 use tongban_domain::catalog::MaterialSource;
 use utoipa::ToSchema;
@@ -397,6 +397,13 @@ pub async fn deliver_bundle(
     Path(bundle_no): Path<String>,
     ApiJson(body): ApiJson<BundleDeliveryBody>,
 ) -> Result<Json<BundleCaseView>, WebError> {
-    let v = bundles::deliver(&state, &current, &bundle_no, &body.method, &body.tracking_no).await?;
+    let v = bundles::deliver(
+        &state,
+        &current,
+        &bundle_no,
+        &body.method,
+        &body.tracking_no,
+    )
+    .await?;
     Ok(Json(case_view(&v)))
 }

@@ -119,7 +119,7 @@ fn chosen_situation(item: &ServiceItem, asked: &str) -> String {
 }
 
 impl crate::window_fields::WindowFields {
-    fn read(fields: &[(String, String)]) -> Self {
+    pub(crate) fn read(fields: &[(String, String)]) -> Self {
         let f = |n| field(fields, n).trim().to_owned();
         crate::window_fields::WindowFields {
             kind: f("kind"),

@@ -1,4 +1,5 @@
-//! The routes of 一件事一次办 (issue 13): the bundle list and guides, and their API.
+//! The routes of 一件事一次办 (issue 13): the bundle list and guides, applying, the bundle
+//! case, and their API.
 
 use axum::http::Method;
 use axum::routing::{get, post};
@@ -41,6 +42,41 @@ pub(super) fn table(upload_limit: usize) -> Vec<Row> {
         ),
         r(
             Method::GET,
+            "/bundles/{code}/apply",
+            "/bundles/NOTHING/apply",
+            Access::AnyOf(&[P::ApplicantSelfService, P::HandleIntake]),
+            get(bundles::apply_form),
+        ),
+        r(
+            Method::POST,
+            "/bundles/{code}/apply",
+            "/bundles/NOTHING/apply",
+            Access::AnyOf(&[P::ApplicantSelfService, P::HandleIntake]),
+            post(bundles::apply).layer(axum::extract::DefaultBodyLimit::max(upload_limit)),
+        ),
+        r(
+            Method::GET,
+            "/bundle-cases/{bundle_no}",
+            "/bundle-cases/NOTHING",
+            Access::LoggedIn,
+            get(bundles::show),
+        ),
+        r(
+            Method::POST,
+            "/bundle-cases/{bundle_no}/delivery",
+            "/bundle-cases/NOTHING/delivery",
+            Access::Permission(P::HandleIntake),
+            post(bundles::deliver),
+        ),
+        r(
+            Method::GET,
+            "/me/bundle-cases",
+            "/me/bundle-cases",
+            Access::Permission(P::ApplicantSelfService),
+            get(bundles::mine),
+        ),
+        r(
+            Method::GET,
             "/api/v1/bundles",
             "/api/v1/bundles",
             Public,
@@ -53,7 +89,7 @@ pub(super) fn table(upload_limit: usize) -> Vec<Row> {
             Public,
             get(api::bundles::get_bundle),
         ),
-            r(
+        r(
             Method::POST,
             "/api/v1/bundles/{code}/applications",
             "/api/v1/bundles/NOTHING/applications",

@@ -103,7 +103,13 @@ async fn bundle_papers(app: &TestApp, code: &str, skip: &[&str]) -> Value {
     json!(papers)
 }
 
-async fn apply_bundle(app: &TestApp, token: &str, code: &str, key: &str, body: &Value) -> reqwest::Response {
+async fn apply_bundle(
+    app: &TestApp,
+    token: &str,
+    code: &str,
+    key: &str,
+    body: &Value,
+) -> reqwest::Response {
     app.client
         .post(app.url(&format!("/api/v1/bundles/{code}/applications")))
         .bearer_auth(token)
@@ -115,7 +121,9 @@ async fn apply_bundle(app: &TestApp, token: &str, code: &str, key: &str, body: &
 }
 
 async fn bundle_case(app: &TestApp, token: &str, no: &str) -> Value {
-    let res = app.get_as(token, &format!("/api/v1/bundle-cases/{no}")).await;
+    let res = app
+        .get_as(token, &format!("/api/v1/bundle-cases/{no}"))
+        .await;
     assert_eq!(res.status(), StatusCode::OK);
     res.json().await.unwrap()
 }
@@ -132,7 +140,12 @@ async fn conclude(app: &TestApp, clerk: &str, reviewer: &str, no: &str) {
         (reviewer, json!({"action": "conclude"})),
     ] {
         let res = act_api(app, token, no, body.clone()).await;
-        assert_eq!(res.status(), StatusCode::OK, "{no} {body}: {:?}", res.text().await);
+        assert_eq!(
+            res.status(),
+            StatusCode::OK,
+            "{no} {body}: {:?}",
+            res.text().await
+        );
     }
 }
 
@@ -172,18 +185,28 @@ async fn opening_a_restaurant_yields_one_combined_licence_whose_permits_verify()
         .iter()
         .map(|e| e["field"].as_str().unwrap())
         .collect();
-    assert!(fields.contains(&"form.legal_id") && fields.contains(&"form.premises"), "{p}");
+    assert!(
+        fields.contains(&"form.legal_id") && fields.contains(&"form.premises"),
+        "{p}"
+    );
     let res = apply_bundle(&app, &citizen, "YYZ-CANYIN", "k0", &json!({"answers": {}})).await;
     assert_eq!(problem(res).await["errors"][0]["field"], "answers.form");
 
     let mut papers = bundle_papers(
         &app,
         "YYZ-CANYIN",
-        &["公司登记（备案）申请书", "公司章程", "法定代表人、董事、监事和经理的任职文件"],
+        &[
+            "公司登记（备案）申请书",
+            "公司章程",
+            "法定代表人、董事、监事和经理的任职文件",
+        ],
     )
     .await;
     // A paper a licence could stand for, which she does not hold.
-    papers.as_array_mut().unwrap().push(json!({"name": "从业人员健康证明",
+    papers
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"name": "从业人员健康证明",
         "filename": "health.pdf", "content_base64": b64(b"%PDF-1.4 health")}));
     let body = json!({"answers": {"form": "individual"}, "form": form, "materials": papers});
     let res = apply_bundle(&app, &citizen, "YYZ-CANYIN", "open-1", &body).await;
@@ -193,7 +216,11 @@ async fn opening_a_restaurant_yields_one_combined_licence_whose_permits_verify()
     assert!(no.starts_with("YJS"), "{no}");
     assert_eq!(b["status"], "in_progress");
     assert!(b["promised_due"].as_str().unwrap().len() == 10);
-    assert_eq!(b["cases"].as_array().unwrap().len(), 2, "the company member does not apply");
+    assert_eq!(
+        b["cases"].as_array().unwrap().len(),
+        2,
+        "the company member does not apply"
+    );
     let licence_case = child(&b, "个体工商户").clone();
     let food = child(&b, "食品").clone();
     assert!(licence_case["case_no"].is_string());
@@ -206,15 +233,28 @@ async fn opening_a_restaurant_yields_one_combined_licence_whose_permits_verify()
     // A retry with the key returns the same application.
     let again = apply_bundle(&app, &citizen, "YYZ-CANYIN", "open-1", &body).await;
     assert_eq!(again.status(), StatusCode::OK);
-    assert_eq!(again.json::<Value>().await.unwrap()["bundle_no"], no.as_str());
+    assert_eq!(
+        again.json::<Value>().await.unwrap()["bundle_no"],
+        no.as_str()
+    );
 
     // The business licence concludes → the food permit starts, the licence standing for
     // its 营业执照.
-    conclude(&app, &clerk, &reviewer, licence_case["case_no"].as_str().unwrap()).await;
+    conclude(
+        &app,
+        &clerk,
+        &reviewer,
+        licence_case["case_no"].as_str().unwrap(),
+    )
+    .await;
     let b = bundle_case(&app, &citizen, &no).await;
     let food = child(&b, "食品").clone();
     let food_no = food["case_no"].as_str().expect("started").to_owned();
-    assert_eq!(child(&b, "个体工商户")["status"], "concluded", "not delivered alone");
+    assert_eq!(
+        child(&b, "个体工商户")["status"],
+        "concluded",
+        "not delivered alone"
+    );
     let case: Value = app
         .get_as(&citizen, &format!("/api/v1/cases/{food_no}"))
         .await
@@ -285,7 +325,10 @@ async fn opening_a_restaurant_yields_one_combined_licence_whose_permits_verify()
     assert!(permits.iter().all(|p| p["status"] == "valid"));
 
     // Revoking the food permit shows in the combined licence's verification.
-    let food_licence = child(&b, "食品")["licences"][0].as_str().unwrap().to_owned();
+    let food_licence = child(&b, "食品")["licences"][0]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let staff = staff_client(&app, "reviewer").await;
     let res = staff
         .post_form(
@@ -321,7 +364,7 @@ async fn a_newborn_reaches_four_departments_with_one_notice_and_one_delivery() {
         "address": "宁夏吴忠市红寺堡区大河乡", "baby_name": "马小宝",
         "baby_birth_date": "2026-11-20", "birth_place": "红寺堡区人民医院",
         "mother_name": "马秀兰", "mother_id": CITIZEN});
-    let papers = bundle_papers(&app, "YJS-CHUSHENG", &[]).await;
+    let papers = bundle_papers(&app, "YJS-CHUSHENG", &["亲子鉴定报告"]).await;
     let body = json!({"answers": {"in_hospital": "yes", "mother_insured": "yes"},
                       "form": form, "materials": papers});
     let res = apply_bundle(&app, &citizen, "YJS-CHUSHENG", "born-1", &body).await;
@@ -337,7 +380,10 @@ async fn a_newborn_reaches_four_departments_with_one_notice_and_one_delivery() {
     assert!(departments.len() >= 4, "{departments:?}");
 
     // The health department asks for a paper: the applicant sees one combined notice.
-    let cert = child(&b, "出生医学证明")["case_no"].as_str().unwrap().to_owned();
+    let cert = child(&b, "出生医学证明")["case_no"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let res = act_api(
         &app,
         &clerk,
@@ -357,8 +403,14 @@ async fn a_newborn_reaches_four_departments_with_one_notice_and_one_delivery() {
         .text()
         .await
         .unwrap();
-    assert!(page.contains("一次性告知") && page.contains("复印件不清晰"), "{page}");
-    let material = b["notice"][0]["items"][0]["material"].as_str().unwrap().to_owned();
+    assert!(
+        page.contains("一次性告知") && page.contains("复印件不清晰"),
+        "{page}"
+    );
+    let material = b["notice"][0]["items"][0]["material"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let res = app
         .client
         .post(app.url(&format!("/api/v1/cases/{cert}/actions")))
@@ -369,7 +421,10 @@ async fn a_newborn_reaches_four_departments_with_one_notice_and_one_delivery() {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::OK, "{:?}", res.text().await);
-    assert_eq!(bundle_case(&app, &citizen, &no).await["status"], "in_progress");
+    assert_eq!(
+        bundle_case(&app, &citizen, &no).await["status"],
+        "in_progress"
+    );
 
     // Each department handles its own case on its own clock, in the order they depend.
     let reviewers = [
@@ -381,7 +436,10 @@ async fn a_newborn_reaches_four_departments_with_one_notice_and_one_delivery() {
     ];
     for (part, login) in reviewers {
         let b = bundle_case(&app, &citizen, &no).await;
-        assert_ne!(b["status"], "delivered", "nothing is delivered before all conclude");
+        assert_ne!(
+            b["status"], "delivered",
+            "nothing is delivered before all conclude"
+        );
         let c = child(&b, part);
         let case_no = c["case_no"]
             .as_str()
@@ -393,11 +451,17 @@ async fn a_newborn_reaches_four_departments_with_one_notice_and_one_delivery() {
     let b = bundle_case(&app, &citizen, &no).await;
     assert_eq!(b["status"], "delivered", "{b}");
     assert!(b["delivered_at"].is_string());
-    assert!(b["combined_licence"].is_null(), "a life event issues no combined licence");
+    assert!(
+        b["combined_licence"].is_null(),
+        "a life event issues no combined licence"
+    );
     for c in b["cases"].as_array().unwrap() {
         assert_eq!(c["status"], "delivered", "{c}");
         let events: Value = app
-            .get_as(&citizen, &format!("/api/v1/cases/{}", c["case_no"].as_str().unwrap()))
+            .get_as(
+                &citizen,
+                &format!("/api/v1/cases/{}", c["case_no"].as_str().unwrap()),
+            )
             .await
             .json()
             .await
@@ -423,7 +487,9 @@ async fn a_newborn_reaches_four_departments_with_one_notice_and_one_delivery() {
     // Nobody else reads the application.
     let other = app.token(ENTERPRISE).await;
     assert_eq!(
-        app.get_as(&other, &format!("/api/v1/bundle-cases/{no}")).await.status(),
+        app.get_as(&other, &format!("/api/v1/bundle-cases/{no}"))
+            .await
+            .status(),
         StatusCode::NOT_FOUND
     );
 }

@@ -221,3 +221,9 @@ pub async fn qr(
     )
         .into_response())
 }
+
+mod apply;
+mod case;
+
+pub use apply::{apply, apply_form};
+pub use case::{deliver, mine, show};
