@@ -283,11 +283,15 @@ contract!(
     tickets_are_numbered_per_day_and_escalate,
     seeded_feedback_fills_the_lists,
     bundles_are_versioned_and_published_once_in_force,
+    bundle_applications_land_whole_and_members_start_once,
 );
 
 #[path = "storage/bundles.rs"]
 mod bundles;
-use bundles::bundles_are_versioned_and_published_once_in_force;
+use bundles::{
+    bundle_applications_land_whole_and_members_start_once,
+    bundles_are_versioned_and_published_once_in_force,
+};
 
 #[path = "storage/feedback.rs"]
 mod feedback;

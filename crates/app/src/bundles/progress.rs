@@ -265,10 +265,11 @@ async fn issue_combined(
 }
 
 /// Moves on the bundles a crash may have left with a member waiting for a need that has
-/// concluded (the step that concluded it could not start it). Returns how many were looked
-/// at.
+/// concluded (the step that concluded it could not start it): those whose members moved in
+/// the last day. Returns how many were looked at.
 pub async fn sweep(app: &App) -> Result<usize, AppError> {
-    let ids = app.store.bundles_waiting(500).await?;
+    let since = app.clock.now() - chrono::Duration::days(1);
+    let ids = app.store.bundles_waiting(since, 500).await?;
     for id in &ids {
         if let Err(e) = advance(app, id).await {
             tracing::warn!(bundle = %id, error = %e, "advancing a bundle failed");

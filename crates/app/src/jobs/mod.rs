@@ -17,6 +17,7 @@ pub fn spawn_all(app: &App, sender: Box<dyn NotificationSender>) -> Vec<JoinHand
         tokio::spawn(expire_licences(app.clone())),
         tokio::spawn(seal_audit(app.clone())),
         tokio::spawn(escalate_feedback(app.clone())),
+        tokio::spawn(advance_bundles(app.clone())),
         tokio::spawn(run_outbox_worker(app.clone(), sender)),
     ]
 }
@@ -69,6 +70,18 @@ async fn escalate_feedback(app: App) {
             Ok(0) => {}
             Ok(n) => tracing::info!(count = n, "overdue feedback escalated"),
             Err(e) => tracing::warn!(error = %e, "escalating overdue feedback failed"),
+        }
+    }
+}
+
+/// Every ten minutes: bundles whose waiting members may start (`bundles::sweep`); the step
+/// that concluded what they need starts them at once, this catches a crash in between.
+async fn advance_bundles(app: App) {
+    let mut tick = tokio::time::interval(Duration::from_secs(600));
+    loop {
+        tick.tick().await;
+        if let Err(e) = crate::bundles::sweep(&app).await {
+            tracing::warn!(error = %e, "advancing bundles failed");
         }
     }
 }

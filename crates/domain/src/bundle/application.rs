@@ -1,8 +1,6 @@
-//! An application for a bundle: its number, and the children it starts with.
+//! An application for a bundle: its number and its members' case keys.
 
 use chrono::NaiveDate;
-
-use super::definition::Member;
 
 /// The last daily sequence a bundle number holds.
 pub const MAX_DAILY_BUNDLES: u32 = 999_999;
@@ -17,11 +15,6 @@ pub fn bundle_number(date: NaiveDate, seq: u32) -> Option<String> {
 /// The prefix whose counter numbers a day's bundles.
 pub fn bundle_number_prefix(date: NaiveDate) -> String {
     format!("YJS{}", date.format("%Y%m%d"))
-}
-
-/// The members that start at once: those that depend on nothing (the rest wait).
-pub fn start_now(members: &[Member]) -> Vec<bool> {
-    members.iter().map(|m| m.depends_on.is_empty()).collect()
 }
 
 /// The idempotency key of a bundle's child case: a child is started once however often the

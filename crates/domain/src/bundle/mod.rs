@@ -9,7 +9,7 @@ pub mod definition;
 pub mod form;
 pub mod status;
 
-pub use application::{bundle_number, bundle_number_prefix, child_key, start_now};
+pub use application::{MAX_DAILY_BUNDLES, bundle_number, bundle_number_prefix, child_key};
 pub use definition::{
     Audience, Bundle, Choice, Condition, FieldKind, FieldSpec, FieldUse, Member, Question,
     SituationFrom,

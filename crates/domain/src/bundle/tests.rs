@@ -61,6 +61,47 @@ fn bundle(members: Vec<Member>, fields: Vec<FieldSpec>) -> Bundle {
 }
 
 #[test]
+fn a_member_needing_a_licence_a_sibling_issues_must_wait_for_it() {
+    use crate::catalog::tests::item;
+    let mut licence = item();
+    licence.implementation_code = "LIC".into();
+    licence.outcome.licence_type = Some("营业执照".into());
+    licence.materials.clear();
+    let mut food = item();
+    food.implementation_code = "FOOD".into();
+    let items = [licence, food];
+    let item_of = |code: &str| items.iter().find(|i| i.implementation_code == code);
+    let mut m_food = member("FOOD", &[], &[]);
+    m_food.situation = "新办".into();
+    let b = bundle(vec![member("LIC", &[], &[]), m_food.clone()], vec![]);
+    let e = b.check_members(item_of).unwrap_err();
+    assert!(
+        e.errors
+            .iter()
+            .any(|x| x.code == "missing_dependency" && x.field == "members[1].depends_on"),
+        "{e:?}"
+    );
+    // In a situation that does not need the licence, nothing to wait for.
+    m_food.situation = "延续".into();
+    let b = bundle(vec![member("LIC", &[], &[]), m_food.clone()], vec![]);
+    assert!(b.check_members(item_of).is_ok());
+    m_food.situation = "新办".into();
+    m_food.depends_on = vec!["LIC".into()];
+    let mut b = bundle(vec![member("LIC", &[], &[]), m_food], vec![]);
+    b.promised_days = 20;
+    assert!(b.check_members(item_of).is_ok());
+}
+
+#[test]
+fn bundle_numbers_run_per_day_and_stop_at_the_last() {
+    let day = chrono::NaiveDate::from_ymd_opt(2026, 12, 3).unwrap();
+    assert_eq!(bundle_number(day, 1).as_deref(), Some("YJS20261203000001"));
+    assert!(bundle_number(day, 0).is_none());
+    assert!(bundle_number(day, MAX_DAILY_BUNDLES + 1).is_none());
+    assert_ne!(child_key("YJS1", 0), child_key("YJS1", 1));
+}
+
+#[test]
 fn a_definition_with_a_cycle_or_an_unknown_reference_is_refused() {
     let b = bundle(
         vec![

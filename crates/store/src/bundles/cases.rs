@@ -401,13 +401,21 @@ impl Store {
         )
     }
 
-    /// Bundles with a child still waiting: what a sweep advances after a crash between a
-    /// conclusion and the start of what waited for it.
-    pub async fn bundles_waiting(&self, limit: i64) -> Result<Vec<String>, StoreError> {
+    /// Bundles with a member still waiting and another member's case moved since `since`:
+    /// what a sweep advances after a crash between a conclusion and the start of what waited
+    /// for it (only recently moved bundles, so the sweep stays small).
+    pub async fn bundles_waiting(
+        &self,
+        since: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<String>, StoreError> {
         Ok(sqlx::query_scalar(
-            "SELECT DISTINCT bundle_id FROM bundle_children \
-             WHERE case_id IS NULL AND cancelled = 0 LIMIT $1",
+            "SELECT DISTINCT w.bundle_id FROM bundle_children w \
+             JOIN bundle_children s ON s.bundle_id = w.bundle_id \
+             JOIN cases c ON c.id = s.case_id \
+             WHERE w.case_id IS NULL AND w.cancelled = 0 AND c.updated_at >= $1 LIMIT $2",
         )
+        .bind(ts(since))
         .bind(limit)
         .fetch_all(&self.reader)
         .await?)
