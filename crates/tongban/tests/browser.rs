@@ -16,6 +16,10 @@ use serde_json::{Value, json};
 
 const PASSWORD: &str = "Hongsibu2026";
 
+/// WebDriver's key codes for Enter and Space.
+const ENTER: &str = "\u{E007}";
+const SPACE: &str = "\u{E00D}";
+
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -229,17 +233,25 @@ impl Browser {
     /// Clicks and waits until the browser has loaded the next document, so assertions never
     /// race the navigation.
     async fn click_and_wait(&self, css: &str) {
+        self.act_and_wait(css, false).await;
+    }
+
+    /// As `click_and_wait`, with the keyboard: Enter on the focused element.
+    async fn enter_and_wait(&self, css: &str) {
+        self.act_and_wait(css, true).await;
+    }
+
+    async fn act_and_wait(&self, css: &str, keyboard: bool) {
         self.client
             .execute("window.__tongbanOldPage = true;", vec![])
             .await
             .unwrap();
-        self.client
-            .find(Locator::Css(css))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        let target = self.client.find(Locator::Css(css)).await.unwrap();
+        if keyboard {
+            target.send_keys(ENTER).await.unwrap();
+        } else {
+            target.click().await.unwrap();
+        }
         let deadline = Instant::now() + Duration::from_secs(15);
         loop {
             let fresh = self
@@ -562,6 +574,83 @@ async fn the_bundle_list_and_a_life_event_guide_read_on_a_phone() {
         b.open(path).await;
         b.assert_fits_width(path).await;
     }
+    b.client.close().await.unwrap();
+}
+
+#[tokio::test]
+#[ignore = "needs Chromium, chromedriver and axe-core; run by .ci/run"]
+async fn a_newborn_is_applied_for_in_one_go_on_a_phone_with_the_keyboard_alone() {
+    let b = Browser::start().await;
+    b.client.set_window_size(360, 800).await.unwrap();
+    let pdf = b._dir.path().join("材料.pdf");
+    std::fs::write(&pdf, b"%PDF-1.4\n% Tongban test material\n").unwrap();
+    let pdf = pdf.display().to_string();
+    b.log_in("64030319580312024X").await;
+    b.open("/bundles/YJS-CHUSHENG").await;
+    b.enter_and_wait("[data-test='bundle-apply-status'] a")
+        .await;
+    b.audit("bundle questions at 360 px").await;
+    b.assert_fits_width("bundle questions at 360 px").await;
+    // Space chooses a radio button, Enter submits: no pointer anywhere.
+    for id in ["a-in_hospital-yes", "a-mother_insured-yes"] {
+        b.client
+            .find(Locator::Id(id))
+            .await
+            .unwrap()
+            .send_keys(SPACE)
+            .await
+            .unwrap();
+    }
+    b.enter_and_wait("[data-test='bundle-questions-form'] button")
+        .await;
+    let plan = b.text_of("[data-test='bundle-plan']").await;
+    assert!(
+        plan.contains("户口登记") && plan.contains("生育医疗费"),
+        "{plan}"
+    );
+    // A wrong ID number is named beside its field, in Chinese, and the rest is kept.
+    for (name, value) in [
+        ("f.name", "马秀兰"),
+        ("f.id_number", "64030319580312024X"),
+        ("f.phone", "13909531234"),
+        ("f.address", "宁夏吴忠市红寺堡区大河乡"),
+        ("f.baby_name", "马小宝"),
+        ("f.birth_place", "红寺堡区人民医院"),
+        ("f.mother_name", "马秀兰"),
+        ("f.mother_id", "640303195803120241"),
+    ] {
+        b.fill(name, value).await;
+    }
+    b.client
+        .find(Locator::Css("[name='f.baby_birth_date']"))
+        .await
+        .unwrap()
+        .send_keys("2026-11-20")
+        .await
+        .unwrap();
+    b.enter_and_wait("[data-test='bundle-apply-form'] button[type='submit']")
+        .await;
+    b.audit("bundle form with an error at 360 px").await;
+    b.assert_fits_width("bundle form with an error at 360 px")
+        .await;
+    let error = b.text_of("[data-test='error-f.mother_id']").await;
+    assert!(error.contains("母亲公民身份号码"), "{error}");
+    b.fill("f.mother_id", "64030319580312024X").await;
+    b.attach_all_but("结婚证", &pdf).await;
+    b.enter_and_wait("[data-test='bundle-apply-form'] button[type='submit']")
+        .await;
+    assert!(
+        b.path().await.starts_with("/bundle-cases/YJS"),
+        "lands on the bundle case: {}",
+        b.text_of("main").await
+    );
+    b.audit("bundle case at 360 px").await;
+    b.assert_fits_width("bundle case at 360 px").await;
+    let children = b.text_of("[data-test='bundle-children']").await;
+    assert!(
+        children.contains("出生医学证明") && children.contains("办结后自动开始"),
+        "{children}"
+    );
     b.client.close().await.unwrap();
 }
 

@@ -83,9 +83,9 @@ pub fn check_form(
             FieldKind::Phone => Phone::parse(v)
                 .map(|p| p.as_str().to_owned())
                 .map_err(|err| format!("{}：{err}", f.label)),
-            FieldKind::Date => chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d")
+            FieldKind::Date => parse_date(v)
                 .map(|d| d.format("%Y-%m-%d").to_string())
-                .map_err(|_| format!("{}应为日期，如 2026-03-01", f.label)),
+                .ok_or_else(|| format!("{}应为日期，如 2026-03-01", f.label)),
         };
         match canonical {
             Ok(c) => {
@@ -95,6 +95,26 @@ pub fn check_form(
         }
     }
     e.into_result().map(|()| clean)
+}
+
+/// A date as people write it: 2026-03-01, 2026/3/1, 2026.03.01, 20260301 or 2026年3月1日.
+pub fn parse_date(v: &str) -> Option<chrono::NaiveDate> {
+    let v = v.trim();
+    if v.len() == 8 && v.bytes().all(|b| b.is_ascii_digit()) {
+        return chrono::NaiveDate::parse_from_str(v, "%Y%m%d").ok();
+    }
+    let unified: String = v
+        .trim_end_matches('日')
+        .chars()
+        .map(|c| {
+            if matches!(c, '/' | '.' | '年' | '月') {
+                '-'
+            } else {
+                c
+            }
+        })
+        .collect();
+    chrono::NaiveDate::parse_from_str(&unified, "%Y-%m-%d").ok()
 }
 
 /// A material of the bundle, collected once for every member that asks for it.

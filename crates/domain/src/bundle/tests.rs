@@ -93,6 +93,24 @@ fn a_member_needing_a_licence_a_sibling_issues_must_wait_for_it() {
 }
 
 #[test]
+fn dates_are_read_as_people_write_them() {
+    let d = chrono::NaiveDate::from_ymd_opt(2026, 3, 1);
+    for v in [
+        "2026-03-01",
+        "2026/3/1",
+        "2026.03.01",
+        "20260301",
+        "2026年3月1日",
+        " 2026-3-1 ",
+    ] {
+        assert_eq!(super::form::parse_date(v), d, "{v}");
+    }
+    for v in ["2026-02-30", "01/03/2026", "明天", "2026"] {
+        assert_eq!(super::form::parse_date(v), None, "{v}");
+    }
+}
+
+#[test]
 fn bundle_numbers_run_per_day_and_stop_at_the_last() {
     let day = chrono::NaiveDate::from_ymd_opt(2026, 12, 3).unwrap();
     assert_eq!(bundle_number(day, 1).as_deref(), Some("YJS20261203000001"));

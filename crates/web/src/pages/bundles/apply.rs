@@ -89,7 +89,9 @@ fn input_of(
         FieldKind::IdNumber => ("text", "text", "18 位，末位可能是 X"),
         FieldKind::CreditCode => ("text", "text", "18 位统一社会信用代码"),
         FieldKind::Phone => ("tel", "tel", "11 位手机号码"),
-        FieldKind::Date => ("date", "numeric", "如 2026-03-01"),
+        // Typed, not a picker: a picker's format follows the phone's locale, while people
+        // write dates every way (the domain reads them all).
+        FieldKind::Date => ("text", "numeric", "如 2026-03-01 或 20260301"),
     };
     InputRow {
         name: format!("f.{}", f.key),
