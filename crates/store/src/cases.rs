@@ -51,6 +51,8 @@ pub struct NewCase {
     pub statutory_due: NaiveDate,
     pub promised_due: NaiveDate,
     pub materials: Vec<NewMaterial>,
+    /// A bundle's member: the applicant is told of the submission once, by the bundle.
+    pub told_by_bundle: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -665,6 +667,12 @@ pub(crate) async fn insert_cases_batch_in(
                 ));
         }
         q.execute(&mut *conn).await?;
+    }
+    let told: Vec<_> = records
+        .iter()
+        .filter(|(_, n, _)| !n.told_by_bundle)
+        .collect();
+    for chunk in crate::statement_chunks(&told) {
         let sql = crate::multi_row_insert(
             "outbox (id, topic, recipient, subject, body, link, dedupe_key, created_at)",
             8,
@@ -672,7 +680,7 @@ pub(crate) async fn insert_cases_batch_in(
             "ON CONFLICT (dedupe_key) DO NOTHING",
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for (now, new, r) in chunk {
+        for (now, new, r) in chunk.iter().copied() {
             // The case number is drawn here, so the message is worded here from it.
             let told = tongban_domain::case::Notification::submitted(&new.item_name, &r.case_no);
             q = q

@@ -16,7 +16,7 @@ use tokio::sync::{Mutex, mpsc, oneshot};
 
 use crate::StoreError;
 use crate::audit::AuditBatch;
-use crate::bundles::cases::{BundleCaseRecord, NewBundleCase, insert_bundle_in};
+use crate::bundles::cases::{BundleCaseRecord, NewBundleCase, insert_bundles_batch_in};
 use crate::cases::{CaseChange, CaseRecord, NewCase, insert_cases_batch_in, record_case_action_in};
 
 /// The most submissions or steps one commit carries.
@@ -337,18 +337,33 @@ async fn write_one_by_one(
     Ok(results)
 }
 
-/// Bundle applications, each in its own savepoint of one shared commit: a bad one is
-/// refused alone, the rest share the fsync.
+/// Bundle applications in one transaction with a few multi-row statements; if that fails,
+/// again one application per savepoint, so only the bad one is refused.
 async fn write_bundles(
     pool: &AnyPool,
     backend: crate::Backend,
     bundles: &[BundleJob],
 ) -> Result<Vec<Result<BundleCaseRecord, StoreError>>, StoreError> {
     let mut tx = begin_lane(pool, backend).await?;
+    let batch: Vec<_> = bundles.iter().map(|b| (b.now, &b.bundle)).collect();
+    match insert_bundles_batch_in(&mut tx, &batch).await {
+        Ok(results) => {
+            tx.commit().await?;
+            return Ok(results);
+        }
+        Err(e) => {
+            tracing::debug!(error = %e, "bundle batch failed; writing one by one");
+            tx.rollback().await?;
+        }
+    }
+    let mut tx = begin_lane(pool, backend).await?;
     let mut results = Vec::with_capacity(bundles.len());
     for b in bundles {
         let mut savepoint = tx.begin().await?;
-        match insert_bundle_in(&mut savepoint, b.now, &b.bundle).await {
+        let one = insert_bundles_batch_in(&mut savepoint, &[(b.now, &b.bundle)])
+            .await
+            .and_then(|mut r| r.pop().unwrap_or(Err(StoreError::NotFound)));
+        match one {
             Ok(record) => {
                 savepoint.commit().await?;
                 results.push(Ok(record));

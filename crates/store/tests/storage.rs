@@ -786,7 +786,7 @@ async fn scopes_filter_units_staff_and_halls(f: &Fixture) {
         staff.iter().map(|s| s.login.as_str()).collect::<Vec<_>>(),
         ["clerk_dahe"]
     );
-    assert_eq!(f.store.list_staff(&Scope::All).await.unwrap().len(), 8);
+    assert_eq!(f.store.list_staff(&Scope::All).await.unwrap().len(), 11);
     // A scope that covers nothing lists nothing (it is not read as "everywhere").
     assert!(
         f.store
@@ -1185,6 +1185,7 @@ mod cases {
                 content: pdf.to_vec(),
                 waived_by: None,
             }],
+            told_by_bundle: false,
         }
     }
 

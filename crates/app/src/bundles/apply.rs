@@ -160,20 +160,20 @@ pub async fn apply(
             .cloned()
             .collect();
         let case = if m.depends_on.is_empty() {
-            Some(
-                new_case(
-                    app,
-                    account,
-                    item,
-                    &m.situation,
-                    form.clone(),
-                    own,
-                    &intake,
-                    false,
-                    None,
-                )
-                .await?,
+            let mut case = new_case(
+                app,
+                account,
+                item,
+                &m.situation,
+                form.clone(),
+                own,
+                &intake,
+                false,
+                None,
             )
+            .await?;
+            case.told_by_bundle = true;
+            Some(case)
         } else {
             None
         };

@@ -111,7 +111,7 @@ async fn start_child(
         assistance: b.assistance.clone(),
     };
     let key = child_key(&b.bundle_no, usize::try_from(child.position).unwrap_or(0));
-    let new = new_case(
+    let mut new = new_case(
         app,
         &account,
         &item,
@@ -123,6 +123,7 @@ async fn start_child(
         Some(key),
     )
     .await?;
+    new.told_by_bundle = true;
     let case = app
         .store
         .start_bundle_child(app.clock.now(), &b.id, child.position, &new)

@@ -530,6 +530,7 @@ pub(crate) async fn new_case(
         statutory_due: due(&app.calendar.get(), today, &item.statutory_limit),
         promised_due: due(&app.calendar.get(), today, &item.promised_limit),
         materials,
+        told_by_bundle: false,
     })
 }
 

@@ -37,7 +37,6 @@ CREATE TABLE bundle_children (
     PRIMARY KEY (bundle_id, position)
 );
 CREATE UNIQUE INDEX bundle_children_case ON bundle_children (case_id);
-CREATE INDEX bundle_children_waiting ON bundle_children (bundle_id) WHERE case_id IS NULL AND cancelled = 0;
 CREATE TABLE bundle_materials (
     bundle_id TEXT NOT NULL REFERENCES bundle_cases (id),
     name TEXT NOT NULL,

@@ -143,177 +143,315 @@ fn child_from(row: &AnyRow) -> Result<BundleChildRecord, StoreError> {
     })
 }
 
-/// Writes one application inside the caller's transaction (the group writer's savepoint).
-/// A key the applicant already used is a conflict, whose retry finds the recorded one.
-pub(crate) async fn insert_bundle_in(
+/// Writes many applications inside the caller's transaction with a few multi-row statements
+/// (the group writer's fast path, as `insert_cases_batch_in` is for single submissions):
+/// numbers reserved per day in one upsert, the members that start at once written with
+/// every other submission's machinery in one batch, then each table's rows together. A key
+/// the applicant already used, or used twice in the batch, is a conflict, whose retry finds
+/// the recorded application; any database error fails the whole call, and the caller
+/// writes the batch again one application per savepoint.
+pub(crate) async fn insert_bundles_batch_in(
     conn: &mut sqlx::AnyConnection,
-    now: DateTime<Utc>,
-    new: &NewBundleCase,
-) -> Result<BundleCaseRecord, StoreError> {
-    if let Some(key) = &new.idempotency_key {
-        let taken: Option<String> = sqlx::query_scalar(
-            "SELECT id FROM bundle_cases WHERE applicant_id = $1 AND idempotency_key = $2",
-        )
-        .bind(&new.applicant_id)
-        .bind(key)
-        .fetch_optional(&mut *conn)
-        .await?;
-        if taken.is_some() {
-            return Err(StoreError::Conflict("idempotency_key".into()));
+    jobs: &[(DateTime<Utc>, &NewBundleCase)],
+) -> Result<Vec<Result<BundleCaseRecord, StoreError>>, StoreError> {
+    use std::collections::{BTreeMap, HashSet};
+    let keyed: Vec<(&str, &str)> = jobs
+        .iter()
+        .filter_map(|(_, n)| Some((n.applicant_id.as_str(), n.idempotency_key.as_deref()?)))
+        .collect();
+    let mut taken: HashSet<(String, String)> = HashSet::new();
+    for chunk in crate::statement_chunks(&keyed) {
+        let conditions = (0..chunk.len())
+            .map(|i| {
+                format!(
+                    "(applicant_id = ${} AND idempotency_key = ${})",
+                    2 * i + 1,
+                    2 * i + 2
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(" OR ");
+        let mut q = sqlx::query(AssertSqlSafe(format!(
+            "SELECT applicant_id, idempotency_key FROM bundle_cases WHERE {conditions}"
+        )));
+        for (a, k) in chunk {
+            q = q.bind(*a).bind(*k);
+        }
+        for row in q.fetch_all(&mut *conn).await? {
+            taken.insert((
+                row.try_get("applicant_id")?,
+                row.try_get("idempotency_key")?,
+            ));
         }
     }
-    let seq: i64 = sqlx::query_scalar(
-        "INSERT INTO case_counters (prefix, seq) VALUES ($1, 1) \
-         ON CONFLICT (prefix) DO UPDATE SET seq = case_counters.seq + 1 RETURNING seq",
-    )
-    .bind(bundle_number_prefix(new.submitted_on))
-    .fetch_one(&mut *conn)
-    .await?;
-    let bundle_no = bundle_number(new.submitted_on, u32::try_from(seq).unwrap_or(u32::MAX))
-        .ok_or_else(|| StoreError::Exhausted("bundle_number".into()))?;
-    let id = new_id();
-    sqlx::query(
-        "INSERT INTO bundle_cases (id, bundle_no, bundle_code, bundle_version_id, bundle_name, \
-         applicant_id, answers, form, channel, first_responder, intake_org_id, assistance, \
-         idempotency_key, submitted_at, submitted_on, promised_due) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
-    )
-    .bind(&id)
-    .bind(&bundle_no)
-    .bind(&new.bundle_code)
-    .bind(&new.bundle_version_id)
-    .bind(&new.bundle_name)
-    .bind(&new.applicant_id)
-    .bind(&new.answers)
-    .bind(&new.form)
-    .bind(&new.channel)
-    .bind(&new.first_responder)
-    .bind(&new.intake_org_id)
-    .bind(&new.assistance)
-    .bind(&new.idempotency_key)
-    .bind(ts(now))
-    .bind(day(new.submitted_on))
-    .bind(day(new.promised_due))
-    .execute(&mut *conn)
-    .await?;
-    for m in &new.materials {
-        sqlx::query(
-            "INSERT INTO blobs (sha256, content, size) VALUES ($1, $2, $3) \
-             ON CONFLICT (sha256) DO NOTHING",
-        )
-        .bind(&m.sha256)
-        .bind(&m.content)
-        .bind(m.content.len() as i64)
-        .execute(&mut *conn)
-        .await?;
-        sqlx::query(
-            "INSERT INTO bundle_materials (bundle_id, name, filename, content_type, sha256, \
-             size) VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(&id)
-        .bind(&m.name)
-        .bind(&m.filename)
-        .bind(&m.content_type)
-        .bind(&m.sha256)
-        .bind(m.content.len() as i64)
-        .execute(&mut *conn)
-        .await?;
-    }
-    // The children that start now, in one batch; their keys name the bundle's number.
-    let mut starting: Vec<(usize, NewCase)> = Vec::new();
-    for (i, c) in new.children.iter().enumerate() {
-        if let Some(case) = &c.case {
-            let mut case = case.clone();
-            case.idempotency_key = Some(tongban_domain::bundle::child_key(&bundle_no, i));
-            starting.push((i, case));
+    let accepted: Vec<bool> = jobs
+        .iter()
+        .map(|(_, n)| match &n.idempotency_key {
+            Some(k) => taken.insert((n.applicant_id.clone(), k.clone())),
+            None => true,
+        })
+        .collect();
+    // Numbers: one upsert per day reserves a range.
+    let mut per_day: BTreeMap<String, i64> = BTreeMap::new();
+    for ((_, n), ok) in jobs.iter().zip(&accepted) {
+        if *ok {
+            *per_day
+                .entry(bundle_number_prefix(n.submitted_on))
+                .or_default() += 1;
         }
     }
-    let batch: Vec<_> = starting.iter().map(|(_, c)| (now, c)).collect();
+    let mut next_seq: BTreeMap<String, i64> = BTreeMap::new();
+    for (prefix, n) in &per_day {
+        let last: i64 = sqlx::query_scalar(
+            "INSERT INTO case_counters (prefix, seq) VALUES ($1, $2) \
+             ON CONFLICT (prefix) DO UPDATE SET seq = case_counters.seq + $2 RETURNING seq",
+        )
+        .bind(prefix)
+        .bind(n)
+        .fetch_one(&mut *conn)
+        .await?;
+        next_seq.insert(prefix.clone(), last - n + 1);
+    }
+    let mut results: Vec<Result<BundleCaseRecord, StoreError>> = Vec::with_capacity(jobs.len());
+    // (job index, bundle record) of the accepted ones.
+    let mut records: Vec<(usize, BundleCaseRecord)> = Vec::new();
+    for (j, ((now, n), ok)) in jobs.iter().zip(&accepted).enumerate() {
+        if !*ok {
+            results.push(Err(StoreError::Conflict("idempotency_key".into())));
+            continue;
+        }
+        let prefix = bundle_number_prefix(n.submitted_on);
+        let seq = next_seq.get_mut(&prefix).expect("reserved above");
+        let no = bundle_number(n.submitted_on, u32::try_from(*seq).unwrap_or(u32::MAX));
+        *seq += 1;
+        let Some(bundle_no) = no else {
+            results.push(Err(StoreError::Exhausted("bundle_number".into())));
+            continue;
+        };
+        let record = BundleCaseRecord {
+            id: new_id(),
+            bundle_no,
+            bundle_code: n.bundle_code.clone(),
+            bundle_version_id: n.bundle_version_id.clone(),
+            bundle_name: n.bundle_name.clone(),
+            applicant_id: n.applicant_id.clone(),
+            answers: n.answers.clone(),
+            form: n.form.clone(),
+            channel: n.channel.clone(),
+            first_responder: n.first_responder.clone(),
+            intake_org_id: n.intake_org_id.clone(),
+            assistance: n.assistance.clone(),
+            submitted_at: parse_ts(&ts(*now))?,
+            submitted_on: n.submitted_on,
+            promised_due: n.promised_due,
+            delivered_at: None,
+            delivery: String::new(),
+            combined_licence: None,
+            children: Vec::new(),
+        };
+        results.push(Ok(record.clone()));
+        records.push((j, record));
+    }
+    // The members that start now, every application's in one batch, keyed by the number.
+    let mut starting: Vec<(usize, usize, NewCase)> = Vec::new();
+    for (r, (j, record)) in records.iter().enumerate() {
+        for (i, c) in jobs[*j].1.children.iter().enumerate() {
+            if let Some(case) = &c.case {
+                let mut case = case.clone();
+                case.idempotency_key =
+                    Some(tongban_domain::bundle::child_key(&record.bundle_no, i));
+                starting.push((r, i, case));
+            }
+        }
+    }
+    let batch: Vec<_> = starting
+        .iter()
+        .map(|(r, _, c)| (jobs[records[*r].0].0, c))
+        .collect();
     let started = insert_cases_batch_in(conn, &batch).await?;
-    let mut case_ids: Vec<Option<String>> = vec![None; new.children.len()];
-    for ((i, _), r) in starting.iter().zip(started) {
-        case_ids[*i] = Some(r?.id);
+    let mut case_ids: BTreeMap<(usize, usize), String> = BTreeMap::new();
+    for ((r, i, _), s) in starting.iter().zip(started) {
+        case_ids.insert((*r, *i), s?.id);
     }
-    let mut children = Vec::with_capacity(new.children.len());
-    for (i, c) in new.children.iter().enumerate() {
-        let depends_on =
-            serde_json::to_string(&c.depends_on).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        sqlx::query(
-            "INSERT INTO bundle_children (bundle_id, position, implementation_code, item_name, \
-             situation, form, depends_on, case_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )
-        .bind(&id)
-        .bind(i as i64)
-        .bind(&c.implementation_code)
-        .bind(&c.item_name)
-        .bind(&c.situation)
-        .bind(&c.form)
-        .bind(&depends_on)
-        .bind(&case_ids[i])
-        .execute(&mut *conn)
-        .await?;
-        children.push(BundleChildRecord {
-            position: i as i64,
-            implementation_code: c.implementation_code.clone(),
-            item_name: c.item_name.clone(),
-            situation: c.situation.clone(),
-            form: c.form.clone(),
-            depends_on: c.depends_on.clone(),
-            case_id: case_ids[i].clone(),
-            cancelled: false,
-        });
+    for (r, (j, record)) in records.iter_mut().enumerate() {
+        record.children = jobs[*j]
+            .1
+            .children
+            .iter()
+            .enumerate()
+            .map(|(i, c)| BundleChildRecord {
+                position: i as i64,
+                implementation_code: c.implementation_code.clone(),
+                item_name: c.item_name.clone(),
+                situation: c.situation.clone(),
+                form: c.form.clone(),
+                depends_on: c.depends_on.clone(),
+                case_id: case_ids.get(&(r, i)).cloned(),
+                cancelled: false,
+            })
+            .collect();
     }
-    let told = (
-        format!("您申请的“{}”已提交", new.bundle_name),
-        format!("一件事编号 {bundle_no}。各部门同时办理，需要补充材料时会一次告知，结果一并送达。"),
-        format!("/bundle-cases/{bundle_no}"),
-    );
-    sqlx::query(
-        "INSERT INTO outbox (id, topic, recipient, subject, body, link, dedupe_key, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (dedupe_key) DO NOTHING",
-    )
-    .bind(new_id())
-    .bind("bundle.status")
-    .bind(&new.applicant_id)
-    .bind(&told.0)
-    .bind(&told.1)
-    .bind(&told.2)
-    .bind(format!("bundle:{bundle_no}:submit"))
-    .bind(ts(now))
-    .execute(&mut *conn)
-    .await?;
-    audit::append(
-        conn,
-        now,
-        AuditEvent::new(
-            new.first_responder.as_deref().unwrap_or(&new.applicant_id),
-            "bundle.submit",
-            format!("bundle:{bundle_no}"),
-            &new.channel,
-        ),
-    )
-    .await?;
-    Ok(BundleCaseRecord {
-        id,
-        bundle_no,
-        bundle_code: new.bundle_code.clone(),
-        bundle_version_id: new.bundle_version_id.clone(),
-        bundle_name: new.bundle_name.clone(),
-        applicant_id: new.applicant_id.clone(),
-        answers: new.answers.clone(),
-        form: new.form.clone(),
-        channel: new.channel.clone(),
-        first_responder: new.first_responder.clone(),
-        intake_org_id: new.intake_org_id.clone(),
-        assistance: new.assistance.clone(),
-        submitted_at: parse_ts(&ts(now))?,
-        submitted_on: new.submitted_on,
-        promised_due: new.promised_due,
-        delivered_at: None,
-        delivery: String::new(),
-        combined_licence: None,
-        children,
-    })
+    for chunk in crate::statement_chunks(&records) {
+        let sql = crate::multi_row_insert(
+            "bundle_cases (id, bundle_no, bundle_code, bundle_version_id, bundle_name, \
+             applicant_id, answers, form, channel, first_responder, intake_org_id, assistance, \
+             idempotency_key, submitted_at, submitted_on, promised_due)",
+            16,
+            chunk.len(),
+            "",
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for (j, r) in chunk {
+            let (now, n) = jobs[*j];
+            q = q
+                .bind(&r.id)
+                .bind(&r.bundle_no)
+                .bind(&n.bundle_code)
+                .bind(&n.bundle_version_id)
+                .bind(&n.bundle_name)
+                .bind(&n.applicant_id)
+                .bind(&n.answers)
+                .bind(&n.form)
+                .bind(&n.channel)
+                .bind(&n.first_responder)
+                .bind(&n.intake_org_id)
+                .bind(&n.assistance)
+                .bind(&n.idempotency_key)
+                .bind(ts(now))
+                .bind(day(n.submitted_on))
+                .bind(day(n.promised_due));
+        }
+        q.execute(&mut *conn).await?;
+    }
+    let children: Vec<(&str, &BundleChildRecord)> = records
+        .iter()
+        .flat_map(|(_, r)| r.children.iter().map(move |c| (r.id.as_str(), c)))
+        .collect();
+    for chunk in crate::statement_chunks(&children) {
+        let sql = crate::multi_row_insert(
+            "bundle_children (bundle_id, position, implementation_code, item_name, situation, \
+             form, depends_on, case_id)",
+            8,
+            chunk.len(),
+            "",
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for (bundle_id, c) in chunk {
+            q = q
+                .bind(*bundle_id)
+                .bind(c.position)
+                .bind(&c.implementation_code)
+                .bind(&c.item_name)
+                .bind(&c.situation)
+                .bind(&c.form)
+                .bind(
+                    serde_json::to_string(&c.depends_on)
+                        .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                )
+                .bind(&c.case_id);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    // Papers: each distinct file once (the members' cases stored theirs already), then the
+    // bundle's links.
+    let stored: HashSet<&str> = starting
+        .iter()
+        .flat_map(|(_, _, c)| c.materials.iter().map(|m| m.sha256.as_str()))
+        .collect();
+    let mut blobs: BTreeMap<&str, &NewMaterial> = BTreeMap::new();
+    let mut links: Vec<(&str, &NewMaterial)> = Vec::new();
+    for (j, r) in &records {
+        for m in &jobs[*j].1.materials {
+            if !stored.contains(m.sha256.as_str()) {
+                blobs.entry(m.sha256.as_str()).or_insert(m);
+            }
+            links.push((r.id.as_str(), m));
+        }
+    }
+    let blobs: Vec<&NewMaterial> = blobs.into_values().collect();
+    for chunk in crate::statement_chunks(&blobs) {
+        let sql = crate::multi_row_insert(
+            "blobs (sha256, content, size)",
+            3,
+            chunk.len(),
+            "ON CONFLICT (sha256) DO NOTHING",
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for m in chunk {
+            q = q
+                .bind(&m.sha256)
+                .bind(&m.content)
+                .bind(m.content.len() as i64);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    for chunk in crate::statement_chunks(&links) {
+        let sql = crate::multi_row_insert(
+            "bundle_materials (bundle_id, name, filename, content_type, sha256, size)",
+            6,
+            chunk.len(),
+            "",
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for (bundle_id, m) in chunk {
+            q = q
+                .bind(*bundle_id)
+                .bind(&m.name)
+                .bind(&m.filename)
+                .bind(&m.content_type)
+                .bind(&m.sha256)
+                .bind(m.content.len() as i64);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    for chunk in crate::statement_chunks(&records) {
+        let sql = crate::multi_row_insert(
+            "outbox (id, topic, recipient, subject, body, link, dedupe_key, created_at)",
+            8,
+            chunk.len(),
+            "ON CONFLICT (dedupe_key) DO NOTHING",
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for (j, r) in chunk {
+            let (now, n) = jobs[*j];
+            q = q
+                .bind(new_id())
+                .bind("bundle.status")
+                .bind(&n.applicant_id)
+                .bind(format!("您申请的“{}”已提交", n.bundle_name))
+                .bind(format!(
+                    "一件事编号 {}。各部门同时办理，需要补充材料时会一次告知，结果一并送达。",
+                    r.bundle_no
+                ))
+                .bind(format!("/bundle-cases/{}", r.bundle_no))
+                .bind(format!("bundle:{}:submit", r.bundle_no))
+                .bind(ts(now));
+        }
+        q.execute(&mut *conn).await?;
+    }
+    let events = records
+        .iter()
+        .map(|(j, r)| {
+            let (now, n) = jobs[*j];
+            (
+                now,
+                AuditEvent::new(
+                    n.first_responder.as_deref().unwrap_or(&n.applicant_id),
+                    "bundle.submit",
+                    format!("bundle:{}", r.bundle_no),
+                    &n.channel,
+                ),
+            )
+        })
+        .collect();
+    audit::append_many(conn, events).await?;
+    // Hand back the records with their members.
+    let mut by_job: BTreeMap<usize, BundleCaseRecord> = records.into_iter().collect();
+    Ok(results
+        .into_iter()
+        .enumerate()
+        .map(|(j, r)| r.map(|_| by_job.remove(&j).expect("recorded above")))
+        .collect())
 }
 
 impl Store {
