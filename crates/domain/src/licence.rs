@@ -53,6 +53,10 @@ pub struct LicenceField {
     /// ASCII key, e.g. `address`.
     pub key: String,
     pub label: String,
+    /// Other names the application form may give it (an item's form says 经营者姓名 where
+    /// the licence says 经营者), tried after the label and the key.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub from: Vec<String>,
 }
 
 /// A licence type of the catalog (证照目录).
@@ -75,6 +79,22 @@ pub struct LicenceType {
 }
 
 impl LicenceType {
+    /// The licence's data items filled from an application's form (field name → value):
+    /// each item from the first of its label, its key and its other names that the form
+    /// holds, blank values left out.
+    pub fn fill(&self, form: &BTreeMap<String, String>) -> BTreeMap<String, String> {
+        self.fields
+            .iter()
+            .filter_map(|f| {
+                std::iter::once(&f.label)
+                    .chain(std::iter::once(&f.key))
+                    .chain(&f.from)
+                    .find_map(|name| form.get(name).map(|v| v.trim()).filter(|v| !v.is_empty()))
+                    .map(|v| (f.key.clone(), v.to_owned()))
+            })
+            .collect()
+    }
+
     /// Checks a type as an integrating system submits it; errors by field.
     pub fn validate(&self) -> Result<(), ValidationErrors> {
         let mut e = ValidationErrors::new();
@@ -656,6 +676,46 @@ mod tests {
     }
 
     #[test]
+    fn data_items_are_filled_from_the_form_by_label_key_or_other_name() {
+        let field = |key: &str, label: &str, from: &[&str]| LicenceField {
+            key: key.into(),
+            label: label.into(),
+            from: from.iter().map(|f| (*f).into()).collect(),
+        };
+        let t = LicenceType {
+            code: "11640303MB0000103K001".into(),
+            name: "营业执照".into(),
+            issuer_org: None,
+            issuer_name: "市场监管分局".into(),
+            holder_kind: HolderKind::Person,
+            fields: vec![
+                field("name", "名称", &[]),
+                field("operator", "经营者", &["经营者姓名"]),
+                field("premises", "经营场所", &[]),
+                field("scope", "经营范围", &[]),
+            ],
+            validity_years: 0,
+        };
+        let form: BTreeMap<String, String> = [
+            ("名称", "秀兰餐馆"),
+            ("经营者姓名", "马秀兰"),
+            ("premises", "罗山路 18 号"),
+            ("经营范围", "  "),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.into(), v.into()))
+        .collect();
+        let filled = t.fill(&form);
+        assert_eq!(filled.get("name").map(String::as_str), Some("秀兰餐馆"));
+        assert_eq!(filled.get("operator").map(String::as_str), Some("马秀兰"));
+        assert_eq!(
+            filled.get("premises").map(String::as_str),
+            Some("罗山路 18 号")
+        );
+        assert!(!filled.contains_key("scope"), "a blank value is left out");
+    }
+
+    #[test]
     fn validity_counts_whole_years() {
         let t = LicenceType {
             code: "11640303MB0000103K001".into(),
@@ -672,6 +732,7 @@ mod tests {
         let bad = LicenceType {
             code: "123".into(),
             fields: vec![LicenceField {
+                from: Vec::new(),
                 key: "Bad Key".into(),
                 label: String::new(),
             }],

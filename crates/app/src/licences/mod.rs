@@ -113,7 +113,15 @@ pub async fn issue_for_case(
     };
     let issuer_code = case.org_credit_code.clone().unwrap_or_default();
     let serial = app.serials.next(&app.store, &ty.code, &issuer_code).await?;
-    let mut fields = BTreeMap::new();
+    // The type's data items from the application's form (its text fields), then what the
+    // case itself says.
+    let form: BTreeMap<String, String> =
+        serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(&case.form)
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|(k, v)| v.as_str().map(|v| (k, v.to_owned())))
+            .collect();
+    let mut fields = ty.fill(&form);
     fields.insert("matter".to_owned(), item.name.clone());
     if !case.situation.is_empty() {
         fields.insert("situation".to_owned(), case.situation.clone());
@@ -585,7 +593,7 @@ pub async fn load_demo(app: &crate::App) -> Result<(), AppError> {
                 } else {
                     HolderKind::Person
                 },
-                fields: demo_fields(),
+                fields: fields_of(name),
                 validity_years: validity_of(name),
             });
         }
@@ -616,14 +624,16 @@ pub async fn load_demo(app: &crate::App) -> Result<(), AppError> {
             let org = store.org_unit_by_code(COMBINED_LICENCE_ISSUER).await?;
             let credit = org.credit_code.clone().unwrap_or_else(platform_code);
             let n = types.iter().filter(|t| t.code.starts_with(&credit)).count();
-            let mut fields = demo_fields();
+            let mut fields = fields_of(name);
             fields.push(LicenceField {
                 key: "industry".to_owned(),
                 label: "行业".to_owned(),
+                from: Vec::new(),
             });
             fields.push(LicenceField {
                 key: "permits".to_owned(),
                 label: "载明的许可".to_owned(),
+                from: Vec::new(),
             });
             types.push(LicenceType {
                 code: format!("{credit}{:03}", n + 1),
@@ -686,19 +696,71 @@ pub async fn load_demo(app: &crate::App) -> Result<(), AppError> {
 /// The data items the demo's licence types carry: those issued here record the matter and
 /// situation; the ones from elsewhere carry the usual 照面信息.
 fn demo_fields() -> Vec<LicenceField> {
-    [
-        ("matter", "办理事项"),
-        ("situation", "办理情形"),
-        ("address", "住所"),
-        ("legal_representative", "法定代表人"),
-        ("scope", "经营范围"),
-    ]
-    .into_iter()
-    .map(|(key, label)| LicenceField {
-        key: key.to_owned(),
-        label: label.to_owned(),
-    })
-    .collect()
+    fields_from(&[
+        ("matter", "办理事项", &[]),
+        ("situation", "办理情形", &[]),
+        ("address", "住所", &[]),
+        ("legal_representative", "法定代表人", &[]),
+        ("scope", "经营范围", &[]),
+    ])
+}
+
+type FieldDef<'a> = (&'a str, &'a str, &'a [&'a str]);
+
+fn fields_from(defs: &[FieldDef<'_>]) -> Vec<LicenceField> {
+    defs.iter()
+        .map(|(key, label, from)| LicenceField {
+            key: (*key).to_owned(),
+            label: (*label).to_owned(),
+            from: from.iter().map(|f| (*f).to_owned()).collect(),
+        })
+        .collect()
+}
+
+/// The business data items (照面信息) of the licence types a bundle's members issue, as the
+/// licences people know show them, each filled from the application form's field of that
+/// name (or the other names items' forms give it); other types carry the usual ones.
+fn fields_of(type_name: &str) -> Vec<LicenceField> {
+    const OPERATOR: FieldDef<'static> = ("operator", "经营者", &["经营者姓名", "申请人姓名"]);
+    const NAME: FieldDef<'static> = ("name", "名称", &["经营者名称", "企业名称", "单位名称"]);
+    const PREMISES: FieldDef<'static> = ("premises", "经营场所", &["住所", "单位地址"]);
+    const ITEMS: FieldDef<'static> = ("items", "经营项目", &["经营范围"]);
+    let mut fields = match type_name {
+        "营业执照" => fields_from(&[
+            NAME,
+            OPERATOR,
+            PREMISES,
+            ("scope", "经营范围", &[]),
+            ("capital", "注册资本", &[]),
+        ]),
+        "食品经营许可证"
+        | "药品经营许可证"
+        | "公共场所卫生许可证"
+        | "食品小作坊备案证"
+        | "食品小经营店备案证"
+        | "行业综合许可证" => fields_from(&[
+            ("operator_name", "经营者名称", &["名称"]),
+            OPERATOR,
+            PREMISES,
+            ITEMS,
+        ]),
+        "出生医学证明" => fields_from(&[
+            ("baby", "新生儿姓名", &[]),
+            ("birth_date", "出生日期", &[]),
+            ("birth_place", "出生地点", &[]),
+            ("mother", "母亲姓名", &[]),
+            ("father", "父亲姓名", &[]),
+        ]),
+        "社会保障卡" => fields_from(&[("cardholder", "持卡人姓名", &["申请人姓名"])]),
+        "结婚证" => fields_from(&[("spouse", "配偶姓名", &[])]),
+        "不动产权证书" => fields_from(&[("location", "坐落", &["不动产坐落", "房屋坐落"])]),
+        _ => return demo_fields(),
+    };
+    fields.extend(fields_from(&[
+        ("matter", "办理事项", &[]),
+        ("situation", "办理情形", &[]),
+    ]));
+    fields
 }
 
 /// Usual validity of the demo's licence types, in years (0 = 长期).

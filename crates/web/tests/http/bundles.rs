@@ -297,6 +297,28 @@ async fn opening_a_restaurant_yields_one_combined_licence_whose_permits_verify()
         .expect("in the wallet");
     assert_eq!(card["licence"]["type_name"], "行业综合许可证");
     assert_eq!(card["licence"]["issuer_name"], "红寺堡区审批服务管理局");
+    // The licence carries the business data people know, from the one form.
+    let fields = &card["licence"]["fields"];
+    assert_eq!(fields["operator_name"], "红寺堡区秀兰清真餐馆", "{card}");
+    assert_eq!(fields["premises"], "红寺堡区罗山路 18 号");
+    assert!(
+        fields["permits"]
+            .as_str()
+            .unwrap()
+            .contains("食品经营许可证")
+    );
+    assert!(
+        card["licence"]["valid_until"].is_string(),
+        "a validity period"
+    );
+    let business = wallet
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["licence"]["type_name"] == "营业执照" && l["licence"]["case_no"].is_string())
+        .expect("the business licence");
+    assert_eq!(business["licence"]["fields"]["operator"], "马秀兰");
+    assert_eq!(business["licence"]["fields"]["scope"], "餐饮服务");
     let p: Value = app
         .client
         .post(app.url(&format!("/api/v1/me/licenses/{combined}/presentations")))
