@@ -374,6 +374,74 @@ pub async fn present(app: &crate::App, record: LicenceRecord) -> Result<Presenta
     Ok(Presentation::new(record.sealed, now, &key_id, &secret))
 }
 
+/// The compact presentation code for a QR code read at arm's length (`TB1:` + base45 of
+/// CBOR, sealed by the platform; `compact::MAX_CHARS` at most): what a verifier is shown,
+/// the holder masked, for the same few minutes as the full presentation.
+pub async fn compact_code(app: &crate::App, record: &LicenceRecord) -> Result<String, AppError> {
+    use tongban_domain::licence::compact;
+    let now = app.clock.now();
+    let (key_id, secret) = sealing_key(&app.store, &app.keys, PLATFORM_ORG, now).await?;
+    let l = &record.sealed.licence;
+    let claim = compact::Claim::presented(
+        &l.identifier,
+        &l.type_name,
+        &l.issuer_name,
+        &masked_holder(l),
+        l.valid_until.as_deref(),
+        now,
+    );
+    Ok(compact::encode(&claim, &key_id, &secret))
+}
+
+fn masked_holder(l: &Licence) -> String {
+    format!(
+        "{}（{}）",
+        tongban_domain::mask::mask_name(&l.holder_name),
+        tongban_domain::mask::mask_id_number(&l.holder_id)
+    )
+}
+
+/// Checks a compact code: the platform's seal against the published keys, its deadline,
+/// and the library's revocations (offline, a verifier checks all but the last).
+async fn verify_compact(app: &crate::App, code: &str) -> Result<VerifyOutcome, AppError> {
+    let c = tongban_domain::licence::compact::decode(code).map_err(|_| {
+        AppError::Unreadable("无法识别的亮证码：内容不完整或不是本平台的亮证码，请重新扫描".into())
+    })?;
+    let keys = app
+        .seal_keys
+        .covering(&app.store, &[c.key_id.as_str()])
+        .await?;
+    let record = match app.store.licence(&c.claim.identifier).await {
+        Ok(r) => Some(r),
+        Err(StoreError::NotFound) => None,
+        Err(e) => return Err(e.into()),
+    };
+    let revoked = record.as_ref().is_some_and(LicenceRecord::revoked);
+    let v = c.check(|id| keys.get(id).cloned(), revoked, app.clock.now());
+    let sealed = v != Verdict::Forged;
+    let permits = match (&record, sealed) {
+        (Some(r), true) => permits_of(app, &r.sealed.licence).await?,
+        _ => Vec::new(),
+    };
+    Ok(VerifyOutcome {
+        valid: v == Verdict::Valid,
+        status: v.as_str().to_owned(),
+        status_code: v.status_code().to_owned(),
+        status_label: v.label().to_owned(),
+        issuer: sealed.then(|| c.claim.issuer.clone()),
+        licence_name: sealed.then(|| c.claim.licence_name.clone()),
+        identifier: sealed.then(|| c.claim.identifier.clone()),
+        holder: sealed.then(|| c.claim.holder.clone()),
+        valid_until: if sealed {
+            c.claim.valid_until.clone()
+        } else {
+            None
+        },
+        presented_until: sealed.then(|| c.until_rfc3339()),
+        permits,
+    })
+}
+
 /// What a verifier is told about a presentation.
 #[derive(Debug, Clone)]
 pub struct VerifyOutcome {
@@ -449,6 +517,12 @@ pub async fn verify_payload(app: &crate::App, payload: &str) -> Result<VerifyOut
         presented_until: None,
         permits: Vec::new(),
     };
+    if payload
+        .trim_start()
+        .starts_with(tongban_domain::licence::compact::PREFIX)
+    {
+        return verify_compact(app, payload.trim_start()).await;
+    }
     // Something that is not a presentation at all is a bad request, not a forgery: only a
     // readable presentation whose seals fail is forged.
     let Ok(p) = Presentation::decode(payload) else {
@@ -488,11 +562,7 @@ impl VerifyOutcome {
             issuer: Some(l.issuer_name.clone()),
             licence_name: Some(l.type_name.clone()),
             identifier: Some(l.identifier.clone()),
-            holder: Some(format!(
-                "{}（{}）",
-                tongban_domain::mask::mask_name(&l.holder_name),
-                tongban_domain::mask::mask_id_number(&l.holder_id)
-            )),
+            holder: Some(masked_holder(l)),
             valid_until: l.valid_until.clone(),
             presented_until,
             permits: Vec::new(),

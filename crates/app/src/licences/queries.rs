@@ -80,12 +80,13 @@ pub async fn view_own(app: &App, actor: &Actor, identifier: &str) -> Result<Lice
     })
 }
 
-/// 亮证: a presentation of the actor's own licence; a revoked one is refused.
+/// 亮证: a presentation of the actor's own licence, in full and as a compact code; a revoked
+/// one is refused.
 pub async fn present_own(
     app: &App,
     actor: &Actor,
     identifier: &str,
-) -> Result<(LicenceRecord, Presentation), AppError> {
+) -> Result<(LicenceRecord, Presentation, String), AppError> {
     let record = own(app, actor, identifier).await?;
     if record.revoked() {
         return Err(AppError::Refused {
@@ -94,7 +95,8 @@ pub async fn present_own(
         });
     }
     let p = present(app, record.clone()).await?;
-    Ok((record, p))
+    let compact = super::compact_code(app, &record).await?;
+    Ok((record, p, compact))
 }
 
 /// What the QR code on a licence PDF opens (no login): the library's current record, masked.

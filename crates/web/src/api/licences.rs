@@ -42,7 +42,8 @@ pub async fn list_seals(State(state): State<AppState>) -> Result<Json<Vec<SealKe
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct VerifyBody {
-    /// The presentation code's payload (what follows `/v/` in the QR link).
+    /// The presentation code's payload (what follows `/v/` in the link), or a compact code
+    /// (`TB1:…`, what the QR code holds).
     #[serde(default)]
     #[schema(required)]
     payload: String,
@@ -269,6 +270,10 @@ pub struct PresentationView {
     payload: String,
     /// RFC 3339; the code is refused afterwards.
     until: String,
+    /// The same presentation as a compact code for a QR code read at arm's length
+    /// (`TB1:` + base45 of SM2-sealed CBOR, at most 500 characters, QR alphanumeric);
+    /// POST it as `payload` to `/api/v1/licenses/verify`, or verify it offline.
+    compact: String,
 }
 
 /// 亮证 from the mobile app: a presentation code for one of the caller's licences, valid for
@@ -282,12 +287,13 @@ pub async fn present_license(
     current: Current,
     axum::extract::Path(identifier): axum::extract::Path<String>,
 ) -> Result<Response, WebError> {
-    let (_, p) = tongban_app::licences::present_own(&state, &current, &identifier).await?;
+    let (_, p, compact) = tongban_app::licences::present_own(&state, &current, &identifier).await?;
     Ok((
         StatusCode::CREATED,
         Json(PresentationView {
             payload: p.encode(),
             until: p.until,
+            compact,
         }),
     )
         .into_response())

@@ -63,13 +63,13 @@ struct LicencePage {
     /// Field labels from the licence type.
     fields: Vec<(String, String)>,
     /// A presentation just made: its QR (SVG), link and deadline.
-    presentation: Option<(String, String, String)>,
+    presentation: Option<(String, String, String, String)>,
 }
 
 fn licence_page(
     ctx: Ctx,
     view: licences::LicenceView,
-    presentation: Option<(String, String, String)>,
+    presentation: Option<(String, String, String, String)>,
 ) -> Result<Response, WebError> {
     render(&LicencePage {
         ctx,
@@ -124,16 +124,18 @@ pub async fn present(
     current: Current,
     Path(id): Path<String>,
 ) -> Result<Response, WebError> {
-    let (_, p) = licences::present_own(&state, &current, &id).await?;
+    let (_, p, compact) = licences::present_own(&state, &current, &id).await?;
     let url = absolute_url(&state, &format!("/v/{}", p.encode()));
-    let svg = qr_svg(&url)?;
+    // The QR holds the compact code: under 500 alphanumeric characters, a coarse symbol a
+    // scanner reads at arm's length (the full link stays beside it).
+    let svg = qr_svg(&compact)?;
     let until = crate::page::local_time(
         chrono::DateTime::parse_from_rfc3339(&p.until)
             .map_err(WebError::internal)?
             .with_timezone(&chrono::Utc),
     );
     let view = licences::view_own(&state, &current, &id).await?;
-    licence_page(ctx, view, Some((svg, url, until)))
+    licence_page(ctx, view, Some((svg, url, until, compact)))
 }
 
 #[derive(Template)]
@@ -151,6 +153,47 @@ pub async fn verify_page(
 ) -> Result<Response, WebError> {
     let outcome = licences::verify_payload(&state, &payload).await?;
     render(&VerifyPage { ctx, outcome })
+}
+
+#[derive(Template)]
+#[template(path = "licences/verify_form.html")]
+struct VerifyFormPage {
+    ctx: Ctx,
+    code: String,
+    error: Option<String>,
+}
+
+#[derive(serde::Deserialize)]
+pub struct VerifyQuery {
+    #[serde(default)]
+    code: String,
+}
+
+/// `GET /verify`: a verifier types or pastes the code a scanner read (a compact `TB1:` code
+/// or a presentation link); no login.
+pub async fn verify_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    axum::extract::Query(q): axum::extract::Query<VerifyQuery>,
+) -> Result<Response, WebError> {
+    let code = q.code.trim().to_owned();
+    if code.is_empty() {
+        return render(&VerifyFormPage {
+            ctx,
+            code,
+            error: None,
+        });
+    }
+    let payload = code.rsplit_once("/v/").map_or(code.as_str(), |(_, p)| p);
+    match licences::verify_payload(&state, payload).await {
+        Ok(outcome) => render(&VerifyPage { ctx, outcome }),
+        Err(tongban_app::AppError::Unreadable(message)) => render(&VerifyFormPage {
+            ctx,
+            code,
+            error: Some(message),
+        }),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// The status page a licence PDF's QR code opens: the library's current record.

@@ -720,6 +720,13 @@ fn core_table(upload_limit: usize) -> Vec<Row> {
         ),
         r(
             Method::GET,
+            "/verify",
+            "/verify",
+            Public,
+            get(pages::licences::verify_form),
+        ),
+        r(
+            Method::GET,
             "/licences/{id}/status",
             "/licences/1.2.156.3005.2.11640303MB0000103K001.11640303MB0000103K.00000001.001.0/status",
             Public,

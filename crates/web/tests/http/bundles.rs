@@ -329,10 +329,11 @@ async fn opening_a_restaurant_yields_one_combined_licence_whose_permits_verify()
         .json()
         .await
         .unwrap();
-    let verify = || async {
+    let app = &app;
+    let verify_as = |payload: Value| async move {
         app.client
             .post(app.url("/api/v1/licenses/verify"))
-            .json(&json!({"payload": p["payload"]}))
+            .json(&json!({ "payload": payload }))
             .send()
             .await
             .unwrap()
@@ -340,11 +341,23 @@ async fn opening_a_restaurant_yields_one_combined_licence_whose_permits_verify()
             .await
             .unwrap()
     };
+    let verify = || verify_as(p["payload"].clone());
+    let verify_as = &verify_as;
     let v = verify().await;
     assert_eq!(v["status"], "valid", "{v}");
     let permits = v["permits"].as_array().unwrap();
     assert_eq!(permits.len(), 2, "{v}");
     assert!(permits.iter().all(|p| p["status"] == "valid"));
+    // The QR's compact code: short, alphanumeric, and it verifies the same.
+    let compact = p["compact"].as_str().unwrap();
+    assert!(
+        compact.starts_with("TB1:") && compact.len() <= 500,
+        "{compact}"
+    );
+    let v = verify_as(p["compact"].clone()).await;
+    assert_eq!(v["status"], "valid", "{v}");
+    assert_eq!(v["licence_name"], "行业综合许可证");
+    assert_eq!(v["permits"].as_array().unwrap().len(), 2);
 
     // Revoking the food permit shows in the combined licence's verification.
     let food_licence = child(&b, "食品")["licences"][0]
@@ -367,6 +380,25 @@ async fn opening_a_restaurant_yields_one_combined_licence_whose_permits_verify()
         .find(|p| p["identifier"] == food_licence.as_str())
         .unwrap();
     assert_eq!(food_permit["status"], "revoked", "{v}");
+    let v = verify_as(p["compact"].clone()).await;
+    assert!(
+        v["permits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["status"] == "revoked"),
+        "{v}"
+    );
+    let page = app
+        .get(&format!("/verify?code={}", urlencoding(compact)))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("data-test=\"permits\"") && page.contains("已撤销"),
+        "{page}"
+    );
     let page = app
         .get(&format!("/licences/{combined}/status"))
         .await

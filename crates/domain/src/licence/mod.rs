@@ -3,6 +3,8 @@
 //! signs, verification verdicts, short-lived presentations (亮证) and reuse of held licences
 //! in applications (免提交 / 免填写).
 
+pub mod compact;
+
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
