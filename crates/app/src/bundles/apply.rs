@@ -14,6 +14,23 @@ use tongban_store::{NewBundleCase, NewBundleChild, NewMaterial, StoreError};
 use crate::cases::{Intake, OnBehalf, Upload, check_uploads, new_case};
 use crate::{Actor, App, AppError};
 
+/// The merged-form field that holds the applicant's own ID number, where a bundle asks it.
+pub const APPLICANT_ID_FIELD: &str = "id_number";
+
+/// The merged form's values the applicant's account already knows (免填写): their name,
+/// number and phone, for the fields that ask them.
+pub fn prefill(account: &tongban_store::Account) -> BTreeMap<String, String> {
+    let mut v = BTreeMap::new();
+    if account.kind == AccountKind::Citizen {
+        v.insert("name".to_owned(), account.name.clone());
+        v.insert(APPLICANT_ID_FIELD.to_owned(), account.login.clone());
+    }
+    if let Some(p) = &account.phone {
+        v.insert("phone".to_owned(), p.clone());
+    }
+    v
+}
+
 /// An application for a bundle as a channel received it.
 #[derive(Debug)]
 pub struct BundleApplication {
@@ -114,6 +131,26 @@ pub async fn apply(
             BTreeMap::new()
         }
     };
+    // The applicant's own number on the form is the applicant's: at a window, the person
+    // whose document the clerk checked; online, the account's holder.
+    if account.kind == AccountKind::Citizen
+        && let Some(id) = values.get(APPLICANT_ID_FIELD)
+        && id != &account.login
+    {
+        errors.add(
+            &format!("form.{APPLICANT_ID_FIELD}"),
+            "not_applicant",
+            format!(
+                "申请人的公民身份号码须与{}（{}）一致",
+                if sub.on_behalf.is_some() {
+                    "窗口核验的申请人"
+                } else {
+                    "登录的账号"
+                },
+                tongban_domain::mask::mask_id_number(&account.login)
+            ),
+        );
+    }
     // Each member's materials in its situation; a paper several ask for is sent once.
     let wanted: Vec<Vec<String>> = members
         .iter()

@@ -12,10 +12,12 @@ use crate::{App, AppError};
 
 mod apply;
 mod progress;
+mod supply;
 mod view;
 
-pub use apply::{BundleApplication, apply};
+pub use apply::{APPLICANT_ID_FIELD, BundleApplication, apply, prefill};
 pub use progress::{advance, sweep};
+pub use supply::{requested, supply};
 pub use view::{BundleCaseView, ChildView, NoticeLine, deliver, mine, view};
 
 /// A member with its published item (`None` if the item has been withdrawn since: the

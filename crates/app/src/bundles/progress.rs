@@ -24,7 +24,7 @@ pub(crate) async fn states_of(
         match &c.case_id {
             Some(id) => {
                 let case = app.store.case_by_id(id).await?;
-                states.push(ChildState::Case(case.status));
+                states.push(ChildState::of_case(case.status, case.progress.decision));
                 cases.push(Some(case));
             }
             None => {
@@ -139,10 +139,13 @@ async fn finish(
     states: &[ChildState],
     cases: &[Option<CaseRecord>],
 ) -> Result<(), AppError> {
-    if states.is_empty() || !states.iter().all(|s| s.succeeded()) {
+    // Only once every member has ended, and only what some member achieved.
+    if !states.iter().all(|s| s.succeeded() || s.failed()) || !states.iter().any(|s| s.succeeded())
+    {
         return Ok(());
     }
-    if b.combined_licence.is_none() {
+    // The combined licence lists every permit: a bundle with a member refused issues none.
+    if b.combined_licence.is_none() && states.iter().all(|s| s.succeeded()) {
         let bundle = app
             .store
             .bundle_version(&b.bundle_version_id)

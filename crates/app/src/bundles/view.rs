@@ -41,15 +41,20 @@ pub struct BundleCaseView {
     /// The latest member's promised date, or the bundle's own promise if sooner.
     pub due: NaiveDate,
     pub children: Vec<ChildView>,
-    /// One notice for the whole bundle: every open notice of its members.
+    /// One notice for the whole bundle: every open notice of its members and every paper a
+    /// member accepted without (容缺) that is still owed.
     pub notice: Vec<NoticeLine>,
     pub combined_licence: Option<LicenceRecord>,
 }
 
 impl BundleCaseView {
-    /// The results may be handed over together at a window.
+    /// The results may be handed over together at a window: every member has ended and some
+    /// achieved their result (those refused are explained, and may be applied for alone).
     pub fn deliverable(&self) -> bool {
-        self.status == BundleStatus::Concluded && self.record.delivered_at.is_none()
+        matches!(
+            self.status,
+            BundleStatus::Concluded | BundleStatus::PartlyConcluded
+        ) && self.record.delivered_at.is_none()
     }
 }
 
@@ -101,6 +106,26 @@ async fn assemble(
                     item_name: c.item_name.clone(),
                     case_no: c.case_no.clone(),
                     items,
+                });
+            }
+            // 容缺后补: papers a department accepted without, still owed, join the notice.
+            if !c.progress.deficiency_outstanding.is_empty() {
+                let by = c
+                    .deficiency_due
+                    .map(|d| format!("容缺受理，请于 {d} 前补交"))
+                    .unwrap_or_else(|| "容缺受理，请尽快补交".to_owned());
+                notice.push(NoticeLine {
+                    item_name: c.item_name.clone(),
+                    case_no: c.case_no.clone(),
+                    items: c
+                        .progress
+                        .deficiency_outstanding
+                        .iter()
+                        .map(|m| NoticeItem {
+                            note: by.clone(),
+                            ..NoticeItem::missing(m.clone())
+                        })
+                        .collect(),
                 });
             }
             if state.failed() {
@@ -189,7 +214,7 @@ pub async fn deliver(
         return Err(AppError::refused(if view.record.delivered_at.is_some() {
             "结果已经送达"
         } else {
-            "还有事项未办结，办结后才能一并送达"
+            "还有事项正在办理，全部办结后才能一并送达"
         }));
     }
     if !matches!(method, "window" | "post") {

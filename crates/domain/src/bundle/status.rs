@@ -14,11 +14,22 @@ pub enum ChildState {
     Waiting,
     /// Will not start: something it depends on was refused, withdrawn or revoked.
     Cancelled,
+    /// Concluded with a denial (不予许可): the case ended, without the result.
+    Denied,
     /// Started: its case's status.
     Case(CaseStatus),
 }
 
 impl ChildState {
+    /// The state of a started member: its case's status, unless it concluded with a denial
+    /// (`decision` is the case's: `Some(false)` for 不予许可).
+    pub fn of_case(status: CaseStatus, decision: Option<bool>) -> Self {
+        match (status, decision) {
+            (CaseStatus::Concluded | CaseStatus::Delivered, Some(false)) => Self::Denied,
+            (s, _) => Self::Case(s),
+        }
+    }
+
     /// Concluded with a result (办结 or delivered).
     pub fn succeeded(self) -> bool {
         matches!(
@@ -32,6 +43,7 @@ impl ChildState {
         matches!(
             self,
             Self::Cancelled
+                | Self::Denied
                 | Self::Case(CaseStatus::Refused)
                 | Self::Case(CaseStatus::Withdrawn)
                 | Self::Case(CaseStatus::Revoked)
@@ -42,6 +54,7 @@ impl ChildState {
         match self {
             Self::Waiting => "waiting",
             Self::Cancelled => "cancelled",
+            Self::Denied => "denied",
             Self::Case(s) => s.as_str(),
         }
     }
@@ -50,6 +63,7 @@ impl ChildState {
         match self {
             Self::Waiting => "等待前置事项办结",
             Self::Cancelled => "前置事项未办成，不再办理",
+            Self::Denied => "不予许可",
             Self::Case(s) => s.label(),
         }
     }

@@ -111,6 +111,23 @@ fn dates_are_read_as_people_write_them() {
 }
 
 #[test]
+fn a_denial_ends_a_member_without_its_result() {
+    assert_eq!(
+        ChildState::of_case(CaseStatus::Concluded, Some(false)),
+        ChildState::Denied
+    );
+    assert!(ChildState::Denied.failed() && !ChildState::Denied.succeeded());
+    assert_eq!(
+        ChildState::of_case(CaseStatus::Concluded, Some(true)),
+        ChildState::Case(CaseStatus::Concluded)
+    );
+    let members = vec![member("A", &[], &[]), member("B", &["A"], &[])];
+    let states = [ChildState::Denied, ChildState::Waiting];
+    assert!(startable(&members, &states).is_empty());
+    assert_eq!(cancelled(&members, &states), vec![1]);
+}
+
+#[test]
 fn bundle_numbers_run_per_day_and_stop_at_the_last() {
     let day = chrono::NaiveDate::from_ymd_opt(2026, 12, 3).unwrap();
     assert_eq!(bundle_number(day, 1).as_deref(), Some("YJS20261203000001"));
@@ -262,6 +279,7 @@ fn child_state() -> impl Strategy<Value = ChildState> {
     prop_oneof![
         Just(ChildState::Waiting),
         Just(ChildState::Cancelled),
+        Just(ChildState::Denied),
         case_status().prop_map(ChildState::Case),
     ]
 }

@@ -407,3 +407,34 @@ pub async fn deliver_bundle(
     .await?;
     Ok(Json(case_view(&v)))
 }
+
+/// Papers the bundle's notice asks for.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct BundleSupplyBody {
+    /// Each paper once, by its name in the notice; it reaches every item that asked for it.
+    #[serde(default)]
+    materials: Vec<MaterialUpload>,
+}
+
+/// The applicant answers the bundle's one notice (一次性告知 and 容缺后补) with each paper
+/// once.
+#[utoipa::path(post, path = "/api/v1/bundle-cases/{bundle_no}/supplements", tag = "bundles",
+    request_body = BundleSupplyBody,
+    params(("bundle_no" = String, Path, description = "一件事编号")),
+    responses((status = 200, body = BundleCaseView),
+        (status = 404, description = "没有这个申请或无权查看", content_type = "application/problem+json"),
+        (status = 422, description = "字段校验失败", content_type = "application/problem+json")))]
+pub async fn supply_bundle(
+    State(state): State<AppState>,
+    current: Current,
+    Path(bundle_no): Path<String>,
+    ApiJson(body): ApiJson<BundleSupplyBody>,
+) -> Result<Json<BundleCaseView>, WebError> {
+    let mut errors = tongban_domain::ValidationErrors::new();
+    let uploads = super::cases::decode_uploads(body.materials, &mut errors);
+    if !errors.is_empty() {
+        return Err(errors.into());
+    }
+    let v = bundles::supply(&state, &current, &bundle_no, uploads).await?;
+    Ok(Json(case_view(&v)))
+}

@@ -69,6 +69,21 @@ pub(super) fn table(upload_limit: usize) -> Vec<Row> {
             post(bundles::deliver),
         ),
         r(
+            Method::POST,
+            "/bundle-cases/{bundle_no}/supply",
+            "/bundle-cases/NOTHING/supply",
+            Access::Permission(P::ApplicantSelfService),
+            post(bundles::supply).layer(axum::extract::DefaultBodyLimit::max(upload_limit)),
+        ),
+        r(
+            Method::POST,
+            "/api/v1/bundle-cases/{bundle_no}/supplements",
+            "/api/v1/bundle-cases/NOTHING/supplements",
+            Access::Permission(P::ApplicantSelfService),
+            post(api::bundles::supply_bundle)
+                .layer(axum::extract::DefaultBodyLimit::max(upload_limit)),
+        ),
+        r(
             Method::GET,
             "/me/bundle-cases",
             "/me/bundle-cases",

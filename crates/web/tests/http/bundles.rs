@@ -364,7 +364,7 @@ async fn opening_a_restaurant_yields_one_combined_licence_whose_permits_verify()
         .as_str()
         .unwrap()
         .to_owned();
-    let staff = staff_client(&app, "reviewer").await;
+    let staff = staff_client(app, "reviewer").await;
     let res = staff
         .post_form(
             &format!("/staff/licences/{food_licence}/revoke"),
@@ -461,19 +461,31 @@ async fn a_newborn_reaches_four_departments_with_one_notice_and_one_delivery() {
         page.contains("一次性告知") && page.contains("复印件不清晰"),
         "{page}"
     );
+    // Answered once, on the bundle: the paper reaches the department that asked.
     let material = b["notice"][0]["items"][0]["material"]
         .as_str()
         .unwrap()
         .to_owned();
-    let res = app
-        .client
-        .post(app.url(&format!("/api/v1/cases/{cert}/actions")))
-        .bearer_auth(&citizen)
-        .json(&json!({"action": "supply", "materials": [{"name": material,
-            "filename": "again.pdf", "content_base64": b64(b"%PDF-1.4 clear copy")}]}))
-        .send()
-        .await
-        .unwrap();
+    let supply = |materials: Value| {
+        app.client
+            .post(app.url(&format!("/api/v1/bundle-cases/{no}/supplements")))
+            .bearer_auth(&citizen)
+            .json(&json!({ "materials": materials }))
+            .send()
+    };
+    let res = supply(json!([{"name": "营业执照", "filename": "x.pdf",
+        "content_base64": b64(b"%PDF-1.4 x")}]))
+    .await
+    .unwrap();
+    assert_eq!(
+        res.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "not asked for"
+    );
+    let res = supply(json!([{"name": material, "filename": "again.pdf",
+        "content_base64": b64(b"%PDF-1.4 clear copy")}]))
+    .await
+    .unwrap();
     assert_eq!(res.status(), StatusCode::OK, "{:?}", res.text().await);
     assert_eq!(
         bundle_case(&app, &citizen, &no).await["status"],
@@ -558,4 +570,71 @@ async fn cases_first_material(app: &TestApp, no: &str) -> String {
         .await
         .unwrap();
     case["materials"][0]["name"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn a_denied_permit_is_explained_and_the_rest_is_delivered_without_a_combined_licence() {
+    let app = TestApp::new().await;
+    let citizen = app.token(CITIZEN).await;
+    let clerk = app.token("clerk").await;
+    let reviewer = app.token("reviewer").await;
+    let mut papers = bundle_papers(
+        &app,
+        "YYZ-CANYIN",
+        &[
+            "公司登记（备案）申请书",
+            "公司章程",
+            "法定代表人、董事、监事和经理的任职文件",
+        ],
+    )
+    .await;
+    papers
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"name": "从业人员健康证明",
+        "filename": "health.pdf", "content_base64": b64(b"%PDF-1.4 health")}));
+    let body = json!({"answers": {"form": "individual"}, "materials": papers, "form": {
+        "legal_name": "马秀兰", "legal_id": CITIZEN, "phone": "13909531234",
+        "company_name": "秀兰小吃", "premises": "红寺堡区罗山路 20 号", "scope": "餐饮服务"}});
+    let res = apply_bundle(&app, &citizen, "YYZ-CANYIN", "deny-1", &body).await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let b: Value = res.json().await.unwrap();
+    let no = b["bundle_no"].as_str().unwrap().to_owned();
+    conclude(
+        &app,
+        &clerk,
+        &reviewer,
+        child(&b, "个体工商户")["case_no"].as_str().unwrap(),
+    )
+    .await;
+    let b = bundle_case(&app, &citizen, &no).await;
+    let food = child(&b, "食品")["case_no"].as_str().unwrap().to_owned();
+    for body in [
+        json!({"action": "accept"}),
+        json!({"action": "start_review"}),
+        json!({"action": "decide", "approve": false, "opinion": "不符合", "reason": "后厨与就餐区未分隔"}),
+        json!({"action": "conclude"}),
+    ] {
+        let token = if body["action"] == "accept" {
+            &clerk
+        } else {
+            &reviewer
+        };
+        let res = act_api(&app, token, &food, body.clone()).await;
+        assert_eq!(res.status(), StatusCode::OK, "{body}");
+    }
+    let b = bundle_case(&app, &citizen, &no).await;
+    assert_eq!(b["status"], "partly_concluded", "{b}");
+    let denied = child(&b, "食品");
+    assert_eq!(denied["status"], "denied");
+    assert_eq!(denied["reason"], "后厨与就餐区未分隔");
+    assert!(
+        b["combined_licence"].is_null(),
+        "a combined licence needs every permit"
+    );
+    assert!(
+        b["delivered_at"].is_string(),
+        "what was achieved is delivered"
+    );
+    assert_eq!(child(&b, "个体工商户")["status"], "delivered");
 }

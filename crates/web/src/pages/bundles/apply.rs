@@ -210,13 +210,18 @@ pub async fn apply_form(
     Path(code): Path<String>,
     Query(query): Query<Vec<(String, String)>>,
 ) -> Result<Response, WebError> {
+    // Online, what the account already knows is filled in; at a window the person differs.
+    let known = match &current.account {
+        Some(a) if !allows(&current.principal, Permission::HandleIntake) => bundles::prefill(a),
+        _ => BTreeMap::new(),
+    };
     page(
         &state,
         ctx,
         &current,
         &code,
         answers_of(&query),
-        &BTreeMap::new(),
+        &known,
         ValidationErrors::new(),
         new_token(),
         None,

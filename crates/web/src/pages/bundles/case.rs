@@ -25,9 +25,21 @@ struct CasePage {
     own: bool,
     delivered_at: String,
     error: Option<String>,
+    /// What the one notice asks for, each paper once, with the items that ask.
+    requested: Vec<(String, String)>,
 }
 
 impl CasePage {
+    fn delivery_label(&self) -> String {
+        let d = &self.v.record.delivery;
+        match d.split_once(':') {
+            Some(("post", no)) => format!("邮寄（快递单号 {no}）"),
+            _ if d == "window" => "窗口领取".into(),
+            _ if d == "electronic" => "电子送达（已存入证照夹）".into(),
+            _ => d.clone(),
+        }
+    }
+
     fn case_link(&self, no: &str) -> String {
         if self.own {
             format!("/me/cases/{no}")
@@ -49,8 +61,13 @@ async fn show_with(
         .account
         .as_ref()
         .is_some_and(|a| a.id == v.record.applicant_id);
+    let requested = bundles::requested(&v)
+        .into_iter()
+        .map(|(m, by)| (m, by.join("、")))
+        .collect();
     render(&CasePage {
         ctx,
+        requested,
         clerk: allows(&current.principal, Permission::HandleIntake),
         own,
         delivered_at: v.record.delivered_at.map(local_time).unwrap_or_default(),
@@ -86,6 +103,43 @@ pub async fn deliver(
     Form(form): Form<DeliveryForm>,
 ) -> Result<Response, WebError> {
     match bundles::deliver(&state, &current, &no, &form.method, &form.tracking_no).await {
+        Ok(_) => Ok(crate::page::redirect(&format!("/bundle-cases/{no}")).into_response()),
+        Err(tongban_app::AppError::Validation(v)) => {
+            show_with(&state, ctx, &current, &no, Some(v.messages())).await
+        }
+        Err(tongban_app::AppError::Refused { detail, .. }) => {
+            show_with(&state, ctx, &current, &no, Some(detail)).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `POST /bundle-cases/{no}/supply`: each paper the notice asks for, sent once, reaches
+/// every item that asked for it.
+pub async fn supply(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    current: Current,
+    Path(no): Path<String>,
+    multipart: axum::extract::Multipart,
+) -> Result<Response, WebError> {
+    let (_, files) = crate::pages::cases::read_multipart(multipart).await?;
+    let v = bundles::view(&state, &current, &no).await?;
+    let requested = bundles::requested(&v);
+    let uploads = files
+        .into_iter()
+        .filter_map(|(name, filename, bytes)| {
+            let i: usize = name.strip_prefix("file_")?.parse().ok()?;
+            Some(tongban_app::cases::Upload {
+                field: name.clone(),
+                content_field: name,
+                name: requested.get(i)?.0.clone(),
+                filename,
+                bytes: Some(bytes),
+            })
+        })
+        .collect();
+    match bundles::supply(&state, &current, &no, uploads).await {
         Ok(_) => Ok(crate::page::redirect(&format!("/bundle-cases/{no}")).into_response()),
         Err(tongban_app::AppError::Validation(v)) => {
             show_with(&state, ctx, &current, &no, Some(v.messages())).await

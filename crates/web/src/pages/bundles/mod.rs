@@ -226,4 +226,4 @@ mod apply;
 mod case;
 
 pub use apply::{apply, apply_form};
-pub use case::{deliver, mine, show};
+pub use case::{deliver, mine, show, supply};
