@@ -1,5 +1,5 @@
-//! A licence as a one-page PDF: its content, its seal and a QR code that opens its public
-//! verification page. Chinese text is set in STSong-Light with the UniGB-UCS2-H encoding, one
+//! A licence as a one-page PDF: its content, the issuing body's red round seal drawn from
+//! its name, the SM2 signature, and a QR code that opens its public verification page. Chinese text is set in STSong-Light with the UniGB-UCS2-H encoding, one
 //! of the Adobe standard CJK fonts every conforming reader provides, so the file carries no
 //! font and stays a few kilobytes.
 
@@ -133,6 +133,7 @@ pub fn render(
         y -= 12.0;
         line(&mut c, LATIN, 8.0, 60.0, y, chunk);
     }
+    seal_image(&mut c, &l.issuer_name, (465.0, 640.0), 62.0);
     // The QR code, one filled square per dark module, bottom right.
     let qr = qrcode::QrCode::new(verify_url.as_bytes()).map_err(WebError::internal)?;
     let width = qr.width();
@@ -155,9 +156,86 @@ pub fn render(
     Ok(pdf.finish())
 }
 
+/// The red round seal (公章 layout) drawn from the issuing body's name: a ring, the name
+/// along the upper arc with each character upright to the centre, a five-pointed star, and
+/// 电子证照专用章 beneath it. It shows whose seal the licence bears; what proves it is the
+/// SM2 signature printed below and checked by the QR code.
+fn seal_image(c: &mut Content, issuer: &str, (cx, cy): (f32, f32), r: f32) {
+    const RED: (f32, f32, f32) = (0.82, 0.06, 0.06);
+    c.save_state();
+    c.set_fill_rgb(RED.0, RED.1, RED.2)
+        .set_stroke_rgb(RED.0, RED.1, RED.2)
+        .set_line_width(3.0);
+    // The ring: four Bézier quarters.
+    let k = 0.552_284_8 * r;
+    c.move_to(cx + r, cy)
+        .cubic_to(cx + r, cy + k, cx + k, cy + r, cx, cy + r)
+        .cubic_to(cx - k, cy + r, cx - r, cy + k, cx - r, cy)
+        .cubic_to(cx - r, cy - k, cx - k, cy - r, cx, cy - r)
+        .cubic_to(cx + k, cy - r, cx + r, cy - k, cx + r, cy)
+        .close_path()
+        .stroke();
+    // The star.
+    let (outer, inner) = (r * 0.3, r * 0.3 * 0.382);
+    for i in 0..10 {
+        let radius = if i % 2 == 0 { outer } else { inner };
+        let a = (90.0 + 36.0 * i as f32).to_radians();
+        let (x, y) = (cx + radius * a.cos(), cy + radius * a.sin());
+        if i == 0 {
+            c.move_to(x, y);
+        } else {
+            c.line_to(x, y);
+        }
+    }
+    c.close_path().fill_nonzero();
+    // The name along the upper arc, centred on the top.
+    let chars: Vec<char> = issuer.chars().collect();
+    let n = chars.len().max(1) as f32;
+    let size = if n > 16.0 { 9.0 } else { 11.0 };
+    let step = (250.0 / n).min(24.0);
+    let baseline = r - 5.0 - size;
+    for (i, ch) in chars.iter().enumerate() {
+        let theta = 90.0 + step * (n - 1.0) / 2.0 - step * i as f32;
+        let (t, a) = (theta.to_radians(), (theta - 90.0).to_radians());
+        // The glyph's bottom-left corner, so that its middle sits on the arc.
+        let (x, y) = (
+            cx + baseline * t.cos() - a.cos() * size / 2.0,
+            cy + baseline * t.sin() - a.sin() * size / 2.0,
+        );
+        c.begin_text()
+            .set_font(CJK, size)
+            .set_text_matrix([a.cos(), a.sin(), -a.sin(), a.cos(), x, y])
+            .show(Str(&ucs2(&ch.to_string())))
+            .end_text();
+    }
+    let below = "电子证照专用章";
+    let size = 8.0;
+    let width = below.chars().count() as f32 * size;
+    c.begin_text()
+        .set_font(CJK, size)
+        .next_line(cx - width / 2.0, cy - r * 0.6)
+        .show(Str(&ucs2(below)))
+        .end_text();
+    c.restore_state();
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_seal_is_drawn_in_red_with_the_issuer_along_its_arc() {
+        let mut c = Content::new();
+        seal_image(&mut c, "红寺堡区审批服务管理局", (100.0, 100.0), 60.0);
+        let ops = String::from_utf8_lossy(&c.finish()).into_owned();
+        assert!(ops.contains("0.82 0.06 0.06 rg"), "red fill");
+        // One text object per character of the name, and one for 电子证照专用章.
+        assert_eq!(
+            ops.matches("BT").count(),
+            "红寺堡区审批服务管理局".chars().count() + 1
+        );
+        assert!(ops.contains(" Tm"), "characters are turned along the arc");
+    }
 
     #[test]
     fn chinese_is_encoded_as_ucs2() {
