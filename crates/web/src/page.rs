@@ -84,6 +84,7 @@ fn nav_for(principal: &Principal, path: &str) -> Vec<NavItem> {
     }
     if allows(principal, Permission::ViewCatalogWork) {
         items.push(("/catalog", "目录管理"));
+        items.push(("/staff/bundles", "一件事管理"));
     }
     if allows(principal, Permission::ViewPersonalData) {
         items.push(("/staff/people", "办事人查询"));

@@ -11,6 +11,7 @@ use tongban_domain::catalog::ServiceItem;
 use crate::{App, AppError};
 
 mod apply;
+pub mod editor;
 mod progress;
 mod supply;
 mod view;

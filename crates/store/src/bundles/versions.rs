@@ -124,6 +124,44 @@ impl Store {
         Ok(row)
     }
 
+    /// Replaces an open draft's definition (a draft or one returned for changes); a version
+    /// that moved since it was read is `Conflict`.
+    pub async fn update_bundle_draft(
+        &self,
+        now: DateTime<Utc>,
+        actor: &str,
+        id: &str,
+        from: VersionStatus,
+        bundle: &Bundle,
+    ) -> Result<(), StoreError> {
+        let document = serde_json::to_string(bundle)
+            .map_err(|e| StoreError::Corrupt(format!("一件事定义：{e}")))?;
+        let mut tx = self.begin_write().await?;
+        let done = sqlx::query(
+            "UPDATE bundle_versions SET document = $1, name = $2, updated_at = $3 \
+             WHERE id = $4 AND status = $5 AND status IN ('draft', 'returned')",
+        )
+        .bind(&document)
+        .bind(&bundle.name)
+        .bind(ts(now))
+        .bind(id)
+        .bind(from.as_str())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if done != 1 {
+            return Err(StoreError::Conflict("version_moved".into()));
+        }
+        audit::append(
+            &mut tx,
+            now,
+            AuditEvent::new(actor, "bundle.edit", format!("bundle:{}", bundle.code), ""),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Moves a version from `from` to `to` (the domain has judged the step, the move is the
     /// catalog's `move_version`); publishing puts it in force.
     pub async fn transition_bundle_version(

@@ -136,7 +136,7 @@ struct VersionPage {
     form_error: Option<String>,
 }
 
-fn action_slug(a: ReviewAction) -> &'static str {
+pub(crate) fn action_slug(a: ReviewAction) -> &'static str {
     match a {
         ReviewAction::Submit => "submit",
         ReviewAction::Approve => "approve",

@@ -638,3 +638,89 @@ async fn a_denied_permit_is_explained_and_the_rest_is_delivered_without_a_combin
     );
     assert_eq!(child(&b, "个体工商户")["status"], "delivered");
 }
+
+#[tokio::test]
+async fn the_bureau_edits_a_bundle_through_legality_review_to_publication() {
+    let app = TestApp::new().await;
+    let admin = staff_client(&app, "admin").await;
+    let legal = staff_client(&app, "legal").await;
+    let page = admin.get("/staff/bundles").await.text().await.unwrap();
+    assert!(page.contains("开办餐饮店"), "{page}");
+    let res = admin
+        .post_form("/staff/bundles/YJS-JIEHUN/drafts", &[])
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let at = location(&res);
+    // A second open version is refused, with the reason.
+    let res = admin
+        .post_form("/staff/bundles/YJS-JIEHUN/drafts", &[])
+        .await;
+    assert!(res.text().await.unwrap().contains("已有未发布的版本"));
+    let page = admin.get(&at).await.text().await.unwrap();
+    let start = page
+        .find("<textarea id=\"document\" name=\"document\" rows=\"24\" class=\"mono\">")
+        .unwrap();
+    let doc: String = page[start..]
+        .split_once('>')
+        .unwrap()
+        .1
+        .split("</textarea>")
+        .next()
+        .unwrap()
+        .to_owned();
+    let doc = doc
+        .replace("&#34;", "\"")
+        .replace("&#39;", "'")
+        .replace("&quot;", "\"")
+        .replace("&#x27;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&");
+    let mut bundle: Value = serde_json::from_str(&doc).unwrap();
+    // A promise shorter than the members' chain is shown as a problem and blocks submission.
+    bundle["promised_days"] = json!(1);
+    let res = admin
+        .post_form(&at, &[("document", &bundle.to_string())])
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let page = admin.get(&at).await.text().await.unwrap();
+    assert!(page.contains("承诺时限 1 个工作日短于"), "{page}");
+    let res = admin
+        .post_form(&format!("{at}/submit"), &[("comment", "")])
+        .await;
+    assert!(res.text().await.unwrap().contains("不能提交合法性审查"));
+    // Bad JSON comes back as typed, with where it is wrong.
+    let res = admin.post_form(&at, &[("document", "{\"code\": ")]).await;
+    let body = res.text().await.unwrap();
+    assert!(
+        body.contains("格式有误") && body.contains("{&#34;code&#34;: "),
+        "{body}"
+    );
+    bundle["promised_days"] = json!(25);
+    bundle["name"] = json!("结婚登记一件事（第二版）");
+    admin
+        .post_form(&at, &[("document", &bundle.to_string())])
+        .await;
+    let res = admin
+        .post_form(&format!("{at}/submit"), &[("comment", "")])
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    // The Justice Bureau reviews; the bureau publishes.
+    let res = legal
+        .post_form(&format!("{at}/approve"), &[("comment", "合法")])
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let res = admin
+        .post_form(&format!("{at}/publish"), &[("comment", "发布")])
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let g: Value = app
+        .get("/api/v1/bundles/YJS-JIEHUN")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(g["version"], 2);
+    assert_eq!(g["name"], "结婚登记一件事（第二版）");
+    assert_eq!(g["promised_working_days"], 25);
+}

@@ -224,6 +224,8 @@ pub async fn qr(
 
 mod apply;
 mod case;
+mod editor;
 
 pub use apply::{apply, apply_form};
 pub use case::{deliver, mine, show, supply};
+pub use editor::{act, new_draft, save, staff_index, staff_version, staff_versions};
