@@ -231,12 +231,7 @@ pub async fn apply(
         applicant_id: account.id.clone(),
         answers: serde_json::to_string(&sub.answers).unwrap_or_default(),
         form: serde_json::to_string(&values).unwrap_or_default(),
-        channel: if intake.first_responder.is_some() {
-            "window"
-        } else {
-            "online"
-        }
-        .to_owned(),
+        channel: intake.channel().to_owned(),
         first_responder: intake.first_responder.clone(),
         intake_org_id: intake.intake_org_id.clone(),
         assistance: intake.assistance.clone(),

@@ -451,6 +451,17 @@ pub struct Intake {
     pub assistance: String,
 }
 
+impl Intake {
+    /// `window` when a clerk took it, else `online`.
+    pub fn channel(&self) -> &'static str {
+        if self.first_responder.is_some() {
+            "window"
+        } else {
+            "online"
+        }
+    }
+}
+
 /// The case an application records once its fields were checked: the materials the
 /// applicant's valid licences stand for attached and their data prefilled (免提交 / 免填写),
 /// the item version in force, the clocks counted from today. Shared by single applications
@@ -512,12 +523,7 @@ pub(crate) async fn new_case(
         situation: situation.to_owned(),
         form,
         status: CaseStatus::Submitted,
-        channel: if intake.first_responder.is_some() {
-            "window"
-        } else {
-            "online"
-        }
-        .to_owned(),
+        channel: intake.channel().to_owned(),
         first_responder: intake.first_responder.clone(),
         intake_org_id: intake.intake_org_id.clone(),
         assistance: intake.assistance.clone(),

@@ -303,12 +303,7 @@ pub async fn apply_bundle(
     ApiJson(body): ApiJson<BundleApplicationBody>,
 ) -> Result<Response, WebError> {
     let mut errors = tongban_domain::ValidationErrors::new();
-    let key = headers
-        .get("idempotency-key")
-        .and_then(|v| v.to_str().ok())
-        .map(str::trim)
-        .filter(|k| !k.is_empty())
-        .map(str::to_owned);
+    let key = super::cases::idempotency_key(&headers);
     let mut form = BTreeMap::new();
     for (k, v) in body.form {
         match v {

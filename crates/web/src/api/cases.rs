@@ -47,6 +47,16 @@ pub struct CaseCreated {
     promised_due: String,
 }
 
+/// The `Idempotency-Key` header, trimmed; `None` when absent or blank.
+pub(super) fn idempotency_key(headers: &axum::http::HeaderMap) -> Option<String> {
+    headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+        .map(str::to_owned)
+}
+
 /// The API's materials (base64 in JSON) as uploads; undecodable content is reported by
 /// field and left out.
 pub(super) fn decode_uploads(
@@ -97,12 +107,7 @@ pub async fn submit_case(
     ApiJson(body): ApiJson<CaseBody>,
 ) -> Result<Response, WebError> {
     let mut errors = tongban_domain::ValidationErrors::new();
-    let key = headers
-        .get("idempotency-key")
-        .and_then(|v| v.to_str().ok())
-        .map(str::trim)
-        .filter(|k| !k.is_empty())
-        .map(str::to_owned);
+    let key = idempotency_key(&headers);
     let uploads = decode_uploads(body.materials, &mut errors);
     let on_behalf = match &body.applicant {
         Some(w) => Some(tongban_app::cases::window_applicant(&state, &current, w.form()).await?),

@@ -377,15 +377,23 @@ pub async fn intake(
 
 /// Pairs posted files with the item's materials by field name (`file_3` is material 3).
 fn uploads_for(item: &ServiceItem, files: Vec<(String, String, Vec<u8>)>) -> Vec<Upload> {
+    numbered_uploads(files, |i| item.materials.get(i).map(|m| m.name.clone()))
+}
+
+/// Posted files named `file_<n>` as uploads of the material `name_of(n)` (a file under a
+/// number the form did not offer is dropped).
+pub(crate) fn numbered_uploads(
+    files: Vec<(String, String, Vec<u8>)>,
+    name_of: impl Fn(usize) -> Option<String>,
+) -> Vec<Upload> {
     files
         .into_iter()
-        .filter_map(|(name, filename, bytes)| {
-            let i: usize = name.strip_prefix("file_")?.parse().ok()?;
-            let material = item.materials.get(i)?;
+        .filter_map(|(field, filename, bytes)| {
+            let name = name_of(field.strip_prefix("file_")?.parse().ok()?)?;
             Some(Upload {
-                field: name.clone(),
-                content_field: name,
-                name: material.name.clone(),
+                content_field: field.clone(),
+                field,
+                name,
                 filename,
                 bytes: Some(bytes),
             })

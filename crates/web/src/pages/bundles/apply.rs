@@ -19,7 +19,6 @@ use crate::pages::cases::read_multipart;
 use crate::window_fields::WindowFields;
 use crate::{AppState, WebError};
 use tongban_app::accounts::new_token;
-use tongban_app::cases::Upload;
 
 /// An input of the merged form, with what was typed and its error.
 struct InputRow {
@@ -249,20 +248,9 @@ pub async fn apply(
         .map(|(_, v)| v.clone())
         .unwrap_or_default();
     let plan = bundles::plan(&state, &code, &answers).await?;
-    let uploads: Vec<Upload> = files
-        .into_iter()
-        .filter_map(|(name, filename, bytes)| {
-            let i: usize = name.strip_prefix("file_")?.parse().ok()?;
-            let m = plan.materials.get(i)?;
-            Some(Upload {
-                field: name.clone(),
-                content_field: name,
-                name: m.name.clone(),
-                filename,
-                bytes: Some(bytes),
-            })
-        })
-        .collect();
+    let uploads = crate::pages::cases::numbered_uploads(files, |i| {
+        plan.materials.get(i).map(|m| m.name.clone())
+    });
     let clerk = allows(&current.principal, Permission::HandleIntake);
     let window = clerk.then(|| WindowFields::read(&fields));
     let on_behalf = match &window {

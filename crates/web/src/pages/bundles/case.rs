@@ -126,19 +126,8 @@ pub async fn supply(
     let (_, files) = crate::pages::cases::read_multipart(multipart).await?;
     let v = bundles::view(&state, &current, &no).await?;
     let requested = bundles::requested(&v);
-    let uploads = files
-        .into_iter()
-        .filter_map(|(name, filename, bytes)| {
-            let i: usize = name.strip_prefix("file_")?.parse().ok()?;
-            Some(tongban_app::cases::Upload {
-                field: name.clone(),
-                content_field: name,
-                name: requested.get(i)?.0.clone(),
-                filename,
-                bytes: Some(bytes),
-            })
-        })
-        .collect();
+    let uploads =
+        crate::pages::cases::numbered_uploads(files, |i| requested.get(i).map(|r| r.0.clone()));
     match bundles::supply(&state, &current, &no, uploads).await {
         Ok(_) => Ok(crate::page::redirect(&format!("/bundle-cases/{no}")).into_response()),
         Err(tongban_app::AppError::Validation(v)) => {
