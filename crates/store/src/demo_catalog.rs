@@ -61,7 +61,8 @@ fn material(block: &str, spec: &str) -> Result<MaterialRequirement, StoreError> 
         form,
         copies,
         necessity,
-        waivable: matches!(source, MaterialSource::Government { .. }),
+        waivable: matches!(source, MaterialSource::Government { .. })
+            && !tongban_domain::catalog::names_another_person(parts[0]),
         source,
         situations: parts.get(5).map(|s| split_list(s)).unwrap_or_default(),
         blank_form: parts[0].contains("申请") || parts[0].contains("表"),

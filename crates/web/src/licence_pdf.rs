@@ -226,9 +226,11 @@ pub fn render(
         rows.push(("办件编号".into(), no.clone()));
     }
     rows.extend(fields.iter().cloned());
+    // Long values (a combined licence's permits) wrap within the page instead of running
+    // off its edge.
     let rows: Vec<String> = rows
         .iter()
-        .map(|(label, value)| format!("{label}：{value}"))
+        .flat_map(|(label, value)| wrap(&format!("{label}：{value}"), 470.0, 12.0))
         .collect();
     let signed_by = format!(
         "电子签章：{}（密钥 {}）",
@@ -309,6 +311,25 @@ pub fn render(
     line(&mut c, CJK, 10.0, 375.0, 40.0, &cjk.encode(SCAN_LABEL));
     pdf.stream(content_id, &c.finish());
     Ok(pdf.finish())
+}
+
+/// `text` cut into lines no wider than `width` points at `size` (ideographs a full em,
+/// ASCII about half).
+fn wrap(text: &str, width: f32, size: f32) -> Vec<String> {
+    let mut lines = vec![String::new()];
+    let mut used = 0.0;
+    for c in text.chars() {
+        let w = if c.is_ascii() { size * 0.55 } else { size };
+        if used + w > width && !lines.last().is_some_and(String::is_empty) {
+            lines.push(String::new());
+            used = 0.0;
+        }
+        used += w;
+        if let Some(l) = lines.last_mut() {
+            l.push(c);
+        }
+    }
+    lines
 }
 
 const ID_LABEL: &str = "证照标识（GB/T 36904）";
@@ -441,6 +462,26 @@ mod tests {
         } else {
             assert!(text.contains("STSong-Light"));
         }
+    }
+
+    #[test]
+    fn long_rows_wrap_within_the_page() {
+        let lines = wrap(
+            &format!("载明的许可：{}", "营业执照:1.2.156.3005.2.X;".repeat(4)),
+            470.0,
+            12.0,
+        );
+        assert!(lines.len() > 1);
+        assert!(lines.iter().all(|l| {
+            l.chars()
+                .map(|c| if c.is_ascii() { 6.6 } else { 12.0 })
+                .sum::<f32>()
+                <= 470.0
+        }));
+        assert_eq!(
+            wrap("持证人：马秀兰", 470.0, 12.0),
+            vec!["持证人：马秀兰".to_owned()]
+        );
     }
 
     #[test]

@@ -216,9 +216,10 @@ async fn issue_combined(
                 "{}:{}",
                 l.sealed.licence.type_name, l.sealed.licence.identifier
             ));
-            // The licence's face repeats the business data the permits carry.
+            // The licence's face repeats the business data the permits carry, as far as its
+            // type has those items.
             for (k, v) in &l.sealed.licence.fields {
-                if k != "matter" && k != "situation" {
+                if k != "matter" && k != "situation" && ty.fields.iter().any(|f| &f.key == k) {
                     business.entry(k.clone()).or_insert_with(|| v.clone());
                 }
             }

@@ -37,7 +37,14 @@ pub async fn supply(
     if uploads.is_empty() {
         errors.add("materials", "required", "请上传需要补正的材料");
     }
-    for u in &uploads {
+    for (i, u) in uploads.iter().enumerate() {
+        if uploads[..i].iter().any(|p| p.name.trim() == u.name.trim()) {
+            errors.add(
+                &format!("{}.name", u.field),
+                "duplicate",
+                format!("“{}”只需上传一次，会送达所有需要它的部门", u.name.trim()),
+            );
+        }
         if !wanted.iter().any(|(m, _)| *m == u.name.trim()) {
             errors.add(
                 &format!("{}.name", u.field),
@@ -48,6 +55,10 @@ pub async fn supply(
     }
     let materials = check_uploads(uploads, &mut errors);
     errors.into_result()?;
+    // Members that start later take these, not the papers they replace.
+    app.store
+        .keep_bundle_materials(&v.record.id, &materials)
+        .await?;
     for child in &v.children {
         let Some(case) = &child.case else { continue };
         let asked: Vec<&str> = v

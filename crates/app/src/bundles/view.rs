@@ -145,6 +145,23 @@ async fn assemble(
             }
             licences = app.store.licences_of_case(&c.id).await?;
         }
+        if *state == ChildState::Cancelled {
+            let failed: Vec<String> = record
+                .depends_on
+                .iter()
+                .filter_map(|d| {
+                    let i = b
+                        .children
+                        .iter()
+                        .position(|x| &x.implementation_code == d)?;
+                    states[i].failed().then(|| b.children[i].item_name.clone())
+                })
+                .collect();
+            reason = Some(format!(
+                "前置事项“{}”未办成，本事项不再办理",
+                failed.join("、")
+            ));
+        }
         let depends_on_names = record
             .depends_on
             .iter()

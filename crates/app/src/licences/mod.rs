@@ -439,7 +439,8 @@ async fn verify_compact(app: &crate::App, code: &str) -> Result<VerifyOutcome, A
         },
         presented_until: sealed.then(|| c.until_rfc3339()),
         permits,
-    })
+    }
+    .warned())
 }
 
 /// What a verifier is told about a presentation.
@@ -548,10 +549,23 @@ pub async fn verify_payload(app: &crate::App, payload: &str) -> Result<VerifyOut
     }
     let mut outcome = VerifyOutcome::of(&p.sealed.licence, v, Some(p.until.clone()));
     outcome.permits = permits_of(app, &p.sealed.licence).await?;
-    Ok(outcome)
+    Ok(outcome.warned())
 }
 
 impl VerifyOutcome {
+    /// A combined licence whose permits are not all valid says so in its verdict: the
+    /// licence stands, but not everything it lists does.
+    pub fn warned(mut self) -> Self {
+        let lapsed = self.permits.iter().filter(|p| p.status != "valid").count();
+        if self.valid && lapsed > 0 {
+            self.status_label = format!(
+                "{}，但所载许可中有 {lapsed} 项已失效或撤销",
+                self.status_label
+            );
+        }
+        self
+    }
+
     /// What a verifier is told of `l` under verdict `v`: the holder masked.
     pub fn of(l: &Licence, v: Verdict, presented_until: Option<String>) -> Self {
         VerifyOutcome {

@@ -124,7 +124,7 @@ pub async fn status(app: &App, identifier: &str) -> Result<VerifyOutcome, AppErr
     let v = judge(app, &record).await?;
     let mut outcome = VerifyOutcome::of(&record.sealed.licence, v, None);
     outcome.permits = super::permits_of(app, &record.sealed.licence).await?;
-    Ok(outcome)
+    Ok(outcome.warned())
 }
 
 /// The issuing department revokes a licence issued on one of its cases, with the reason on

@@ -128,6 +128,9 @@ pub struct MergedMaterial {
     /// Where it comes from: a licence type if any member says so (then a licence the
     /// applicant holds, or one a member issues, stands for it).
     pub source: MaterialSource,
+    /// A licence of the applicant's own may stand for it (not so for another person's
+    /// paper, such as the deceased's ID card).
+    pub waivable: bool,
 }
 
 fn strictness(n: Necessity) -> u8 {
@@ -157,12 +160,14 @@ pub fn merged_materials(items: &[(&Member, Vec<&MaterialRequirement>)]) -> Vec<M
                     {
                         x.source = m.source.clone();
                     }
+                    x.waivable = x.waivable && m.waivable;
                 }
                 None => out.push(MergedMaterial {
                     name: m.name.clone(),
                     required_by: vec![member.implementation_code.clone()],
                     necessity: m.necessity,
                     source: m.source.clone(),
+                    waivable: m.waivable,
                 }),
             }
         }

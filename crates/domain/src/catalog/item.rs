@@ -56,6 +56,32 @@ pub enum MaterialSource {
     Intermediary { service: String },
 }
 
+/// Words by which a material's name says it is someone else's paper (the deceased's, a
+/// spouse's, a shareholder's …): a licence the applicant holds cannot stand for it.
+pub const ANOTHER_PERSONS: &[&str] = &[
+    "死者",
+    "逝者",
+    "被注销人",
+    "配偶",
+    "新生儿",
+    "父亲",
+    "母亲",
+    "子女",
+    "学生",
+    "股东",
+    "监护",
+    "被继承人",
+    "出卖人",
+    "买受人",
+    "委托人",
+    "受托人",
+];
+
+/// Whether a material named `name` is another person's paper.
+pub fn names_another_person(name: &str) -> bool {
+    ANOTHER_PERSONS.iter().any(|w| name.contains(w))
+}
+
 /// 申请材料.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MaterialRequirement {

@@ -492,6 +492,8 @@ pub struct Waiver {
 pub fn waivers(item: &ServiceItem, situation: Option<&str>, held: &[Licence]) -> Vec<Waiver> {
     item.materials_for(situation)
         .into_iter()
+        // Only a paper of the applicant's own: the deceased's ID card is not theirs.
+        .filter(|m| m.waivable)
         .filter_map(|m| match &m.source {
             MaterialSource::Government { licence_type } if !licence_type.is_empty() => held
                 .iter()
@@ -675,6 +677,38 @@ mod tests {
         assert_eq!(extended.check(keys, false, later), Verdict::Forged);
         assert_eq!(decoded.check(keys, true, now), Verdict::Revoked);
         assert!(Presentation::decode("not a payload!").is_err());
+    }
+
+    #[test]
+    fn only_the_applicants_own_papers_are_waived_by_their_licences() {
+        use crate::catalog::names_another_person;
+        assert!(names_another_person("死者居民身份证"));
+        assert!(names_another_person("法人股东营业执照"));
+        assert!(!names_another_person("居民身份证"));
+        assert!(!names_another_person("经营者身份证"));
+        let mut item = crate::catalog::tests::item();
+        let held = Licence {
+            identifier: "x".into(),
+            type_code: "t".into(),
+            type_name: "营业执照".into(),
+            issuer_code: String::new(),
+            issuer_name: String::new(),
+            holder_name: String::new(),
+            holder_id_type: String::new(),
+            holder_id: String::new(),
+            fields: BTreeMap::new(),
+            issued_on: "2026-01-01".into(),
+            valid_until: None,
+            case_no: None,
+        };
+        assert_eq!(
+            waivers(&item, Some("新办"), std::slice::from_ref(&held)).len(),
+            1
+        );
+        for m in &mut item.materials {
+            m.waivable = false;
+        }
+        assert!(waivers(&item, Some("新办"), &[held]).is_empty());
     }
 
     #[test]

@@ -582,6 +582,43 @@ impl Store {
             .collect()
     }
 
+    /// Keeps papers sent later (an answer to the bundle's notice) for the members that start
+    /// afterwards: each replaces the paper of its name.
+    pub async fn keep_bundle_materials(
+        &self,
+        bundle_id: &str,
+        materials: &[NewMaterial],
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        for m in materials {
+            sqlx::query(
+                "INSERT INTO blobs (sha256, content, size) VALUES ($1, $2, $3) \
+                 ON CONFLICT (sha256) DO NOTHING",
+            )
+            .bind(&m.sha256)
+            .bind(&m.content)
+            .bind(m.content.len() as i64)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(
+                "INSERT INTO bundle_materials (bundle_id, name, filename, content_type, sha256, \
+                 size) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (bundle_id, name) DO UPDATE \
+                 SET filename = excluded.filename, content_type = excluded.content_type, \
+                 sha256 = excluded.sha256, size = excluded.size",
+            )
+            .bind(bundle_id)
+            .bind(&m.name)
+            .bind(&m.filename)
+            .bind(&m.content_type)
+            .bind(&m.sha256)
+            .bind(m.content.len() as i64)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Starts a waiting child with its case, once: a second start (another instance, a
     /// retry) finds the case the first recorded under the child's key.
     pub async fn start_bundle_child(

@@ -115,7 +115,9 @@ fn files_of(plan: &BundlePlan, errors: &ValidationErrors) -> Vec<FileRow> {
             name: m.name.clone(),
             necessity: m.necessity.label().to_owned(),
             licence: match &m.source {
-                MaterialSource::Government { licence_type } if !licence_type.is_empty() => {
+                MaterialSource::Government { licence_type }
+                    if !licence_type.is_empty() && m.waivable =>
+                {
                     Some(format!(
                         "已持有电子{licence_type}的免提交；由本一件事中前置事项核发的，办结后自动调取"
                     ))

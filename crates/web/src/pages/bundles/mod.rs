@@ -72,8 +72,11 @@ impl GuidePage {
     fn source(&self, m: &MergedMaterial) -> String {
         match &m.source {
             MaterialSource::Applicant => "申请人自备".into(),
-            MaterialSource::Government { licence_type } => {
+            MaterialSource::Government { licence_type } if m.waivable => {
                 format!("政府部门核发（{licence_type}），已持有电子证照的免提交")
+            }
+            MaterialSource::Government { licence_type } => {
+                format!("政府部门核发（{licence_type}），他人的证照，请提交")
             }
             MaterialSource::Intermediary { service } => format!("中介服务（{service}）"),
         }
