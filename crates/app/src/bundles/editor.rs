@@ -62,6 +62,31 @@ fn described(e: &ValidationErrors) -> Vec<String> {
         .collect()
 }
 
+/// The versions waiting for the actor: in review for a legality reviewer, approved (to
+/// publish) and returned (to mend) for the bureau.
+pub async fn queue(app: &App, actor: &Actor) -> Result<Vec<BundleVersion>, AppError> {
+    actor.principal.capability(Permission::ViewCatalogWork)?;
+    let mut out = Vec::new();
+    if actor.principal.capability(Permission::ReviewItems).is_ok() {
+        out.extend(
+            app.store
+                .bundle_versions_in(VersionStatus::InReview)
+                .await?,
+        );
+    }
+    if actor.principal.capability(Permission::PublishItems).is_ok() {
+        for s in [VersionStatus::Approved, VersionStatus::Returned] {
+            out.extend(app.store.bundle_versions_in(s).await?);
+        }
+    }
+    Ok(out)
+}
+
+/// Whether the actor may draft bundle versions (the bureau).
+pub fn may_draft(actor: &Actor) -> bool {
+    actor.principal.capability(Permission::PublishItems).is_ok()
+}
+
 /// Every version of a bundle, newest first.
 pub async fn versions(
     app: &App,

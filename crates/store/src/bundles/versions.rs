@@ -226,6 +226,19 @@ impl Store {
     }
 
     /// Every version of a bundle, newest first.
+    /// Versions in `status` across bundles, oldest first: a reviewer's queue.
+    pub async fn bundle_versions_in(
+        &self,
+        status: VersionStatus,
+    ) -> Result<Vec<BundleVersion>, StoreError> {
+        Ok(sqlx::query_as(AssertSqlSafe(format!(
+            "{VERSION_SELECT} WHERE status = $1 ORDER BY created_at, id LIMIT 200"
+        )))
+        .bind(status.as_str())
+        .fetch_all(&self.reader)
+        .await?)
+    }
+
     pub async fn bundle_versions(&self, code: &str) -> Result<Vec<BundleVersion>, StoreError> {
         Ok(sqlx::query_as(AssertSqlSafe(format!(
             "{VERSION_SELECT} WHERE code = $1 ORDER BY version DESC"

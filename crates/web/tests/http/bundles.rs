@@ -705,7 +705,12 @@ async fn the_bureau_edits_a_bundle_through_legality_review_to_publication() {
         .post_form(&format!("{at}/submit"), &[("comment", "")])
         .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    // The Justice Bureau reviews; the bureau publishes.
+    // The Justice Bureau finds it in its queue, reviews it; the bureau publishes.
+    let queue = legal.get("/staff/bundles").await.text().await.unwrap();
+    assert!(
+        queue.contains("待我处理的版本") && queue.contains(&at),
+        "{queue}"
+    );
     let res = legal
         .post_form(&format!("{at}/approve"), &[("comment", "合法")])
         .await;

@@ -22,6 +22,8 @@ use crate::{AppState, WebError};
 struct IndexPage {
     ctx: Ctx,
     bundles: Vec<Bundle>,
+    /// Versions waiting for this user: (version, status label).
+    queue: Vec<(BundleVersion, &'static str)>,
 }
 
 /// `GET /staff/bundles`.
@@ -33,9 +35,18 @@ pub async fn staff_index(
     current
         .principal
         .capability(tongban_domain::authz::Permission::ViewCatalogWork)?;
+    let queue = editor::queue(&state, &current)
+        .await?
+        .into_iter()
+        .map(|v| {
+            let label = v.status().map_or("未知", |s| s.label());
+            (v, label)
+        })
+        .collect();
     render(&IndexPage {
         ctx,
         bundles: bundles::list(&state).await?,
+        queue,
     })
 }
 
@@ -46,6 +57,7 @@ struct VersionsPage {
     code: String,
     versions: Vec<(BundleVersion, &'static str, String)>,
     error: Option<String>,
+    may_draft: bool,
 }
 
 async fn versions_page(
@@ -69,6 +81,7 @@ async fn versions_page(
         code: code.to_owned(),
         versions,
         error,
+        may_draft: editor::may_draft(current),
     })
 }
 
