@@ -176,7 +176,8 @@ async fn run(pool: AnyPool, backend: crate::Backend, receiver: Arc<Mutex<mpsc::R
             }
         }
         if !bundles.is_empty() {
-            match write_bundles(&pool, backend, &bundles).await {
+            let batch: Vec<_> = bundles.iter().map(|b| (b.now, &b.bundle)).collect();
+            match write_batch(&pool, backend, &batch).await {
                 Ok(results) => {
                     for (b, result) in bundles.into_iter().zip(results) {
                         let _ = b.reply.send(result);
@@ -191,7 +192,8 @@ async fn run(pool: AnyPool, backend: crate::Backend, receiver: Arc<Mutex<mpsc::R
             }
         }
         if !jobs.is_empty() {
-            match write_batch(&pool, backend, &jobs).await {
+            let batch: Vec<_> = jobs.iter().map(|j| (j.now, &j.case)).collect();
+            match write_batch(&pool, backend, &batch).await {
                 Ok(results) => {
                     for (job, result) in jobs.into_iter().zip(results) {
                         let _ = job.reply.send(result);
@@ -287,17 +289,47 @@ fn is_stale(e: &StoreError) -> bool {
     matches!(e, StoreError::Conflict(what) if what == crate::cases::STALE_STEP)
 }
 
+/// What the writer inserts in batches: single submissions and bundle applications. Both
+/// are written with a few multi-row statements for the whole batch, and again one per
+/// savepoint when that fails.
+trait Batched: Sized {
+    type Record;
+    async fn insert_in(
+        conn: &mut sqlx::AnyConnection,
+        jobs: &[(DateTime<Utc>, &Self)],
+    ) -> Result<Vec<Result<Self::Record, StoreError>>, StoreError>;
+}
+
+impl Batched for NewCase {
+    type Record = CaseRecord;
+    async fn insert_in(
+        conn: &mut sqlx::AnyConnection,
+        jobs: &[(DateTime<Utc>, &Self)],
+    ) -> Result<Vec<Result<CaseRecord, StoreError>>, StoreError> {
+        insert_cases_batch_in(conn, jobs).await
+    }
+}
+
+impl Batched for NewBundleCase {
+    type Record = BundleCaseRecord;
+    async fn insert_in(
+        conn: &mut sqlx::AnyConnection,
+        jobs: &[(DateTime<Utc>, &Self)],
+    ) -> Result<Vec<Result<BundleCaseRecord, StoreError>>, StoreError> {
+        insert_bundles_batch_in(conn, jobs).await
+    }
+}
+
 /// One transaction for the batch, written with a few multi-row statements; if that fails
-/// (say, a key another process just took), the batch is written again one submission per
+/// (say, a key another process just took), the batch is written again one item per
 /// savepoint, so only the bad one is refused.
-async fn write_batch(
+async fn write_batch<T: Batched>(
     pool: &AnyPool,
     backend: crate::Backend,
-    jobs: &[Job],
-) -> Result<Vec<Result<CaseRecord, StoreError>>, StoreError> {
+    batch: &[(DateTime<Utc>, &T)],
+) -> Result<Vec<Result<T::Record, StoreError>>, StoreError> {
     let mut tx = begin_lane(pool, backend).await?;
-    let batch: Vec<_> = jobs.iter().map(|j| (j.now, &j.case)).collect();
-    match insert_cases_batch_in(&mut tx, &batch).await {
+    match T::insert_in(&mut tx, batch).await {
         Ok(results) => {
             tx.commit().await?;
             return Ok(results);
@@ -307,63 +339,14 @@ async fn write_batch(
             tx.rollback().await?;
         }
     }
-    write_one_by_one(pool, backend, jobs).await
-}
-
-async fn write_one_by_one(
-    pool: &AnyPool,
-    backend: crate::Backend,
-    jobs: &[Job],
-) -> Result<Vec<Result<CaseRecord, StoreError>>, StoreError> {
     let mut tx = begin_lane(pool, backend).await?;
-    let mut results = Vec::with_capacity(jobs.len());
-    for job in jobs {
+    let mut results = Vec::with_capacity(batch.len());
+    for one in batch {
         let mut savepoint = tx.begin().await?;
-        let one = insert_cases_batch_in(&mut savepoint, &[(job.now, &job.case)])
+        let written = T::insert_in(&mut savepoint, std::slice::from_ref(one))
             .await
             .and_then(|mut r| r.pop().unwrap_or(Err(StoreError::NotFound)));
-        match one {
-            Ok(record) => {
-                savepoint.commit().await?;
-                results.push(Ok(record));
-            }
-            Err(e) => {
-                savepoint.rollback().await?;
-                results.push(Err(e));
-            }
-        }
-    }
-    tx.commit().await?;
-    Ok(results)
-}
-
-/// Bundle applications in one transaction with a few multi-row statements; if that fails,
-/// again one application per savepoint, so only the bad one is refused.
-async fn write_bundles(
-    pool: &AnyPool,
-    backend: crate::Backend,
-    bundles: &[BundleJob],
-) -> Result<Vec<Result<BundleCaseRecord, StoreError>>, StoreError> {
-    let mut tx = begin_lane(pool, backend).await?;
-    let batch: Vec<_> = bundles.iter().map(|b| (b.now, &b.bundle)).collect();
-    match insert_bundles_batch_in(&mut tx, &batch).await {
-        Ok(results) => {
-            tx.commit().await?;
-            return Ok(results);
-        }
-        Err(e) => {
-            tracing::debug!(error = %e, "bundle batch failed; writing one by one");
-            tx.rollback().await?;
-        }
-    }
-    let mut tx = begin_lane(pool, backend).await?;
-    let mut results = Vec::with_capacity(bundles.len());
-    for b in bundles {
-        let mut savepoint = tx.begin().await?;
-        let one = insert_bundles_batch_in(&mut savepoint, &[(b.now, &b.bundle)])
-            .await
-            .and_then(|mut r| r.pop().unwrap_or(Err(StoreError::NotFound)));
-        match one {
+        match written {
             Ok(record) => {
                 savepoint.commit().await?;
                 results.push(Ok(record));

@@ -234,19 +234,17 @@ pub async fn deliver(
             "还有事项正在办理，全部办结后才能一并送达"
         }));
     }
-    if !matches!(method, "window" | "post") {
-        return Err(AppError::field(
-            "method",
-            "unknown_method",
-            "请选择送达方式：窗口领取或邮寄",
-        ));
-    }
-    if method == "post" && tracking_no.trim().is_empty() {
-        return Err(AppError::field(
-            "tracking_no",
-            "required",
-            "邮寄送达请填写快递单号",
-        ));
+    // A window hands over in person or by post; online bundles are delivered electronically
+    // by the platform. The rest is the case rule every member's step applies, checked once
+    // here so that no member is delivered before a bad tracking number is found.
+    let checked = if method.trim() == "electronic" {
+        Err(tongban_domain::case::CaseError::DeliveryMethodRequired)
+    } else {
+        tongban_domain::case::check_delivery(method, tracking_no)
+    };
+    if let Err(e) = checked {
+        let field = e.field().unwrap_or_else(|| "method".to_owned());
+        return Err(AppError::field(&field, "case_rule", &e.to_string()));
     }
     let cases: Vec<Option<CaseRecord>> = view.children.iter().map(|c| c.case.clone()).collect();
     deliver_all(

@@ -567,6 +567,25 @@ pub struct Progress {
 
 /// The status and progress after `action`, or why not. Reasons and notice items are
 /// required where the plan requires them to be on record.
+/// 送达: a method the platform knows, and for 邮寄 a tracking number a courier issues.
+pub fn check_delivery(method: &str, tracking_no: &str) -> Result<(), CaseError> {
+    match method.trim() {
+        "window" | "electronic" => Ok(()),
+        "post" => {
+            let t = tracking_no.trim();
+            if t.is_empty()
+                || t.len() > 40
+                || !t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            {
+                Err(CaseError::TrackingNumberRequired)
+            } else {
+                Ok(())
+            }
+        }
+        _ => Err(CaseError::DeliveryMethodRequired),
+    }
+}
+
 pub fn transition(
     from: CaseStatus,
     rules: &ItemRules,
@@ -794,19 +813,7 @@ pub fn transition(
                 tracking_no,
             },
         ) => {
-            match method.trim() {
-                "window" | "electronic" => {}
-                "post" => {
-                    let t = tracking_no.trim();
-                    if t.is_empty()
-                        || t.len() > 40
-                        || !t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-                    {
-                        return Err(CaseError::TrackingNumberRequired);
-                    }
-                }
-                _ => return Err(CaseError::DeliveryMethodRequired),
-            }
+            check_delivery(method, tracking_no)?;
             S::Delivered
         }
         (
