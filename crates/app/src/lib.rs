@@ -17,6 +17,7 @@ mod clock;
 pub mod demo;
 mod error;
 pub mod feedback;
+pub mod halls;
 pub mod identity;
 pub mod jobs;
 pub mod licences;

@@ -151,10 +151,12 @@ pub enum Permission {
     RecordTickets,
     /// The 办不成事 desk: record a problem raised in person, assign it, confirm and close it.
     HandleDesk,
+    /// Keep halls: closures, booking capacities (the bureau; issue 16).
+    ManageHalls,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 21] = [
+    pub const ALL: [Permission; 22] = [
         Self::ApplicantSelfService,
         Self::StaffWorkbench,
         Self::ViewOrgScope,
@@ -176,6 +178,7 @@ impl Permission {
         Self::SuperviseFeedback,
         Self::RecordTickets,
         Self::HandleDesk,
+        Self::ManageHalls,
     ];
 }
 
@@ -220,6 +223,7 @@ pub fn allows(principal: &Principal, permission: Permission) -> bool {
             P::RespondToFeedback => matches!(role, R::Reviewer | R::BureauAdmin),
             P::SuperviseFeedback | P::RecordTickets => matches!(role, R::BureauAdmin),
             P::HandleDesk => matches!(role, R::WindowClerk | R::BureauAdmin),
+            P::ManageHalls => matches!(role, R::BureauAdmin),
         },
     }
 }
@@ -350,6 +354,13 @@ pub fn intake_scope(principal: &Principal) -> Scope {
         } => Scope::All,
         _ => Scope::Nothing,
     }
+}
+
+/// Whether a staff member may work a window of a hall whose unit is at `hall_path`: call
+/// its queue, take numbers for people, transfer. The same reach as intake: a town's or a
+/// village's clerk at their unit's halls, a district clerk and the bureau at any.
+pub fn may_serve_at(principal: &Principal, hall_path: &str) -> bool {
+    allows(principal, Permission::HandleIntake) && intake_scope(principal).covers(hall_path)
 }
 
 /// Which ratings, tasks, tickets and problems a staff member reads: those about cases or

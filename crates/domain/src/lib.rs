@@ -13,6 +13,7 @@ pub mod case;
 pub mod catalog;
 pub mod codes;
 pub mod feedback;
+pub mod hall;
 pub mod identity;
 pub mod licence;
 pub mod mask;

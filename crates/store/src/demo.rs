@@ -260,17 +260,19 @@ pub fn halls(units: &[NewOrgUnit]) -> Vec<NewHall> {
                 "周六上午（综合受理、帮办代办窗口）",
             ),
         ],
-        windows: vec![
-            window("01", WindowKind::Comprehensive),
-            window("02", WindowKind::Comprehensive),
-            window("03", WindowKind::Comprehensive),
-            window("04", WindowKind::Comprehensive),
-            window("05", WindowKind::Comprehensive),
-            window("06", WindowKind::Comprehensive),
-            window("07", WindowKind::Enterprise),
-            window("08", WindowKind::Assistance),
-            window("09", WindowKind::Escalation),
-        ],
+        // The centre's 30 windows: 22 综合受理 (无差别受理), 4 at the 企业服务站 (综合代办),
+        // 2 帮办代办, 2 “办不成事”.
+        windows: (1..=30)
+            .map(|n| {
+                let kind = match n {
+                    1..=22 => WindowKind::Comprehensive,
+                    23..=26 => WindowKind::Enterprise,
+                    27 | 28 => WindowKind::Assistance,
+                    _ => WindowKind::Escalation,
+                };
+                window(&format!("{n:02}"), kind)
+            })
+            .collect(),
         sort: 0,
     }];
     for (i, u) in units.iter().enumerate() {

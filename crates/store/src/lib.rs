@@ -21,6 +21,7 @@ mod drafts;
 mod error;
 mod feedback;
 mod group;
+mod halls;
 mod identity;
 mod licences;
 mod oidc;
@@ -63,6 +64,10 @@ pub use feedback::{
     FeedbackEvent, HallEvaluation, NewEvaluation, NewHallEvaluation, NewProblem, NewRectification,
     NewTicket, Notice, ProblemChange, ProblemQuery, ProblemRecord, RectificationChange,
     RectificationQuery, RectificationRecord, TicketChange, TicketQuery, TicketRecord,
+};
+pub use halls::{
+    AppointmentRecord, BoardCall, NewAppointment, NewQueueTicket, QueueChange, QueueTicket,
+    WindowPlace,
 };
 pub use identity::{NewCode, SMS_CODE_TOPIC, Verification};
 pub use licences::{KeyStore, LicenceRecord, NewLicence, SealKeyRecord};

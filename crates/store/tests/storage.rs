@@ -284,7 +284,13 @@ contract!(
     seeded_feedback_fills_the_lists,
     bundles_are_versioned_and_published_once_in_force,
     bundle_applications_land_whole_and_members_start_once,
+    windows_hold_one_ticket_and_tickets_are_called_once,
+    slots_are_never_overbooked,
 );
+
+#[path = "storage/halls.rs"]
+mod halls;
+use halls::{slots_are_never_overbooked, windows_hold_one_ticket_and_tickets_are_called_once};
 
 #[path = "storage/bundles.rs"]
 mod bundles;
@@ -382,7 +388,7 @@ async fn demo_loads_the_three_levels(f: &Fixture) {
     assert_eq!(halls.len(), 1 + 7 + 74);
     let centre = &halls[0];
     assert_eq!(centre.kind, HallKind::DistrictCentre);
-    assert_eq!(centre.windows.len(), 9);
+    assert_eq!(centre.windows.len(), 30);
     assert!(centre.hours.len() >= 4);
     let admin = f.store.account_by_login("admin").await.unwrap();
     assert_eq!(admin.role, Some(Role::BureauAdmin));

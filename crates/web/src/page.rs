@@ -66,6 +66,7 @@ fn nav_for(principal: &Principal, path: &str) -> Vec<NavItem> {
         items.push(("/staff/org", "本单位"));
     }
     if allows(principal, Permission::HandleIntake) {
+        items.push(("/staff/queue", "叫号"));
         items.push(("/staff/intake", "窗口收件"));
         items.push(("/staff/supply", "代收补正材料"));
         items.push(("/staff/identity", "实名核验"));
@@ -94,6 +95,9 @@ fn nav_for(principal: &Principal, path: &str) -> Vec<NavItem> {
     }
     if allows(principal, Permission::ManageStaff) {
         items.push(("/admin/staff", "工作人员管理"));
+    }
+    if allows(principal, Permission::ManageHalls) {
+        items.push(("/staff/halls", "大厅管理"));
     }
     if allows(principal, Permission::ManageCalendar) {
         items.push(("/admin/calendar", "节假日安排"));

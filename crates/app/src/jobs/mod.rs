@@ -18,6 +18,7 @@ pub fn spawn_all(app: &App, sender: Box<dyn NotificationSender>) -> Vec<JoinHand
         tokio::spawn(seal_audit(app.clone())),
         tokio::spawn(escalate_feedback(app.clone())),
         tokio::spawn(advance_bundles(app.clone())),
+        tokio::spawn(record_no_shows(app.clone())),
         tokio::spawn(run_outbox_worker(app.clone(), sender)),
     ]
 }
@@ -70,6 +71,19 @@ async fn escalate_feedback(app: App) {
             Ok(0) => {}
             Ok(n) => tracing::info!(count = n, "overdue feedback escalated"),
             Err(e) => tracing::warn!(error = %e, "escalating overdue feedback failed"),
+        }
+    }
+}
+
+/// Every five minutes: bookings whose slot passed without an arrival are recorded as
+/// no-shows (for the hall's planning; nobody is penalised). A guarded UPDATE, so any number
+/// of instances may run it.
+async fn record_no_shows(app: App) {
+    let mut tick = tokio::time::interval(Duration::from_secs(300));
+    loop {
+        tick.tick().await;
+        if let Err(e) = crate::halls::appointments::record_no_shows(&app).await {
+            tracing::warn!(error = %e, "recording no-shows failed");
         }
     }
 }

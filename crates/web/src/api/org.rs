@@ -54,6 +54,8 @@ pub struct HoursView {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct WindowView {
+    /// The window's identifier (for `POST /api/v1/windows/{window_id}/call-next`).
+    id: String,
     number: String,
     name: String,
     /// `comprehensive`, `escalation`, `assistance` or `enterprise`.
@@ -62,6 +64,8 @@ pub struct WindowView {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct HallView {
+    /// The hall's identifier (for `/api/v1/halls/{hall_id}` and its queue).
+    id: String,
     name: String,
     /// `district_centre`, `town_centre` or `village_point`.
     kind: String,
@@ -72,6 +76,31 @@ pub struct HallView {
     windows: Vec<WindowView>,
 }
 
+pub(crate) fn hours_view(h: &tongban_store::Hall) -> Vec<HoursView> {
+    h.hours
+        .iter()
+        .map(|(p, note)| HoursView {
+            opens: p.opens.format("%H:%M").to_string(),
+            closes: p.closes.format("%H:%M").to_string(),
+            kind: p.kind.as_str().to_owned(),
+            weekdays: p.weekdays.clone(),
+            note: note.clone(),
+        })
+        .collect()
+}
+
+pub(crate) fn windows_view(h: &tongban_store::Hall) -> Vec<WindowView> {
+    h.windows
+        .iter()
+        .map(|w| WindowView {
+            id: w.id.clone(),
+            number: w.number.clone(),
+            name: w.name.clone(),
+            kind: w.kind.as_str().to_owned(),
+        })
+        .collect()
+}
+
 /// Service halls with opening hours and windows.
 #[utoipa::path(get, path = "/api/v1/halls", tag = "organisation",
     responses((status = 200, body = Vec<HallView>)))]
@@ -79,33 +108,16 @@ pub async fn list_halls(State(state): State<AppState>) -> Result<Json<Vec<HallVi
     let halls = tongban_app::org::halls(&state, &[]).await?;
     Ok(Json(
         halls
-            .into_iter()
+            .iter()
             .map(|h| HallView {
-                name: h.name,
+                id: h.id.clone(),
+                name: h.name.clone(),
                 kind: h.kind.as_str().to_owned(),
-                org_unit: h.org_name,
-                address: h.address,
-                phone: h.phone,
-                hours: h
-                    .hours
-                    .into_iter()
-                    .map(|(p, note)| HoursView {
-                        opens: p.opens.format("%H:%M").to_string(),
-                        closes: p.closes.format("%H:%M").to_string(),
-                        kind: p.kind.as_str().to_owned(),
-                        weekdays: p.weekdays,
-                        note,
-                    })
-                    .collect(),
-                windows: h
-                    .windows
-                    .into_iter()
-                    .map(|w| WindowView {
-                        number: w.number,
-                        name: w.name,
-                        kind: w.kind.as_str().to_owned(),
-                    })
-                    .collect(),
+                org_unit: h.org_name.clone(),
+                address: h.address.clone(),
+                phone: h.phone.clone(),
+                hours: hours_view(h),
+                windows: windows_view(h),
             })
             .collect(),
     ))

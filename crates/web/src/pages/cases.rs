@@ -355,11 +355,19 @@ pub async fn intake(
                 .await
                 .map_err(WebError::from)
             {
-                Ok((case, _)) => Ok(crate::page::redirect(&format!(
-                    "/staff/cases/{}",
-                    case.case_no
-                ))
-                .into_response()),
+                Ok((case, _)) => {
+                    // The number the clerk is serving gets the case; the case stands
+                    // whether or not that works.
+                    if let Err(e) =
+                        tongban_app::halls::queue::link_case(&state, &current, &case.case_no).await
+                    {
+                        tracing::warn!(error = %e, "linking the case to the served number failed");
+                    }
+                    Ok(
+                        crate::page::redirect(&format!("/staff/cases/{}", case.case_no))
+                            .into_response(),
+                    )
+                }
                 Err(WebError::Validation(v)) => {
                     form.rerender(&state, &current, ctx, item, Some(w), v).await
                 }

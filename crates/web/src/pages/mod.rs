@@ -8,6 +8,7 @@ pub mod cases;
 pub mod catalog;
 pub mod feedback;
 pub mod guide;
+pub mod halls;
 pub mod identity;
 pub mod licences;
 pub mod lists;

@@ -60,6 +60,7 @@ const SAMPLE_ID: &str = "00000000-0000-7000-8000-000000000000";
 
 mod bundles;
 mod feedback;
+mod halls;
 
 type Row = (RouteSpec, MethodRouter<AppState>);
 
@@ -86,6 +87,7 @@ fn table(upload_limit: usize) -> Vec<Row> {
     let mut rows = core_table(upload_limit);
     rows.extend(feedback::table());
     rows.extend(bundles::table(upload_limit));
+    rows.extend(halls::table());
     rows
 }
 

@@ -8,6 +8,7 @@ mod bundles;
 mod cases;
 mod catalog;
 mod feedback;
+mod halls;
 mod hardening;
 mod identity;
 mod licences;

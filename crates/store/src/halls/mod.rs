@@ -1,0 +1,232 @@
+//! A hall's day (issue 16): one hall with its hours and windows, its closures and booking
+//! capacities, who is on duty at a window; the queue (`queue.rs`) and bookings
+//! (`appointments.rs`).
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::Row;
+use tongban_domain::audit::AuditEvent;
+use tongban_domain::org::WindowKind;
+
+use crate::org::{Hall, Window};
+use crate::{Store, StoreError, audit, ts};
+
+mod appointments;
+mod queue;
+
+pub use appointments::{AppointmentRecord, NewAppointment};
+pub use queue::{BoardCall, NewQueueTicket, QueueChange, QueueTicket};
+
+/// A window with the hall it belongs to.
+#[derive(Debug, Clone)]
+pub struct WindowPlace {
+    pub window: Window,
+    pub hall_id: String,
+    pub hall_name: String,
+    pub org_path: String,
+}
+
+fn day(d: NaiveDate) -> String {
+    d.format("%Y-%m-%d").to_string()
+}
+
+impl Store {
+    /// One hall with its hours and windows.
+    pub async fn hall(&self, hall_id: &str) -> Result<Hall, StoreError> {
+        // The list's query, one hall: one path for reading a hall's hours and windows.
+        let org_path: String = sqlx::query_scalar(
+            "SELECT o.path FROM service_halls h JOIN org_units o ON o.id = h.org_unit_id \
+             WHERE h.id = $1",
+        )
+        .bind(hall_id)
+        .fetch_optional(&self.reader)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        self.list_halls(&[], &tongban_domain::authz::Scope::Within(org_path))
+            .await?
+            .into_iter()
+            .find(|h| h.id == hall_id)
+            .ok_or(StoreError::NotFound)
+    }
+
+    /// A window and its hall.
+    pub async fn window_place(&self, window_id: &str) -> Result<WindowPlace, StoreError> {
+        let row = sqlx::query(
+            "SELECT w.id, w.number, w.name, w.kind, h.id AS hall_id, h.name AS hall_name, \
+             o.path FROM windows w JOIN service_halls h ON h.id = w.hall_id \
+             JOIN org_units o ON o.id = h.org_unit_id WHERE w.id = $1",
+        )
+        .bind(window_id)
+        .fetch_optional(&self.reader)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        let kind: String = row.try_get("kind")?;
+        Ok(WindowPlace {
+            window: Window {
+                id: row.try_get("id")?,
+                number: row.try_get("number")?,
+                name: row.try_get("name")?,
+                kind: WindowKind::parse(&kind)
+                    .ok_or_else(|| StoreError::Corrupt(format!("未知窗口类型 {kind}")))?,
+            },
+            hall_id: row.try_get("hall_id")?,
+            hall_name: row.try_get("hall_name")?,
+            org_path: row.try_get("path")?,
+        })
+    }
+
+    /// The hall's closures from `from` on, in date order.
+    pub async fn hall_closures(
+        &self,
+        hall_id: &str,
+        from: NaiveDate,
+    ) -> Result<Vec<(NaiveDate, String)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT day, reason FROM hall_closures WHERE hall_id = $1 AND day >= $2 ORDER BY day",
+        )
+        .bind(hall_id)
+        .bind(day(from))
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let d: String = r.try_get("day")?;
+                Ok((
+                    NaiveDate::parse_from_str(&d, "%Y-%m-%d")
+                        .map_err(|e| StoreError::Corrupt(format!("{d}: {e}")))?,
+                    r.try_get("reason")?,
+                ))
+            })
+            .collect()
+    }
+
+    /// Closes a hall for a day (a repeated day replaces its reason).
+    pub async fn set_hall_closure(
+        &self,
+        now: DateTime<Utc>,
+        actor: &str,
+        hall_id: &str,
+        on: NaiveDate,
+        reason: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query("DELETE FROM hall_closures WHERE hall_id = $1 AND day = $2")
+            .bind(hall_id)
+            .bind(day(on))
+            .execute(&mut *tx)
+            .await?;
+        if let Some(reason) = reason {
+            sqlx::query("INSERT INTO hall_closures (hall_id, day, reason) VALUES ($1, $2, $3)")
+                .bind(hall_id)
+                .bind(day(on))
+                .bind(reason)
+                .execute(&mut *tx)
+                .await?;
+        }
+        audit::append(
+            &mut tx,
+            now,
+            AuditEvent::new(
+                actor,
+                if reason.is_some() {
+                    "hall.close_day"
+                } else {
+                    "hall.reopen_day"
+                },
+                format!("hall:{hall_id}"),
+                format!("{} {}", day(on), reason.unwrap_or("")),
+            ),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The bookings per half-hour the bureau set for a hall's window kinds.
+    pub async fn hall_capacity(&self, hall_id: &str) -> Result<Vec<(WindowKind, i64)>, StoreError> {
+        let rows =
+            sqlx::query("SELECT window_kind, per_slot FROM hall_capacity WHERE hall_id = $1")
+                .bind(hall_id)
+                .fetch_all(&self.reader)
+                .await?;
+        rows.iter()
+            .map(|r| {
+                let k: String = r.try_get("window_kind")?;
+                Ok((
+                    WindowKind::parse(&k)
+                        .ok_or_else(|| StoreError::Corrupt(format!("未知窗口类型 {k}")))?,
+                    r.try_get("per_slot")?,
+                ))
+            })
+            .collect()
+    }
+
+    pub async fn set_hall_capacity(
+        &self,
+        now: DateTime<Utc>,
+        actor: &str,
+        hall_id: &str,
+        kind: WindowKind,
+        per_slot: i64,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO hall_capacity (hall_id, window_kind, per_slot) VALUES ($1, $2, $3) \
+             ON CONFLICT (hall_id, window_kind) DO UPDATE SET per_slot = $3",
+        )
+        .bind(hall_id)
+        .bind(kind.as_str())
+        .bind(per_slot)
+        .execute(&mut *tx)
+        .await?;
+        audit::append(
+            &mut tx,
+            now,
+            AuditEvent::new(
+                actor,
+                "hall.capacity",
+                format!("hall:{hall_id}"),
+                format!("{} {per_slot}", kind.as_str()),
+            ),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Puts `account_id` on duty at a window (replacing whoever was).
+    pub async fn take_window_duty(
+        &self,
+        now: DateTime<Utc>,
+        window_id: &str,
+        account_id: &str,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO window_duty (window_id, account_id, since) VALUES ($1, $2, $3) \
+             ON CONFLICT (window_id) DO UPDATE SET account_id = $2, since = $3",
+        )
+        .bind(window_id)
+        .bind(account_id)
+        .bind(ts(now))
+        .execute(&mut *tx)
+        .await?;
+        audit::append(
+            &mut tx,
+            now,
+            AuditEvent::new(account_id, "window.duty", format!("window:{window_id}"), ""),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The window `account_id` is on duty at, if any.
+    pub async fn duty_window_of(&self, account_id: &str) -> Result<Option<String>, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT window_id FROM window_duty WHERE account_id = $1 ORDER BY since DESC LIMIT 1",
+        )
+        .bind(account_id)
+        .fetch_optional(&self.reader)
+        .await?)
+    }
+}
