@@ -17,6 +17,7 @@ pub mod hall;
 pub mod identity;
 pub mod licence;
 pub mod mask;
+pub mod notify;
 pub mod org;
 pub mod password;
 pub mod seal;

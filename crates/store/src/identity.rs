@@ -38,7 +38,7 @@ pub struct NewCode {
 
 /// The outbox topic of messages that only an SMS sender delivers (never the in-app inbox:
 /// the person who needs a code cannot log in to read it).
-pub const SMS_CODE_TOPIC: &str = "sms.code";
+pub use tongban_domain::notify::SMS_CODE_TOPIC;
 
 impl Store {
     /// Records a verification with its audit row; a reclaim also ends every session, voids
@@ -227,21 +227,6 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
-        Ok(())
-    }
-
-    /// Marks a sender-only message (an SMS code) sent and forgets its text, so the code is
-    /// not kept in the outbox once it has gone.
-    pub async fn mark_sent_only(
-        &self,
-        now: DateTime<Utc>,
-        outbox_id: &str,
-    ) -> Result<(), StoreError> {
-        sqlx::query("UPDATE outbox SET delivered_at = $1, body = '（已发送）' WHERE id = $2")
-            .bind(ts(now))
-            .bind(outbox_id)
-            .execute(&self.writer)
-            .await?;
         Ok(())
     }
 }

@@ -17,6 +17,7 @@ mod bundles;
 mod calendar;
 mod cases;
 mod catalog;
+mod deliveries;
 mod drafts;
 mod error;
 mod feedback;
@@ -58,6 +59,7 @@ pub use cases::{
     NewMaterial,
 };
 pub use catalog::{ImportSummary, ItemVersion, PublishedItem};
+pub use deliveries::{DeliveryRecord, DueDelivery};
 pub use error::StoreError;
 pub use feedback::{
     EvaluationAddition, EvaluationLink, EvaluationQuery, EvaluationRecord, EvaluationTotals,

@@ -90,36 +90,6 @@ impl Store {
             .collect()
     }
 
-    /// Puts the notification in the recipient's in-app inbox (once, however often it is
-    /// delivered) and marks it delivered.
-    pub async fn deliver_in_app(
-        &self,
-        now: DateTime<Utc>,
-        m: &OutboxMessage,
-    ) -> Result<(), StoreError> {
-        let mut tx = self.begin_write().await?;
-        sqlx::query(
-            "INSERT INTO messages (id, outbox_id, account_id, subject, body, link, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (outbox_id) DO NOTHING",
-        )
-        .bind(new_id())
-        .bind(&m.id)
-        .bind(&m.recipient)
-        .bind(&m.subject)
-        .bind(&m.body)
-        .bind(&m.link)
-        .bind(ts(now))
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query("UPDATE outbox SET delivered_at = $1 WHERE id = $2")
-            .bind(ts(now))
-            .bind(&m.id)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
     /// Someone's in-app messages, newest first.
     pub async fn messages_of(
         &self,

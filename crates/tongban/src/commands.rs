@@ -75,12 +75,8 @@ pub async fn serve(config: &Config, args: ServeArgs) -> anyhow::Result<()> {
     if !args.no_demo && store.is_empty().await? {
         load_demo(&app).await?;
     }
-    let sender: Box<dyn tongban_app::notify::NotificationSender> = match (config.sms, config.email)
-    {
-        (SenderKind::None, SenderKind::None) => Box::new(tongban_app::notify::NoSender),
-        _ => Box::new(tongban_app::notify::LogSender),
-    };
-    let jobs = tongban_app::jobs::spawn_all(&app, sender);
+    let senders = senders(config)?;
+    let jobs = tongban_app::jobs::spawn_all(&app, senders);
     let state = AppState::new(app, config.web.clone());
     tracing::info!(listen = %addr, origin = %config.web.public_origin, "通办已启动");
     println!(
@@ -528,4 +524,35 @@ pub async fn bench_seed(
     }
     store.close().await;
     Ok(())
+}
+
+/// The notification senders the configuration names (the log in the demonstration).
+fn senders(config: &Config) -> anyhow::Result<tongban_app::notify::Senders> {
+    use std::sync::Arc;
+    use tongban_app::notify::{ChannelSender, LogSender, SmsGateway, SmtpSender};
+    let n = &config.notifications;
+    let sms: Option<Arc<dyn ChannelSender>> = match n.sms {
+        SenderKind::None => None,
+        SenderKind::Log => Some(Arc::new(LogSender)),
+        _ => Some(Arc::new(
+            SmsGateway::new(
+                n.sms_gateway_url.as_deref().unwrap_or_default(),
+                n.sms_gateway_key.as_deref().unwrap_or_default(),
+            )
+            .map_err(anyhow::Error::msg)?,
+        )),
+    };
+    let email: Option<Arc<dyn ChannelSender>> = match n.email {
+        SenderKind::None => None,
+        SenderKind::Log => Some(Arc::new(LogSender)),
+        _ => Some(Arc::new(
+            SmtpSender::new(n.smtp_url.as_deref().unwrap_or_default(), &n.email_from)
+                .map_err(anyhow::Error::msg)?,
+        )),
+    };
+    Ok(tongban_app::notify::Senders {
+        sms,
+        email,
+        link_base: config.web.public_origin.trim_end_matches('/').to_owned(),
+    })
 }

@@ -32,6 +32,10 @@ pub enum SenderKind {
     Log,
     /// Not sent at all (the in-app inbox still gets every notification).
     None,
+    /// SMS through the HTTP gateway at `sms_gateway_url` (README: the format).
+    Gateway,
+    /// E-mail through the SMTP relay at `smtp_url`.
+    Smtp,
 }
 
 /// The configuration file, every key optional.
@@ -88,6 +92,21 @@ struct ThrottleFile {
 struct NotificationsFile {
     sms: Option<SenderKind>,
     email: Option<SenderKind>,
+    sms_gateway_url: Option<String>,
+    sms_gateway_key: Option<String>,
+    smtp_url: Option<String>,
+    email_from: Option<String>,
+}
+
+/// Where notifications beyond the inbox go, resolved.
+#[derive(Debug, Clone)]
+pub struct Notifications {
+    pub sms: SenderKind,
+    pub email: SenderKind,
+    pub sms_gateway_url: Option<String>,
+    pub sms_gateway_key: Option<String>,
+    pub smtp_url: Option<String>,
+    pub email_from: String,
 }
 
 /// Everything a command needs, resolved.
@@ -103,8 +122,7 @@ pub struct Config {
     pub listen: SocketAddr,
     pub web: WebConfig,
     pub settings: Settings,
-    pub sms: SenderKind,
-    pub email: SenderKind,
+    pub notifications: Notifications,
 }
 
 impl Config {
@@ -242,8 +260,7 @@ impl Config {
                 upload_limit_bytes,
             },
             settings,
-            sms: file.notifications.sms.unwrap_or(SenderKind::Log),
-            email: file.notifications.email.unwrap_or(SenderKind::Log),
+            notifications: notifications(file.notifications)?,
         })
     }
 
@@ -259,7 +276,10 @@ impl Config {
         let sender = |k: SenderKind| match k {
             SenderKind::Log => "log",
             SenderKind::None => "none",
+            SenderKind::Gateway => "gateway",
+            SenderKind::Smtp => "smtp",
         };
+        let n = &self.notifications;
         format!(
             "# 生效的配置（来源：{source}；密码已隐去）\n\
              data_dir = \"{data_dir}\"\n\
@@ -284,7 +304,11 @@ impl Config {
              per_address = {per_address}\n\
              \n[notifications]\n\
              sms = \"{sms}\"\n\
-             email = \"{email}\"\n",
+             email = \"{email}\"\n\
+             sms_gateway_url = \"{gateway}\"\n\
+             sms_gateway_key = \"{gateway_key}\"\n\
+             smtp_url = \"{smtp}\"\n\
+             email_from = \"{from}\"\n",
             source = match &self.source {
                 Some(p) => format!("默认值、{}、环境变量与命令行参数", p.display()),
                 None => "默认值、环境变量与命令行参数（未使用配置文件）".to_owned(),
@@ -310,10 +334,42 @@ impl Config {
             per_pair = s.throttle.per_pair,
             per_account = s.throttle.per_account,
             per_address = s.throttle.per_address,
-            sms = sender(self.sms),
-            email = sender(self.email),
+            sms = sender(n.sms),
+            email = sender(n.email),
+            gateway = n.sms_gateway_url.as_deref().unwrap_or_default(),
+            gateway_key = if n.sms_gateway_key.is_some() {
+                "***"
+            } else {
+                ""
+            },
+            smtp = n.smtp_url.as_deref().map(redact).unwrap_or_default(),
+            from = n.email_from,
         )
     }
+}
+
+/// The notification channels: a gateway or relay needs its address.
+fn notifications(f: NotificationsFile) -> anyhow::Result<Notifications> {
+    let n = Notifications {
+        sms: f.sms.unwrap_or(SenderKind::Log),
+        email: f.email.unwrap_or(SenderKind::Log),
+        sms_gateway_url: f.sms_gateway_url.filter(|u| !u.trim().is_empty()),
+        sms_gateway_key: f.sms_gateway_key.filter(|k| !k.is_empty()),
+        smtp_url: f.smtp_url.filter(|u| !u.trim().is_empty()),
+        email_from: f
+            .email_from
+            .unwrap_or_else(|| "红寺堡区通办 <noreply@zwfw.hongsibu.example>".into()),
+    };
+    if n.sms == SenderKind::Smtp || n.email == SenderKind::Gateway {
+        bail!("notifications: 短信用 gateway，邮件用 smtp");
+    }
+    if n.sms == SenderKind::Gateway && n.sms_gateway_url.is_none() {
+        bail!("notifications.sms = \"gateway\" 需要 sms_gateway_url");
+    }
+    if n.email == SenderKind::Smtp && n.smtp_url.is_none() {
+        bail!("notifications.email = \"smtp\" 需要 smtp_url");
+    }
+    Ok(n)
 }
 
 fn mask_password_parameter(url: &str) -> String {

@@ -6,10 +6,10 @@ use std::time::Duration;
 use tokio::task::JoinHandle;
 
 use crate::App;
-use crate::notify::{NotificationSender, run_outbox_worker};
+use crate::notify::{Senders, run_outbox_worker};
 
 /// Starts every job; abort the handles to stop them.
-pub fn spawn_all(app: &App, sender: Box<dyn NotificationSender>) -> Vec<JoinHandle<()>> {
+pub fn spawn_all(app: &App, senders: Senders) -> Vec<JoinHandle<()>> {
     vec![
         tokio::spawn(prune_login_failures(app.clone())),
         tokio::spawn(purge_drafts(app.clone())),
@@ -19,7 +19,7 @@ pub fn spawn_all(app: &App, sender: Box<dyn NotificationSender>) -> Vec<JoinHand
         tokio::spawn(escalate_feedback(app.clone())),
         tokio::spawn(advance_bundles(app.clone())),
         tokio::spawn(record_no_shows(app.clone())),
-        tokio::spawn(run_outbox_worker(app.clone(), sender)),
+        tokio::spawn(run_outbox_worker(app.clone(), senders)),
     ]
 }
 

@@ -1,40 +1,38 @@
-//! The default sender: no gateway is configured here, so what would be sent is written to
-//! the log, with the number masked.
+//! The demonstration's sender: what would go out is written to the log, the address
+//! masked. In the demo the log is the SMS centre: an `sms.code` text with its code is
+//! written there and nowhere else.
 
 use tongban_domain::mask::mask_phone;
-use tongban_store::OutboxMessage;
 
-use super::NotificationSender;
+use super::{ChannelSender, Rendered, SendFuture};
 
-/// Writes what would be sent to the log.
 #[derive(Debug, Clone, Copy)]
 pub struct LogSender;
 
-impl NotificationSender for LogSender {
-    fn send(&self, phone: Option<&str>, message: &OutboxMessage) {
-        if message.topic == tongban_store::SMS_CODE_TOPIC {
-            // The demonstration's SMS centre is this log: the text (with its code) is shown
-            // here only; the in-app inbox and the audit trail never hold it.
-            tracing::info!(
-                to = %phone.map(mask_phone).unwrap_or_else(|| "(无手机号)".into()),
-                text = %message.body,
-                "短信中心 (log sender)"
-            );
-            return;
-        }
-        tracing::info!(
-            to = %phone.map(mask_phone).unwrap_or_else(|| "(无手机号)".into()),
-            topic = %message.topic,
-            subject = %message.subject,
-            "notification (log sender)"
-        );
+fn masked(to: &str) -> String {
+    if to.contains('@') {
+        let (local, domain) = to.split_once('@').unwrap_or((to, ""));
+        format!("{}***@{domain}", local.chars().next().unwrap_or('*'))
+    } else {
+        mask_phone(to)
     }
 }
 
-/// Sends nothing beyond the in-app inbox (configured `none`).
-#[derive(Debug, Clone, Copy)]
-pub struct NoSender;
-
-impl NotificationSender for NoSender {
-    fn send(&self, _: Option<&str>, _: &OutboxMessage) {}
+impl ChannelSender for LogSender {
+    fn send<'a>(&'a self, to: &'a str, m: &'a Rendered) -> SendFuture<'a> {
+        Box::pin(async move {
+            if m.topic == tongban_domain::notify::SMS_CODE_TOPIC {
+                tracing::info!(to = %masked(to), text = %m.text, "短信中心 (log sender)");
+            } else {
+                tracing::info!(
+                    to = %masked(to),
+                    topic = %m.topic,
+                    subject = %m.subject,
+                    text = %m.text,
+                    "notification (log sender)"
+                );
+            }
+            Ok(())
+        })
+    }
 }

@@ -13,6 +13,7 @@ pub mod identity;
 pub mod licences;
 pub mod lists;
 pub mod messages;
+pub mod notifications;
 pub mod public;
 pub mod staff;
 pub mod window_supply;

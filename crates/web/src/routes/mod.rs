@@ -263,6 +263,20 @@ fn core_table(upload_limit: usize) -> Vec<Row> {
             get(pages::messages::my_messages),
         ),
         r(
+            Method::GET,
+            "/me/notifications",
+            "/me/notifications",
+            Access::Permission(P::ApplicantSelfService),
+            get(pages::notifications::show),
+        ),
+        r(
+            Method::POST,
+            "/me/notifications",
+            "/me/notifications",
+            Access::Permission(P::ApplicantSelfService),
+            post(pages::notifications::save),
+        ),
+        r(
             Method::POST,
             "/me/sessions/{id}/revoke",
             "/me/sessions/00000000-0000-7000-8000-000000000000/revoke",

@@ -460,7 +460,7 @@ async fn case_progress_reaches_the_applicants_inbox_once() {
         accepted.text().await.unwrap()
     );
     let state = app.state.as_ref().unwrap();
-    let sender = tongban_app::notify::LogSender;
+    let sender = tongban_app::notify::Senders::log(&app.base);
     assert_eq!(
         tongban_app::notify::deliver_pending(state, &sender)
             .await

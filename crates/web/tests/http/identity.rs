@@ -17,21 +17,31 @@ fn resident_id(first17: &str) -> String {
 
 /// The SMS texts the outbox would send, as a real sender receives them.
 #[derive(Default)]
-struct Recorder(Mutex<Vec<(Option<String>, String, String)>>);
+struct Recorder(Mutex<Vec<(String, String, String)>>);
 
-impl tongban_app::notify::NotificationSender for Recorder {
-    fn send(&self, phone: Option<&str>, m: &tongban_store::OutboxMessage) {
+impl tongban_app::notify::ChannelSender for Recorder {
+    fn send<'a>(
+        &'a self,
+        to: &'a str,
+        m: &'a tongban_app::notify::Rendered,
+    ) -> tongban_app::notify::SendFuture<'a> {
         self.0
             .lock()
             .unwrap()
-            .push((phone.map(str::to_owned), m.topic.clone(), m.body.clone()));
+            .push((to.to_owned(), m.topic.clone(), m.text.clone()));
+        Box::pin(async { Ok(()) })
     }
 }
 
 /// Delivers the outbox once and returns every SMS code sent, as (phone, code).
 async fn sms_codes(app: &TestApp) -> Vec<(Option<String>, String)> {
-    let recorder = Recorder::default();
-    tongban_app::notify::deliver_pending(app.state.as_ref().unwrap(), &recorder)
+    let recorder = std::sync::Arc::new(Recorder::default());
+    let senders = tongban_app::notify::Senders {
+        sms: Some(recorder.clone()),
+        email: None,
+        link_base: app.base.clone(),
+    };
+    tongban_app::notify::deliver_pending(app.state.as_ref().unwrap(), &senders)
         .await
         .unwrap();
     let sent = recorder.0.lock().unwrap().clone();
@@ -40,7 +50,7 @@ async fn sms_codes(app: &TestApp) -> Vec<(Option<String>, String)> {
         .filter_map(|(to, _, body)| {
             body.split(|c: char| !c.is_ascii_digit())
                 .find(|w| w.len() == 6)
-                .map(|c| (to, c.to_owned()))
+                .map(|c| (Some(to), c.to_owned()))
         })
         .collect()
 }

@@ -12,6 +12,7 @@ mod halls;
 mod hardening;
 mod identity;
 mod licences;
+mod notify;
 mod oidc;
 mod org;
 mod support;
