@@ -81,6 +81,35 @@ fn org_from(row: &AnyRow) -> Result<OrgUnit, StoreError> {
     })
 }
 
+/// One row of `hall_hours` with its note.
+pub(crate) fn period_from(row: &AnyRow) -> Result<(OpeningPeriod, String), StoreError> {
+    let wd: String = row.try_get("weekdays")?;
+    let kind: String = row.try_get("kind")?;
+    Ok((
+        OpeningPeriod {
+            weekdays: parse_weekdays(&wd)
+                .ok_or_else(|| StoreError::Corrupt(format!("工作日格式错误 {wd}")))?,
+            opens: time(&row.try_get::<String, _>("opens")?)?,
+            closes: time(&row.try_get::<String, _>("closes")?)?,
+            kind: HoursKind::parse(&kind)
+                .ok_or_else(|| StoreError::Corrupt(format!("未知时段类型 {kind}")))?,
+        },
+        row.try_get("note")?,
+    ))
+}
+
+/// One row of `windows`.
+pub(crate) fn window_from(row: &AnyRow) -> Result<Window, StoreError> {
+    let kind: String = row.try_get("kind")?;
+    Ok(Window {
+        id: row.try_get("id")?,
+        number: row.try_get("number")?,
+        name: row.try_get("name")?,
+        kind: WindowKind::parse(&kind)
+            .ok_or_else(|| StoreError::Corrupt(format!("未知窗口类型 {kind}")))?,
+    })
+}
+
 fn time(s: &str) -> Result<NaiveTime, StoreError> {
     NaiveTime::parse_from_str(s, "%H:%M").map_err(|e| StoreError::Corrupt(format!("{s}: {e}")))
 }
@@ -310,19 +339,7 @@ impl Store {
         for row in hours {
             let hall_id: String = row.try_get("hall_id")?;
             if let Some(h) = halls.iter_mut().find(|h| h.id == hall_id) {
-                let wd: String = row.try_get("weekdays")?;
-                let kind: String = row.try_get("kind")?;
-                h.hours.push((
-                    OpeningPeriod {
-                        weekdays: parse_weekdays(&wd)
-                            .ok_or_else(|| StoreError::Corrupt(format!("工作日格式错误 {wd}")))?,
-                        opens: time(&row.try_get::<String, _>("opens")?)?,
-                        closes: time(&row.try_get::<String, _>("closes")?)?,
-                        kind: HoursKind::parse(&kind)
-                            .ok_or_else(|| StoreError::Corrupt(format!("未知时段类型 {kind}")))?,
-                    },
-                    row.try_get("note")?,
-                ));
+                h.hours.push(period_from(&row)?);
             }
         }
         let windows = sqlx::query(
@@ -333,14 +350,7 @@ impl Store {
         for row in windows {
             let hall_id: String = row.try_get("hall_id")?;
             if let Some(h) = halls.iter_mut().find(|h| h.id == hall_id) {
-                let kind: String = row.try_get("kind")?;
-                h.windows.push(Window {
-                    id: row.try_get("id")?,
-                    number: row.try_get("number")?,
-                    name: row.try_get("name")?,
-                    kind: WindowKind::parse(&kind)
-                        .ok_or_else(|| StoreError::Corrupt(format!("未知窗口类型 {kind}")))?,
-                });
+                h.windows.push(window_from(&row)?);
             }
         }
         Ok(halls)

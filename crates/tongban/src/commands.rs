@@ -49,14 +49,17 @@ async fn load_demo(app: &App) -> anyhow::Result<()> {
 
 /// The application over the configured store.
 async fn open_app(config: &Config, store: Store) -> anyhow::Result<App> {
-    App::new(
-        store,
-        config.settings.clone(),
-        key_store(config)?,
-        Arc::new(SystemClock),
-    )
-    .await
-    .map_err(|e| anyhow::anyhow!("服务事项目录索引建立失败：{e}"))
+    open_app_on(config, store, Arc::new(SystemClock)).await
+}
+
+async fn open_app_on(
+    config: &Config,
+    store: Store,
+    clock: Arc<dyn tongban_app::Clock>,
+) -> anyhow::Result<App> {
+    App::new(store, config.settings.clone(), key_store(config)?, clock)
+        .await
+        .map_err(|e| anyhow::anyhow!("服务事项目录索引建立失败：{e}"))
 }
 
 pub async fn serve(config: &Config, args: ServeArgs) -> anyhow::Result<()> {
@@ -71,7 +74,17 @@ pub async fn serve(config: &Config, args: ServeArgs) -> anyhow::Result<()> {
         })?;
     let addr = listener.local_addr()?;
     let store = open(config).await?;
-    let app = open_app(config, store.clone()).await?;
+    let clock: Arc<dyn tongban_app::Clock> = match &args.clock_start {
+        Some(start) => {
+            let at = chrono::DateTime::parse_from_rfc3339(start)
+                .with_context(|| format!("TONGBAN_CLOCK_START 须为 RFC 3339 时间：{start}"))?
+                .with_timezone(&chrono::Utc);
+            tracing::warn!(%at, "时钟从指定时刻起走（仅用于测试与演练）");
+            Arc::new(tongban_app::StartedClock::at(at))
+        }
+        None => Arc::new(SystemClock),
+    };
+    let app = open_app_on(config, store.clone(), clock).await?;
     if !args.no_demo && store.is_empty().await? {
         load_demo(&app).await?;
     }

@@ -164,6 +164,11 @@ pub struct ServeArgs {
     /// Do not load demonstration data into an empty database. 不加载演示数据。
     #[arg(long, env = "TONGBAN_NO_DEMO")]
     pub no_demo: bool,
+
+    /// For tests and rehearsals only: the platform's clock starts at this instant (RFC 3339)
+    /// and runs on from there, so a browser suite sees a hall open whenever it runs.
+    #[arg(long, env = "TONGBAN_CLOCK_START", hide = true)]
+    pub clock_start: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

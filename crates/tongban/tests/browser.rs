@@ -78,10 +78,20 @@ fn axe_source() -> String {
 
 impl Browser {
     async fn start() -> Browser {
+        Self::start_at(None).await
+    }
+
+    /// A browser over a server whose clock starts at `clock_start` (RFC 3339) when given,
+    /// for flows that need a hall open whatever the hour CI runs at.
+    async fn start_at(clock_start: Option<&str>) -> Browser {
         let dir = tempfile::tempdir().unwrap();
         let port = free_port();
+        let mut command = Command::new(env!("CARGO_BIN_EXE_tongban"));
+        if let Some(at) = clock_start {
+            command.env("TONGBAN_CLOCK_START", at);
+        }
         let server = Proc(
-            Command::new(env!("CARGO_BIN_EXE_tongban"))
+            command
                 .arg("--data-dir")
                 .arg(dir.path())
                 .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
@@ -1377,4 +1387,110 @@ async fn a_citizen_rates_from_the_case_page_and_the_counter_tablet_rates_without
         "both stages are rated now"
     );
     b.client.close().await.unwrap();
+}
+
+/// A hall's day (issue 16): a number from the kiosk on a phone, the clerk calls it, the
+/// hall's screen shows the call, the case filed at the window is linked to the number, and
+/// service ends; every page axe-clean at 1280 and 360 px.
+#[tokio::test]
+#[ignore = "needs Chromium, chromedriver and axe-core; run by .ci/run"]
+async fn a_kiosk_number_is_called_shown_and_served_with_a_case() {
+    // Friday 27 November 2026, 09:00 in the district: the hall is open.
+    let b = Browser::start_at(Some("2026-11-27T01:00:00Z")).await;
+    let pdf = b._dir.path().join("申请表.pdf");
+    std::fs::write(&pdf, b"%PDF-1.4\n% Tongban queue\n").unwrap();
+    let pdf = pdf.display().to_string();
+    let code = item_code(&b, "食品小经营店备案发放").await;
+    let halls: Value = reqwest::get(format!("{}/api/v1/halls", b.base))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let town = halls
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["name"].as_str().unwrap().contains("大河乡民生"))
+        .unwrap()
+        .clone();
+    let hall_id = town["id"].as_str().unwrap().to_owned();
+
+    // A person takes a number on their phone, without logging in and without a booking.
+    b.client.set_window_size(360, 800).await.unwrap();
+    b.open(&format!("/halls/{hall_id}")).await;
+    b.assert_fits_width("hall page at 360 px").await;
+    b.open(&format!("/halls/{hall_id}/kiosk")).await;
+    b.assert_fits_width("kiosk at 360 px").await;
+    b.client
+        .find(Locator::Css("[data-test='priority']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.click_and_wait("[data-test='take-ticket']").await;
+    assert_eq!(b.text_of("[data-test='ticket-no']").await, "A001");
+    b.audit("slip at 360 px").await;
+    b.assert_fits_width("slip at 360 px").await;
+
+    // The town's clerk takes window 01 and calls.
+    b.client.set_window_size(1280, 900).await.unwrap();
+    b.log_in("clerk_dahe").await;
+    b.open("/staff/queue").await;
+    b.click_and_wait("[data-test='window-01']").await;
+    b.audit("desk").await;
+    b.click_and_wait("[data-test='call-next']").await;
+    assert_eq!(b.text_of("[data-test='current-ticket']").await, "A001");
+    assert!(
+        b.text_of("[data-test='desk-message']")
+            .await
+            .contains("请 A001 号到 1 号窗口")
+    );
+    b.audit("desk with a call").await;
+
+    // The hall's screen shows the call, at both widths.
+    b.open(&format!("/halls/{hall_id}/display")).await;
+    assert!(
+        b.text_of("[data-test='board-call']")
+            .await
+            .contains("请 A001 号到 1 号窗口")
+    );
+    b.client.set_window_size(360, 800).await.unwrap();
+    b.audit("screen at 360 px").await;
+    b.assert_fits_width("screen at 360 px").await;
+    b.client.set_window_size(1280, 900).await.unwrap();
+
+    // Service starts; the case filed at the window is linked to the number.
+    b.open("/staff/queue").await;
+    b.click_and_wait("[data-test='my-window']").await;
+    let desk = b.path().await;
+    b.click_and_wait("[data-test='start']").await;
+    b.click_and_wait("[data-test='file-case']").await;
+    b.open(&format!("/staff/intake/{code}")).await;
+    b.fill("id_number", "640303194003070024").await;
+    b.fill("name", "马桂兰").await;
+    for id in ["id_checked", "mode-in_person", "situation-1"] {
+        b.client
+            .find(Locator::Css(&format!("label[for='{id}']")))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+    }
+    b.attach_all_but("经营场所平面图", &pdf).await;
+    b.click_and_wait("[data-test='apply-submit']").await;
+    let case_no = b.path().await.rsplit('/').next().unwrap().to_owned();
+    b.open(&desk).await;
+    assert_eq!(b.text_of("[data-test='linked-case']").await, case_no);
+    b.click_and_wait("[data-test='end']").await;
+    assert!(
+        b.text_of("[data-test='desk-message']")
+            .await
+            .contains("A001")
+    );
+    b.client.set_window_size(360, 800).await.unwrap();
+    b.audit("desk at 360 px").await;
+    b.assert_fits_width("desk at 360 px").await;
 }

@@ -12,7 +12,9 @@ use tongban_domain::hall::queue::{
     self, BookedSlot, TicketAction, TicketChannel, TicketState, TicketStatus, Waiting,
 };
 use tongban_domain::org::WindowKind;
-use tongban_store::{BoardCall, NewQueueTicket, QueueChange, QueueTicket, StoreError, WindowPlace};
+use tongban_store::{
+    BoardCall, CallOutcome, NewQueueTicket, QueueChange, QueueTicket, StoreError, WindowPlace,
+};
 
 use super::{kinds_of, local_now, window_for};
 use crate::{Actor, App, AppError};
@@ -283,24 +285,13 @@ pub async fn call_next(
 ) -> Result<Option<Called>, AppError> {
     let place = window_for(app, actor, window_id).await?;
     let me = actor.principal.account_id().unwrap_or_default().to_owned();
-    // Another window may take the chosen ticket between the read and the write; then the
-    // next is chosen again from what is left.
-    for _ in 0..8 {
-        if let Some(current) = app.store.window_ticket(window_id).await? {
-            return Err(queue_refused(queue::QueueError::WindowBusy {
-                number: current.ticket_no,
-            }));
-        }
-        let waiting = app.store.hall_waiting(&place.hall_id).await?;
-        let Some(next) = queue::next_for_window(window_id, place.window.kind, &waiting) else {
-            return Ok(None);
-        };
-        let ticket = app.store.ticket(&next.id).await?;
-        if ticket.status != TicketStatus::Waiting {
-            continue;
-        }
+    let kind = place.window.kind;
+    let choose = |waiting: &[Waiting]| {
+        queue::next_for_window(window_id, kind, waiting).map(|w| w.id.clone())
+    };
+    let change = |ticket: &QueueTicket| {
         let text = queue::call_text(&ticket.ticket_no, &place.window.number);
-        let change = QueueChange {
+        QueueChange {
             id: ticket.id.clone(),
             version: ticket.version,
             action: "call",
@@ -321,20 +312,26 @@ pub async fn call_next(
                 format!("请到{}号窗口", place.window.number),
                 format!("{}：{}办理。", place.hall_name, text),
             )),
-        };
-        match app.store.step_ticket(app.clock.now(), &me, &change).await {
-            Ok(true) => {
-                let ticket = app.store.ticket(&change.id).await?;
-                return Ok(Some(called(ticket, &place.window.number)));
-            }
-            Ok(false) => continue,
-            Err(StoreError::Conflict(_)) => {
-                return Err(refused("window_busy", "本窗口已叫了另一个号，请刷新"));
-            }
-            Err(e) => return Err(e.into()),
+        }
+    };
+    match app
+        .store
+        .call_next_ticket(
+            app.clock.now(),
+            &me,
+            &place.hall_id,
+            window_id,
+            &choose,
+            &change,
+        )
+        .await?
+    {
+        CallOutcome::Called(ticket) => Ok(Some(called(*ticket, &place.window.number))),
+        CallOutcome::NobodyWaiting => Ok(None),
+        CallOutcome::WindowBusy(number) => {
+            Err(queue_refused(queue::QueueError::WindowBusy { number }))
         }
     }
-    Err(AppError::Unavailable)
 }
 
 /// A step on the ticket a window holds (or a missed one, back in line).

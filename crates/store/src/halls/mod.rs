@@ -14,7 +14,7 @@ mod appointments;
 mod queue;
 
 pub use appointments::{AppointmentRecord, NewAppointment};
-pub use queue::{BoardCall, NewQueueTicket, QueueChange, QueueTicket};
+pub use queue::{BoardCall, CallOutcome, NewQueueTicket, QueueChange, QueueTicket};
 
 /// A window with the hall it belongs to.
 #[derive(Debug, Clone)]
@@ -30,22 +30,51 @@ fn day(d: NaiveDate) -> String {
 }
 
 impl Store {
-    /// One hall with its hours and windows.
+    /// One hall with its hours and windows (three indexed reads: the hall's screen asks
+    /// for it on every refresh).
     pub async fn hall(&self, hall_id: &str) -> Result<Hall, StoreError> {
-        // The list's query, one hall: one path for reading a hall's hours and windows.
-        let org_path: String = sqlx::query_scalar(
-            "SELECT o.path FROM service_halls h JOIN org_units o ON o.id = h.org_unit_id \
+        let row = sqlx::query(
+            "SELECT h.id, h.org_unit_id, o.name AS org_name, o.path AS org_path, h.name, h.kind, \
+             h.address, h.phone FROM service_halls h JOIN org_units o ON o.id = h.org_unit_id \
              WHERE h.id = $1",
         )
         .bind(hall_id)
         .fetch_optional(&self.reader)
         .await?
         .ok_or(StoreError::NotFound)?;
-        self.list_halls(&[], &tongban_domain::authz::Scope::Within(org_path))
-            .await?
-            .into_iter()
-            .find(|h| h.id == hall_id)
-            .ok_or(StoreError::NotFound)
+        let kind: String = row.try_get("kind")?;
+        let hours = sqlx::query(
+            "SELECT weekdays, opens, closes, kind, note FROM hall_hours WHERE hall_id = $1 \
+             ORDER BY weekdays, opens",
+        )
+        .bind(hall_id)
+        .fetch_all(&self.reader)
+        .await?;
+        let windows = sqlx::query(
+            "SELECT id, number, name, kind FROM windows WHERE hall_id = $1 ORDER BY number",
+        )
+        .bind(hall_id)
+        .fetch_all(&self.reader)
+        .await?;
+        Ok(Hall {
+            id: row.try_get("id")?,
+            org_unit_id: row.try_get("org_unit_id")?,
+            org_name: row.try_get("org_name")?,
+            org_path: row.try_get("org_path")?,
+            name: row.try_get("name")?,
+            kind: tongban_domain::org::HallKind::parse(&kind)
+                .ok_or_else(|| StoreError::Corrupt(format!("未知大厅类型 {kind}")))?,
+            address: row.try_get("address")?,
+            phone: row.try_get("phone")?,
+            hours: hours
+                .iter()
+                .map(crate::org::period_from)
+                .collect::<Result<_, _>>()?,
+            windows: windows
+                .iter()
+                .map(crate::org::window_from)
+                .collect::<Result<_, _>>()?,
+        })
     }
 
     /// A window and its hall.

@@ -173,6 +173,79 @@ async fn event(
     Ok(())
 }
 
+/// What a call found.
+#[derive(Debug, Clone)]
+pub enum CallOutcome {
+    Called(Box<QueueTicket>),
+    NobodyWaiting,
+    /// The window still holds this number.
+    WindowBusy(String),
+}
+
+fn waiting_from(r: &sqlx::any::AnyRow) -> Result<Waiting, StoreError> {
+    let kind: String = r.try_get("window_kind")?;
+    Ok(Waiting {
+        id: r.try_get("id")?,
+        kind: WindowKind::parse(&kind)
+            .ok_or_else(|| StoreError::Corrupt(format!("未知窗口类型 {kind}")))?,
+        priority: r.try_get::<i64, _>("priority")? != 0,
+        key: parse_ts(&r.try_get::<String, _>("queue_key")?)?,
+        seq: r.try_get("seq")?,
+        assigned_window: r.try_get("assigned_window_id")?,
+    })
+}
+
+/// A step's event, the holder's message when it says one, and its audit row.
+async fn record_step(
+    conn: &mut AnyConnection,
+    now: DateTime<Utc>,
+    actor: &str,
+    c: &QueueChange,
+) -> Result<(), StoreError> {
+    event(
+        conn,
+        now,
+        &c.id,
+        c.action,
+        c.window_id.as_deref(),
+        actor,
+        &c.note,
+    )
+    .await?;
+    if let Some((subject, body)) = &c.tell {
+        let holder: Option<String> =
+            sqlx::query_scalar("SELECT account_id FROM queue_tickets WHERE id = $1")
+                .bind(&c.id)
+                .fetch_one(&mut *conn)
+                .await?;
+        if let Some(holder) = holder {
+            outbox::enqueue(
+                conn,
+                now,
+                "queue.called",
+                &holder,
+                subject,
+                body,
+                "/me/tickets",
+                &format!("queue:{}:{}:{}", c.id, c.action, c.version),
+            )
+            .await?;
+        }
+    }
+    audit::append(
+        conn,
+        now,
+        AuditEvent::new(
+            actor,
+            format!("queue.{}", c.action),
+            format!("ticket:{}", c.id),
+            &c.note,
+        ),
+    )
+    .await?;
+    Ok(())
+}
+
 impl Store {
     /// Takes the day's next number of the ticket's kind; a booking it honours is marked
     /// arrived in the same transaction (refused as `Conflict` if no longer booked).
@@ -279,20 +352,7 @@ impl Store {
         .bind(hall_id)
         .fetch_all(&self.writer)
         .await?;
-        rows.iter()
-            .map(|r| {
-                let kind: String = r.try_get("window_kind")?;
-                Ok(Waiting {
-                    id: r.try_get("id")?,
-                    kind: WindowKind::parse(&kind)
-                        .ok_or_else(|| StoreError::Corrupt(format!("未知窗口类型 {kind}")))?,
-                    priority: r.try_get::<i64, _>("priority")? != 0,
-                    key: parse_ts(&r.try_get::<String, _>("queue_key")?)?,
-                    seq: r.try_get("seq")?,
-                    assigned_window: r.try_get("assigned_window_id")?,
-                })
-            })
-            .collect()
+        rows.iter().map(waiting_from).collect()
     }
 
     /// The ticket a window holds now (called or being served).
@@ -415,49 +475,78 @@ impl Store {
         if moved.rows_affected() == 0 {
             return Ok(false);
         }
-        event(
-            &mut tx,
-            now,
-            &c.id,
-            c.action,
-            c.window_id.as_deref(),
-            actor,
-            &c.note,
-        )
-        .await?;
-        if let Some((subject, body)) = &c.tell {
-            let holder: Option<String> =
-                sqlx::query_scalar("SELECT account_id FROM queue_tickets WHERE id = $1")
-                    .bind(&c.id)
-                    .fetch_one(&mut *tx)
-                    .await?;
-            if let Some(holder) = holder {
-                outbox::enqueue(
-                    &mut tx,
-                    now,
-                    "queue.called",
-                    &holder,
-                    subject,
-                    body,
-                    "/me/tickets",
-                    &format!("queue:{}:{}:{}", c.id, c.action, c.version),
-                )
-                .await?;
-            }
-        }
-        audit::append(
-            &mut tx,
-            now,
-            AuditEvent::new(
-                actor,
-                format!("queue.{}", c.action),
-                format!("ticket:{}", c.id),
-                &c.note,
-            ),
-        )
-        .await?;
+        record_step(&mut tx, now, actor, c).await?;
         tx.commit().await?;
         Ok(true)
+    }
+
+    /// Calls the next number to `window_id` in one transaction: the hall's waiting tickets
+    /// are read under the hall's lock (PostgreSQL: its row `FOR UPDATE`; SQLite: the one
+    /// writer), `choose` (the domain's order) picks one, and it is called. So however many
+    /// windows and instances call at once, each caller gets a different person and nobody
+    /// is skipped or retried. `change` builds the step from the chosen ticket.
+    pub async fn call_next_ticket(
+        &self,
+        now: DateTime<Utc>,
+        actor: &str,
+        hall_id: &str,
+        window_id: &str,
+        choose: &(dyn Fn(&[Waiting]) -> Option<String> + Send + Sync),
+        change: &(dyn Fn(&QueueTicket) -> QueueChange + Send + Sync),
+    ) -> Result<CallOutcome, StoreError> {
+        let mut tx = self.begin_write().await?;
+        if self.backend() == crate::Backend::Postgres {
+            sqlx::query("SELECT id FROM service_halls WHERE id = $1 FOR UPDATE")
+                .bind(hall_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let busy: Option<String> = sqlx::query_scalar(
+            "SELECT ticket_no FROM queue_tickets WHERE window_id = $1 \
+             AND status IN ('called', 'serving')",
+        )
+        .bind(window_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(number) = busy {
+            return Ok(CallOutcome::WindowBusy(number));
+        }
+        let rows = sqlx::query(
+            "SELECT id, window_kind, priority, queue_key, seq, assigned_window_id \
+             FROM queue_tickets WHERE hall_id = $1 AND status = 'waiting'",
+        )
+        .bind(hall_id)
+        .fetch_all(&mut *tx)
+        .await?;
+        let waiting = rows
+            .iter()
+            .map(waiting_from)
+            .collect::<Result<Vec<_>, _>>()?;
+        let Some(id) = choose(&waiting) else {
+            return Ok(CallOutcome::NobodyWaiting);
+        };
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} WHERE t.id = $1")))
+            .bind(&id)
+            .fetch_one(&mut *tx)
+            .await?;
+        let c = change(&ticket_from(&row)?);
+        let moved = sqlx::query(
+            "UPDATE queue_tickets SET status = 'called', window_id = $1, assigned_window_id = NULL, \
+             called_at = COALESCE(called_at, $2), served_by = COALESCE($3, served_by), \
+             version = version + 1 WHERE id = $4 AND status = 'waiting'",
+        )
+        .bind(window_id)
+        .bind(ts(now))
+        .bind(&c.served_by)
+        .bind(&id)
+        .execute(&mut *tx)
+        .await?;
+        if moved.rows_affected() == 0 {
+            return Err(StoreError::Corrupt(format!("号票 {id} 在加锁后仍被改动")));
+        }
+        record_step(&mut tx, now, actor, &c).await?;
+        tx.commit().await?;
+        Ok(CallOutcome::Called(Box::new(self.ticket(&id).await?)))
     }
 
     /// A person's tickets of a day, newest first.

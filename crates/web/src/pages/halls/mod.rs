@@ -153,14 +153,21 @@ struct DisplayPage {
     board: queue::Board,
 }
 
-/// `GET /halls/{id}/display`: the hall's screen; refreshes itself without JavaScript.
+/// `GET /halls/{id}/display`: the hall's screen. It reloads itself every five seconds
+/// without JavaScript through the `Refresh` response header: a wall screen nobody operates
+/// (a page people read and use, like the slip, never reloads on its own).
 pub async fn display(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(hall_id): Path<String>,
 ) -> Result<Response, WebError> {
     let board = queue::board(&state, &hall_id).await?;
-    render(&DisplayPage { ctx, board })
+    let mut page = render(&DisplayPage { ctx, board })?;
+    page.headers_mut().insert(
+        axum::http::header::REFRESH,
+        axum::http::HeaderValue::from_static("5"),
+    );
+    Ok(page)
 }
 
 #[derive(Deserialize)]
