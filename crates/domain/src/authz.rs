@@ -445,7 +445,7 @@ impl PersonalDataReach {
 
 /// A town or village: the path's unit below the district is a division code (digits), where
 /// departments have their own codes.
-fn local_hall_unit(org_path: &str) -> bool {
+pub fn local_hall_unit(org_path: &str) -> bool {
     org_path
         .split('/')
         .nth(1)

@@ -68,8 +68,8 @@ pub use feedback::{
     RectificationQuery, RectificationRecord, TicketChange, TicketQuery, TicketRecord,
 };
 pub use halls::{
-    AppointmentRecord, BoardCall, CallOutcome, NewAppointment, NewQueueTicket, QueueChange,
-    QueueTicket, WindowPlace,
+    AppointmentRecord, BoardCall, CallOutcome, HelpChange, HelpRecord, NewAppointment,
+    NewHelpRequest, NewQueueTicket, QueueChange, QueueTicket, WindowPlace,
 };
 pub use identity::{NewCode, SMS_CODE_TOPIC, Verification};
 pub use licences::{KeyStore, LicenceRecord, NewLicence, SealKeyRecord};

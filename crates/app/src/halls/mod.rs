@@ -10,6 +10,7 @@ use tongban_store::{Hall, WindowPlace};
 use crate::{Actor, App, AppError};
 
 pub mod appointments;
+pub mod help;
 pub mod queue;
 
 /// A hall as its public page and `GET /api/v1/halls/{id}` show it today.

@@ -5,5 +5,6 @@
 //! from their slot's start; a walk-in is served as surely.
 
 pub mod appointment;
+pub mod assistance;
 pub mod hours;
 pub mod queue;

@@ -11,9 +11,11 @@ use crate::org::{Hall, Window};
 use crate::{Store, StoreError, audit, ts};
 
 mod appointments;
+mod help;
 mod queue;
 
 pub use appointments::{AppointmentRecord, NewAppointment};
+pub use help::{HelpChange, HelpRecord, NewHelpRequest};
 pub use queue::{BoardCall, CallOutcome, NewQueueTicket, QueueChange, QueueTicket};
 
 /// A window with the hall it belongs to.

@@ -160,6 +160,48 @@ pub(super) fn table() -> Vec<Row> {
             Access::Permission(P::ManageHalls),
             post(halls::set_capacity),
         ),
+        r(
+            Method::GET,
+            "/help",
+            "/help",
+            Access::AnyOf(&[P::ApplicantSelfService, P::HandleIntake]),
+            get(halls::help::form),
+        ),
+        r(
+            Method::POST,
+            "/help",
+            "/help",
+            Access::AnyOf(&[P::ApplicantSelfService, P::HandleIntake]),
+            post(halls::help::submit),
+        ),
+        r(
+            Method::GET,
+            "/me/help",
+            "/me/help",
+            Access::Permission(P::ApplicantSelfService),
+            get(halls::help::mine),
+        ),
+        r(
+            Method::GET,
+            "/staff/help",
+            "/staff/help",
+            Access::Permission(P::HandleIntake),
+            get(halls::help::queue),
+        ),
+        r(
+            Method::GET,
+            "/staff/help/{request_no}",
+            "/staff/help/NOTHING",
+            Access::Permission(P::HandleIntake),
+            get(halls::help::show),
+        ),
+        r(
+            Method::POST,
+            "/staff/help/{request_no}",
+            "/staff/help/NOTHING",
+            Access::Permission(P::HandleIntake),
+            post(halls::help::act),
+        ),
         // The API.
         r(
             Method::GET,

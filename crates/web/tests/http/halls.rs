@@ -648,3 +648,72 @@ async fn the_kiosk_and_the_desk_as_pages() {
         StatusCode::FORBIDDEN
     );
 }
+
+#[tokio::test]
+async fn help_at_home_is_answered_within_two_working_days() {
+    let app = TestApp::new().await;
+    let family = staff_client(&app, CITIZEN).await;
+    let fields = |address: &str| {
+        vec![
+            ("kind", "home_visit".to_owned()),
+            ("reason", "elderly".to_owned()),
+            ("requester", "family".to_owned()),
+            ("name", "马大爷".to_owned()),
+            ("phone", "13909531234".to_owned()),
+            ("org_unit", "640303200000".to_owned()),
+            ("address", address.to_owned()),
+            ("need", "办理高龄津贴".to_owned()),
+        ]
+    };
+    let as_refs = |v: &Vec<(&'static str, String)>| v.iter().map(|(k, v)| (*k, v.clone())).collect::<Vec<_>>();
+    let post = |v: Vec<(&'static str, String)>| {
+        let family = &family;
+        async move {
+            let pairs: Vec<(&str, &str)> = v.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            family.post_form("/help", &pairs).await
+        }
+    };
+    let res = post(as_refs(&fields(""))).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.unwrap().contains("请填写上门地址"));
+    let res = post(as_refs(&fields("大河乡龙源村三组 12 号"))).await;
+    assert_eq!(location(&res), "/me/help?sent=1");
+    let mine = family.get("/me/help").await.text().await.unwrap();
+    let no = mine.split("BB2026").nth(1).map(|s| format!("BB2026{}", &s[..8])).expect("a request number");
+
+    // The town's clerk sees it; another town's does not.
+    let town = staff_client(&app, "clerk_dahe").await;
+    assert!(town.get("/staff/help").await.text().await.unwrap().contains(&no));
+    let district = staff_client(&app, "clerk").await;
+    assert_eq!(district.get(&format!("/staff/help/{no}")).await.status(), StatusCode::OK, "district clerks reach everyone");
+    let page = town.get(&format!("/staff/help/{no}")).await.text().await.unwrap();
+    assert!(page.contains("2026-12-01"), "answer by Tuesday, two working days after Friday");
+
+    // Assign: not in the past; then the family is told.
+    let res = town.post_form(&format!("/staff/help/{no}"), &[("action", "assign"), ("staff", "clerk_dahe"), ("date", "2026-11-26"), ("time", "10:00")]).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let res = town.post_form(&format!("/staff/help/{no}"), &[("action", "assign"), ("staff", "clerk_dahe"), ("date", "2026-11-30"), ("time", "15:00")]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    // The visit: a case filed at home needs the identity checked; a bogus case is refused.
+    let res = town.post_form(&format!("/staff/help/{no}"), &[("action", "record"), ("case_no", "NOPE"), ("photos", "2"), ("identity_checked", "1")]).await;
+    assert!(res.text().await.unwrap().contains("没有这个办件编号"));
+    let res = town.post_form(&format!("/staff/help/{no}"), &[("action", "record"), ("photos", "3"), ("note", "已代填申请表")]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let page = town.get(&format!("/staff/help/{no}")).await.text().await.unwrap();
+    assert!(page.contains("拍照材料 3 份"));
+
+    // A second request left unanswered goes to the bureau once, after two working days.
+    let res = post(as_refs(&fields("大河乡龙源村一组 3 号"))).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let keys = tempfile::tempdir().unwrap();
+    let later = tongban_app::App::new(
+        app.store.clone(),
+        tongban_app::Settings::default(),
+        tongban_store::KeyStore::open(keys.path()).unwrap(),
+        std::sync::Arc::new(tongban_app::StartedClock::at(now() + chrono::Duration::days(5))),
+    )
+    .await
+    .unwrap();
+    assert_eq!(tongban_app::halls::help::escalate(&later).await.unwrap(), 1);
+    assert_eq!(tongban_app::halls::help::escalate(&later).await.unwrap(), 0, "once");
+}

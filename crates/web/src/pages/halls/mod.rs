@@ -18,6 +18,7 @@ use crate::error::WebError;
 use crate::page::{Ctx, redirect, render};
 
 mod desk;
+pub mod help;
 mod manage;
 
 pub use desk::{call, choose_window, desk, duty, take_for_person, ticket_action};
