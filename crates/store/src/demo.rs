@@ -96,6 +96,8 @@ pub const DEMO_ACCOUNTS: &[DemoAccount] = &[
     staff("reviewer_wjj", "苏丽娟", Role::Reviewer, "D-WJJ"),
     staff("reviewer_gaj", "马志军", Role::Reviewer, "D-GAJ"),
     staff("reviewer_ybj", "李慧", Role::Reviewer, "D-YBJ"),
+    // A village point's clerk (村级代办员, issue 16): 大河乡大河村.
+    staff("clerk_dahecun", "杨秀英", Role::WindowClerk, "640303200203"),
 ];
 
 const fn staff(

@@ -68,8 +68,9 @@ pub use feedback::{
     RectificationQuery, RectificationRecord, TicketChange, TicketQuery, TicketRecord,
 };
 pub use halls::{
-    AppointmentRecord, BoardCall, CallOutcome, HelpChange, HelpRecord, NewAppointment,
-    NewHelpRequest, NewQueueTicket, QueueChange, QueueTicket, WindowPlace,
+    AppointmentRecord, BoardCall, CallOutcome, HandoverRecord, HelpChange, HelpRecord,
+    NewAppointment, NewHelpRequest, NewQueueTicket, PaperCase, PaperPlace, QueueChange,
+    QueueTicket, WindowPlace,
 };
 pub use identity::{NewCode, SMS_CODE_TOPIC, Verification};
 pub use licences::{KeyStore, LicenceRecord, NewLicence, SealKeyRecord};

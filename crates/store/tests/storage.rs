@@ -788,11 +788,14 @@ async fn scopes_filter_units_staff_and_halls(f: &Fixture) {
         .list_staff(&Scope::Within(dahe.path.clone()))
         .await
         .unwrap();
+    let mut logins = staff.iter().map(|s| s.login.as_str()).collect::<Vec<_>>();
+    logins.sort_unstable();
     assert_eq!(
-        staff.iter().map(|s| s.login.as_str()).collect::<Vec<_>>(),
-        ["clerk_dahe"]
+        logins,
+        ["clerk_dahe", "clerk_dahecun"],
+        "the town's and its village's"
     );
-    assert_eq!(f.store.list_staff(&Scope::All).await.unwrap().len(), 11);
+    assert_eq!(f.store.list_staff(&Scope::All).await.unwrap().len(), 12);
     // A scope that covers nothing lists nothing (it is not read as "everywhere").
     assert!(
         f.store

@@ -10,6 +10,7 @@ use tongban_store::{Hall, WindowPlace};
 use crate::{Actor, App, AppError};
 
 pub mod appointments;
+pub mod handovers;
 pub mod help;
 pub mod queue;
 

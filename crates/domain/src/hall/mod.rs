@@ -6,5 +6,6 @@
 
 pub mod appointment;
 pub mod assistance;
+pub mod handover;
 pub mod hours;
 pub mod queue;

@@ -11,10 +11,12 @@ use crate::org::{Hall, Window};
 use crate::{Store, StoreError, audit, ts};
 
 mod appointments;
+mod handovers;
 mod help;
 mod queue;
 
 pub use appointments::{AppointmentRecord, NewAppointment};
+pub use handovers::{HandoverRecord, PaperCase, PaperPlace};
 pub use help::{HelpChange, HelpRecord, NewHelpRequest};
 pub use queue::{BoardCall, CallOutcome, NewQueueTicket, QueueChange, QueueTicket};
 

@@ -1235,6 +1235,8 @@ struct CaseFilePage {
     assistance: String,
     /// 首问责任: the clerk who took the application at a window.
     first_responder: Option<String>,
+    /// Where the paper taken in at a window is (就近办: handed up the chain).
+    paper: Option<String>,
     /// The item's commitment text, where it offers 告知承诺.
     commitment: Option<String>,
     /// Licences issued on this case, and whether this staff member may revoke them.
@@ -1410,7 +1412,12 @@ async fn case_file_with(
         } else {
             None
         };
+    let paper = match case.intake_path {
+        Some(_) => Some(tongban_app::halls::handovers::paper_place(state, &case.id).await?),
+        None => None,
+    };
     let mut res = render(&CaseFilePage {
+        paper,
         rating_windows,
         explanation: f.explanation,
         status: case.status.label(),

@@ -202,6 +202,34 @@ pub(super) fn table() -> Vec<Row> {
             Access::Permission(P::HandleIntake),
             post(halls::help::act),
         ),
+        r(
+            Method::GET,
+            "/staff/paper",
+            "/staff/paper",
+            Access::Permission(P::HandleIntake),
+            get(halls::paper::desk),
+        ),
+        r(
+            Method::POST,
+            "/staff/paper",
+            "/staff/paper",
+            Access::Permission(P::HandleIntake),
+            post(halls::paper::send),
+        ),
+        r(
+            Method::GET,
+            "/staff/paper/{handover_no}",
+            "/staff/paper/NOTHING",
+            Access::Permission(P::HandleIntake),
+            get(halls::paper::show),
+        ),
+        r(
+            Method::POST,
+            "/staff/paper/{handover_no}/receive",
+            "/staff/paper/NOTHING/receive",
+            Access::Permission(P::HandleIntake),
+            post(halls::paper::receive),
+        ),
         // The API.
         r(
             Method::GET,

@@ -360,13 +360,13 @@ async fn transfers_skips_and_the_screen() {
     assert_eq!(problem(res).await["errors"][0]["field"], "action");
 
     // The screen shows both calls, newest first, and refreshes itself.
-    let html = app
-        .get(&format!("/halls/{hall_id}/display"))
-        .await
-        .text()
-        .await
-        .unwrap();
-    assert!(html.contains("http-equiv=\"refresh\""));
+    let screen = app.get(&format!("/halls/{hall_id}/display")).await;
+    assert_eq!(
+        screen.headers()["refresh"],
+        "5",
+        "the screen reloads itself"
+    );
+    let html = screen.text().await.unwrap();
     let a002 = html.find("请 A002 号到 1 号窗口").expect("the newest call");
     let a001 = html
         .find("请 A001 号到 27 号窗口")
@@ -665,7 +665,9 @@ async fn help_at_home_is_answered_within_two_working_days() {
             ("need", "办理高龄津贴".to_owned()),
         ]
     };
-    let as_refs = |v: &Vec<(&'static str, String)>| v.iter().map(|(k, v)| (*k, v.clone())).collect::<Vec<_>>();
+    let as_refs = |v: &Vec<(&'static str, String)>| {
+        v.iter().map(|(k, v)| (*k, v.clone())).collect::<Vec<_>>()
+    };
     let post = |v: Vec<(&'static str, String)>| {
         let family = &family;
         async move {
@@ -679,27 +681,94 @@ async fn help_at_home_is_answered_within_two_working_days() {
     let res = post(as_refs(&fields("大河乡龙源村三组 12 号"))).await;
     assert_eq!(location(&res), "/me/help?sent=1");
     let mine = family.get("/me/help").await.text().await.unwrap();
-    let no = mine.split("BB2026").nth(1).map(|s| format!("BB2026{}", &s[..8])).expect("a request number");
+    let no = mine
+        .split("BB2026")
+        .nth(1)
+        .map(|s| format!("BB2026{}", &s[..8]))
+        .expect("a request number");
 
     // The town's clerk sees it; another town's does not.
     let town = staff_client(&app, "clerk_dahe").await;
-    assert!(town.get("/staff/help").await.text().await.unwrap().contains(&no));
+    assert!(
+        town.get("/staff/help")
+            .await
+            .text()
+            .await
+            .unwrap()
+            .contains(&no)
+    );
     let district = staff_client(&app, "clerk").await;
-    assert_eq!(district.get(&format!("/staff/help/{no}")).await.status(), StatusCode::OK, "district clerks reach everyone");
-    let page = town.get(&format!("/staff/help/{no}")).await.text().await.unwrap();
-    assert!(page.contains("2026-12-01"), "answer by Tuesday, two working days after Friday");
+    assert_eq!(
+        district.get(&format!("/staff/help/{no}")).await.status(),
+        StatusCode::OK,
+        "district clerks reach everyone"
+    );
+    let page = town
+        .get(&format!("/staff/help/{no}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("2026-12-01"),
+        "answer by Tuesday, two working days after Friday"
+    );
 
     // Assign: not in the past; then the family is told.
-    let res = town.post_form(&format!("/staff/help/{no}"), &[("action", "assign"), ("staff", "clerk_dahe"), ("date", "2026-11-26"), ("time", "10:00")]).await;
+    let res = town
+        .post_form(
+            &format!("/staff/help/{no}"),
+            &[
+                ("action", "assign"),
+                ("staff", "clerk_dahe"),
+                ("date", "2026-11-26"),
+                ("time", "10:00"),
+            ],
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let res = town.post_form(&format!("/staff/help/{no}"), &[("action", "assign"), ("staff", "clerk_dahe"), ("date", "2026-11-30"), ("time", "15:00")]).await;
+    let res = town
+        .post_form(
+            &format!("/staff/help/{no}"),
+            &[
+                ("action", "assign"),
+                ("staff", "clerk_dahe"),
+                ("date", "2026-11-30"),
+                ("time", "15:00"),
+            ],
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     // The visit: a case filed at home needs the identity checked; a bogus case is refused.
-    let res = town.post_form(&format!("/staff/help/{no}"), &[("action", "record"), ("case_no", "NOPE"), ("photos", "2"), ("identity_checked", "1")]).await;
+    let res = town
+        .post_form(
+            &format!("/staff/help/{no}"),
+            &[
+                ("action", "record"),
+                ("case_no", "NOPE"),
+                ("photos", "2"),
+                ("identity_checked", "1"),
+            ],
+        )
+        .await;
     assert!(res.text().await.unwrap().contains("没有这个办件编号"));
-    let res = town.post_form(&format!("/staff/help/{no}"), &[("action", "record"), ("photos", "3"), ("note", "已代填申请表")]).await;
+    let res = town
+        .post_form(
+            &format!("/staff/help/{no}"),
+            &[
+                ("action", "record"),
+                ("photos", "3"),
+                ("note", "已代填申请表"),
+            ],
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    let page = town.get(&format!("/staff/help/{no}")).await.text().await.unwrap();
+    let page = town
+        .get(&format!("/staff/help/{no}"))
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(page.contains("拍照材料 3 份"));
 
     // A second request left unanswered goes to the bureau once, after two working days.
@@ -710,10 +779,128 @@ async fn help_at_home_is_answered_within_two_working_days() {
         app.store.clone(),
         tongban_app::Settings::default(),
         tongban_store::KeyStore::open(keys.path()).unwrap(),
-        std::sync::Arc::new(tongban_app::StartedClock::at(now() + chrono::Duration::days(5))),
+        std::sync::Arc::new(tongban_app::StartedClock::at(
+            now() + chrono::Duration::days(5),
+        )),
     )
     .await
     .unwrap();
     assert_eq!(tongban_app::halls::help::escalate(&later).await.unwrap(), 1);
-    assert_eq!(tongban_app::halls::help::escalate(&later).await.unwrap(), 0, "once");
+    assert_eq!(
+        tongban_app::halls::help::escalate(&later).await.unwrap(),
+        0,
+        "once"
+    );
+}
+
+#[tokio::test]
+async fn paper_goes_up_from_the_village_to_the_district_signed_at_each_end() {
+    let app = TestApp::new().await;
+    let village = app.token("clerk_dahecun").await;
+    let item = find_item(&app, "失业登记").await;
+    let code = item["implementation_code"].as_str().unwrap();
+    let res = app
+        .client
+        .post(app.url("/api/v1/cases"))
+        .bearer_auth(&village)
+        .json(&json!({"implementation_code": code, "applicant": {
+            "kind": "citizen", "id_number": "640303194003070024", "name": "马桂兰",
+            "id_checked": true, "mode": "in_person"}, "materials": []}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let case_no = res.json::<Value>().await.unwrap()["case_no"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // At the village point: the case is on its paper desk; a list without paper is refused.
+    let point = staff_client(&app, "clerk_dahecun").await;
+    let desk = point.get("/staff/paper").await.text().await.unwrap();
+    assert!(desk.contains(&case_no) && desk.contains("大河乡"), "{desk}");
+    let paper_field = format!("paper_{case_no}");
+    let res = point
+        .post_form("/staff/paper", &[("case", &case_no), (&paper_field, " ")])
+        .await;
+    assert!(res.text().await.unwrap().contains("没有登记收到的纸质材料"));
+    let res = point
+        .post_form(
+            "/staff/paper",
+            &[
+                ("case", &case_no),
+                (&paper_field, "身份证复印件 1 份、失业登记表 1 份"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let list = location(&res);
+    // On the way: not again, and the village cannot sign for the town.
+    let res = point
+        .post_form("/staff/paper", &[("case", &case_no), (&paper_field, "x")])
+        .await;
+    assert!(res.text().await.unwrap().contains("不在本单位"));
+    let res = point.post_form(&format!("{list}/receive"), &[]).await;
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("只有接收单位的工作人员可以签收")
+    );
+    let clerk_page = staff_client(&app, "clerk").await;
+    let file = clerk_page
+        .get(&format!("/staff/cases/{case_no}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        file.contains("移交途中：大河村村民委员会 → 大河乡"),
+        "{file}"
+    );
+
+    // The town signs it received, then sends it on to the district centre, which signs.
+    let town = staff_client(&app, "clerk_dahe").await;
+    let res = town.post_form(&format!("{list}/receive"), &[]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert!(
+        town.get(&list)
+            .await
+            .text()
+            .await
+            .unwrap()
+            .contains("已签收")
+    );
+    let res = town
+        .post_form(
+            "/staff/paper",
+            &[
+                ("case", &case_no),
+                (&paper_field, "身份证复印件 1 份、失业登记表 1 份"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let second = location(&res);
+    let res = clerk_page
+        .post_form(&format!("{second}/receive"), &[])
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let file = clerk_page
+        .get(&format!("/staff/cases/{case_no}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        file.contains("已移交至审批服务管理局并签收") || file.contains("已移交至"),
+        "{file}"
+    );
+    let res = clerk_page
+        .post_form(&format!("{second}/receive"), &[])
+        .await;
+    assert!(
+        res.text().await.unwrap().contains("该清单已签收"),
+        "signed once"
+    );
 }

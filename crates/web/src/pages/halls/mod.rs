@@ -20,6 +20,7 @@ use crate::page::{Ctx, redirect, render};
 mod desk;
 pub mod help;
 mod manage;
+pub mod paper;
 
 pub use desk::{call, choose_window, desk, duty, take_for_person, ticket_action};
 pub use manage::{manage, manage_hall, set_capacity, set_closure};
