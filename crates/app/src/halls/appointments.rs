@@ -1,7 +1,7 @@
 //! 预约, never required: the free half-hours of a hall's day per window kind, booking,
 //! cancelling, one's own bookings, and the job that records no-shows (no penalty).
 
-use chrono::{NaiveDate, NaiveTime};
+use chrono::{Datelike, NaiveDate, NaiveTime};
 use rand::Rng;
 use tongban_domain::authz::Permission;
 use tongban_domain::hall::appointment::{
@@ -55,6 +55,9 @@ pub async fn slots(app: &App, hall_id: &str, date: NaiveDate) -> Result<DaySlots
     let set = app.store.hall_capacity(&hall.id).await?;
     let counts = app.store.slot_counts(&hall.id, date).await?;
     let now = local_now(app);
+    // Offered only within the booking horizon and where the year's holidays are known.
+    let offered = app.calendar.get().covers(date.year())
+        && date <= now.date() + chrono::Duration::days(appointment::BOOKING_DAYS_AHEAD);
     let mut out = Vec::new();
     for kind in kinds_of(&hall) {
         let cap = capacity(&hall, &set, kind);
@@ -71,7 +74,7 @@ pub async fn slots(app: &App, hall_id: &str, date: NaiveDate) -> Result<DaySlots
                 slot,
                 capacity: cap,
                 booked,
-                bookable: date.and_time(slot.starts) > now,
+                bookable: offered && date.and_time(slot.starts) > now,
             });
         }
     }
@@ -153,6 +156,24 @@ pub async fn book(
         .await?;
     let slot = check_booking(&hours, req.slot, local_now(app), capacity, booked, mine)
         .map_err(booking_refused)?;
+    if app
+        .store
+        .holds_slot(cap.actor(), &hall.id, req.date, slot.starts)
+        .await?
+    {
+        return Err(AppError::field(
+            "slot",
+            "already_booked",
+            "您已预约该时段，无需重复预约",
+        ));
+    }
+    if !app.calendar.get().covers(req.date.year()) {
+        return Err(AppError::field(
+            "date",
+            "calendar_unknown",
+            "该年的节假日安排尚未公布，暂不能预约；届时可直接到大厅取号",
+        ));
+    }
     for _ in 0..5 {
         let code = format!("{:08}", rand::rng().random_range(0..100_000_000u32));
         let id = tongban_store::new_id();

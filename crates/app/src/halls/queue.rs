@@ -62,6 +62,7 @@ fn queue_refused(e: queue::QueueError) -> AppError {
         queue::QueueError::WindowBusy { .. } => "window_busy",
         queue::QueueError::OtherWindow { .. } => "other_window",
         queue::QueueError::TransferToSelf => "transfer_to_self",
+        queue::QueueError::NoTarget => "transfer_target",
         queue::QueueError::WrongStatus { .. } => "ticket_status",
     };
     refused(code, e.to_string())
@@ -133,6 +134,7 @@ pub async fn take_ticket(
         .filter(|c| !c.is_empty());
     let mut booked = None;
     let mut appointment_id = None;
+    let mut holder: Option<String> = None;
     if let Some(a) = req
         .appointment
         .map(|a| a.trim().to_owned())
@@ -154,7 +156,7 @@ pub async fn take_ticket(
             return Err(AppError::field(
                 "appointment_id",
                 "other_hall",
-                &format!("该预约在{}，不在本大厅", booking.hall_name),
+                "该预约不是本大厅的，请核对预约号，或直接取号",
             ));
         }
         if let Some(me) = actor.principal.account_id()
@@ -204,6 +206,9 @@ pub async fn take_ticket(
         }
         kind = booking.kind;
         implementation_code = implementation_code.or(booking.implementation_code.clone());
+        // The number is the booking holder's whoever types the code, so they see it and
+        // are told when it is called.
+        holder = Some(booking.account_id.clone());
         appointment_id = Some(booking.id);
     }
     if !kinds_of(&hall).contains(&kind) {
@@ -236,7 +241,7 @@ pub async fn take_ticket(
                 implementation_code,
                 priority: req.priority,
                 appointment_id,
-                account_id,
+                account_id: account_id.or(holder),
                 channel,
                 queue_key: queue::queue_key(taken_at, booked),
             },
@@ -355,6 +360,7 @@ pub async fn act(
     let mut action = action;
     // A transfer names a window of this hall, or a kind the hall has.
     if let TicketAction::Transfer { to_window, to_kind } = &mut action {
+        let explicit_kind = *to_kind;
         let hall = app.store.hall(&place.hall_id).await?;
         if let Some(w) = to_window.as_deref() {
             let target = hall
@@ -362,12 +368,21 @@ pub async fn act(
                 .iter()
                 .find(|x| x.id == w)
                 .ok_or_else(|| AppError::field("to_window", "unknown", "本大厅没有这个窗口"))?;
-            *to_kind = target.kind;
-        } else if !kinds_of(&hall).contains(to_kind) {
+            if explicit_kind.is_some_and(|k| k != target.kind) {
+                return Err(AppError::field(
+                    "to_kind",
+                    "conflict",
+                    &format!("目标窗口是{}，与所选窗口类型不一致", target.kind.label()),
+                ));
+            }
+            *to_kind = Some(target.kind);
+        } else if let Some(k) = to_kind
+            && !kinds_of(&hall).contains(k)
+        {
             return Err(AppError::field(
                 "to_kind",
                 "no_such_window",
-                &format!("本大厅没有{}", to_kind.label()),
+                &format!("本大厅没有{}", k.label()),
             ));
         }
     }
@@ -376,10 +391,21 @@ pub async fn act(
         TicketAction::Link { case_no } => Some(case_no.clone()),
         _ => None,
     };
-    if let Some(no) = &linked
-        && app.store.case_by_no(no).await.is_err()
-    {
-        return Err(AppError::field("case_no", "unknown", "没有这个办件编号"));
+    // Only a case this hall took in can be the one filed at its window: any other number,
+    // existing or not, gets the same answer (a window is no way to probe case numbers).
+    if let Some(no) = &linked {
+        let hall = app.store.hall(&place.hall_id).await?;
+        let here = match app.store.case_by_no(no.trim()).await {
+            Ok(c) => c.intake_path.as_deref() == Some(hall.org_path.as_str()),
+            Err(_) => false,
+        };
+        if !here {
+            return Err(AppError::field(
+                "case_no",
+                "unknown",
+                "本大厅没有受理这个办件编号，请核对",
+            ));
+        }
     }
     let stepped = queue::step(&state, Some(window_id), &action).map_err(queue_refused)?;
     let me = actor.principal.account_id().unwrap_or_default().to_owned();

@@ -48,7 +48,7 @@ pub fn hours_on(
         return DayHours {
             date,
             periods: Vec::new(),
-            closed_because: Some(format!("今日闭厅：{why}")),
+            closed_because: Some(format!("闭厅：{why}")),
         };
     }
     let weekday = match calendar.day_kind(date) {
@@ -68,7 +68,7 @@ pub fn hours_on(
         .cloned()
         .collect();
     today.sort_by_key(|p| p.opens);
-    let closed_because = today.is_empty().then(|| "今日不办公".to_owned());
+    let closed_because = today.is_empty().then(|| "当日不办公".to_owned());
     DayHours {
         date,
         periods: today,
@@ -124,7 +124,7 @@ mod tests {
             &[(d(2026, 12, 2), "停电检修".into())],
             d(2026, 12, 2),
         );
-        assert_eq!(shut.closed_because.as_deref(), Some("今日闭厅：停电检修"));
+        assert_eq!(shut.closed_because.as_deref(), Some("闭厅：停电检修"));
         // The working day in time order, extended hours included.
         let wed = hours_on(&week, &cal, &[], d(2026, 12, 2));
         assert_eq!(wed.periods.len(), 2);

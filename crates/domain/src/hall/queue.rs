@@ -203,10 +203,11 @@ pub enum TicketAction {
     End {
         case_no: Option<String>,
     },
-    /// To another window by name, or to another kind's queue.
+    /// To another window by name, or to another kind's queue (`to_kind` is the named
+    /// window's kind once the application has looked it up).
     Transfer {
         to_window: Option<String>,
-        to_kind: WindowKind,
+        to_kind: Option<WindowKind>,
     },
     /// The person leaves (their own ticket, or a clerk for them).
     Cancel,
@@ -258,6 +259,8 @@ pub enum QueueError {
     WindowBusy { number: String },
     #[error("不能转到本窗口自己")]
     TransferToSelf,
+    #[error("转窗口须选择目标窗口或窗口类型")]
+    NoTarget,
 }
 
 /// A ticket's state as a step needs it.
@@ -318,9 +321,10 @@ pub fn step(
             if to_window.is_some() && to_window.as_deref() == acting_window {
                 return Err(QueueError::TransferToSelf);
             }
+            let kind = to_kind.ok_or(QueueError::NoTarget)?;
             Ok(Stepped {
                 status: S::Waiting,
-                requeued: Some((*to_kind, to_window.clone())),
+                requeued: Some((kind, to_window.clone())),
                 key_from_now: false,
             })
         }
@@ -505,7 +509,7 @@ mod tests {
         ));
         let t = TicketAction::Transfer {
             to_window: Some("W3".into()),
-            to_kind: WindowKind::Assistance,
+            to_kind: Some(WindowKind::Assistance),
         };
         let s = step(&called, Some("W1"), &t).unwrap();
         assert_eq!(s.status, TicketStatus::Waiting);
@@ -515,8 +519,16 @@ mod tests {
         );
         let to_self = TicketAction::Transfer {
             to_window: Some("W1".into()),
-            to_kind: WindowKind::Comprehensive,
+            to_kind: Some(WindowKind::Comprehensive),
         };
+        let nowhere = TicketAction::Transfer {
+            to_window: None,
+            to_kind: None,
+        };
+        assert_eq!(
+            step(&called, Some("W1"), &nowhere),
+            Err(QueueError::NoTarget)
+        );
         assert_eq!(
             step(&called, Some("W1"), &to_self),
             Err(QueueError::TransferToSelf)

@@ -196,6 +196,27 @@ impl Store {
         .await?)
     }
 
+    /// Whether a person already holds a booking of this slot and kind.
+    pub async fn holds_slot(
+        &self,
+        account_id: &str,
+        hall_id: &str,
+        on: NaiveDate,
+        slot: NaiveTime,
+    ) -> Result<bool, StoreError> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM appointments WHERE account_id = $1 AND hall_id = $2 \
+             AND day = $3 AND slot = $4 AND status = 'booked'",
+        )
+        .bind(account_id)
+        .bind(hall_id)
+        .bind(day(on))
+        .bind(slot.format("%H:%M").to_string())
+        .fetch_one(&self.reader)
+        .await?;
+        Ok(n > 0)
+    }
+
     /// Booked places per (kind, slot) of a hall's day.
     pub async fn slot_counts(
         &self,

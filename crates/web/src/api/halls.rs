@@ -370,8 +370,8 @@ pub(crate) fn parse_action(
         "transfer" => {
             let to_window = blank(to_window);
             let to_kind = match to_kind.map(str::trim).filter(|s| !s.is_empty()) {
-                Some(k) => kind_of("to_kind", k)?,
-                None if to_window.is_some() => WindowKind::Comprehensive,
+                Some(k) => Some(kind_of("to_kind", k)?),
+                None if to_window.is_some() => None,
                 None => {
                     return Err(tongban_app::AppError::field(
                         "to_window",

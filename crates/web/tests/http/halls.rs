@@ -554,13 +554,18 @@ async fn bookings_are_offered_never_required() {
         StatusCode::CREATED,
         "the freed place is offered again"
     );
+    // Not the same slot twice (the place left is someone else's).
+    let tuesday = json!({"hall_id": hall_id, "window_kind": "comprehensive", "date": "2026-12-01", "slot": "10:00"});
+    assert_eq!(book(tuesday.clone()).await.status(), StatusCode::CREATED);
+    let p = problem(book(tuesday).await).await;
+    assert_eq!(p["errors"][0]["code"], "already_booked", "{p}");
     let mine: Value = app
         .get_as(&citizen, "/api/v1/appointments")
         .await
         .json()
         .await
         .unwrap();
-    assert_eq!(mine["appointments"].as_array().unwrap().len(), 2);
+    assert_eq!(mine["appointments"].as_array().unwrap().len(), 3);
 
     // The booking page works without logging in and says booking is optional.
     let html = app
@@ -634,7 +639,12 @@ async fn the_kiosk_and_the_desk_as_pages() {
     let res = clerk
         .post_form(&format!("/staff/queue/{w1}/call"), &[])
         .await;
-    let desk = res.text().await.unwrap();
+    assert_eq!(
+        res.status(),
+        StatusCode::SEE_OTHER,
+        "a step answers with a redirect: a refresh never repeats it"
+    );
+    let desk = clerk.get(&location(&res)).await.text().await.unwrap();
     assert!(desk.contains("请 A001 号到 1 号窗口"), "{desk}");
     let listing = clerk.get("/staff/queue").await.text().await.unwrap();
     assert!(

@@ -69,53 +69,55 @@ async fn desk_page(
     error: Option<String>,
 ) -> Result<Response, WebError> {
     let d = queue::desk(state, current, window_id).await?;
-    let failed = error.is_some();
-    let mut page = render(&DeskPage {
+    render(&DeskPage {
         ctx,
         d,
         message,
         error,
-    })?;
-    if failed {
-        *page.status_mut() = axum::http::StatusCode::CONFLICT;
-    }
-    Ok(page)
+    })
 }
 
-/// `GET /staff/queue/{window}`.
+#[derive(Deserialize)]
+pub struct DeskQuery {
+    #[serde(default)]
+    msg: Option<String>,
+    #[serde(default)]
+    err: Option<String>,
+}
+
+/// `GET /staff/queue/{window}`: the desk, with the outcome of the step just taken (every
+/// step answers with a redirect here, so a refresh never repeats it).
 pub async fn desk(
     State(state): State<AppState>,
     ctx: Ctx,
     current: Current,
     Path(window_id): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<DeskQuery>,
 ) -> Result<Response, WebError> {
-    desk_page(&state, ctx, &current, &window_id, None, None).await
+    let clip = |s: Option<String>| s.map(|s| s.chars().take(200).collect::<String>());
+    desk_page(&state, ctx, &current, &window_id, clip(q.msg), clip(q.err)).await
+}
+
+/// Back to the desk, saying what happened.
+fn back(window_id: &str, outcome: Result<String, String>) -> Result<Response, WebError> {
+    let query = match &outcome {
+        Ok(m) => serde_urlencoded::to_string([("msg", m)]),
+        Err(e) => serde_urlencoded::to_string([("err", e)]),
+    }
+    .unwrap_or_default();
+    Ok(redirect(&format!("/staff/queue/{window_id}?{query}")).into_response())
 }
 
 /// `POST /staff/queue/{window}/call`: the next number, said aloud by the hall's screen.
 pub async fn call(
     State(state): State<AppState>,
-    ctx: Ctx,
     current: Current,
     Path(window_id): Path<String>,
 ) -> Result<Response, WebError> {
     match queue::call_next(&state, &current, &window_id).await {
-        Ok(Some(c)) => desk_page(&state, ctx, &current, &window_id, Some(c.text), None).await,
-        Ok(None) => {
-            desk_page(
-                &state,
-                ctx,
-                &current,
-                &window_id,
-                Some("现在没有人在等候".into()),
-                None,
-            )
-            .await
-        }
-        Err(e) => {
-            let msg = message_of(e)?;
-            desk_page(&state, ctx, &current, &window_id, None, Some(msg)).await
-        }
+        Ok(Some(c)) => back(&window_id, Ok(c.text)),
+        Ok(None) => back(&window_id, Ok("现在没有人在等候".into())),
+        Err(e) => back(&window_id, Err(message_of(e)?)),
     }
 }
 
@@ -132,7 +134,6 @@ pub struct ActionForm {
 /// `POST /staff/queue/{window}/tickets/{ticket}`.
 pub async fn ticket_action(
     State(state): State<AppState>,
-    ctx: Ctx,
     current: Current,
     Path((window_id, ticket_id)): Path<(String, String)>,
     Form(form): Form<ActionForm>,
@@ -145,22 +146,13 @@ pub async fn ticket_action(
     let action =
         match crate::api::halls::parse_action(&form.action, form.case_no, to_window, to_kind) {
             Ok(a) => a,
-            Err(WebError::Validation(v)) => {
-                return desk_page(&state, ctx, &current, &window_id, None, Some(v.messages()))
-                    .await;
-            }
+            Err(WebError::Validation(v)) => return back(&window_id, Err(v.messages())),
             Err(e) => return Err(e),
         };
     let label = action.label();
     match queue::act(&state, &current, &window_id, &ticket_id, action).await {
-        Ok(t) => {
-            let msg = format!("{} 已{label}", t.ticket_no);
-            desk_page(&state, ctx, &current, &window_id, Some(msg), None).await
-        }
-        Err(e) => {
-            let msg = message_of(e)?;
-            desk_page(&state, ctx, &current, &window_id, None, Some(msg)).await
-        }
+        Ok(t) => back(&window_id, Ok(format!("{} 已{label}", t.ticket_no))),
+        Err(e) => back(&window_id, Err(message_of(e)?)),
     }
 }
 
@@ -177,7 +169,6 @@ pub struct TakeForm {
 /// phone and did not use the kiosk).
 pub async fn take_for_person(
     State(state): State<AppState>,
-    ctx: Ctx,
     current: Current,
     Path(window_id): Path<String>,
     Form(form): Form<TakeForm>,
@@ -191,16 +182,13 @@ pub async fn take_for_person(
         channel: TicketChannel::Window,
     };
     match queue::take_ticket(&state, &current, &d.place.hall_id, req).await {
-        Ok(t) => {
-            let msg = format!(
+        Ok(t) => back(
+            &window_id,
+            Ok(format!(
                 "已取号 {}（前面还有 {} 人）",
                 t.ticket.ticket_no, t.waiting_before
-            );
-            desk_page(&state, ctx, &current, &window_id, Some(msg), None).await
-        }
-        Err(e) => {
-            let msg = message_of(e)?;
-            desk_page(&state, ctx, &current, &window_id, None, Some(msg)).await
-        }
+            )),
+        ),
+        Err(e) => back(&window_id, Err(message_of(e)?)),
     }
 }

@@ -128,6 +128,8 @@ struct SlipPage {
     hall_id: String,
     waiting_before: usize,
     taken: String,
+    /// A booked number that counts from its slot's start, later than it was taken.
+    counts_from: Option<String>,
 }
 
 /// `GET /queue-tickets/{id}`: the number's slip, refreshed every 20 seconds while waiting
@@ -140,6 +142,8 @@ pub async fn slip(
     let (ticket, hall, waiting_before) = queue::slip(&state, &ticket_id).await?;
     render(&SlipPage {
         ctx,
+        counts_from: (ticket.queue_key > ticket.taken_at)
+            .then(|| crate::page::local_time(ticket.queue_key)),
         taken: crate::page::local_time(ticket.taken_at),
         hall_id: ticket.hall_id.clone(),
         ticket,
@@ -236,10 +240,20 @@ pub async fn booking_form(
     Path(hall_id): Path<String>,
     Query(q): Query<BookingQuery>,
 ) -> Result<Response, WebError> {
-    let date = tongban_domain::bundle::form::parse_date(q.date.trim())
+    let asked = q.date.trim();
+    match tongban_domain::bundle::form::parse_date(asked)
         .filter(|d| tongban_domain::calendar::in_range(*d))
-        .unwrap_or_else(|| state.today());
-    booking_page(&state, ctx, &hall_id, date, None).await
+    {
+        Some(date) => booking_page(&state, ctx, &hall_id, date, None).await,
+        None if asked.is_empty() => booking_page(&state, ctx, &hall_id, state.today(), None).await,
+        None => {
+            let msg = format!(
+                "没有“{}”这个日期，下面是今天的时段",
+                asked.chars().take(20).collect::<String>()
+            );
+            booking_page(&state, ctx, &hall_id, state.today(), Some(msg)).await
+        }
+    }
 }
 
 #[derive(Deserialize)]
