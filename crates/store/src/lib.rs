@@ -68,7 +68,7 @@ pub use feedback::{
     RectificationQuery, RectificationRecord, TicketChange, TicketQuery, TicketRecord,
 };
 pub use halls::{
-    AppointmentRecord, BoardCall, CallOutcome, HandoverRecord, HelpChange, HelpRecord,
+    AgentRecord, AppointmentRecord, BoardCall, CallOutcome, HandoverRecord, HelpChange, HelpRecord,
     NewAppointment, NewHelpRequest, NewQueueTicket, PaperCase, PaperPlace, QueueChange,
     QueueTicket, WindowPlace,
 };

@@ -69,6 +69,7 @@ fn nav_for(principal: &Principal, path: &str) -> Vec<NavItem> {
         items.push(("/staff/queue", "叫号"));
         items.push(("/staff/help", "帮办代办"));
         items.push(("/staff/paper", "纸质材料移交"));
+        items.push(("/staff/agents", "企业代办"));
         items.push(("/staff/intake", "窗口收件"));
         items.push(("/staff/supply", "代收补正材料"));
         items.push(("/staff/identity", "实名核验"));

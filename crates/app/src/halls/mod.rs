@@ -9,6 +9,7 @@ use tongban_store::{Hall, WindowPlace};
 
 use crate::{Actor, App, AppError};
 
+pub mod agents;
 pub mod appointments;
 pub mod handovers;
 pub mod help;

@@ -4,6 +4,7 @@
 //! Nothing here requires an appointment: a booking only gives a person a place in the queue
 //! from their slot's start; a walk-in is served as surely.
 
+pub mod agent;
 pub mod appointment;
 pub mod assistance;
 pub mod handover;

@@ -10,11 +10,13 @@ use tongban_domain::org::WindowKind;
 use crate::org::{Hall, Window};
 use crate::{Store, StoreError, audit, ts};
 
+mod agents;
 mod appointments;
 mod handovers;
 mod help;
 mod queue;
 
+pub use agents::AgentRecord;
 pub use appointments::{AppointmentRecord, NewAppointment};
 pub use handovers::{HandoverRecord, PaperCase, PaperPlace};
 pub use help::{HelpChange, HelpRecord, NewHelpRequest};

@@ -230,6 +230,41 @@ pub(super) fn table() -> Vec<Row> {
             Access::Permission(P::HandleIntake),
             post(halls::paper::receive),
         ),
+        r(
+            Method::GET,
+            "/me/agent",
+            "/me/agent",
+            Access::Permission(P::ApplicantSelfService),
+            get(halls::agents::mine),
+        ),
+        r(
+            Method::POST,
+            "/me/agent",
+            "/me/agent",
+            Access::Permission(P::ApplicantSelfService),
+            post(halls::agents::act_mine),
+        ),
+        r(
+            Method::GET,
+            "/staff/agents",
+            "/staff/agents",
+            Access::Permission(P::HandleIntake),
+            get(halls::agents::index),
+        ),
+        r(
+            Method::POST,
+            "/staff/agents/{enterprise_id}/assign",
+            "/staff/agents/NOTHING/assign",
+            Access::Permission(P::ManageHalls),
+            post(halls::agents::assign),
+        ),
+        r(
+            Method::GET,
+            "/staff/agents/{enterprise_id}",
+            "/staff/agents/NOTHING",
+            Access::Permission(P::HandleIntake),
+            get(halls::agents::client),
+        ),
         // The API.
         r(
             Method::GET,

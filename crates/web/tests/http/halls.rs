@@ -914,3 +914,113 @@ async fn paper_goes_up_from_the_village_to_the_district_signed_at_each_end() {
         "signed once"
     );
 }
+
+#[tokio::test]
+async fn an_enterprise_gets_an_agent_who_works_within_its_authorisation() {
+    let app = TestApp::new().await;
+    let firm = staff_client(&app, ENTERPRISE).await;
+    let enterprise = app.store.account_by_login(ENTERPRISE).await.unwrap();
+    // A person is told the service is for enterprises, and cannot ask for it.
+    let person = staff_client(&app, CITIZEN).await;
+    let page = person.get("/me/agent").await.text().await.unwrap();
+    assert!(page.contains("面向企业账户"));
+    let res = person
+        .post_form("/me/agent", &[("action", "request")])
+        .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+
+    let res = firm.post_form("/me/agent", &[("action", "request")]).await;
+    assert_eq!(location(&res), "/me/agent");
+    let res = firm.post_form("/me/agent", &[("action", "request")]).await;
+    assert!(res.text().await.unwrap().contains("已申请或已有代办员"));
+
+    // The bureau assigns the centre's clerk.
+    let bureau = staff_client(&app, "admin").await;
+    assert!(
+        bureau
+            .get("/staff/agents")
+            .await
+            .text()
+            .await
+            .unwrap()
+            .contains("已申请，待分配代办员")
+    );
+    let res = bureau
+        .post_form(
+            &format!("/staff/agents/{}/assign", enterprise.id),
+            &[("agent", "clerk")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+
+    // Before the enterprise authorises, the agent cannot open its cases.
+    let agent = staff_client(&app, "clerk").await;
+    let res = agent.get(&format!("/staff/agents/{}", enterprise.id)).await;
+    assert!(res.text().await.unwrap().contains("尚未授权"));
+    // The authorisation is checked: a real item, an end within a year.
+    let res = firm
+        .post_form(
+            "/me/agent",
+            &[
+                ("action", "authorise"),
+                ("items", "NOT-AN-ITEM"),
+                ("expires_on", "2026-12-31"),
+            ],
+        )
+        .await;
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("没有已发布的事项 NOT-AN-ITEM")
+    );
+    let res = firm
+        .post_form(
+            "/me/agent",
+            &[
+                ("action", "authorise"),
+                ("items", ""),
+                ("expires_on", "2028-12-31"),
+            ],
+        )
+        .await;
+    assert!(res.text().await.unwrap().contains("授权最长一年"));
+    let res = firm
+        .post_form(
+            "/me/agent",
+            &[
+                ("action", "authorise"),
+                ("items", ""),
+                ("expires_on", "2026-12-31"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let page = firm.get("/me/agent").await.text().await.unwrap();
+    assert!(
+        page.contains("李婷") && page.contains("全部事项，至 2026-12-31"),
+        "{page}"
+    );
+    let res = agent.get(&format!("/staff/agents/{}", enterprise.id)).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    // Another clerk is not this enterprise's agent.
+    let other = staff_client(&app, "clerk_dahe").await;
+    assert_eq!(
+        other
+            .get(&format!("/staff/agents/{}", enterprise.id))
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+
+    // Ended by the enterprise: the agent's access ends with it.
+    let res = firm.post_form("/me/agent", &[("action", "end")]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        agent
+            .get(&format!("/staff/agents/{}", enterprise.id))
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+}

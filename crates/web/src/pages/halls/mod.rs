@@ -17,6 +17,7 @@ use crate::auth::Current;
 use crate::error::WebError;
 use crate::page::{Ctx, redirect, render};
 
+pub mod agents;
 mod desk;
 pub mod help;
 mod manage;
