@@ -467,8 +467,12 @@ pub enum StaffAdmin {
     /// 停用: the account can no longer log in, and its sessions end at once.
     Disable,
     Enable,
-    /// 调整单位, by the unit's code.
-    Move(String),
+    /// 调整单位, by the unit's code; within two years of the staff member's posting only
+    /// when `confirm_early` (窗口人员原则上两年内不调整).
+    Move {
+        org_code: String,
+        confirm_early: bool,
+    },
     /// 调整角色, by the role's name (`window_clerk` …).
     SetRole(String),
 }
@@ -498,11 +502,17 @@ pub async fn administer_staff(
             disabled: Some(false),
             ..Default::default()
         },
-        StaffAdmin::Move(code) => {
+        StaffAdmin::Move {
+            org_code: code,
+            confirm_early,
+        } => {
             let code = code.trim().to_owned();
             if code.is_empty() {
                 return Err(AppError::field("org_code", "required", "请选择调入的单位"));
             }
+            let posted = app.store.posting_of(staff_id).await?;
+            tongban_domain::hall::staff::check_move(posted, app.today(), confirm_early)
+                .map_err(AppError::refused)?;
             tongban_store::StaffChange {
                 org_code: Some(code),
                 ..Default::default()

@@ -14,6 +14,7 @@ pub mod appointments;
 pub mod handovers;
 pub mod help;
 pub mod queue;
+pub mod staff;
 
 /// A hall as its public page and `GET /api/v1/halls/{id}` show it today.
 #[derive(Debug, Clone)]

@@ -312,6 +312,8 @@ pub fn action_label(action: &str) -> String {
         "agent.authorise" => "企业登记代办授权",
         "agent.end" => "结束企业代办",
         "account.notification_channels" => "设置通知方式",
+        "staff.posting" => "登记窗口人员上岗日期",
+        "staff.training" => "登记窗口人员培训",
         _ => "",
     };
     if !fixed.is_empty() {

@@ -10,3 +10,4 @@ pub mod assistance;
 pub mod handover;
 pub mod hours;
 pub mod queue;
+pub mod staff;

@@ -15,6 +15,7 @@ mod appointments;
 mod handovers;
 mod help;
 mod queue;
+mod staff;
 
 pub use agents::AgentRecord;
 pub use appointments::{AppointmentRecord, NewAppointment};

@@ -385,6 +385,14 @@ struct StaffAdminPage {
     units: Vec<OrgUnit>,
     roles: Vec<(&'static str, &'static str)>,
     error: Option<String>,
+    /// Each staff member's posting date and whether a move now would cut it short.
+    postings: Vec<(String, String, bool)>,
+}
+
+impl StaffAdminPage {
+    fn posting(&self, id: &str) -> Option<&(String, String, bool)> {
+        self.postings.iter().find(|p| p.0 == id)
+    }
 }
 
 async fn staff_admin_page(
@@ -400,6 +408,14 @@ async fn staff_admin_page(
         units: tongban_app::org::units(state).await?,
         roles: Role::ALL.iter().map(|r| (r.as_str(), r.label())).collect(),
         error,
+        postings: tongban_app::halls::staff::postings(state, current)
+            .await?
+            .into_iter()
+            .map(|(id, on)| {
+                let early = state.today() < tongban_domain::hall::staff::stable_until(on);
+                (id, on.to_string(), early)
+            })
+            .collect(),
     })?;
     if has_error {
         *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
@@ -425,6 +441,8 @@ pub struct StaffAdminForm {
     org_code: String,
     #[serde(default)]
     role: String,
+    #[serde(default)]
+    confirm_early: Option<String>,
 }
 
 pub async fn administer_staff(
@@ -438,7 +456,10 @@ pub async fn administer_staff(
     let change = match form.change.as_str() {
         "disable" => StaffAdmin::Disable,
         "enable" => StaffAdmin::Enable,
-        "move" => StaffAdmin::Move(form.org_code),
+        "move" => StaffAdmin::Move {
+            org_code: form.org_code,
+            confirm_early: form.confirm_early.is_some(),
+        },
         "role" => StaffAdmin::SetRole(form.role),
         _ => return staff_admin_page(&state, ctx, &current, Some("未知的调整".into())).await,
     };

@@ -265,6 +265,20 @@ pub(super) fn table() -> Vec<Row> {
             Access::Permission(P::HandleIntake),
             get(halls::agents::client),
         ),
+        r(
+            Method::GET,
+            "/admin/staff/{id}/record",
+            "/admin/staff/NOTHING/record",
+            Access::Permission(P::ManageStaff),
+            get(halls::staff_record),
+        ),
+        r(
+            Method::POST,
+            "/admin/staff/{id}/record",
+            "/admin/staff/NOTHING/record",
+            Access::Permission(P::ManageStaff),
+            post(halls::save_staff_record),
+        ),
         // The API.
         r(
             Method::GET,

@@ -1024,3 +1024,92 @@ async fn an_enterprise_gets_an_agent_who_works_within_its_authorisation() {
         StatusCode::NOT_FOUND
     );
 }
+
+#[tokio::test]
+async fn window_staff_stay_two_years_unless_the_bureau_confirms() {
+    let app = TestApp::new().await;
+    let bureau = staff_client(&app, "admin").await;
+    let clerk = app.store.account_by_login("clerk_dahe").await.unwrap();
+    let record = format!("/admin/staff/{}/record", clerk.id);
+    let res = bureau
+        .post_form(
+            &record,
+            &[("action", "posting"), ("posted_on", "2099-01-01")],
+        )
+        .await;
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("上岗日期须为不晚于今天的日期")
+    );
+    let res = bureau
+        .post_form(
+            &record,
+            &[("action", "posting"), ("posted_on", "2025-06-01")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let res = bureau
+        .post_form(
+            &record,
+            &[
+                ("action", "training"),
+                ("day", "2026-11-20"),
+                ("title", "政务服务礼仪与无差别受理"),
+                ("hours", "4"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let res = bureau
+        .post_form(
+            &record,
+            &[
+                ("action", "training"),
+                ("day", "2026-11-20"),
+                ("title", ""),
+                ("hours", "0"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = bureau.get(&record).await.text().await.unwrap();
+    assert!(
+        page.contains("2027-06-01 满两年") && page.contains("共 4 学时"),
+        "{page}"
+    );
+
+    // A move within two years is refused until confirmed.
+    let move_to = |confirm: bool| {
+        let bureau = &bureau;
+        let id = clerk.id.clone();
+        async move {
+            let mut f = vec![("change", "move"), ("org_code", "640303201000")];
+            if confirm {
+                f.push(("confirm_early", "1"));
+            }
+            bureau.post_form(&format!("/admin/staff/{id}"), &f).await
+        }
+    };
+    let res = move_to(false).await;
+    assert!(res.text().await.unwrap().contains("未满两年"));
+    assert_eq!(
+        app.store
+            .account_by_login("clerk_dahe")
+            .await
+            .unwrap()
+            .org_unit_id,
+        clerk.org_unit_id
+    );
+    let res = move_to(true).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_ne!(
+        app.store
+            .account_by_login("clerk_dahe")
+            .await
+            .unwrap()
+            .org_unit_id,
+        clerk.org_unit_id
+    );
+}

@@ -168,3 +168,101 @@ pub async fn set_capacity(
         }
     }
 }
+
+#[derive(Template)]
+#[template(path = "halls/staff_record.html")]
+struct StaffRecordPage {
+    ctx: Ctx,
+    member: tongban_store::StaffMember,
+    posted_on: Option<chrono::NaiveDate>,
+    stable_until: Option<chrono::NaiveDate>,
+    trainings: Vec<tongban_domain::hall::staff::Training>,
+    total_hours: f64,
+    error: Option<String>,
+}
+
+async fn record_page(
+    state: &AppState,
+    ctx: Ctx,
+    current: &Current,
+    id: &str,
+    error: Option<String>,
+) -> Result<Response, WebError> {
+    let (member, posted_on, trainings) =
+        tongban_app::halls::staff::record(state, current, id).await?;
+    let failed = error.is_some();
+    let mut p = render(&StaffRecordPage {
+        ctx,
+        member,
+        stable_until: posted_on.map(tongban_domain::hall::staff::stable_until),
+        posted_on,
+        total_hours: trainings.iter().map(|t| t.hours).sum(),
+        trainings,
+        error,
+    })?;
+    if failed {
+        *p.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(p)
+}
+
+/// `GET /admin/staff/{id}/record`: posting date and training of a staff member.
+pub async fn staff_record(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    current: Current,
+    Path(id): Path<String>,
+) -> Result<Response, WebError> {
+    record_page(&state, ctx, &current, &id, None).await
+}
+
+#[derive(Deserialize)]
+pub struct RecordForm {
+    action: String,
+    #[serde(default)]
+    posted_on: String,
+    #[serde(default)]
+    day: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    hours: String,
+}
+
+pub async fn save_staff_record(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    current: Current,
+    Path(id): Path<String>,
+    Form(f): Form<RecordForm>,
+) -> Result<Response, WebError> {
+    let parse = |s: &str| tongban_domain::bundle::form::parse_date(s.trim());
+    let outcome = match f.action.as_str() {
+        "posting" => {
+            tongban_app::halls::staff::set_posting(&state, &current, &id, parse(&f.posted_on)).await
+        }
+        "training" => {
+            tongban_app::halls::staff::add_training(
+                &state,
+                &current,
+                &id,
+                parse(&f.day),
+                &f.title,
+                &f.hours,
+            )
+            .await
+        }
+        _ => Err(tongban_app::AppError::field(
+            "action",
+            "unknown",
+            "未知的操作",
+        )),
+    };
+    match outcome {
+        Ok(()) => Ok(redirect(&format!("/admin/staff/{id}/record")).into_response()),
+        Err(e) => {
+            let msg = message_of(e)?;
+            record_page(&state, ctx, &current, &id, Some(msg)).await
+        }
+    }
+}
