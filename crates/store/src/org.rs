@@ -55,6 +55,18 @@ pub struct Hall {
     /// Each period with its note (e.g. 夏季 / 冬季).
     pub hours: Vec<(OpeningPeriod, String)>,
     pub windows: Vec<Window>,
+    /// Latitude and longitude (WGS-84), where the bureau entered them.
+    pub position: Option<(f64, f64)>,
+}
+
+/// A hall's position from its two text columns.
+pub(crate) fn position_from(row: &AnyRow) -> Result<Option<(f64, f64)>, StoreError> {
+    let la: Option<String> = row.try_get("latitude")?;
+    let lo: Option<String> = row.try_get("longitude")?;
+    Ok(match (la, lo) {
+        (Some(a), Some(b)) => a.parse().ok().zip(b.parse().ok()),
+        _ => None,
+    })
 }
 
 #[derive(Debug, Clone)]
@@ -303,8 +315,8 @@ impl Store {
         };
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT h.id, h.org_unit_id, o.name AS org_name, o.path AS org_path, h.name, h.kind, \
-             h.address, h.phone FROM service_halls h JOIN org_units o ON o.id = h.org_unit_id \
-             WHERE {} ORDER BY h.sort, o.path",
+             h.address, h.phone, h.latitude, h.longitude FROM service_halls h \
+             JOIN org_units o ON o.id = h.org_unit_id WHERE {} ORDER BY h.sort, o.path",
             crate::IN_SCOPE
         )))
         .bind(scope.0)
@@ -330,6 +342,7 @@ impl Store {
                 phone: row.try_get("phone")?,
                 hours: Vec::new(),
                 windows: Vec::new(),
+                position: position_from(&row)?,
             });
         }
         // Two queries for all hours and windows rather than two per hall.

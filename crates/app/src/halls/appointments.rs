@@ -252,6 +252,18 @@ pub async fn record_no_shows(app: &App) -> Result<u64, AppError> {
         .await?)
 }
 
+/// Reminds everyone booked for tomorrow, once each (a job; from 15:00 the day before).
+pub async fn remind(app: &App) -> Result<u64, AppError> {
+    let now = local_now(app);
+    if now.time() < NaiveTime::from_hms_opt(15, 0, 0).unwrap_or_default() {
+        return Ok(0);
+    }
+    Ok(app
+        .store
+        .remind_bookings(app.clock.now(), now.date() + chrono::Duration::days(1))
+        .await?)
+}
+
 /// The slot a booking was for (for pages).
 pub fn slot_of(a: &AppointmentRecord) -> Slot {
     Slot {

@@ -196,3 +196,89 @@ pub async fn managed_hall(
         .collect();
     Ok((today, caps))
 }
+
+/// What the bureau edits of a hall, each a form of its own.
+#[derive(Debug, Clone)]
+pub enum HallEdit<'a> {
+    Contact {
+        address: &'a str,
+        phone: &'a str,
+        lat: &'a str,
+        lng: &'a str,
+    },
+    AddPeriod {
+        weekdays: &'a str,
+        opens: &'a str,
+        closes: &'a str,
+        kind: &'a str,
+        note: &'a str,
+    },
+    /// The `index`th period as the hall lists it.
+    RemovePeriod {
+        index: usize,
+    },
+    AddWindow {
+        number: &'a str,
+        kind: &'a str,
+    },
+}
+
+/// The bureau's edit of a hall (its contact, hours incl. 延时 and 错时, windows).
+pub async fn edit_hall(
+    app: &App,
+    actor: &Actor,
+    hall_id: &str,
+    edit: HallEdit<'_>,
+) -> Result<(), AppError> {
+    use tongban_domain::hall::edit;
+    let cap = actor.principal.capability(Permission::ManageHalls)?;
+    let hall = app.store.hall(hall_id).await?;
+    let now = app.clock.now();
+    match edit {
+        HallEdit::Contact {
+            address,
+            phone,
+            lat,
+            lng,
+        } => {
+            let c = edit::HallContact::parse(address, phone, lat, lng)?;
+            app.store
+                .update_hall_contact(now, cap.actor(), hall_id, &c)
+                .await?;
+        }
+        HallEdit::AddPeriod {
+            weekdays,
+            opens,
+            closes,
+            kind,
+            note,
+        } => {
+            let (p, note) = edit::parse_period(weekdays, opens, closes, kind, note)?;
+            app.store
+                .add_hall_period(now, cap.actor(), hall_id, &p, &note)
+                .await?;
+        }
+        HallEdit::RemovePeriod { index } => {
+            let (p, _) = hall
+                .hours
+                .get(index)
+                .ok_or_else(|| AppError::field("period", "unknown", "没有这个时段"))?;
+            if hall.hours.len() == 1 {
+                return Err(AppError::refused(
+                    "大厅至少要保留一个办公时段；临时不开放请设置闭厅",
+                ));
+            }
+            app.store
+                .remove_hall_period(now, cap.actor(), hall_id, p)
+                .await?;
+        }
+        HallEdit::AddWindow { number, kind } => {
+            let taken: Vec<String> = hall.windows.iter().map(|w| w.number.clone()).collect();
+            let (number, kind) = edit::parse_window(number, kind, &taken)?;
+            app.store
+                .add_window(now, cap.actor(), hall_id, &number, kind)
+                .await?;
+        }
+    }
+    Ok(())
+}

@@ -76,7 +76,8 @@ async fn escalate_feedback(app: App) {
 }
 
 /// Every five minutes: bookings whose slot passed without an arrival are recorded as
-/// no-shows (for the hall's planning; nobody is penalised), and help requests unanswered
+/// no-shows (for the hall's planning; nobody is penalised), tomorrow's bookings are reminded
+/// (from 15:00, once each), and help requests unanswered
 /// past two working days go to the bureau. A guarded UPDATE, so any number
 /// of instances may run it.
 async fn record_no_shows(app: App) {
@@ -85,6 +86,9 @@ async fn record_no_shows(app: App) {
         tick.tick().await;
         if let Err(e) = crate::halls::appointments::record_no_shows(&app).await {
             tracing::warn!(error = %e, "recording no-shows failed");
+        }
+        if let Err(e) = crate::halls::appointments::remind(&app).await {
+            tracing::warn!(error = %e, "reminding bookings failed");
         }
         if let Err(e) = crate::halls::help::escalate(&app).await {
             tracing::warn!(error = %e, "escalating unanswered help requests failed");

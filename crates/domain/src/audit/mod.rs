@@ -313,6 +313,10 @@ pub fn action_label(action: &str) -> String {
         "agent.end" => "结束企业代办",
         "account.notification_channels" => "设置通知方式",
         "staff.posting" => "登记窗口人员上岗日期",
+        "hall.contact" => "修改大厅地址电话",
+        "hall.hours_add" => "增加大厅办公时段",
+        "hall.hours_remove" => "删除大厅办公时段",
+        "hall.window_add" => "开设窗口",
         "staff.training" => "登记窗口人员培训",
         _ => "",
     };

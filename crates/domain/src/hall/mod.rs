@@ -7,6 +7,7 @@
 pub mod agent;
 pub mod appointment;
 pub mod assistance;
+pub mod edit;
 pub mod handover;
 pub mod hours;
 pub mod queue;

@@ -288,6 +288,49 @@ impl Store {
         Ok(true)
     }
 
+    /// Enqueues a reminder for every booking of `on` still booked (once each: the dedupe
+    /// key), returning how many bookings there were.
+    pub async fn remind_bookings(
+        &self,
+        now: DateTime<Utc>,
+        on: NaiveDate,
+    ) -> Result<u64, StoreError> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{SELECT} WHERE a.day = $1 AND a.status = 'booked'"
+        )))
+        .bind(day(on))
+        .fetch_all(&self.reader)
+        .await?;
+        if rows.is_empty() {
+            return Ok(0);
+        }
+        let bookings = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
+        let mut tx = self.begin_write().await?;
+        for a in &bookings {
+            outbox::enqueue(
+                &mut tx,
+                now,
+                "appointment.reminder",
+                &a.account_id,
+                "预约提醒",
+                &format!(
+                    "您预约了{} {} {}–{}（{}），预约号 {}。不能来请在“我的预约”中取消。",
+                    a.hall_name,
+                    a.day.format("%m月%d日"),
+                    a.slot.format("%H:%M"),
+                    a.slot_ends.format("%H:%M"),
+                    a.kind.label(),
+                    a.code
+                ),
+                "/me/appointments",
+                &format!("appointment:{}:reminder", a.id),
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(bookings.len() as u64)
+    }
+
     /// Records as no-show every booking whose slot ended before `local` (district day and
     /// time) without an arrival. No penalty follows; the count is for the hall's planning.
     pub async fn record_no_shows(

@@ -42,8 +42,8 @@ impl Store {
     pub async fn hall(&self, hall_id: &str) -> Result<Hall, StoreError> {
         let row = sqlx::query(
             "SELECT h.id, h.org_unit_id, o.name AS org_name, o.path AS org_path, h.name, h.kind, \
-             h.address, h.phone FROM service_halls h JOIN org_units o ON o.id = h.org_unit_id \
-             WHERE h.id = $1",
+             h.address, h.phone, h.latitude, h.longitude FROM service_halls h \
+             JOIN org_units o ON o.id = h.org_unit_id WHERE h.id = $1",
         )
         .bind(hall_id)
         .fetch_optional(&self.reader)
@@ -81,7 +81,145 @@ impl Store {
                 .iter()
                 .map(crate::org::window_from)
                 .collect::<Result<_, _>>()?,
+            position: crate::org::position_from(&row)?,
         })
+    }
+
+    /// The bureau's edit of a hall's address, phone and map position.
+    pub async fn update_hall_contact(
+        &self,
+        now: DateTime<Utc>,
+        actor: &str,
+        hall_id: &str,
+        c: &tongban_domain::hall::edit::HallContact,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "UPDATE service_halls SET address = $1, phone = $2, latitude = $3, longitude = $4 \
+             WHERE id = $5",
+        )
+        .bind(&c.address)
+        .bind(&c.phone)
+        .bind(c.position.map(|p| p.0.to_string()))
+        .bind(c.position.map(|p| p.1.to_string()))
+        .bind(hall_id)
+        .execute(&mut *tx)
+        .await?;
+        audit::append(
+            &mut tx,
+            now,
+            AuditEvent::new(actor, "hall.contact", format!("hall:{hall_id}"), &c.address),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Adds a weekly period (regular, 延时 or 错时) to a hall.
+    pub async fn add_hall_period(
+        &self,
+        now: DateTime<Utc>,
+        actor: &str,
+        hall_id: &str,
+        p: &tongban_domain::org::OpeningPeriod,
+        note: &str,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO hall_hours (id, hall_id, weekdays, opens, closes, kind, note) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(crate::new_id())
+        .bind(hall_id)
+        .bind(tongban_domain::org::format_weekdays(&p.weekdays))
+        .bind(p.opens.format("%H:%M").to_string())
+        .bind(p.closes.format("%H:%M").to_string())
+        .bind(p.kind.as_str())
+        .bind(note)
+        .execute(&mut *tx)
+        .await?;
+        audit::append(
+            &mut tx,
+            now,
+            AuditEvent::new(
+                actor,
+                "hall.hours_add",
+                format!("hall:{hall_id}"),
+                format!("{} {}", p.weekdays_label(), p.hours_label()),
+            ),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Removes a hall's period equal to `p`; `Ok(false)` if there was none.
+    pub async fn remove_hall_period(
+        &self,
+        now: DateTime<Utc>,
+        actor: &str,
+        hall_id: &str,
+        p: &tongban_domain::org::OpeningPeriod,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let n = sqlx::query(
+            "DELETE FROM hall_hours WHERE hall_id = $1 AND weekdays = $2 AND opens = $3 \
+             AND closes = $4 AND kind = $5",
+        )
+        .bind(hall_id)
+        .bind(tongban_domain::org::format_weekdays(&p.weekdays))
+        .bind(p.opens.format("%H:%M").to_string())
+        .bind(p.closes.format("%H:%M").to_string())
+        .bind(p.kind.as_str())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if n == 0 {
+            return Ok(false);
+        }
+        audit::append(
+            &mut tx,
+            now,
+            AuditEvent::new(
+                actor,
+                "hall.hours_remove",
+                format!("hall:{hall_id}"),
+                format!("{} {}", p.weekdays_label(), p.hours_label()),
+            ),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Opens a new window at a hall.
+    pub async fn add_window(
+        &self,
+        now: DateTime<Utc>,
+        actor: &str,
+        hall_id: &str,
+        number: &str,
+        kind: WindowKind,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO windows (id, hall_id, number, name, kind) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(crate::new_id())
+        .bind(hall_id)
+        .bind(number)
+        .bind(format!("{number} 号{}", kind.label()))
+        .bind(kind.as_str())
+        .execute(&mut *tx)
+        .await?;
+        audit::append(
+            &mut tx,
+            now,
+            AuditEvent::new(actor, "hall.window_add", format!("hall:{hall_id}"), number),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// A window and its hall.

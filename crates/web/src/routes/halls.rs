@@ -155,6 +155,13 @@ pub(super) fn table() -> Vec<Row> {
         ),
         r(
             Method::POST,
+            "/staff/halls/{hall_id}/edit",
+            "/staff/halls/NOTHING/edit",
+            Access::Permission(P::ManageHalls),
+            post(halls::edit_hall),
+        ),
+        r(
+            Method::POST,
             "/staff/halls/{hall_id}/capacity",
             "/staff/halls/NOTHING/capacity",
             Access::Permission(P::ManageHalls),

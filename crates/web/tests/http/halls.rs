@@ -1113,3 +1113,167 @@ async fn window_staff_stay_two_years_unless_the_bureau_confirms() {
         clerk.org_unit_id
     );
 }
+
+#[tokio::test]
+async fn the_bureau_keeps_a_halls_hours_and_windows_and_bookings_are_reminded() {
+    let app = TestApp::new().await;
+    let town = hall(&app, "大河乡民生").await;
+    let hall_id = town["id"].as_str().unwrap().to_owned();
+    let bureau = staff_client(&app, "admin").await;
+    let edit = format!("/staff/halls/{hall_id}/edit");
+    let res = bureau
+        .post_form(
+            &edit,
+            &[
+                ("what", "contact"),
+                ("address", "大河乡政府院内"),
+                ("phone", "0953-5039001"),
+                ("lat", "95"),
+                ("lng", "106"),
+            ],
+        )
+        .await;
+    assert!(res.text().await.unwrap().contains("经纬度须为数字"));
+    let res = bureau
+        .post_form(
+            &edit,
+            &[
+                ("what", "contact"),
+                ("address", "大河乡政府院内"),
+                ("phone", "0953-5039001"),
+                ("lat", "37.46"),
+                ("lng", "106.13"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    // 错时服务 at Sunday noon, then the hall is open on Sundays at noon.
+    let res = bureau
+        .post_form(
+            &edit,
+            &[
+                ("what", "add_period"),
+                ("weekdays", "7"),
+                ("opens", "12:00"),
+                ("closes", "14:00"),
+                ("kind", "staggered"),
+                ("note", "周日午间错时服务"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let res = bureau
+        .post_form(
+            &edit,
+            &[
+                ("what", "add_period"),
+                ("weekdays", "1-5"),
+                ("opens", "19:00"),
+                ("closes", "18:00"),
+                ("kind", "extended"),
+            ],
+        )
+        .await;
+    assert!(res.text().await.unwrap().contains("结束时间须晚于开始时间"));
+    let detail: Value = app
+        .get(&format!("/api/v1/halls/{hall_id}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(detail["address"], "大河乡政府院内");
+    assert!(
+        detail["hours"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|h| h["kind"] == "staggered" && h["weekdays"] == json!([7]))
+    );
+    let slots: Value = app
+        .get(&format!("/api/v1/halls/{hall_id}/slots?date=2026-11-29"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        slots["closed_because"],
+        Value::Null,
+        "Sunday now has its noon hours"
+    );
+    assert_eq!(slots["slots"][0]["starts"], "12:00");
+    // A new window; a number already taken is refused.
+    let res = bureau
+        .post_form(
+            &edit,
+            &[
+                ("what", "add_window"),
+                ("number", "1"),
+                ("kind", "comprehensive"),
+            ],
+        )
+        .await;
+    assert!(res.text().await.unwrap().contains("01 号窗口已存在"));
+    let res = bureau
+        .post_form(
+            &edit,
+            &[
+                ("what", "add_window"),
+                ("number", "5"),
+                ("kind", "enterprise"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        hall(&app, "大河乡民生").await["windows"]
+            .as_array()
+            .unwrap()
+            .len(),
+        5
+    );
+
+    // A booking for tomorrow (Saturday morning) is reminded once, from 15:00 today.
+    let token = app.token(CITIZEN).await;
+    let res = app.client.post(app.url("/api/v1/appointments")).bearer_auth(&token)
+        .json(&json!({"hall_id": hall_id, "window_kind": "comprehensive", "date": "2026-11-28", "slot": "09:30"}))
+        .send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let state = app.state.as_ref().unwrap();
+    assert_eq!(
+        tongban_app::halls::appointments::remind(state)
+            .await
+            .unwrap(),
+        0,
+        "not before 15:00"
+    );
+    let keys = tempfile::tempdir().unwrap();
+    let afternoon = tongban_app::App::new(
+        app.store.clone(),
+        tongban_app::Settings::default(),
+        tongban_store::KeyStore::open(keys.path()).unwrap(),
+        std::sync::Arc::new(tongban_app::StartedClock::at(
+            now() + chrono::Duration::hours(7),
+        )),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        tongban_app::halls::appointments::remind(&afternoon)
+            .await
+            .unwrap(),
+        1
+    );
+    tongban_app::halls::appointments::remind(&afternoon)
+        .await
+        .unwrap();
+    tongban_app::notify::deliver_pending(state, &tongban_app::notify::Senders::log(&app.base))
+        .await
+        .unwrap();
+    let inbox = app
+        .get_as(&token, "/me/messages")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(inbox.matches("预约提醒").count(), 1, "reminded once");
+}

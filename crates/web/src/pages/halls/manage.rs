@@ -266,3 +266,71 @@ pub async fn save_staff_record(
         }
     }
 }
+
+#[derive(Deserialize)]
+pub struct EditForm {
+    what: String,
+    #[serde(default)]
+    address: String,
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    lat: String,
+    #[serde(default)]
+    lng: String,
+    #[serde(default)]
+    weekdays: String,
+    #[serde(default)]
+    opens: String,
+    #[serde(default)]
+    closes: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    note: String,
+    #[serde(default)]
+    index: String,
+    #[serde(default)]
+    number: String,
+}
+
+/// `POST /staff/halls/{id}/edit`: contact, a period added or removed, a window added.
+pub async fn edit_hall(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    current: Current,
+    Path(hall_id): Path<String>,
+    Form(f): Form<EditForm>,
+) -> Result<Response, WebError> {
+    use tongban_app::halls::HallEdit;
+    let edit = match f.what.as_str() {
+        "contact" => HallEdit::Contact {
+            address: &f.address,
+            phone: &f.phone,
+            lat: &f.lat,
+            lng: &f.lng,
+        },
+        "add_period" => HallEdit::AddPeriod {
+            weekdays: &f.weekdays,
+            opens: &f.opens,
+            closes: &f.closes,
+            kind: &f.kind,
+            note: &f.note,
+        },
+        "remove_period" => HallEdit::RemovePeriod {
+            index: f.index.trim().parse().unwrap_or(usize::MAX),
+        },
+        "add_window" => HallEdit::AddWindow {
+            number: &f.number,
+            kind: &f.kind,
+        },
+        _ => return page(&state, ctx, &current, &hall_id, Some("未知的修改".into())).await,
+    };
+    match tongban_app::halls::edit_hall(&state, &current, &hall_id, edit).await {
+        Ok(()) => Ok(redirect(&format!("/staff/halls/{hall_id}")).into_response()),
+        Err(e) => {
+            let msg = message_of(e)?;
+            page(&state, ctx, &current, &hall_id, Some(msg)).await
+        }
+    }
+}

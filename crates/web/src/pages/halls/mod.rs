@@ -24,7 +24,9 @@ mod manage;
 pub mod paper;
 
 pub use desk::{call, choose_window, desk, duty, take_for_person, ticket_action};
-pub use manage::{manage, manage_hall, save_staff_record, set_capacity, set_closure, staff_record};
+pub use manage::{
+    edit_hall, manage, manage_hall, save_staff_record, set_capacity, set_closure, staff_record,
+};
 
 /// The message of a refusal or of field errors, for a page; other errors pass on.
 pub(crate) fn message_of(e: tongban_app::AppError) -> Result<String, WebError> {
