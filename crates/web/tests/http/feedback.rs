@@ -350,17 +350,7 @@ async fn a_department_that_misses_its_time_is_escalated_to_the_bureau() {
     );
 
     // The same job on Wednesday 2 December (the call back was due Monday 30 November).
-    let keys = tempfile::tempdir().unwrap();
-    let later = tongban_app::App::new(
-        app.store.clone(),
-        tongban_app::Settings::default(),
-        tongban_store::KeyStore::open(keys.path()).unwrap(),
-        std::sync::Arc::new(tongban_app::StartedClock::at(
-            now() + chrono::Duration::days(5),
-        )),
-    )
-    .await
-    .unwrap();
+    let later = app.app_at(chrono::Duration::days(5)).await;
     assert_eq!(
         tongban_app::feedback::escalate_overdue(&later)
             .await

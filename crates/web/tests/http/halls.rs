@@ -85,17 +85,7 @@ async fn serve(app: &TestApp, token: &str, window_id: &str, ticket_id: &str) {
 /// Books a slot of today as the demo citizen on a clock of the day before (the test server's
 /// clock starts at 09:00, when the 09:00 slot can no longer be booked).
 async fn book_yesterday(app: &TestApp, hall_id: &str, slot: &str) -> String {
-    let keys = tempfile::tempdir().unwrap();
-    let earlier = tongban_app::App::new(
-        app.store.clone(),
-        tongban_app::Settings::default(),
-        tongban_store::KeyStore::open(keys.path()).unwrap(),
-        std::sync::Arc::new(tongban_app::StartedClock::at(
-            now() - chrono::Duration::days(1),
-        )),
-    )
-    .await
-    .unwrap();
+    let earlier = app.app_at(-chrono::Duration::days(1)).await;
     let account = app.store.account_by_login(CITIZEN).await.unwrap();
     let actor = tongban_app::Actor::of(account);
     let a = tongban_app::halls::appointments::book(
@@ -784,17 +774,7 @@ async fn help_at_home_is_answered_within_two_working_days() {
     // A second request left unanswered goes to the bureau once, after two working days.
     let res = post(as_refs(&fields("大河乡龙源村一组 3 号"))).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    let keys = tempfile::tempdir().unwrap();
-    let later = tongban_app::App::new(
-        app.store.clone(),
-        tongban_app::Settings::default(),
-        tongban_store::KeyStore::open(keys.path()).unwrap(),
-        std::sync::Arc::new(tongban_app::StartedClock::at(
-            now() + chrono::Duration::days(5),
-        )),
-    )
-    .await
-    .unwrap();
+    let later = app.app_at(chrono::Duration::days(5)).await;
     assert_eq!(tongban_app::halls::help::escalate(&later).await.unwrap(), 1);
     assert_eq!(
         tongban_app::halls::help::escalate(&later).await.unwrap(),
@@ -1246,17 +1226,7 @@ async fn the_bureau_keeps_a_halls_hours_and_windows_and_bookings_are_reminded() 
         0,
         "not before 15:00"
     );
-    let keys = tempfile::tempdir().unwrap();
-    let afternoon = tongban_app::App::new(
-        app.store.clone(),
-        tongban_app::Settings::default(),
-        tongban_store::KeyStore::open(keys.path()).unwrap(),
-        std::sync::Arc::new(tongban_app::StartedClock::at(
-            now() + chrono::Duration::hours(7),
-        )),
-    )
-    .await
-    .unwrap();
+    let afternoon = app.app_at(chrono::Duration::hours(7)).await;
     assert_eq!(
         tongban_app::halls::appointments::remind(&afternoon)
             .await

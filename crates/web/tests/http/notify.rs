@@ -207,17 +207,7 @@ async fn email_and_sms_go_out_and_are_tried_again_after_a_refusal() {
     assert_eq!(hits.lock().unwrap().len(), 1);
 
     // Two minutes later (the first retry waits 30 seconds) both go out.
-    let keys = tempfile::tempdir().unwrap();
-    let later = tongban_app::App::new(
-        app.store.clone(),
-        tongban_app::Settings::default(),
-        tongban_store::KeyStore::open(keys.path()).unwrap(),
-        Arc::new(tongban_app::StartedClock::at(
-            now() + chrono::Duration::minutes(2),
-        )),
-    )
-    .await
-    .unwrap();
+    let later = app.app_at(chrono::Duration::minutes(2)).await;
     assert!(
         tongban_app::notify::send_due(&later, &senders)
             .await

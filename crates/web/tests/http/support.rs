@@ -145,6 +145,19 @@ impl TestApp {
         }
     }
 
+    /// The application over this server's database and keys on a clock `offset` from the
+    /// server's start: a job or a step as it runs on another day or hour.
+    pub async fn app_at(&self, offset: chrono::Duration) -> tongban_app::App {
+        tongban_app::App::new(
+            self.store.clone(),
+            tongban_app::Settings::default(),
+            tongban_store::KeyStore::open(&self._dir.path().join("keys")).unwrap(),
+            std::sync::Arc::new(tongban_app::StartedClock::at(now() + offset)),
+        )
+        .await
+        .unwrap()
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
