@@ -185,10 +185,34 @@ pub async fn act(
             identity_checked,
             note,
         } => {
-            if let Some(no) = case_no
-                && app.store.case_by_no(no).await.is_err()
+            if r.visit_at
+                .as_deref()
+                .is_some_and(|at| at[..10] > *now.date().to_string())
             {
-                return Err(AppError::field("case_no", "unknown", "没有这个办件编号"));
+                return Err(AppError::Refused {
+                    code: "help_status",
+                    detail: "还没到安排的日期，办理后再记录结果".into(),
+                });
+            }
+            // The case filed must be this person's: their own account when they asked
+            // online, else an applicant of the same name.
+            if let Some(no) = case_no {
+                let theirs = match app.store.case_by_no(no.trim()).await {
+                    Ok(c) => match &r.account_id {
+                        Some(a) if r.requester == assistance::Requester::Person => {
+                            c.applicant_id == *a
+                        }
+                        _ => c.applicant_name == r.name,
+                    },
+                    Err(_) => false,
+                };
+                if !theirs {
+                    return Err(AppError::field(
+                        "case_no",
+                        "unknown",
+                        "没有这位群众的这个办件编号，请核对",
+                    ));
+                }
             }
             change.action = "record";
             change.case_no = case_no.clone();

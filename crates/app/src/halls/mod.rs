@@ -213,9 +213,10 @@ pub enum HallEdit<'a> {
         kind: &'a str,
         note: &'a str,
     },
-    /// The `index`th period as the hall lists it.
+    /// A period by its value (`1,2,3,4,5|18:00|19:00|extended`), so a stale page never
+    /// removes another.
     RemovePeriod {
-        index: usize,
+        period: &'a str,
     },
     AddWindow {
         number: &'a str,
@@ -254,15 +255,28 @@ pub async fn edit_hall(
             note,
         } => {
             let (p, note) = edit::parse_period(weekdays, opens, closes, kind, note)?;
+            let existing: Vec<_> = hall.hours.iter().map(|(p, _)| p.clone()).collect();
+            edit::check_no_overlap(&existing, &p)?;
             app.store
                 .add_hall_period(now, cap.actor(), hall_id, &p, &note)
                 .await?;
         }
-        HallEdit::RemovePeriod { index } => {
+        HallEdit::RemovePeriod { period } => {
             let (p, _) = hall
                 .hours
-                .get(index)
-                .ok_or_else(|| AppError::field("period", "unknown", "没有这个时段"))?;
+                .iter()
+                .find(|(p, _)| {
+                    format!(
+                        "{}|{}|{}|{}",
+                        tongban_domain::org::format_weekdays(&p.weekdays),
+                        p.opens.format("%H:%M"),
+                        p.closes.format("%H:%M"),
+                        p.kind.as_str()
+                    ) == period
+                })
+                .ok_or_else(|| {
+                    AppError::field("period", "unknown", "该时段已不存在，请刷新页面")
+                })?;
             if hall.hours.len() == 1 {
                 return Err(AppError::refused(
                     "大厅至少要保留一个办公时段；临时不开放请设置闭厅",

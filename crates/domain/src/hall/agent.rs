@@ -6,9 +6,6 @@
 use chrono::NaiveDate;
 use serde::Serialize;
 
-/// The longest an authorisation may run, in days (renewed after that).
-pub const MAX_DAYS: i64 = 366;
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AgentStatus {
@@ -64,7 +61,10 @@ impl Authorisation {
         if expires_on <= today {
             return Err("授权截止日期须晚于今天");
         }
-        if (expires_on - today).num_days() > MAX_DAYS {
+        if today
+            .checked_add_months(chrono::Months::new(12))
+            .is_some_and(|limit| expires_on > limit)
+        {
             return Err("授权最长一年，到期后可续签");
         }
         let items: Vec<String> = items

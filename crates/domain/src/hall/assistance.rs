@@ -271,7 +271,7 @@ pub enum HelpError {
     PastTime,
     #[error("请说明未能安排的原因")]
     NoReason,
-    #[error("上门办理须核验本人身份")]
+    #[error("上门服务须当面核验本人身份证件后再记录结果")]
     IdentityUnchecked,
 }
 
@@ -301,12 +301,10 @@ pub fn step(
         (
             S::Assigned,
             HelpAction::Record {
-                case_no,
-                identity_checked,
-                ..
+                identity_checked, ..
             },
         ) => {
-            if kind == HelpKind::HomeVisit && case_no.is_some() && !identity_checked {
+            if kind == HelpKind::HomeVisit && !identity_checked {
                 Err(HelpError::IdentityUnchecked)
             } else {
                 Ok(S::Done)

@@ -106,6 +106,35 @@ pub fn parse_period(
     }
 }
 
+/// Refuses a period that shares a weekday and overlaps in time with one the hall has.
+pub fn check_no_overlap(
+    existing: &[OpeningPeriod],
+    new: &OpeningPeriod,
+) -> Result<(), ValidationErrors> {
+    let clash = existing.iter().find(|p| {
+        p.weekdays.iter().any(|d| new.weekdays.contains(d))
+            && p.opens < new.closes
+            && new.opens < p.closes
+    });
+    match clash {
+        Some(p) => {
+            let mut e = ValidationErrors::new();
+            e.add(
+                "opens",
+                "overlap",
+                format!(
+                    "与已有时段 {} {}（{}）重叠",
+                    p.weekdays_label(),
+                    p.hours_label(),
+                    p.kind.label()
+                ),
+            );
+            Err(e)
+        }
+        None => Ok(()),
+    }
+}
+
 /// A new window's number (two digits, not taken) and kind.
 pub fn parse_window(
     number: &str,
@@ -147,6 +176,16 @@ mod tests {
         assert_eq!((p.weekdays.len(), note.as_str()), (5, "延时服务"));
         assert!(parse_period("1-5", "19:30", "18:00", "extended", "").is_err());
         assert!(parse_period("8", "09:00", "12:00", "regular", "").is_err());
+        let (late, _) = parse_period("1-5", "11:00", "13:00", "extended", "").unwrap();
+        let (sat, _) = parse_period("6", "11:00", "13:00", "staggered", "").unwrap();
+        assert!(check_no_overlap(&[p.clone()], &late).is_ok());
+        let (morning, _) = parse_period("1-5", "09:00", "12:00", "regular", "").unwrap();
+        assert!(check_no_overlap(&[morning.clone()], &late).is_err());
+        assert!(
+            check_no_overlap(&[morning.clone()], &morning).is_err(),
+            "a duplicate overlaps itself"
+        );
+        assert!(check_no_overlap(&[morning], &sat).is_ok());
         assert_eq!(
             parse_window("3", "assistance", &["01".into()]).unwrap().0,
             "03"

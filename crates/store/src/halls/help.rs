@@ -213,7 +213,7 @@ impl Store {
             return Ok(Vec::new());
         };
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "{SELECT} WHERE (r.org_path = $1 OR r.org_path LIKE $2) \
+            "{SELECT} WHERE ($1 = '' OR r.org_path = $1 OR r.org_path LIKE $2) \
              ORDER BY CASE WHEN r.status IN ('requested', 'assigned') THEN 0 ELSE 1 END, r.due, r.created_at DESC \
              LIMIT $3"
         )))

@@ -733,13 +733,13 @@ async fn help_at_home_is_answered_within_two_working_days() {
             &[
                 ("action", "assign"),
                 ("staff", "clerk_dahe"),
-                ("date", "2026-11-30"),
+                ("date", "2026-11-27"),
                 ("time", "15:00"),
             ],
         )
         .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    // The visit: a case filed at home needs the identity checked; a bogus case is refused.
+    // The visit: the identity is checked at home; a case must be this person's.
     let res = town
         .post_form(
             &format!("/staff/help/{no}"),
@@ -751,18 +751,42 @@ async fn help_at_home_is_answered_within_two_working_days() {
             ],
         )
         .await;
-    assert!(res.text().await.unwrap().contains("没有这个办件编号"));
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("没有这位群众的这个办件编号")
+    );
+    let res = town
+        .post_form(
+            &format!("/staff/help/{no}"),
+            &[("action", "record"), ("photos", "3")],
+        )
+        .await;
+    assert!(res.text().await.unwrap().contains("须当面核验本人身份证件"));
     let res = town
         .post_form(
             &format!("/staff/help/{no}"),
             &[
                 ("action", "record"),
                 ("photos", "3"),
+                ("identity_checked", "1"),
                 ("note", "已代填申请表"),
             ],
         )
         .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    // The bureau's list has it too.
+    let bureau = staff_client(&app, "admin").await;
+    assert!(
+        bureau
+            .get("/staff/help")
+            .await
+            .text()
+            .await
+            .unwrap()
+            .contains(&no)
+    );
     let page = town
         .get(&format!("/staff/help/{no}"))
         .await

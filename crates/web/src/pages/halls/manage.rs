@@ -196,7 +196,7 @@ async fn record_page(
         member,
         stable_until: posted_on.map(tongban_domain::hall::staff::stable_until),
         posted_on,
-        total_hours: trainings.iter().map(|t| t.hours).sum(),
+        total_hours: trainings.iter().map(|t| t.hours).fold(0.0, |a, b| a + b),
         trainings,
         error,
     })?;
@@ -317,9 +317,7 @@ pub async fn edit_hall(
             kind: &f.kind,
             note: &f.note,
         },
-        "remove_period" => HallEdit::RemovePeriod {
-            index: f.index.trim().parse().unwrap_or(usize::MAX),
-        },
+        "remove_period" => HallEdit::RemovePeriod { period: &f.index },
         "add_window" => HallEdit::AddWindow {
             number: &f.number,
             kind: &f.kind,

@@ -379,3 +379,14 @@ pub async fn cancel_ticket(
     queue::cancel_own(&state, &current, &ticket_id).await?;
     Ok(redirect("/me/tickets").into_response())
 }
+
+/// A period's value as the hall editor's remove form names it.
+pub fn period_key(p: &tongban_domain::org::OpeningPeriod) -> String {
+    format!(
+        "{}|{}|{}|{}",
+        tongban_domain::org::format_weekdays(&p.weekdays),
+        p.opens.format("%H:%M"),
+        p.closes.format("%H:%M"),
+        p.kind.as_str()
+    )
+}
