@@ -178,11 +178,11 @@ mod tests {
         assert!(parse_period("8", "09:00", "12:00", "regular", "").is_err());
         let (late, _) = parse_period("1-5", "11:00", "13:00", "extended", "").unwrap();
         let (sat, _) = parse_period("6", "11:00", "13:00", "staggered", "").unwrap();
-        assert!(check_no_overlap(&[p.clone()], &late).is_ok());
+        assert!(check_no_overlap(std::slice::from_ref(&p), &late).is_ok());
         let (morning, _) = parse_period("1-5", "09:00", "12:00", "regular", "").unwrap();
-        assert!(check_no_overlap(&[morning.clone()], &late).is_err());
+        assert!(check_no_overlap(std::slice::from_ref(&morning), &late).is_err());
         assert!(
-            check_no_overlap(&[morning.clone()], &morning).is_err(),
+            check_no_overlap(std::slice::from_ref(&morning), &morning).is_err(),
             "a duplicate overlaps itself"
         );
         assert!(check_no_overlap(&[morning], &sat).is_ok());
