@@ -390,3 +390,8 @@ pub fn period_key(p: &tongban_domain::org::OpeningPeriod) -> String {
         p.kind.as_str()
     )
 }
+
+/// A person's name as lists show it (`马*`).
+pub fn masked(name: &str) -> String {
+    tongban_domain::mask::mask_name(name)
+}

@@ -78,6 +78,8 @@ pub async fn send(
 struct ListPage {
     ctx: Ctx,
     h: HandoverRecord,
+    /// The actor is at the receiving unit (only they see the button to sign).
+    receiver: bool,
     sent: String,
     received: String,
     error: Option<String>,
@@ -91,8 +93,20 @@ async fn list_page(
     error: Option<String>,
 ) -> Result<Response, WebError> {
     let h = handovers::list(state, current, no).await?;
+    let at = current
+        .account
+        .as_ref()
+        .and_then(|a| a.org_path.clone())
+        .unwrap_or_default();
+    let receiver = tongban_domain::hall::handover::may_receive(
+        tongban_domain::hall::handover::HandoverStatus::Sent,
+        &h.to_path,
+        &at,
+    )
+    .is_ok();
     render(&ListPage {
         ctx,
+        receiver,
         sent: crate::page::local_time(h.sent_at),
         received: h
             .received_at
