@@ -263,14 +263,3 @@ pub async fn remind(app: &App) -> Result<u64, AppError> {
         .remind_bookings(app.clock.now(), now.date() + chrono::Duration::days(1))
         .await?)
 }
-
-/// The slot a booking was for (for pages).
-pub fn slot_of(a: &AppointmentRecord) -> Slot {
-    Slot {
-        starts: a.slot,
-        ends: a.slot_ends,
-        kind: tongban_domain::org::HoursKind::Regular,
-    }
-}
-
-pub use appointment::BookingStatus;

@@ -187,7 +187,8 @@ pub async fn act(
         } => {
             if r.visit_at
                 .as_deref()
-                .is_some_and(|at| at[..10] > *now.date().to_string())
+                .and_then(|at| at.get(..10))
+                .is_some_and(|day| day > now.date().to_string().as_str())
             {
                 return Err(AppError::Refused {
                     code: "help_status",

@@ -28,12 +28,6 @@ pub struct HallToday {
     pub closures: Vec<(NaiveDate, String)>,
 }
 
-impl HallToday {
-    pub fn waiting_total(&self) -> i64 {
-        self.waiting.iter().map(|(_, n)| n).sum()
-    }
-}
-
 /// The district's wall-clock time now.
 pub(crate) fn local_now(app: &App) -> NaiveDateTime {
     app.clock

@@ -338,16 +338,6 @@ pub fn step(
     }
 }
 
-/// Refuses a call while the window still has someone at it.
-pub fn may_call(current_at_window: Option<&str>) -> Result<(), QueueError> {
-    match current_at_window {
-        Some(number) => Err(QueueError::WindowBusy {
-            number: number.to_owned(),
-        }),
-        None => Ok(()),
-    }
-}
-
 /// The call as the hall's screen shows it: `请 A012 号到 3 号窗口`.
 pub fn call_text(ticket_no: &str, window_number: &str) -> String {
     format!("请 {ticket_no} 号到 {} 号窗口", window_label(window_number))
@@ -542,7 +532,6 @@ mod tests {
                 .unwrap()
                 .key_from_now
         );
-        assert!(may_call(Some("A002")).is_err());
     }
 
     #[test]
